@@ -1,0 +1,409 @@
+"""Typed stack configuration: one pydantic model for every `connect:` key of a stack file.
+
+The same model runs in three places: `connectctl` (before planning), the Pulumi program (before
+any resource is declared) and `connectctl schema` (the JSON Schema editors validate against).
+Errors are collected, not raised one by one, and each names the field path as a user writes it in
+the stack file (`connect:network.cidr`) together with what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from components.regions import REGION_ZONES, zones_of
+
+PRIVATE_RANGES = [
+    ipaddress.IPv4Network("10.0.0.0/8"),
+    ipaddress.IPv4Network("172.16.0.0/12"),
+    ipaddress.IPv4Network("192.168.0.0/16"),
+    ipaddress.IPv4Network("100.64.0.0/10"),
+]
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production"})
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/[\w+=,.@/-]{1,64}$")
+EIP_ALLOCATION = re.compile(r"^eipalloc-([0-9a-f]{8}|[0-9a-f]{17})$")
+TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}$")
+
+# Top-level keys a stack file may set, with the model field that holds each.
+CONNECT_KEYS = ("connect:tenant", "connect:network")
+REGION_KEY = "aws:region"
+
+
+class ConfigIssue(BaseModel):
+    """One problem in a stack file: where it is and what is allowed instead."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class StackConfigError(Exception):
+    """Raised with every issue found in one stack file; `str()` is the user-facing report."""
+
+    source: str
+    issues: list[ConfigIssue]
+
+    def __str__(self) -> str:
+        lines = [f"{self.source}: invalid stack configuration ({len(self.issues)} problem(s))"]
+        lines += [f"  {issue.path}: {issue.message}" for issue in self.issues]
+        return "\n".join(lines)
+
+
+class _Model(BaseModel):
+    """Stack-file models: camelCase keys, unknown keys rejected, immutable once parsed."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True
+    )
+
+
+def _slug(value: str, *, lo: int, hi: int) -> str:
+    if not (lo <= len(value) <= hi) or not SLUG.match(value):
+        raise ValueError(
+            f"{value!r} is not a slug; allowed: {lo}-{hi} characters of lowercase letters, digits "
+            "and single hyphens, starting with a letter (e.g. 'acme')"
+        )
+    return value
+
+
+class TenantConfig(_Model):
+    """Who the stack belongs to: client, environment and the client's dedicated account."""
+
+    client: str = Field(description="Client slug, 2-20 lowercase letters, digits and hyphens.")
+    environment: str = Field(description="Environment slug; 'prod' and 'production' are production.")
+    account_id: str = Field(description="The client's dedicated AWS account id: 12 digits, quoted.")
+    deploy_role_arn: str | None = Field(
+        default=None, description="Role in the tenant account that Pulumi assumes to deploy."
+    )
+    dr_region: str = Field(description="Alternate region for backups and DR; differs from aws:region.")
+    cost_center: str | None = Field(default=None, description="Becomes the connect:cost-center tag.")
+
+    @field_validator("client")
+    @classmethod
+    def _client(cls, value: str) -> str:
+        return _slug(value, lo=2, hi=20)
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: str) -> str:
+        return _slug(value, lo=2, hi=20)
+
+    @field_validator("account_id", mode="before")
+    @classmethod
+    def _account(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError(
+                f"{value} is a number; write the account id as a quoted 12-digit string "
+                f"(\"{value:012d}\") so leading zeros survive"
+            )
+        if isinstance(value, str) and not ACCOUNT_ID.match(value):
+            raise ValueError(f"{value!r} is not an AWS account id; allowed: exactly 12 digits, quoted")
+        return value
+
+    @field_validator("deploy_role_arn")
+    @classmethod
+    def _role(cls, value: str | None) -> str | None:
+        if value is not None and not ROLE_ARN.match(value):
+            raise ValueError(
+                f"{value!r} is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<name>"
+            )
+        return value
+
+    @field_validator("dr_region")
+    @classmethod
+    def _dr_region(cls, value: str) -> str:
+        if value not in REGION_ZONES:
+            raise ValueError(_unknown_region(value))
+        return value
+
+    @field_validator("cost_center")
+    @classmethod
+    def _cost_center(cls, value: str | None) -> str | None:
+        if value is not None and not TAG_VALUE.match(value):
+            raise ValueError(
+                f"{value!r} is not a valid tag value; allowed: 1-128 letters, digits, spaces and _ . : / = + @ -"
+            )
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        """Production environments get the stricter defaults (and checks) everywhere."""
+        return self.environment in PRODUCTION_ENVIRONMENTS
+
+
+class FlowLogsConfig(_Model):
+    """VPC flow logs: always on, for ALL traffic; only retention is configurable."""
+
+    retention_days: int = Field(default=365, description="One of CloudWatch Logs' retention values.")
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(v) for v in LOG_RETENTION_DAYS)
+            raise ValueError(f"{value} is not a CloudWatch Logs retention; allowed: {allowed}")
+        return value
+
+
+class NetworkConfig(_Model):
+    """The environment's VPC: block, zones, NAT layout and the fixed egress IPs."""
+
+    cidr: str = Field(description="VPC block, /16 to /20, inside a private range.")
+    availability_zones: int | list[str] = Field(
+        default=3, description="A count (2-4) or 2-4 zone names of the region."
+    )
+    nat_gateways: Literal["perAz", "single"] = Field(
+        default="perAz", description="One NAT gateway per AZ (HA) or a single one (lower cost)."
+    )
+    egress_ip_allocation_ids: list[str] | dict[str, str] = Field(
+        default_factory=list,
+        description="Existing EIP allocation ids (eipalloc-...), one per NAT gateway: a list in zone "
+        "order, or a map zone -> allocation id.",
+    )
+    flow_logs: FlowLogsConfig = Field(default_factory=FlowLogsConfig)
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 CIDR block; allowed: e.g. 10.40.0.0/16") from None
+        if str(net) != value:
+            raise ValueError(f"{value!r} has host bits set; the block is {net}")
+        if not 16 <= net.prefixlen <= 20:
+            raise ValueError(f"{value!r} is a /{net.prefixlen}; allowed: a prefix from /16 to /20")
+        if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
+            ranges = ", ".join(str(r) for r in PRIVATE_RANGES)
+            raise ValueError(f"{value!r} is not a private block; allowed: inside {ranges}")
+        return value
+
+    @field_validator("availability_zones", mode="before")
+    @classmethod
+    def _zones(cls, value: Any) -> Any:
+        allowed = "a count from 2 to 4, or a list of 2 to 4 zone names of the region"
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not 2 <= value <= 4:
+                raise ValueError(f"{value} zones; allowed: {allowed}")
+            return value
+        if not isinstance(value, list) or not all(isinstance(z, str) for z in value):
+            raise ValueError(f"{value!r} is neither; allowed: {allowed}")
+        if not 2 <= len(value) <= 4:
+            raise ValueError(f"{len(value)} zones given; allowed: {allowed}")
+        dupes = sorted({z for z in value if value.count(z) > 1})
+        if dupes:
+            raise ValueError(f"zone(s) listed twice: {', '.join(dupes)}; each zone once")
+        return value
+
+    @field_validator("egress_ip_allocation_ids", mode="before")
+    @classmethod
+    def _allocations(cls, value: Any) -> Any:
+        shape = "a list of allocation ids in zone order, or a map zone -> allocation id"
+        if isinstance(value, dict):
+            ids = list(value.values())
+            if not all(isinstance(k, str) for k in value):
+                raise ValueError(f"{value!r} has non-text keys; allowed: {shape}")
+        elif isinstance(value, list):
+            ids = value
+        else:
+            raise ValueError(f"{value!r} is neither; allowed: {shape}")
+        bad = [i for i in ids if not isinstance(i, str) or not EIP_ALLOCATION.match(i)]
+        if bad:
+            raise ValueError(
+                f"{bad[0]!r} is not an EIP allocation id; allowed: eipalloc- followed by 8 or 17 hex digits"
+            )
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"allocation id(s) listed twice: {', '.join(dupes)}; each NAT gateway needs its own")
+        return value
+
+    @property
+    def network(self) -> ipaddress.IPv4Network:
+        """The VPC block as an address object."""
+        return ipaddress.IPv4Network(self.cidr)
+
+
+class StackConfig(_Model):
+    """Everything a stack file configures, after validation."""
+
+    region: str = Field(alias="aws:region", description="Primary AWS region of the environment.")
+    tenant: TenantConfig = Field(alias="connect:tenant")
+    network: NetworkConfig = Field(alias="connect:network")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value not in REGION_ZONES:
+            raise ValueError(_unknown_region(value))
+        return value
+
+    @property
+    def name_prefix(self) -> str:
+        """`<client>-<environment>`: prefix of every physical name in the environment."""
+        return f"{self.tenant.client}-{self.tenant.environment}"
+
+    def explicit_zones(self) -> list[str] | None:
+        """Zones named in the stack file, in slot order; None when only a count is given."""
+        zones = self.network.availability_zones
+        return sorted(zones) if isinstance(zones, list) else None
+
+    def zone_count(self) -> int:
+        """How many zones the environment spans."""
+        zones = self.network.availability_zones
+        return len(zones) if isinstance(zones, list) else zones
+
+
+def _unknown_region(value: str) -> str:
+    close = difflib.get_close_matches(value, list(REGION_ZONES), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{value!r} is not an AWS region code{hint}; allowed: {', '.join(REGION_ZONES)}"
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not out:
+            out = part
+        else:
+            out += f".{part}"
+    return out
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """Keys allowed at the mapping that holds `loc[-1]`, for did-you-mean hints."""
+    model: type[BaseModel] | None = StackConfig
+    for part in loc[:-1]:
+        if model is None or isinstance(part, int):
+            continue
+        field = next((f for f in model.model_fields.values() if f.alias == part), None)
+        annotation = field.annotation if field else None
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    if model is None:
+        return []
+    return [f.alias for f in model.model_fields.values() if f.alias]
+
+
+def _issue_from_error(error: Mapping[str, Any]) -> ConfigIssue:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        known = _known_keys(loc)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return ConfigIssue(path=_path(loc), message=f"unknown key; {hint}allowed keys: {', '.join(known)}")
+    if kind == "missing":
+        return ConfigIssue(path=_path(loc), message="required key is missing")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind != "value_error":
+        message = f"{message}; got {error.get('input')!r}"
+    return ConfigIssue(path=_path(loc), message=message)
+
+
+def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
+    """Rules that span several fields; each issue points at the field the user must change."""
+    issues: list[ConfigIssue] = []
+    tenant, network = cfg.tenant, cfg.network
+    if tenant.dr_region == cfg.region:
+        issues.append(ConfigIssue(
+            path="connect:tenant.drRegion",
+            message=f"{tenant.dr_region!r} is the primary region; allowed: any other region code",
+        ))
+    if tenant.deploy_role_arn:
+        match = ROLE_ARN.match(tenant.deploy_role_arn)
+        if match and match.group(2) != tenant.account_id:
+            issues.append(ConfigIssue(
+                path="connect:tenant.deployRoleArn",
+                message=f"role is in account {match.group(2)}; allowed: a role in the tenant account "
+                f"{tenant.account_id} (no shared resources between clients)",
+            ))
+    region_zones = zones_of(cfg.region)
+    zones = network.availability_zones
+    if isinstance(zones, list):
+        for index, zone in enumerate(zones):
+            if zone not in region_zones:
+                issues.append(ConfigIssue(
+                    path=f"connect:network.availabilityZones[{index}]",
+                    message=f"{zone!r} is not a zone of {cfg.region}; allowed: {', '.join(region_zones)}",
+                ))
+    elif zones > len(region_zones):
+        issues.append(ConfigIssue(
+            path="connect:network.availabilityZones",
+            message=f"{cfg.region} has {len(region_zones)} zones; allowed: 2 to {min(4, len(region_zones))}",
+        ))
+    nat_count = 1 if network.nat_gateways == "single" else cfg.zone_count()
+    allocations = network.egress_ip_allocation_ids
+    if allocations and len(allocations) != nat_count:
+        issues.append(ConfigIssue(
+            path="connect:network.egressIpAllocationIds",
+            message=f"{len(allocations)} allocation id(s) for {nat_count} NAT gateway(s) "
+            f"(natGateways: {network.nat_gateways}); allowed: exactly {nat_count}, or none to let the "
+            "stack allocate them",
+        ))
+    if isinstance(allocations, dict):
+        for zone in allocations:
+            if zone not in region_zones:
+                issues.append(ConfigIssue(
+                    path=f"connect:network.egressIpAllocationIds.{zone}",
+                    message=f"{zone!r} is not a zone of {cfg.region}; allowed: {', '.join(region_zones)}",
+                ))
+    return issues
+
+
+def parse_stack_config(values: Mapping[str, Any], source: str) -> StackConfig:
+    """Validate flat stack config (`{"connect:tenant": {...}, "aws:region": ...}`) into a model.
+
+    Keys of other namespaces (`aws:profile`, `pulumi:*`) pass through untouched; an unknown key of
+    ours is an error with a did-you-mean. Raises `StackConfigError` listing every problem.
+    """
+    ours = {k: v for k, v in values.items() if k.startswith("connect:") or k == REGION_KEY}
+    issues: list[ConfigIssue] = []
+    for key in ours:
+        if key != REGION_KEY and key not in CONNECT_KEYS:
+            close = difflib.get_close_matches(key, CONNECT_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            issues.append(ConfigIssue(path=key, message=f"unknown key; {hint}allowed keys: {', '.join(CONNECT_KEYS)}"))
+    known = {k: v for k, v in ours.items() if k == REGION_KEY or k in CONNECT_KEYS}
+    try:
+        cfg = StackConfig.model_validate(known)
+    except ValidationError as exc:
+        issues += [_issue_from_error(e) for e in exc.errors()]
+        raise StackConfigError(source=source, issues=issues) from None
+    issues += _cross_checks(cfg)
+    if issues:
+        raise StackConfigError(source=source, issues=issues)
+    return cfg
+
+
+def stack_config_schema() -> dict[str, Any]:
+    """JSON Schema of a whole stack file (`config:` holding our keys), for editors and docs."""
+    inner = StackConfig.model_json_schema(by_alias=True)
+    defs = inner.pop("$defs", {})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Connect stack file (stacks/Pulumi.<client>-<env>.yaml)",
+        "type": "object",
+        "required": ["config"],
+        "properties": {
+            "config": {**inner, "additionalProperties": True},
+            "secretsprovider": {"type": "string"},
+            "encryptionsalt": {"type": "string"},
+            "encryptedkey": {"type": "string"},
+        },
+        "additionalProperties": False,
+        "$defs": defs,
+    }

@@ -1,0 +1,70 @@
+"""The environment's customer-managed KMS key.
+
+One key per environment encrypts its logs (and later its registries, backups and data), so a
+client's data is never readable with another client's key. The key policy admits the tenant
+account and, for CloudWatch Logs, only log groups of that account and region.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import StackConfig
+
+
+def key_policy(account_id: str, region: str, partition: str = "aws") -> str:
+    """Key policy: the tenant account administers it; CloudWatch Logs may use it for its log groups."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "TenantAccountAdministers",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
+                    }
+                },
+            },
+        ],
+    })
+
+
+class EnvironmentKey(pulumi.ComponentResource):
+    """A rotating symmetric KMS key and its alias; protected and retained, since losing it loses data."""
+
+    key: aws.kms.Key
+    arn: pulumi.Output[str]
+
+    def __init__(self, name: str, cfg: StackConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("connect:security:EnvironmentKey", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.key = aws.kms.Key(
+            f"{name}",
+            description=f"Connect {cfg.name_prefix}: logs, registries, backups and data",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=key_policy(cfg.tenant.account_id, cfg.region),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
+        )
+        aws.kms.Alias(
+            f"{name}-alias",
+            name=f"alias/connect/{cfg.name_prefix}",
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
+        self.arn = self.key.arn
+        self.register_outputs({"arn": self.arn})

@@ -1,0 +1,64 @@
+"""Tenant pinning: the explicit AWS provider and the stack-wide tags.
+
+Both exist so that "no shared resources between clients" is structural: every resource goes
+through a provider that refuses any account but the tenant's, and every taggable resource carries
+the tenant's tags in its own inputs, where the policy pack can see them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import StackConfig
+
+MANAGED_BY = "connect"
+
+
+def tenant_tags(cfg: StackConfig) -> dict[str, str]:
+    """Tags every taggable resource of the stack carries."""
+    tags = {
+        "connect:client": cfg.tenant.client,
+        "connect:environment": cfg.tenant.environment,
+        "connect:managed-by": MANAGED_BY,
+    }
+    if cfg.tenant.cost_center:
+        tags["connect:cost-center"] = cfg.tenant.cost_center
+    return tags
+
+
+def register_tenant_tags(cfg: StackConfig) -> None:
+    """Add the tenant tags to the inputs of every taggable AWS resource declared after this call.
+
+    This is a stack transformation that runs inside the SDK, so the tags are real resource inputs
+    under the engine and under mocks alike (engine-side transforms are not run by mock monitors).
+    Tags a component sets itself (e.g. `Name`) are kept; the tenant tags win on conflicts.
+    """
+    base = tenant_tags(cfg)
+
+    def add_tags(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if not args.type_.startswith("aws:") or not isinstance(args.props, dict) or "tags" not in args.props:
+            return None
+        props: dict[str, Any] = dict(args.props)
+        own = props.get("tags")
+        props["tags"] = pulumi.Output.from_input(own).apply(lambda t: {**(t or {}), **base})
+        return pulumi.ResourceTransformationResult(props=props, opts=args.opts)
+
+    pulumi.runtime.register_stack_transformation(add_tags)
+
+
+def tenant_provider(cfg: StackConfig, name: str = "tenant", region: str | None = None) -> aws.Provider:
+    """The only AWS provider of the stack: pinned to the tenant account, assuming the deploy role."""
+    assume = (
+        [aws.ProviderAssumeRoleArgs(role_arn=cfg.tenant.deploy_role_arn, session_name=f"connect-{cfg.name_prefix}")]
+        if cfg.tenant.deploy_role_arn
+        else None
+    )
+    return aws.Provider(
+        name,
+        region=region or cfg.region,
+        allowed_account_ids=[cfg.tenant.account_id],
+        assume_roles=assume,
+    )

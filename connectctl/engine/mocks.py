@@ -1,0 +1,218 @@
+"""Pulumi mocks that answer like AWS.
+
+IDs carry the right prefixes (`vpc-`, `subnet-`, `eipalloc-`...), ARNs carry partition, region and
+account, EIPs get addresses from the documentation ranges, and everything is derived from a hash
+of the resource's URN, so the same stack file always gives the same plan. In preview mode nothing
+computed is returned, exactly as `pulumi preview` of a new stack sees it: inputs only, ids unknown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections.abc import Callable
+from typing import Any
+
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+
+from components.regions import zones_of
+
+ProviderOutputs = Callable[["AwsMocks", MockResourceArgs, str], dict[str, Any]]
+
+# type token -> (id prefix or None for name-like ids, ARN service/resource path or None)
+ID_PREFIXES: dict[str, str] = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc-",
+    "aws:ec2/route:Route": "r-rtb-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr-",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:ec2/networkAcl:NetworkAcl": "acl-",
+    "aws:ec2/customerGateway:CustomerGateway": "cgw-",
+    "aws:ec2/vpnGateway:VpnGateway": "vgw-",
+    "aws:ec2/vpnConnection:VpnConnection": "vpn-",
+}
+ARN_PATHS: dict[str, tuple[str, str]] = {
+    "aws:ec2/vpc:Vpc": ("ec2", "vpc/"),
+    "aws:ec2/subnet:Subnet": ("ec2", "subnet/"),
+    "aws:ec2/routeTable:RouteTable": ("ec2", "route-table/"),
+    "aws:ec2/internetGateway:InternetGateway": ("ec2", "internet-gateway/"),
+    "aws:ec2/eip:Eip": ("ec2", "elastic-ip/"),
+    "aws:ec2/securityGroup:SecurityGroup": ("ec2", "security-group/"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("ec2", "security-group/"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("ec2", "security-group-rule/"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("ec2", "security-group-rule/"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("ec2", "vpc-endpoint/"),
+    "aws:ec2/flowLog:FlowLog": ("ec2", "vpc-flow-log/"),
+    "aws:ec2/natGateway:NatGateway": ("ec2", "natgateway/"),
+}
+DOC_RANGES = [ipaddress.IPv4Network("198.51.100.0/24"), ipaddress.IPv4Network("203.0.113.0/24")]
+UNKNOWN_PROVIDER_ID = "00000000-0000-4000-8000-000000000000"
+
+
+class AwsMocks(Mocks):
+    """Deterministic AWS-shaped answers for one stack (its region and tenant account)."""
+
+    def __init__(self, region: str, account_id: str, preview: bool) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.preview = preview
+        self.calls: list[str] = []
+
+    def _digest(self, *parts: str) -> str:
+        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+    def hex_id(self, args: MockResourceArgs, length: int = 17) -> str:
+        """A stable hex string for a resource, from its type and logical name."""
+        return self._digest(args.typ, args.name)[:length]
+
+    def physical_name(self, args: MockResourceArgs) -> str:
+        """Auto-name as the provider would: logical name, a hyphen and seven random characters."""
+        return f"{args.name}-{self._digest('name', args.typ, args.name)[:7]}"
+
+    def doc_ip(self, args: MockResourceArgs) -> str:
+        """A public address from the documentation ranges, never a real one."""
+        n = int(self._digest("ip", args.typ, args.name)[:8], 16)
+        net = DOC_RANGES[n % 2]
+        return str(net[1 + (n >> 1) % 253])
+
+    def zone_id_prefix(self) -> str:
+        """Zone-id prefix of the region as AWS writes it (us-east-1 -> use1)."""
+        area, direction, number = self.region.split("-")
+        return f"{area}{direction[0]}{number}"
+
+    def arn(self, service: str, resource: str, *, region: bool = True) -> str:
+        """An ARN of the tenant account."""
+        return f"arn:aws:{service}:{self.region if region else ''}:{self.account_id}:{resource}"
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        """Echo the inputs; outside preview add the computed attributes AWS would return."""
+        inputs = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return UNKNOWN_PROVIDER_ID if self.preview else self._digest("provider", args.name)[:36], inputs
+        if not args.custom:  # components have no id and no provider-computed outputs
+            return "", inputs
+        if args.resource_id:  # a read (`Resource.get`): the resource exists, its id is given
+            return args.resource_id, {**inputs, **self._computed(args, args.resource_id)}
+        if self.preview:
+            return None, inputs
+        resource_id = self._resource_id(args)
+        return resource_id, {**inputs, **self._computed(args, resource_id)}
+
+    def _resource_id(self, args: MockResourceArgs) -> str:
+        if args.typ in ID_PREFIXES:
+            return ID_PREFIXES[args.typ] + self.hex_id(args)
+        if args.typ == "aws:kms/key:Key":
+            h = self.hex_id(args, 32)
+            return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
+        if args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            return str(args.inputs.get("name") or self.physical_name(args))
+        if args.typ == "aws:kms/alias:Alias":
+            return str(args.inputs.get("name"))
+        if args.typ == "aws:iam/role:Role":
+            return str(args.inputs.get("name") or self.physical_name(args))
+        if args.typ == "aws:iam/rolePolicy:RolePolicy":
+            return f"{args.inputs.get('role')}:{self.physical_name(args)}"
+        return self.physical_name(args)
+
+    def _computed(self, args: MockResourceArgs, resource_id: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": resource_id}
+        if args.typ in ARN_PATHS:
+            service, path = ARN_PATHS[args.typ]
+            out["arn"] = self.arn(service, path + resource_id)
+        if args.typ in ID_PREFIXES or args.typ.startswith("aws:ec2/"):
+            out["ownerId"] = self.account_id
+        if "tags" in args.inputs:
+            out["tagsAll"] = args.inputs.get("tags") or {}
+        extra = COMPUTED.get(args.typ)
+        if extra:
+            out.update(extra(self, args, resource_id))
+        return out
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        """Answer the invokes the program makes; an unknown one is an error, not a silent empty result."""
+        self.calls.append(args.token)
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = zones_of(self.region)
+            ids = [f"{self.zone_id_prefix()}-az{ord(n[-1]) - 96}" for n in names]
+            return {"names": names, "zoneIds": ids, "groupNames": [self.region] * len(names), "id": self.region}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": self.account_id, "arn": self.arn("iam", "user/connect", region=False),
+                    "userId": "AIDAMOCK", "id": self.account_id}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        raise NotImplementedError(f"the offline engine has no answer for invoke {args.token}")
+
+
+def _vpc(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {
+        "defaultSecurityGroupId": "sg-" + m._digest("dsg", rid)[:17],
+        "defaultNetworkAclId": "acl-" + m._digest("acl", rid)[:17],
+        "defaultRouteTableId": "rtb-" + m._digest("drt", rid)[:17],
+        "mainRouteTableId": "rtb-" + m._digest("drt", rid)[:17],
+        "dhcpOptionsId": "dopt-" + m._digest("dopt", rid)[:17],
+        "instanceTenancy": "default",
+    }
+
+
+def _subnet(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    zone = str(a.inputs.get("availabilityZone") or "")
+    return {"availabilityZoneId": f"{m.zone_id_prefix()}-az{ord(zone[-1]) - 96}" if zone else ""}
+
+
+def _eip(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    ip = m.doc_ip(a)
+    return {"allocationId": rid, "publicIp": ip, "domain": "vpc",
+            "publicDns": f"ec2-{ip.replace('.', '-')}.compute-1.amazonaws.com"}
+
+
+def _nat(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"networkInterfaceId": "eni-" + m._digest("eni", rid)[:17]}
+
+
+def _kms_key(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"keyId": rid, "arn": m.arn("kms", f"key/{rid}")}
+
+
+def _alias(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": m.arn("kms", str(a.inputs.get("name", rid))), "targetKeyArn": m.arn("kms", "key/target")}
+
+
+def _log_group(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"name": rid, "arn": m.arn("logs", f"log-group:{rid}")}
+
+
+def _role(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"name": rid, "arn": m.arn("iam", f"role/{rid}", region=False),
+            "uniqueId": "AROA" + m._digest("role", rid)[:17].upper()}
+
+
+def _endpoint(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"state": "available"}
+    if a.inputs.get("vpcEndpointType") == "Interface":
+        out["networkInterfaceIds"] = ["eni-" + m._digest("eni", rid, str(i))[:17] for i in range(3)]
+        out["dnsEntries"] = [{"dnsName": f"{rid}.{a.inputs.get('serviceName', '')}.vpce.amazonaws.com"}]
+    return out
+
+
+COMPUTED: dict[str, ProviderOutputs] = {
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/subnet:Subnet": _subnet,
+    "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/natGateway:NatGateway": _nat,
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/alias:Alias": _alias,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:iam/role:Role": _role,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _endpoint,
+}

@@ -1,0 +1,252 @@
+"""What the Pulumi CLI does before a program runs, emulated: project file, stack file, config checks.
+
+It reads `Pulumi.yaml`, finds the stack file through `stackConfigDir`, applies the typed-config
+checks of the project's `config:` block (missing required key, plaintext value for a secret key,
+type mismatch), replaces `secure:` values with labelled stand-ins (they cannot be decrypted
+without the CLI), and hands the program its config the way the CLI does: strings, with objects
+and arrays JSON-encoded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SECRET_STAND_IN = "offline-secret-stand-in-for-{key}"
+
+
+class ProjectError(Exception):
+    """A problem the CLI would report before running the program; the message is user-facing."""
+
+
+@dataclass
+class Project:
+    """The parts of `Pulumi.yaml` the engine needs."""
+
+    root: Path
+    name: str
+    runtime: str
+    main: Path
+    stack_config_dir: Path
+    declared: dict[str, dict[str, Any]]
+    project_values: dict[str, Any]
+
+    def stack_file(self, stack: str) -> Path:
+        """Where `pulumi` looks for the stack's config."""
+        return self.stack_config_dir / f"Pulumi.{stack}.yaml"
+
+    def stacks(self) -> list[str]:
+        """Every stack with a file in the stack config directory."""
+        return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in self.stack_config_dir.glob("Pulumi.*.yaml"))
+
+    def full_key(self, key: str) -> str:
+        """`tenant` -> `connect:tenant`; keys of other namespaces stay as they are."""
+        return key if ":" in key else f"{self.name}:{key}"
+
+
+@dataclass
+class StackFile:
+    """A parsed stack file: raw config by full key, the secret keys, and YAML line numbers."""
+
+    project: Project
+    stack: str
+    path: Path
+    config: dict[str, Any]
+    secret_keys: list[str] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def display_path(self) -> str:
+        """The path users see in messages: relative to the project when inside it."""
+        try:
+            return str(self.path.resolve().relative_to(self.project.root))
+        except ValueError:
+            return str(self.path)
+
+    def program_config(self) -> dict[str, str]:
+        """Config as the CLI hands it to the program: every value a string, objects as JSON."""
+        merged = {**self.project.project_values, **self.config}
+        return {key: _as_config_string(value) for key, value in merged.items()}
+
+    def line_of(self, path: str) -> int | None:
+        """Line of a field path (`connect:network.cidr`) in the stack file, or of its nearest parent."""
+        probe = path
+        while probe:
+            if probe in self.lines:
+                return self.lines[probe]
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        return None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicated keys instead of silently keeping the last one."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicated key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file; syntax errors become `ProjectError` with file, line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"{path}: cannot be read: {exc}") from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ProjectError(f"{path}{where}: YAML error: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ProjectError(f"{path}: YAML error: {exc}") from None
+    return data, node
+
+
+def load_project(root: Path = PROJECT_ROOT) -> Project:
+    """Read `Pulumi.yaml` (only what the engine needs; the schema test checks the rest)."""
+    path = root / "Pulumi.yaml"
+    data, _ = read_yaml(path)
+    if not isinstance(data, dict) or "name" not in data:
+        raise ProjectError(f"{path}: not a Pulumi project file (no 'name')")
+    runtime = data.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    declared: dict[str, dict[str, Any]] = {}
+    values: dict[str, Any] = {}
+    for key, spec in (data.get("config") or {}).items():
+        full = key if ":" in key else f"{data['name']}:{key}"
+        if isinstance(spec, dict) and "value" in spec:
+            values[full] = spec["value"]
+        elif isinstance(spec, dict):
+            declared[full] = spec
+    return Project(
+        root=root,
+        name=str(data["name"]),
+        runtime=str(runtime_name),
+        main=root / str(data.get("main") or "__main__.py"),
+        stack_config_dir=root / str(data.get("stackConfigDir") or "."),
+        declared=declared,
+        project_values=values,
+    )
+
+
+def _line_map(node: yaml.Node | None, project: Project) -> dict[str, int]:
+    """Field path -> 1-based line, for every key and list item under `config:`."""
+    lines: dict[str, int] = {}
+
+    def walk(n: yaml.Node, path: str) -> None:
+        if isinstance(n, yaml.MappingNode):
+            for key_node, value_node in n.value:
+                sub = f"{path}.{key_node.value}" if path else project.full_key(str(key_node.value))
+                lines[sub] = key_node.start_mark.line + 1
+                walk(value_node, sub)
+        elif isinstance(n, yaml.SequenceNode):
+            for index, item in enumerate(n.value):
+                sub = f"{path}[{index}]"
+                lines[sub] = item.start_mark.line + 1
+                walk(item, sub)
+
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == "config":
+                walk(value_node, "")
+    return lines
+
+
+def _stand_in_secrets(key: str, value: Any, secret_keys: set[str]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            secret_keys.add(key)
+            return SECRET_STAND_IN.format(key=key)
+        return {k: _stand_in_secrets(key, v, secret_keys) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stand_in_secrets(key, v, secret_keys) for v in value]
+    return value
+
+
+TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+
+
+def load_stack(project: Project, stack: str | None = None, path: Path | None = None) -> StackFile:
+    """Read a stack file by stack name or path and apply the CLI's typed-config checks."""
+    if path is None:
+        if stack is None:
+            raise ProjectError("name a stack or a stack file")
+        path = project.stack_file(stack)
+        if not path.exists():
+            known = ", ".join(project.stacks()) or "none"
+            raise ProjectError(f"no stack file {path.relative_to(project.root)} for stack {stack!r}; stacks: {known}")
+    elif stack is None:
+        name = path.name
+        stack = name[len("Pulumi."):-len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else path.stem
+    data, node = read_yaml(path)
+    shown = str(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ProjectError(f"{shown}: a stack file is a mapping with a 'config:' key; got {type(data).__name__}")
+    unknown_top = sorted(set(data) - {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"})
+    if unknown_top:
+        raise ProjectError(f"{shown}: unknown top-level key(s) {', '.join(map(str, unknown_top))}; allowed: config, "
+                           "secretsprovider, encryptedkey, encryptionsalt, environment")
+    raw = data.get("config") or {}
+    if not isinstance(raw, dict):
+        raise ProjectError(f"{shown}: 'config' must be a mapping of keys to values")
+    secret_keys: set[str] = set()
+    config = {project.full_key(str(k)): _stand_in_secrets(project.full_key(str(k)), v, secret_keys)
+              for k, v in raw.items()}
+    stack_file = StackFile(project, stack, path, config, sorted(secret_keys), _line_map(node, project))
+    _typed_config_checks(stack_file)
+    return stack_file
+
+
+def _typed_config_checks(stack_file: StackFile) -> None:
+    """The checks `pulumi` makes against the project's typed `config:` block before running."""
+    shown = stack_file.display_path
+    problems: list[str] = []
+    for key, spec in stack_file.project.declared.items():
+        value = stack_file.config.get(key, spec.get("default"))
+        line = stack_file.line_of(key)
+        where = f"{shown}:{line}" if line else shown
+        if value is None:
+            problems.append(f"{shown}: {key}: required key is missing ({spec.get('description', '')})")
+            continue
+        expected = spec.get("type")
+        if expected in TYPE_CHECKS and key not in stack_file.secret_keys and not TYPE_CHECKS[expected](value):
+            problems.append(f"{where}: {key}: must be of type '{expected}'; got {type(value).__name__}")
+        if spec.get("secret") and key not in stack_file.secret_keys:
+            problems.append(f"{where}: {key}: is a secret; set it with `pulumi config set --secret {key}`")
+    if problems:
+        raise ProjectError("\n".join(problems))
+
+
+def _as_config_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)

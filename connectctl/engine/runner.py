@@ -1,0 +1,108 @@
+"""Run a Pulumi program offline, the way the Python language host runs it, against our mocks.
+
+The program runs inside `run_in_stack` (as under `pulumi up`): the root stack resource is
+registered, stack exports become its registered outputs, and the run waits for every outstanding
+registration before the capture is read.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.mocks import MockEngine, MockSettings
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+from connectctl.engine.capture import STACK_TYPE, CapturedResource, CaptureMonitor
+from connectctl.engine.mocks import AwsMocks
+
+
+class ProgramError(Exception):
+    """The program ended the run with an error (e.g. `pulumi.RunError` for a bad stack file)."""
+
+
+@dataclass
+class Capture:
+    """Everything a run registered, in registration order, plus the stack's outputs."""
+
+    project: str
+    stack: str
+    preview: bool
+    resources: list[CapturedResource]
+    outputs: dict[str, object]
+    invokes: list[str]
+
+
+@contextmanager
+def _program_context(root: Path) -> Iterator[None]:
+    """cwd and sys.path as the language host sets them: the project directory first."""
+    old_cwd, old_path = os.getcwd(), list(sys.path)
+    os.chdir(root)
+    sys.path.insert(0, str(root))
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+
+
+def run_program(
+    program: Callable[[], None],
+    *,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    preview: bool,
+    region: str,
+    account_id: str,
+    root: Path | None = None,
+) -> Capture:
+    """Run `program` under AWS-shaped mocks and return what it registered."""
+    mocks = AwsMocks(region=region, account_id=account_id, preview=preview)
+    monitor = CaptureMonitor(mocks)
+    runtime_settings.ROOT.set(None)
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
+    runtime_config.set_all_config(dict(config), list(secret_keys))
+    settings = MockSettings(
+        monitor=monitor,
+        monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+        engine=MockEngine(None),
+        project=project,
+        stack=stack,
+        dry_run=preview,
+        organization="organization",
+        callbacks=None,
+    )
+    runtime_settings.configure(settings)
+    try:
+        with _program_context(root or Path.cwd()):
+            _sync_await(run_in_stack(program))
+    except pulumi.RunError as exc:
+        raise ProgramError(str(exc)) from None
+    finally:
+        runtime_settings.ROOT.set(None)
+    resources = list(monitor.captured.values())
+    stack_outputs: dict[str, object] = next(
+        (r.outputs for r in resources if r.type == STACK_TYPE), {}
+    )
+    return Capture(project, stack, preview, resources, stack_outputs, list(mocks.calls))
+
+
+def main_program(path: Path) -> Callable[[], None]:
+    """The project's `__main__.py`, run as `__main__` like the language host does."""
+
+    def program() -> None:
+        runpy.run_path(str(path), run_name="__main__")
+
+    return program
