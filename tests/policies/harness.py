@@ -1,0 +1,55 @@
+"""Run a small Pulumi program through the offline engine and the real pack, return the findings.
+
+Rule tests use real resource registrations (not hand-built policy args), so what a rule sees is
+what the engine would show it: inputs for resource policies, outputs, parents and property
+dependencies for stack policies, unknowns in preview.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from connectctl.engine.analyzer import Violation, analyze
+from connectctl.engine.runner import Capture, run_program
+
+ACCOUNT = "111111111111"
+OTHER_ACCOUNT = "222222222222"
+REGION = "us-east-1"
+TAGS = {"connect:client": "acme", "connect:environment": "prod", "connect:managed-by": "connect"}
+
+
+def provider(account: str = ACCOUNT, name: str = "tenant") -> aws.Provider:
+    """An explicit provider pinned to one account, as the program declares it."""
+    return aws.Provider(name, region=REGION, allowed_account_ids=[account])
+
+
+def pinned(p: aws.Provider, **kwargs: Any) -> pulumi.ResourceOptions:
+    """Resource options using the explicit provider."""
+    return pulumi.ResourceOptions(provider=p, **kwargs)
+
+
+def capture(program: Callable[[], None], *, preview: bool) -> Capture:
+    """Run `program` under the AWS mocks."""
+    return run_program(program, project="connect", stack="test", config={}, secret_keys=[],
+                       preview=preview, region=REGION, account_id=ACCOUNT)
+
+
+def evaluate(
+    program: Callable[[], None], *, preview: bool, pack_config: dict[str, Any] | None = None
+) -> list[Violation]:
+    """Every finding of the pack over what `program` declares."""
+    return analyze(capture(program, preview=preview).resources, pack_config)
+
+
+def findings(violations: list[Violation], policy: str) -> list[Violation]:
+    """The findings of one policy (unknown-value notes excluded: they are not violations)."""
+    return [v for v in violations if v.policy == policy and "can't run policy" not in v.message]
+
+
+def notes(violations: list[Violation], policy: str) -> list[Violation]:
+    """The engine's "can't run policy during preview" notes of one policy."""
+    return [v for v in violations if v.policy == policy and "can't run policy" in v.message]
