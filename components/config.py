@@ -31,11 +31,13 @@ LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production"})
-SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/[\w+=,.@/-]{1,64}$")
-EIP_ALLOCATION = re.compile(r"^eipalloc-([0-9a-f]{8}|[0-9a-f]{17})$")
-TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}$")
+# `\Z`, not `$` (which also matches before a trailing newline, e.g. from a YAML block scalar), and
+# ASCII `\d`/`\w` where AWS only takes ASCII (a full-width "１２３..." is no account id).
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z", re.ASCII)
+ACCOUNT_ID = re.compile(r"^\d{12}\Z", re.ASCII)
+ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/[\w+=,.@/-]{1,64}\Z", re.ASCII)
+EIP_ALLOCATION = re.compile(r"^eipalloc-([0-9a-f]{8}|[0-9a-f]{17})\Z", re.ASCII)
+TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
 
 # Top-level keys a stack file may set, with the model field that holds each.
 CONNECT_KEYS = ("connect:tenant", "connect:network")
@@ -149,12 +151,13 @@ class FlowLogsConfig(_Model):
 
     retention_days: int = Field(default=365, description="One of CloudWatch Logs' retention values.")
 
-    @field_validator("retention_days")
+    @field_validator("retention_days", mode="before")
     @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
+    def _retention(cls, value: Any) -> Any:
+        # Before pydantic's int coercion: `true` would become 1 day and "365" or 365.0 pass unnoticed.
+        if isinstance(value, bool) or not isinstance(value, int) or value not in LOG_RETENTION_DAYS:
             allowed = ", ".join(str(v) for v in LOG_RETENTION_DAYS)
-            raise ValueError(f"{value} is not a CloudWatch Logs retention; allowed: {allowed}")
+            raise ValueError(f"{value!r} is not a CloudWatch Logs retention in days; allowed: {allowed}")
         return value
 
 
@@ -182,8 +185,13 @@ class NetworkConfig(_Model):
             net = ipaddress.IPv4Network(value, strict=False)
         except ValueError:
             raise ValueError(f"{value!r} is not an IPv4 CIDR block; allowed: e.g. 10.40.0.0/16") from None
-        if str(net) != value:
+        address, _, prefix = value.partition("/")
+        if not prefix.isdigit():
+            raise ValueError(f"{value!r} is not written address/prefix-length; allowed: e.g. 10.40.0.0/16")
+        if net.network_address != ipaddress.IPv4Address(address):
             raise ValueError(f"{value!r} has host bits set; the block is {net}")
+        if str(net) != value:
+            raise ValueError(f"{value!r} is not in canonical form; write {net}")
         if not 16 <= net.prefixlen <= 20:
             raise ValueError(f"{value!r} is a /{net.prefixlen}; allowed: a prefix from /16 to /20")
         if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
@@ -308,6 +316,10 @@ def _issue_from_error(error: Mapping[str, Any]) -> ConfigIssue:
         return ConfigIssue(path=_path(loc), message=f"unknown key; {hint}allowed keys: {', '.join(known)}")
     if kind == "missing":
         return ConfigIssue(path=_path(loc), message="required key is missing")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        keys = _known_keys((*loc, ""))
+        allowed = f"a mapping with keys {', '.join(keys)}" if keys else "a mapping"
+        return ConfigIssue(path=_path(loc), message=f"{error.get('input')!r} is not a mapping; allowed: {allowed}")
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind != "value_error":
         message = f"{message}; got {error.get('input')!r}"
@@ -355,11 +367,20 @@ def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
             "stack allocate them",
         ))
     if isinstance(allocations, dict):
+        explicit = cfg.explicit_zones()
+        # Zones that will hold a NAT gateway, when the stack file names its zones (see network.nat_zones).
+        nat_zones = None if explicit is None else explicit if network.nat_gateways == "perAz" else explicit[:1]
         for zone in allocations:
             if zone not in region_zones:
                 issues.append(ConfigIssue(
                     path=f"connect:network.egressIpAllocationIds.{zone}",
                     message=f"{zone!r} is not a zone of {cfg.region}; allowed: {', '.join(region_zones)}",
+                ))
+            elif nat_zones is not None and zone not in nat_zones:
+                issues.append(ConfigIssue(
+                    path=f"connect:network.egressIpAllocationIds.{zone}",
+                    message=f"{zone!r} holds no NAT gateway of this environment (natGateways: "
+                    f"{network.nat_gateways}); allowed: {', '.join(nat_zones)}",
                 ))
     return issues
 

@@ -91,7 +91,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # `<<: *anchor`, merged (and overridable) by construct_mapping, as the CLI does
+        key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain value, not a list or mapping", key_node.start_mark
+            ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicated key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
@@ -101,6 +109,11 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# The CLI's YAML decoder keeps timestamp-like scalars (`2024-01-01`) as strings, not dates.
+_UniqueKeyLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[no-untyped-call]
+)
 
 
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
@@ -120,6 +133,8 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise ProjectError(f"{path}{where}: YAML error: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise ProjectError(f"{path}: YAML error: {exc}") from None
+    except RecursionError:
+        raise ProjectError(f"{path}: YAML error: nested too deeply") from None
     return data, node
 
 
@@ -211,9 +226,10 @@ def load_stack(project: Project, stack: str | None = None, path: Path | None = N
         data = {}
     if not isinstance(data, dict):
         raise ProjectError(f"{shown}: a stack file is a mapping with a 'config:' key; got {type(data).__name__}")
-    unknown_top = sorted(set(data) - {"config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"})
+    unknown_top = sorted(map(str, set(data) - {"config", "secretsprovider", "encryptedkey", "encryptionsalt",
+                                               "environment"}))
     if unknown_top:
-        raise ProjectError(f"{shown}: unknown top-level key(s) {', '.join(map(str, unknown_top))}; allowed: config, "
+        raise ProjectError(f"{shown}: unknown top-level key(s) {', '.join(unknown_top)}; allowed: config, "
                            "secretsprovider, encryptedkey, encryptionsalt, environment")
     raw = data.get("config") or {}
     if not isinstance(raw, dict):
@@ -221,6 +237,12 @@ def load_stack(project: Project, stack: str | None = None, path: Path | None = N
     secret_keys: set[str] = set()
     config = {project.full_key(str(k)): _stand_in_secrets(project.full_key(str(k)), v, secret_keys)
               for k, v in raw.items()}
+    for key, value in config.items():
+        try:
+            _as_config_string(value)
+        except (TypeError, ValueError) as exc:  # e.g. `!!binary` values: the program could not receive them
+            raise ProjectError(f"{shown}: {key}: value cannot be passed to the program: {exc}; allowed: "
+                               "strings, numbers, booleans, lists and mappings") from None
     stack_file = StackFile(project, stack, path, config, sorted(secret_keys), _line_map(node, project))
     _typed_config_checks(stack_file)
     return stack_file

@@ -27,7 +27,15 @@ from connectctl.engine.mocks import AwsMocks
 
 
 class ProgramError(Exception):
-    """The program ended the run with an error (e.g. `pulumi.RunError` for a bad stack file)."""
+    """The program ended the run with an error (e.g. `pulumi.RunError` for a bad stack file).
+
+    `declared` lists the URNs registered before the error, so tests can prove a bad stack file
+    declares nothing.
+    """
+
+    def __init__(self, message: str, declared: list[str]) -> None:
+        super().__init__(message)
+        self.declared = declared
 
 
 @dataclass
@@ -89,7 +97,8 @@ def run_program(
         with _program_context(root or Path.cwd()):
             _sync_await(run_in_stack(program))
     except pulumi.RunError as exc:
-        raise ProgramError(str(exc)) from None
+        declared = [urn for urn, r in monitor.captured.items() if r.type != STACK_TYPE]
+        raise ProgramError(str(exc), declared) from None
     finally:
         runtime_settings.ROOT.set(None)
     resources = list(monitor.captured.values())

@@ -1,0 +1,5 @@
+"""`python -m connectctl`."""
+
+from connectctl.cli import main
+
+main()

@@ -1,0 +1,137 @@
+"""`connectctl`: the platform team's command line (offline plan, schema, and more to come).
+
+Exit codes everywhere: 0 = fine, 1 = mandatory policy violations, 2 = invalid input or usage.
+Errors are one clear message on stderr, never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter, defaultdict
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from components.config import stack_config_schema
+from connectctl.engine.analyzer import PackConfigError
+from connectctl.engine.project import ProjectError
+from connectctl.engine.runner import ProgramError
+from connectctl.plan import ConfigReport, Plan, mask, plan_stack
+
+app = typer.Typer(
+    name="connectctl",
+    help="Connect tenant platform: offline plans and guardrail checks of client stacks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
+
+
+class Format(str, Enum):
+    """Output formats of `plan`."""
+
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
+    return typer.Exit(EXIT_INVALID)
+
+
+@app.command()
+def plan(
+    stack: Annotated[str | None, typer.Argument(help="Stack name, e.g. acme-prod (file stacks/Pulumi.<stack>.yaml).")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config-file", help="Plan this stack file instead.")] = None,
+    preview: Annotated[bool, typer.Option("--preview/--no-preview", help="Computed outputs unknown (as `pulumi preview` of a new stack) or all known.")] = True,
+    output: Annotated[Format, typer.Option("--format", help="text (a tree) or json (the documented document).")] = Format.text,
+) -> None:
+    """Plan a stack offline: run the real program under AWS-shaped mocks and the policy pack over it."""
+    if (stack is None) == (config_file is None):
+        raise _fail("name a stack (connectctl plan acme-prod) or a file (--config-file PATH), not both")
+    try:
+        result = plan_stack(stack, config_file=config_file, preview=preview)
+    except (ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
+        raise _fail(str(exc)) from None
+    if output is Format.json:
+        sys.stdout.write(json.dumps(result.as_json(), indent=2, sort_keys=False) + "\n")
+    else:
+        render_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
+    raise typer.Exit(EXIT_VIOLATIONS if result.mandatory else EXIT_OK)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a stack file (the committed copy is schemas/stack.schema.json)."""
+    sys.stdout.write(json.dumps(stack_config_schema(), indent=2) + "\n")
+
+
+def render_text(result: Plan, console: Console) -> None:
+    """The plan as a tree by component, with counts, stack outputs and findings."""
+    data = result.as_json()
+    mode = "preview (computed values unknown)" if result.capture.preview else "update (all values known)"
+    console.print(f"[bold]Plan of {data['project']}/{data['stack']}[/] - {mode}, "
+                  f"stack file {result.stack_file.display_path}")
+    children: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for resource in data["resources"]:
+        children[str(resource["parent"])].append(resource)
+    root = next(r for r in data["resources"] if r["type"] == "pulumi:pulumi:Stack")
+    tree = Tree(f"[bold]{root['name']}[/] ({len(data['resources'])} resources)")
+
+    def add(node: Tree, parent_urn: str) -> None:
+        kids = children.get(parent_urn, [])
+        components = [k for k in kids if not k["custom"]]
+        custom = [k for k in kids if k["custom"]]
+        for comp in components:
+            count = _descendants(children, str(comp["urn"]))
+            add(node.add(f"[cyan]{comp['type']}[/] [bold]{comp['name']}[/] ({count} resources)"), str(comp["urn"]))
+        by_type: dict[str, list[str]] = defaultdict(list)
+        flags: Counter[str] = Counter()
+        for k in custom:
+            by_type[str(k["type"])].append(str(k["name"]))
+            if k["protect"]:
+                flags[str(k["type"])] += 1
+        for type_, names in by_type.items():
+            shown = ", ".join(names[:4]) + (f", ... (+{len(names) - 4})" if len(names) > 4 else "")
+            guard = f" [green]protected {flags[type_]}[/]" if flags[type_] else ""
+            node.add(f"{type_} x{len(names)}{guard}: [dim]{escape(shown)}[/]")
+
+    add(tree, str(root["urn"]))
+    console.print(tree)
+    outputs = Table(title="Stack outputs", show_header=True, header_style="bold")
+    outputs.add_column("output")
+    outputs.add_column("value", overflow="fold")
+    for key, value in sorted(data["outputs"].items()):
+        outputs.add_row(key, escape(json.dumps(value) if not isinstance(value, str) else value))
+    console.print(outputs)
+    if result.violations:
+        table = Table(title="Policy findings", show_header=True, header_style="bold")
+        for column in ("level", "policy", "owner", "resource", "message"):
+            table.add_column(column, overflow="fold")
+        secrets = result.secrets()
+        for v in sorted(result.violations, key=lambda v: (v.level != "mandatory", v.policy)):
+            style = "red" if v.level == "mandatory" else "yellow"
+            table.add_row(f"[{style}]{v.level}[/]", v.policy, v.owner, escape(v.urn.split("::")[-1] or "(stack)"),
+                          escape(str(mask(v.message, secrets)).replace("\n", " - ")))
+        console.print(table)
+    summary = data["summary"]
+    verdict = "[red]FAIL[/]" if summary["mandatory"] else "[green]PASS[/]"
+    console.print(f"{verdict}: {summary['resources']} resources, {summary['mandatory']} mandatory and "
+                  f"{summary['advisory']} advisory finding(s)")
+
+
+def _descendants(children: dict[str, list[dict[str, object]]], urn: str) -> int:
+    return sum(1 + _descendants(children, str(k["urn"])) for k in children.get(urn, []))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,175 @@
+"""`connectctl plan`: the offline plan of one stack, with the policy pack's verdict.
+
+Steps, as `pulumi preview --policy-pack policies` takes them: read the project and the stack file
+(CLI checks), validate our config (the same model the program uses), run the real program under
+AWS-shaped mocks, then run the real pack over what it registered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components.config import StackConfig, StackConfigError, parse_stack_config
+from connectctl.engine.analyzer import Violation, analyze, load_pack_config
+from connectctl.engine.capture import CapturedResource
+from connectctl.engine.project import Project, StackFile, load_project, load_stack
+from connectctl.engine.runner import Capture, main_program, run_program
+
+UNKNOWN = "[unknown]"
+SECRET = "[secret]"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+UNKNOWN_SENTINELS = frozenset({
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+})
+
+
+class ConfigReport(Exception):
+    """A stack file that fails validation, with line numbers added for the user."""
+
+
+@dataclass
+class Plan:
+    """A stack's offline plan: what it declares and what the pack says about it."""
+
+    stack_file: StackFile
+    config: StackConfig
+    capture: Capture
+    violations: list[Violation]
+
+    @property
+    def resources(self) -> list[CapturedResource]:
+        """Registered resources, the stack first, then by URN (registration order is not stable)."""
+        return sorted(self.capture.resources, key=lambda r: (r.type != "pulumi:pulumi:Stack", r.urn))
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        """Findings that fail `pulumi preview`/`up`."""
+        return [v for v in self.violations if v.level == "mandatory"]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        """Findings that are reported but do not fail the run."""
+        return [v for v in self.violations if v.level == "advisory"]
+
+    def secrets(self) -> set[str]:
+        """Secret values a report must never print (stand-ins offline, real values under the CLI)."""
+        found: set[str] = set()
+        for key in self.stack_file.secret_keys:
+            found |= set(_strings(self.stack_file.config.get(key)))
+        return {s for s in found if s}
+
+    def as_json(self) -> dict[str, Any]:
+        """The documented JSON document of `connectctl plan --format json`, secrets masked."""
+        secrets = self.secrets()
+        resources = [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "provider": r.provider,
+                "custom": r.custom,
+                "protect": r.protect,
+                "retainOnDelete": r.retain_on_delete,
+                "dependencies": sorted(r.dependencies),
+                "propertyDependencies": {k: sorted(r.property_dependencies[k]) for k in sorted(r.property_dependencies)},
+                "inputs": mask(r.inputs, secrets),
+                "outputs": mask(r.outputs, secrets),
+            }
+            for r in self.resources
+        ]
+        return {
+            "project": self.capture.project,
+            "stack": self.capture.stack,
+            "preview": self.capture.preview,
+            "resources": resources,
+            "outputs": mask(self.capture.outputs, secrets),
+            "violations": [mask(v.as_dict(), secrets) for v in sorted(self.violations, key=_violation_order)],
+            "summary": {
+                "resources": len(resources),
+                "mandatory": len(self.mandatory),
+                "advisory": len(self.advisory),
+            },
+        }
+
+
+def _violation_order(v: Violation) -> tuple[bool, str, str, str]:
+    return (v.level != "mandatory", v.policy, v.urn, v.message)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def mask(value: Any, secrets: set[str]) -> Any:
+    """Replace secret-wrapped values and any configured secret text; show unknowns as `[unknown]`."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG_KEY) == "1b47061264138c4ac30d75fd1eb44270":
+            return SECRET
+        return {k: mask(value[k], secrets) for k in sorted(value)}  # sorted: byte-identical plans
+    if isinstance(value, list):
+        return [mask(v, secrets) for v in value]
+    if isinstance(value, str):
+        if value in UNKNOWN_SENTINELS:
+            return UNKNOWN
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, SECRET)
+    return value
+
+
+def validate(stack_file: StackFile) -> StackConfig:
+    """Our typed config check, reported with the stack file's line numbers."""
+    try:
+        return parse_stack_config(stack_file.config, stack_file.display_path)
+    except StackConfigError as exc:
+        lines = [f"{exc.source}: invalid stack configuration ({len(exc.issues)} problem(s))"]
+        for issue in exc.issues:
+            line = stack_file.line_of(issue.path)
+            where = f"{stack_file.display_path}:{line}: " if line else ""
+            lines.append(f"  {where}{issue.path}: {issue.message}")
+        raise ConfigReport("\n".join(lines)) from None
+
+
+def pack_config_path(project: Project, stack: str) -> Path:
+    """Per-stack pack config, used automatically (and passed to `pulumi preview --policy-pack-config`)."""
+    return project.stack_config_dir / f"policy.{stack}.json"
+
+
+def plan_stack(
+    stack: str | None = None,
+    *,
+    config_file: Path | None = None,
+    preview: bool = True,
+    project: Project | None = None,
+    pack_config: dict[str, Any] | None = None,
+) -> Plan:
+    """Plan one stack (by name or by stack file path) and run the pack over it."""
+    project = project or load_project()
+    stack_file = load_stack(project, stack, config_file)
+    cfg = validate(stack_file)
+    capture = run_program(
+        main_program(project.main),
+        project=project.name,
+        stack=stack_file.stack,
+        config=stack_file.program_config(),
+        secret_keys=stack_file.secret_keys,
+        preview=preview,
+        region=cfg.region,
+        account_id=cfg.tenant.account_id,
+        root=project.root,
+    )
+    if pack_config is None:
+        pack_config = load_pack_config(pack_config_path(project, stack_file.stack))
+    return Plan(stack_file, cfg, capture, analyze(capture.resources, pack_config))

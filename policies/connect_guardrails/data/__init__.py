@@ -1,0 +1,1 @@
+"""Data files the rules read at import (generated; see `generate_taggable.py`)."""
