@@ -98,7 +98,7 @@ class AwsMocks(Mocks):
         inputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
             return UNKNOWN_PROVIDER_ID if self.preview else self._digest("provider", args.name)[:36], inputs
-        if not args.custom:  # components have no id and no provider-computed outputs
+        if args.custom is False and not args.resource_id:  # components: no id, nothing computed
             return "", inputs
         if args.resource_id:  # a read (`Resource.get`): the resource exists, its id is given
             return args.resource_id, {**inputs, **self._computed(args, args.resource_id)}

@@ -235,8 +235,11 @@ def load_stack(project: Project, stack: str | None = None, path: Path | None = N
     if not isinstance(raw, dict):
         raise ProjectError(f"{shown}: 'config' must be a mapping of keys to values")
     secret_keys: set[str] = set()
-    config = {project.full_key(str(k)): _stand_in_secrets(project.full_key(str(k)), v, secret_keys)
-              for k, v in raw.items()}
+    try:
+        config = {project.full_key(str(k)): _stand_in_secrets(project.full_key(str(k)), v, secret_keys)
+                  for k, v in raw.items()}
+    except RecursionError:  # `&a [1, *a]`: an alias inside its own anchor (the CLI rejects it too)
+        raise ProjectError(f"{shown}: a config value contains itself (YAML alias inside its own anchor)") from None
     for key, value in config.items():
         try:
             _as_config_string(value)

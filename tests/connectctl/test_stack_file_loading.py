@@ -321,3 +321,9 @@ def test_odd_yaml_values_only_raise_project_or_stack_config_errors(
     # The harness itself must put the value where intended: a plain bad value is a config issue.
     assert outcomes["[[]]"] in ("config", "project")
     assert outcomes["'unterminated"] == "project"
+
+
+def test_alias_inside_its_own_anchor_is_rejected(project: Project, tmp_path: Path) -> None:
+    message = load_error(project, write(tmp_path, VALID + "  connect:loop: &a [1, *a]\n"))
+    assert "connect:loop" not in message or "contains itself" in message
+    assert "a config value contains itself" in message

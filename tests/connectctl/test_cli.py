@@ -1,0 +1,116 @@
+"""The command line as users meet it: exit codes, messages, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from connectctl.engine.project import load_project, load_stack
+from connectctl.engine.runner import ProgramError, main_program, run_program
+
+ROOT = Path(__file__).resolve().parents[2]
+ACME = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text())
+
+
+def connectctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def stack_file(tmp_path: Path, text: str, name: str = "acme-prod") -> Path:
+    path = tmp_path / f"Pulumi.{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def with_network(**changes: object) -> str:
+    doc = json.loads(json.dumps(ACME))
+    doc["config"]["connect:network"].update(changes)
+    return yaml.safe_dump(doc)
+
+
+def test_plan_text_passes() -> None:
+    result = connectctl("plan", "acme-prod")
+    assert result.returncode == 0, result.stderr
+    assert "connect:network:TenantNetwork network" in result.stdout
+    assert "aws:ec2/subnet:Subnet x9" in result.stdout
+    assert "PASS" in result.stdout
+
+
+def test_plan_json_matches_the_acceptance_criteria() -> None:
+    result = connectctl("plan", "acme-prod", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    types = [r["type"] for r in doc["resources"]]
+    assert types.count("aws:ec2/subnet:Subnet") == 9
+    assert types.count("aws:ec2/natGateway:NatGateway") == 3
+    assert types.count("aws:ec2/flowLog:FlowLog") == 1
+    eips = [r for r in doc["resources"] if r["type"] == "aws:ec2/eip:Eip"]
+    assert len(eips) == 3 and all(e["protect"] for e in eips)
+    assert doc["summary"]["mandatory"] == 0
+
+
+def test_invalid_stack_file_exits_2_with_path_and_allowed_values(tmp_path: Path) -> None:
+    path = stack_file(tmp_path, with_network(cidr="10.40.0.0/8", natGateways="many"))
+    result = connectctl("plan", "--config-file", str(path))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    assert str(path) in result.stderr
+    assert "connect:network.cidr" in result.stderr and "/16 to /20" in result.stderr
+    assert "connect:network.natGateways" in result.stderr and "'perAz' or 'single'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_errors_carry_the_line_of_the_field(tmp_path: Path) -> None:
+    text = (ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text().replace("cidr: 10.40.0.0/16", "cidr: 10.40.0.0/24")
+    path = stack_file(tmp_path, text)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "cidr:" in row)
+    result = connectctl("plan", "--config-file", str(path))
+    assert result.returncode == 2
+    assert f"{path}:{line}: connect:network.cidr" in result.stderr.replace("\n", "")
+
+
+def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
+    path = stack_file(tmp_path, "config:\n  aws:region: us-east-1\n  connect:tenant: {client: acme\n")
+    result = connectctl("plan", "--config-file", str(path))
+    assert result.returncode == 2
+    assert "YAML error" in result.stderr and f"{path}:4" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_stack_lists_the_known_ones() -> None:
+    result = connectctl("plan", "nobody-prod")
+    assert result.returncode == 2
+    assert "acme-prod" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["plan"], ["plan", "acme-prod", "--config-file", "x.yaml"]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    assert connectctl(*args).returncode == 2
+
+
+def test_mandatory_violation_exits_1(tmp_path: Path) -> None:
+    path = stack_file(tmp_path, with_network(flowLogs={"retentionDays": 30}))
+    result = connectctl("plan", "--config-file", str(path), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["mandatory"] >= 1
+    assert {v["policy"] for v in doc["violations"] if v["level"] == "mandatory"} == {"log-group-encrypted-retained"}
+
+
+def test_program_refuses_bad_config_and_declares_nothing(tmp_path: Path) -> None:
+    """Under a real `pulumi up` the program itself validates: RunError, no resource declared."""
+    project = load_project()
+    bad = load_stack(project, path=stack_file(tmp_path, with_network(cidr="8.8.0.0/16")))
+    with pytest.raises(ProgramError) as caught:
+        run_program(main_program(project.main), project="connect", stack="acme-prod",
+                    config=bad.program_config(), secret_keys=[], preview=True, region="us-east-1",
+                    account_id="111111111111", root=project.root)
+    assert "connect:network.cidr" in str(caught.value) and "not a private block" in str(caught.value)
+    assert "stacks/Pulumi.acme-prod.yaml" in str(caught.value)
+    assert caught.value.declared == []
