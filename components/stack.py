@@ -5,6 +5,7 @@ Kept apart from `__main__.py` so the offline engine and the tests run exactly th
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -31,10 +32,8 @@ def raw_config() -> dict[str, Any]:
     decoded: dict[str, Any] = {}
     for key, value in values.items():
         if key.startswith("connect:") and isinstance(value, str) and key in CONNECT_KEYS:
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
         decoded[key] = value
     return {k: v for k, v in decoded.items() if k.startswith("connect:") or k == REGION_KEY}
 

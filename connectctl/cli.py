@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter, defaultdict
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +35,7 @@ app = typer.Typer(
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats of `plan`."""
 
     text = "text"
@@ -49,10 +49,14 @@ def _fail(message: str) -> typer.Exit:
 
 @app.command()
 def plan(
-    stack: Annotated[str | None, typer.Argument(help="Stack name, e.g. acme-prod (file stacks/Pulumi.<stack>.yaml).")] = None,
+    stack: Annotated[str | None, typer.Argument(help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)")] = None,
     config_file: Annotated[Path | None, typer.Option("--config-file", help="Plan this stack file instead.")] = None,
-    preview: Annotated[bool, typer.Option("--preview/--no-preview", help="Computed outputs unknown (as `pulumi preview` of a new stack) or all known.")] = True,
-    output: Annotated[Format, typer.Option("--format", help="text (a tree) or json (the documented document).")] = Format.text,
+    preview: Annotated[bool, typer.Option(
+        "--preview/--no-preview", help="Computed outputs unknown (as `pulumi preview` of a new stack) or all known."
+    )] = True,
+    output: Annotated[Format, typer.Option("--format", help="text (a tree) or json (the documented document).")] = (
+        Format.text
+    ),
 ) -> None:
     """Plan a stack offline: run the real program under AWS-shaped mocks and the policy pack over it."""
     if (stack is None) == (config_file is None):

@@ -77,7 +77,9 @@ class Plan:
                 "protect": r.protect,
                 "retainOnDelete": r.retain_on_delete,
                 "dependencies": sorted(r.dependencies),
-                "propertyDependencies": {k: sorted(r.property_dependencies[k]) for k in sorted(r.property_dependencies)},
+                "propertyDependencies": {
+                    k: sorted(r.property_dependencies[k]) for k in sorted(r.property_dependencies)
+                },
                 "inputs": mask(r.inputs, secrets),
                 "outputs": mask(r.outputs, secrets),
             }

@@ -109,7 +109,9 @@ def effective_config(catalogue: ModuleType, user: dict[str, Any] | None) -> dict
     return result
 
 
-def _provider_of(resource: CapturedResource, by_urn: dict[str, CapturedResource]) -> analyzer_pb2.AnalyzerProviderResource | None:
+def _provider_of(
+    resource: CapturedResource, by_urn: dict[str, CapturedResource]
+) -> analyzer_pb2.AnalyzerProviderResource | None:
     if not resource.provider:
         return None
     urn = resource.provider.rsplit("::", 1)[0]
@@ -164,7 +166,8 @@ def analyze(
     servicer = _PolicyAnalyzerServicer(
         catalogue.PACK_NAME, catalogue.PACK_VERSION, catalogue.policies(), EnforcementLevel.ADVISORY
     )
-    servicer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=effective_config(catalogue, pack_config)), None)
+    configure = analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=effective_config(catalogue, pack_config))
+    servicer.Configure(configure, None)
     per_resource, stack = build_requests(resources)
     diagnostics: list[tuple[str, Any]] = [
         (request.urn, d) for request in per_resource for d in servicer.Analyze(request, None).diagnostics

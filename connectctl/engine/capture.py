@@ -52,7 +52,7 @@ class CaptureMonitor(MockMonitor):
                 type_ = f"{parent_type}${type_}"
         return f"urn:pulumi:{get_stack()}::{get_project()}::{type_}::{name}"
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         self.captured[response.urn] = CapturedResource(
             urn=response.urn,
@@ -71,7 +71,7 @@ class CaptureMonitor(MockMonitor):
         )
         return response
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)
         self.captured[response.urn] = CapturedResource(
             urn=response.urn,
@@ -91,7 +91,7 @@ class CaptureMonitor(MockMonitor):
         )
         return response
 
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn in self.captured:
             self.captured[request.urn].outputs = json_format.MessageToDict(request.outputs)
         return super().RegisterResourceOutputs(request)

@@ -125,7 +125,7 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ProjectError(f"{path}: cannot be read: {exc}") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -216,10 +216,12 @@ def load_stack(project: Project, stack: str | None = None, path: Path | None = N
         path = project.stack_file(stack)
         if not path.exists():
             known = ", ".join(project.stacks()) or "none"
-            raise ProjectError(f"no stack file {path.relative_to(project.root)} for stack {stack!r}; stacks: {known}")
+            relative = path.relative_to(project.root)
+            raise ProjectError(f"no stack file {relative} for stack {stack!r}; stacks: {known}")
     elif stack is None:
         name = path.name
-        stack = name[len("Pulumi."):-len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else path.stem
+        is_stack_file = name.startswith("Pulumi.") and name.endswith(".yaml")
+        stack = name[len("Pulumi."):-len(".yaml")] if is_stack_file else path.stem
     data, node = read_yaml(path)
     shown = str(path)
     if data is None:

@@ -67,7 +67,8 @@ def test_invalid_stack_file_exits_2_with_path_and_allowed_values(tmp_path: Path)
 
 
 def test_errors_carry_the_line_of_the_field(tmp_path: Path) -> None:
-    text = (ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text().replace("cidr: 10.40.0.0/16", "cidr: 10.40.0.0/24")
+    text = (ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text()
+    text = text.replace("cidr: 10.40.0.0/16", "cidr: 10.40.0.0/24")
     path = stack_file(tmp_path, text)
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "cidr:" in row)
     result = connectctl("plan", "--config-file", str(path))
