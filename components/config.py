@@ -32,7 +32,7 @@ LOG_RETENTION_DAYS = (
 )  # fmt: skip
 PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production"})
 # `\Z`, not `$` (which also matches before a trailing newline, e.g. from a YAML block scalar), and
-# ASCII `\d`/`\w` where AWS only takes ASCII (a full-width "１２３..." is no account id).
+# ASCII `\d`/`\w` where AWS only takes ASCII (full-width or Arabic-Indic digits are no account id).
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z", re.ASCII)
 ACCOUNT_ID = re.compile(r"^\d{12}\Z", re.ASCII)
 ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/[\w+=,.@/-]{1,64}\Z", re.ASCII)
@@ -188,12 +188,12 @@ class NetworkConfig(_Model):
         address, _, prefix = value.partition("/")
         if not prefix.isdigit():
             raise ValueError(f"{value!r} is not written address/prefix-length; allowed: e.g. 10.40.0.0/16")
+        if not 16 <= net.prefixlen <= 20:  # before host bits: "10.40.0.0/8" most likely meant a /16
+            raise ValueError(f"{value!r} is a /{net.prefixlen}; allowed: a prefix from /16 to /20")
         if net.network_address != ipaddress.IPv4Address(address):
             raise ValueError(f"{value!r} has host bits set; the block is {net}")
         if str(net) != value:
             raise ValueError(f"{value!r} is not in canonical form; write {net}")
-        if not 16 <= net.prefixlen <= 20:
-            raise ValueError(f"{value!r} is a /{net.prefixlen}; allowed: a prefix from /16 to /20")
         if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
             ranges = ", ".join(str(r) for r in PRIVATE_RANGES)
             raise ValueError(f"{value!r} is not a private block; allowed: inside {ranges}")

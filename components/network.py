@@ -82,11 +82,13 @@ class TenantNetwork(pulumi.ComponentResource):
         cfg = args.config
         child = pulumi.ResourceOptions(parent=self)
         keep = pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True)
-        missing = [z for z in allocation_for(cfg, nat_zones(cfg, args.zones)) if z not in args.zones]
-        if missing:
+        nat_list = nat_zones(cfg, args.zones)
+        byo = allocation_for(cfg, nat_list)
+        stray = sorted(z for z in byo if z not in nat_list)
+        if stray:  # only knowable here when zones are a count resolved by the account
             raise pulumi.RunError(
-                f"connect:network.egressIpAllocationIds: zone(s) {', '.join(missing)} are not zones of this "
-                f"environment; allowed: {', '.join(args.zones)}"
+                f"connect:network.egressIpAllocationIds: zone(s) {', '.join(stray)} hold no NAT gateway; "
+                f"allowed: {', '.join(nat_list)}"
             )
 
         self.vpc = aws.ec2.Vpc(
@@ -124,8 +126,6 @@ class TenantNetwork(pulumi.ComponentResource):
             )
 
         self.nat_gateways, self.egress_ips = {}, {}
-        nat_list = nat_zones(cfg, args.zones)
-        byo = allocation_for(cfg, nat_list)
         for zone in nat_list:
             eip_name = f"{name}-egress-ip-{zone}"
             if zone in byo:

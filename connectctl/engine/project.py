@@ -109,11 +109,14 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# The CLI's YAML decoder keeps timestamp-like scalars (`2024-01-01`) as strings, not dates.
-_UniqueKeyLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp",
-    lambda loader, node: loader.construct_scalar(node),  # type: ignore[no-untyped-call]
-)
+
+
+def _timestamp_as_string(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str:
+    """The CLI's YAML decoder keeps timestamp-like scalars (`2024-01-01`) as strings, not dates."""
+    return str(loader.construct_scalar(node))
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_string)
 
 
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:

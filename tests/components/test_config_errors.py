@@ -118,7 +118,7 @@ CASES: dict[str, tuple[list[tuple[str, Any]], str, list[str]]] = {
         [("connect:tenant.accountId", "11111111111a")], "connect:tenant.accountId", ["exactly 12 digits"],
     ),
     "account-fullwidth-digits": (
-        [("connect:tenant.accountId", "１" * 12), ("connect:tenant.deployRoleArn", DELETE)],
+        [("connect:tenant.accountId", "\uff11" * 12), ("connect:tenant.deployRoleArn", DELETE)],
         "connect:tenant.accountId", ["exactly 12 digits"],
     ),
     "account-trailing-newline": (
@@ -189,6 +189,13 @@ CASES: dict[str, tuple[list[tuple[str, Any]], str, list[str]]] = {
     "cidr-slash-8": (
         [("connect:network.cidr", "10.0.0.0/8")], "connect:network.cidr", ["is a /8", "from /16 to /20"],
     ),
+    "cidr-slash-8-with-host-bits": (
+        [("connect:network.cidr", "10.40.0.0/8")], "connect:network.cidr", ["is a /8", "from /16 to /20"],
+    ),
+    "cidr-prefix-leading-zero": (
+        [("connect:network.cidr", "10.40.0.0/016")], "connect:network.cidr",
+        ["not in canonical form", "write 10.40.0.0/16"],
+    ),
     "cidr-slash-24": (
         [("connect:network.cidr", "10.40.0.0/24")], "connect:network.cidr", ["is a /24", "from /16 to /20"],
     ),
@@ -226,7 +233,8 @@ CASES: dict[str, tuple[list[tuple[str, Any]], str, list[str]]] = {
         "connect:network.availabilityZones[0]", ["'us-west-2a' is not a zone of us-east-1", US_EAST_1_ZONES],
     ),
     "zones-region-without-zone-letter": (
-        [("aws:region", "ap-northeast-1"), ("connect:network.availabilityZones", zones("a", "b", region="ap-northeast-1"))],
+        [("aws:region", "ap-northeast-1"),
+         ("connect:network.availabilityZones", zones("a", "b", region="ap-northeast-1"))],
         "connect:network.availabilityZones[1]",
         ["'ap-northeast-1b' is not a zone of ap-northeast-1", "ap-northeast-1a, ap-northeast-1c, ap-northeast-1d"],
     ),
@@ -279,7 +287,8 @@ CASES: dict[str, tuple[list[tuple[str, Any]], str, list[str]]] = {
     "egress-map-zone-not-in-region": (
         [("connect:network.availabilityZones", 2),
          ("connect:network.egressIpAllocationIds", {"us-east-1a": EIP_A, "eu-west-1b": EIP_B})],
-        "connect:network.egressIpAllocationIds.eu-west-1b", ["'eu-west-1b' is not a zone of us-east-1", US_EAST_1_ZONES],
+        "connect:network.egressIpAllocationIds.eu-west-1b",
+        ["'eu-west-1b' is not a zone of us-east-1", US_EAST_1_ZONES],
     ),
     "egress-map-zone-without-nat": (
         [("connect:network.availabilityZones", zones("a", "b")),
@@ -337,7 +346,9 @@ CASES: dict[str, tuple[list[tuple[str, Any]], str, list[str]]] = {
         ["is not a mapping", "cidr, availabilityZones, natGateways, egressIpAllocationIds, flowLogs"],
     ),
     # --- missing keys ---------------------------------------------------------------------------
-    "missing-tenant-client": ([("connect:tenant.client", DELETE)], "connect:tenant.client", ["required key is missing"]),
+    "missing-tenant-client": (
+        [("connect:tenant.client", DELETE)], "connect:tenant.client", ["required key is missing"],
+    ),
     "missing-tenant-account": (
         [("connect:tenant.accountId", DELETE)], "connect:tenant.accountId", ["required key is missing"],
     ),
@@ -489,7 +500,7 @@ def test_single_nat_with_one_allocation_passes() -> None:
 
 ODD_VALUES: list[Any] = [
     None, True, False, 0, 1, -1, 2, 5, 365, 1.5, -0.0, float("nan"), float("inf"), 10**40, -(10**40),
-    "", " ", "\n", "\t", "\x00", "x" * 100_000, "a" * 21, "ünïcödé", "🚀🚀", "１" * 12, "٠١٢٣٤٥٦٧٨٩٠١",
+    "", " ", "\n", "\t", "\x00", "x" * 100_000, "a" * 21, "ünïcödé", "🚀🚀", "\uff11" * 12, "٠١٢٣٤٥٦٧٨٩٠١",
     "111111111111\n", "acme\n", "10.0.0.0", "10.0.0.0/255.255.0.0", "::/0", "10.40.0.0/16\n", "us-east-1",
     "perAz", "eipalloc-0a1b2c3d", "arn:aws:iam::111111111111:role/" + "r" * 200, "None", "null", "[]",
     [], {}, [None], [[]], [{}], ["a"] * 5, [1, 2], {"a": None}, {"": ""}, {"us-east-1a": 1},

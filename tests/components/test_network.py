@@ -6,9 +6,14 @@ import functools
 import ipaddress
 import itertools
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from components.network import TIERS, subnet_cidr
+from connectctl.engine.project import load_project, load_stack
+from connectctl.engine.runner import ProgramError, main_program, run_program
 from connectctl.plan import plan_stack
 
 
@@ -111,3 +116,17 @@ def test_tenant_tags_on_every_taggable_resource() -> None:
             tags = r["inputs"]["tags"]
             assert tags["connect:client"] == "acme" and tags["connect:environment"] == "prod", r["urn"]
             assert tags["connect:managed-by"] == "connect" and tags["connect:cost-center"] == "acme-platform"
+
+
+def test_allocation_for_a_zone_without_nat_is_refused_at_run_time(tmp_path: Path) -> None:
+    """Zones given as a count are only known after the account answers: the program checks then."""
+    project = load_project()
+    doc = yaml.safe_load((project.stack_config_dir / "Pulumi.acme-staging.yaml").read_text())
+    doc["config"]["connect:network"]["egressIpAllocationIds"] = {"us-east-1b": "eipalloc-0a1b2c3d4e5f60718"}
+    path = tmp_path / "Pulumi.acme-staging.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    stack_file = load_stack(project, path=path)
+    with pytest.raises(ProgramError, match=r"us-east-1b hold no NAT gateway; allowed: us-east-1a"):
+        run_program(main_program(project.main), project="connect", stack="acme-staging",
+                    config=stack_file.program_config(), secret_keys=[], preview=True, region="us-east-1",
+                    account_id="111111111111", root=project.root)

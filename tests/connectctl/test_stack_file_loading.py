@@ -170,7 +170,8 @@ def test_config_list_is_rejected(project: Project, tmp_path: Path) -> None:
 
 def test_missing_file_and_unknown_stack(project: Project, tmp_path: Path) -> None:
     assert "no such file" in load_error(project, tmp_path / "Pulumi.nope.yaml")
-    with pytest.raises(ProjectError, match=r"no stack file stacks/Pulumi\.nope\.yaml for stack 'nope'; stacks: .*acme-prod"):
+    expected = r"no stack file stacks/Pulumi\.nope\.yaml for stack 'nope'; stacks: .*acme-prod"
+    with pytest.raises(ProjectError, match=expected):
         load_stack(project, "nope")
 
 
@@ -325,5 +326,4 @@ def test_odd_yaml_values_only_raise_project_or_stack_config_errors(
 
 def test_alias_inside_its_own_anchor_is_rejected(project: Project, tmp_path: Path) -> None:
     message = load_error(project, write(tmp_path, VALID + "  connect:loop: &a [1, *a]\n"))
-    assert "connect:loop" not in message or "contains itself" in message
     assert "a config value contains itself" in message
