@@ -23,7 +23,7 @@ lint: setup
 	$(PY) -m mypy components connectctl policies tests
 
 pytest: setup
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2
 
 schema: setup
 	$(PY) -m connectctl schema > schemas/stack.schema.json

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -66,8 +66,8 @@ class Rule:
             "severity": SEVERITIES[self.severity],
         }
         if self.kind == "resource":
-            return ResourceValidationPolicy(validate=self.check, **common)
-        return StackValidationPolicy(validate=self.check, **common)
+            return ResourceValidationPolicy(validate=cast(ResourceCheck, self.check), **common)
+        return StackValidationPolicy(validate=cast(StackCheck, self.check), **common)
 
     def metadata(self) -> dict[str, Any]:
         """Everything but the check, for listings and reports."""

@@ -9,6 +9,7 @@ the answer matters.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -108,4 +109,103 @@ def tenant_account(config: Mapping[str, Any] | None, provider_props: Any = None)
     if config and config.get("accountId"):
         return str(config["accountId"])
     accounts = as_list(get_raw(provider_props, "allowedAccountIds")) if provider_props is not None else []
-    return str(accounts[0]) if len(accounts) == 1 else None
+    return str(accounts[0]) if len(accounts) == 1 and not is_unknown(accounts[0]) else None
+
+
+def plain(value: Any) -> Any:
+    """The whole value as plain dicts and lists, every wrapper removed (unknowns stay as sentinels)."""
+    value = raw(value)
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+def is_known_set(props: Any, key: str) -> bool:
+    """The property is present, known and not empty."""
+    return is_set(props, key) and not is_unknown(get_raw(props, key))
+
+
+def unknown_path(value: Any) -> tuple[Any, ...] | None:
+    """Where the first unknown sits inside a (plain or wrapped) value: () for the value itself."""
+    value = raw(value)
+    if is_unknown(value):
+        return ()
+    items: Iterable[tuple[Any, Any]]
+    if isinstance(value, Mapping):
+        items = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        inner = unknown_path(item)
+        if inner is not None:
+            return (key, *inner)
+    return None
+
+
+def config_of(args: Any) -> Mapping[str, Any]:
+    """The policy's config (schema defaults included by the engine), never None."""
+    return args.get_config() or {}
+
+
+class Pending:
+    """Unknown values that decide an outcome, read through the SDK's wrapper only at the end.
+
+    Reading an unknown raises `UnknownValueError` and ends the policy, so a rule first reports every
+    finding it can prove, then calls `settle()`: the first unknown it recorded is read, and the engine
+    turns that into its "can't run policy during preview" note.
+    """
+
+    def __init__(self) -> None:
+        self._reads: list[tuple[Any, tuple[Any, ...]]] = []
+
+    def add(self, props: Any, *path: Any) -> None:
+        """Remember that the value at `props[path...]` was needed but unknown."""
+        self._reads.append((props, path))
+
+    def __bool__(self) -> bool:
+        return bool(self._reads)
+
+    def settle(self) -> None:
+        """Read what was recorded, through the wrapper: raises on the first unknown."""
+        for props, path in self._reads:
+            value = props
+            for key in path:
+                value = value[key]
+
+
+def deps_of_type(resource: PolicyResource, prop: str, *types: str) -> list[PolicyResource]:
+    """Resources of the given types that fed a property."""
+    return [r for r in deps_of(resource, prop) if r.resource_type in types]
+
+
+def depends_on(resource: PolicyResource, prop: str, target: PolicyResource) -> bool:
+    """`target` fed `resource`'s property (compared by URN, which is known even in preview)."""
+    return any(r.urn == target.urn for r in deps_of(resource, prop))
+
+
+ACCOUNT_ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def principal_values(principal: Any, kind: str) -> list[Any]:
+    """The values of one principal kind (`AWS`, `Service`, `Federated`...) of a statement's Principal."""
+    if not isinstance(principal, Mapping):
+        return []
+    found = principal.get(kind)
+    if found is None:
+        return []
+    return list(found) if isinstance(found, list) else [found]
+
+
+def principal_account(value: Any) -> str | None:
+    """The account an AWS/Federated principal belongs to (ARN or bare account id), None if it names none."""
+    if not isinstance(value, str):
+        return None
+    if ACCOUNT_ID.match(value):
+        return value
+    match = ACCOUNT_ARN.match(value)
+    return match.group(1) if match else None

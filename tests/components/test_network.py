@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import ipaddress
 import itertools
-
 from pathlib import Path
 
 import pytest

@@ -1,0 +1,50 @@
+"""kms-key-rotation: every symmetric KMS key rotates its key material.
+
+Symmetric = `customerMasterKeySpec`/`keySpec` absent or `SYMMETRIC_DEFAULT` (asymmetric and HMAC
+keys cannot rotate automatically).
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import Pending, get_raw, is_unknown
+
+KEY = "aws:kms/key:Key"
+SYMMETRIC = "SYMMETRIC_DEFAULT"
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """enableKeyRotation true on symmetric keys."""
+    if args.resource_type != KEY:
+        return
+    pending = Pending()
+    for key in ("keySpec", "customerMasterKeySpec"):
+        spec = get_raw(args.props, key)
+        if is_unknown(spec):
+            pending.add(args.props, key)
+        elif spec not in (None, "", SYMMETRIC):
+            return  # asymmetric or HMAC: rotation does not apply
+    pending.settle()  # the key spec decides whether rotation applies
+    rotation = get_raw(args.props, "enableKeyRotation")
+    if is_unknown(rotation):
+        rotation = args.props["enableKeyRotation"]  # raises UnknownValueError: the engine notes it
+    if rotation is not True:
+        report_violation(
+            f"KMS key '{args.name}' is symmetric and does not rotate; set enableKeyRotation: true", None
+        )
+
+
+RULE = Rule(
+    id="kms-key-rotation",
+    description="Symmetric KMS keys have automatic rotation on.",
+    kind="resource",
+    level="mandatory",
+    severity="medium",
+    owner="operator",
+    anchors=("NAG KMS5", "CKV_AWS_7"),
+    remediation="Set enable_key_rotation=True on every symmetric aws.kms.Key.",
+    unwaivable=False,
+    check=check,
+)

@@ -1,0 +1,198 @@
+"""no-cross-tenant-sharing: nothing in a tenant's account is shared with, or opened to, another account.
+
+- Any AWS RAM resource (share, resource or principal association, accepter...) is a violation.
+- A VPC peering whose `peerOwnerId`, or a transit gateway peering attachment whose `peerAccountId`,
+  is not the tenant account (when the tenant account is not known, any such account is a violation).
+- Resource policies (ECR repository/registry, KMS key, S3 bucket, SNS topic, backup vault) and IAM
+  role trust policies: an Allow statement with a wildcard principal (`"*"`, `{"AWS": "*"}` or a
+  `NotPrincipal`) is a violation unless a condition pins aws:PrincipalAccount, aws:SourceAccount or
+  aws:SourceOwner to the tenant account; an AWS or federated principal of another account is a
+  violation. Service principals are fine; Deny statements never share anything.
+
+The tenant account is the pack config's `accountId`, else the single account the resource's provider
+is pinned to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import (
+    Pending,
+    config_of,
+    get_raw,
+    is_unknown,
+    parse_policy_document,
+    plain,
+    principal_account,
+    principal_values,
+    statements,
+    tenant_account,
+    unknown_path,
+)
+
+RAM_PREFIX = "aws:ram/"
+PEERINGS = {
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": ("peerOwnerId", "VPC peering"),
+    "aws:ec2transitgateway/peeringAttachment:PeeringAttachment": ("peerAccountId", "transit gateway peering"),
+}
+POLICY_PROPS = {
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
+    "aws:ecr/registryPolicy:RegistryPolicy": "policy",
+    "aws:kms/key:Key": "policy",
+    "aws:kms/keyPolicy:KeyPolicy": "policy",
+    "aws:kms/replicaKey:ReplicaKey": "policy",
+    "aws:s3/bucket:Bucket": "policy",
+    "aws:s3/bucketV2:BucketV2": "policy",
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:sns/topic:Topic": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:backup/vaultPolicy:VaultPolicy": "policy",
+    "aws:iam/role:Role": "assumeRolePolicy",
+}
+PINNING_KEYS = frozenset({"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner"})
+PINNING_OPERATORS = frozenset({"stringequals", "stringlike"})
+UNKNOWN_TENANT = "the tenant account is unknown (set the policy config accountId or pin the provider)"
+
+
+def _pinned_to_tenant(condition: Any, tenant: str | None) -> bool:
+    """A condition restricts the statement to principals/sources of the tenant account."""
+    if tenant is None or not isinstance(condition, Mapping):
+        return False
+    for operator, block in condition.items():
+        if str(operator).lower() not in PINNING_OPERATORS or not isinstance(block, Mapping):
+            continue
+        for key, values in block.items():
+            found = values if isinstance(values, list) else [values]
+            if str(key).lower() in PINNING_KEYS and found and all(v == tenant for v in found):
+                return True
+    return False
+
+
+def _statement_findings(doc: Mapping[str, Any], tenant: str | None) -> list[str]:
+    findings: list[str] = []
+    for index, statement in enumerate(statements(doc)):
+        if statement.get("Effect") == "Deny":
+            continue
+        label = f"statement {statement.get('Sid') or index}"
+        principal = statement.get("Principal")
+        wildcard = "NotPrincipal" in statement or principal == "*" or "*" in principal_values(principal, "AWS")
+        condition = statement.get("Condition")
+        if wildcard and unknown_path(condition) is None and not _pinned_to_tenant(condition, tenant):
+            findings.append(
+                f"{label} allows any principal without a condition pinning aws:PrincipalAccount, "
+                f"aws:SourceAccount or aws:SourceOwner to the tenant account"
+                + (f" {tenant}" if tenant else f"; {UNKNOWN_TENANT}")
+            )
+        for kind in ("AWS", "Federated"):
+            for value in principal_values(principal, kind):
+                account = principal_account(value)
+                if account is None or account == tenant:
+                    continue
+                findings.append(
+                    f"{label} allows principal {value} of account {account}, "
+                    + (f"not the tenant account {tenant}" if tenant else UNKNOWN_TENANT)
+                )
+    return findings
+
+
+def _unknown_parts(doc: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Paths (inside an object-form document) of unknown values that decide the outcome."""
+    found = doc.get("Statement")
+    if is_unknown(found):
+        return [("Statement",)]
+    entries: list[tuple[tuple[Any, ...], Any]] = (
+        [(("Statement",), found)] if isinstance(found, Mapping)
+        else [(("Statement", index), item) for index, item in enumerate(found or [])]
+    )
+    paths: list[tuple[Any, ...]] = []
+    for prefix, statement in entries:
+        for key in ("Effect", "Principal", "NotPrincipal", "Condition"):
+            where = unknown_path(statement.get(key)) if isinstance(statement, Mapping) else None
+            if where is not None:
+                paths.append((*prefix, key, *where))
+    return paths
+
+
+def _check_policy(args: ResourceValidationArgs, prop: str, tenant: str | None,
+                  report_violation: ReportViolation, pending: Pending) -> None:
+    value = plain(get_raw(args.props, prop))
+    if value in (None, ""):
+        return
+    if is_unknown(value):
+        pending.add(args.props, prop)
+        return
+    doc = parse_policy_document(value)
+    if doc is None:
+        return  # not a JSON policy: the provider rejects it
+    unknown = _unknown_parts(doc) if isinstance(value, Mapping) else []
+    for path in unknown:
+        pending.add(args.props, prop, *path)
+    for finding in _statement_findings(doc, tenant):
+        report_violation(f"{args.resource_type} '{args.name}' {prop}: {finding}", None)
+
+
+def _check_peering(args: ResourceValidationArgs, prop: str, what: str, tenant: str | None,
+                   report_violation: ReportViolation, pending: Pending) -> None:
+    account = get_raw(args.props, prop)
+    if account in (None, ""):
+        return  # same account as the requester
+    if is_unknown(account):
+        pending.add(args.props, prop)
+    elif account != tenant:
+        report_violation(
+            f"{what} '{args.name}' connects to account {account} ({prop}), "
+            + (f"not the tenant account {tenant}" if tenant else UNKNOWN_TENANT),
+            None,
+        )
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """RAM anything, peering to foreign accounts, wildcard or foreign principals in resource policies."""
+    kind = args.resource_type
+    if kind.startswith(RAM_PREFIX):
+        report_violation(
+            f"{kind} '{args.name}': AWS RAM shares resources across accounts; a tenant account shares nothing",
+            None,
+        )
+        return
+    if kind not in PEERINGS and kind not in POLICY_PROPS:
+        return
+    tenant = tenant_account(config_of(args), args.provider.props if args.provider is not None else None)
+    pending = Pending()
+    if kind in PEERINGS:
+        prop, what = PEERINGS[kind]
+        _check_peering(args, prop, what, tenant, report_violation, pending)
+    if kind in POLICY_PROPS:
+        _check_policy(args, POLICY_PROPS[kind], tenant, report_violation, pending)
+    pending.settle()
+
+
+RULE = Rule(
+    id="no-cross-tenant-sharing",
+    description="No RAM share, cross-account peering, or wildcard/foreign-account principal in resource policies.",
+    kind="resource",
+    level="mandatory",
+    severity="critical",
+    owner="operator",
+    anchors=("FSBP KMS.5", "FSBP EC2.23", "NAG ECR1", "CKV_AWS_32", "CKV_AWS_33", "CKV_AWS_60", "CKV_AWS_61",
+             "CKV_AWS_331"),
+    remediation=(
+        "Remove RAM shares and cross-account peerings; in resource and trust policies name only service "
+        "principals or principals of the tenant account, and pin any '*' principal with a condition on "
+        "aws:PrincipalAccount/aws:SourceAccount/aws:SourceOwner equal to the tenant account."
+    ),
+    unwaivable=True,
+    check=check,
+    config={
+        "accountId": {
+            "type": "string",
+            "pattern": "^[0-9]{12}$",
+            "description": "The tenant account; defaults to the account the resource's provider is pinned to.",
+        },
+    },
+)

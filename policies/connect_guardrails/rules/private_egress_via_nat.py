@@ -1,0 +1,216 @@
+"""private-egress-via-nat: the app tier leaves through a NAT gateway of its zone; the data tier stays in.
+
+Tiers come from the `connect:tier` tag (`app`, `data`) on a route table, or on a subnet the table is
+associated with (`RouteTableAssociation`). A table's routes are its `aws:ec2/route:Route` resources
+(whose `routeTableId` it fed) and its inline `routes`. Everything is followed through property
+dependencies, so the rule decides in preview, when ids are unknown.
+
+- An app-tier table has a default route (0.0.0.0/0) to a NAT gateway. When the VPC has a NAT gateway
+  in the zone of the table's subnets, the route must use that one (with a single NAT gateway for the
+  VPC, crossing zones is the accepted trade-off). A NAT's zone is the `availabilityZone` of the subnet
+  that fed its `subnetId`.
+- A data-tier table has no route to 0.0.0.0/0 or ::/0 unless `allowDataTierInternet` is set.
+- No app- or data-tier table routes anything to an internet gateway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
+
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import (
+    Pending,
+    config_of,
+    deps_of,
+    deps_of_type,
+    get_raw,
+    is_set,
+    is_unknown,
+    of_type,
+    plain,
+    tag,
+)
+
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE = "aws:ec2/route:Route"
+ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+SUBNET = "aws:ec2/subnet:Subnet"
+NAT = "aws:ec2/natGateway:NatGateway"
+IGW = "aws:ec2/internetGateway:InternetGateway"
+TIER_TAG = "connect:tier"
+DEFAULT_V4, DEFAULT_V6 = "0.0.0.0/0", "::/0"
+OTHER_TARGETS = ("transitGatewayId", "vpcPeeringConnectionId", "networkInterfaceId", "vpcEndpointId",
+                 "egressOnlyGatewayId", "carrierGatewayId", "localGatewayId", "coreNetworkArn")
+
+
+@dataclass
+class Hop:
+    """One route of a table: where to, through what."""
+
+    destination: str
+    target: str  # "nat", "igw", "other"
+    label: str  # how the message names the route
+    urn: str  # where the finding goes
+    nats: list[PolicyResource] = field(default_factory=list)
+
+
+def _target(props: object, gateway_deps: list[PolicyResource], nat_deps: list[PolicyResource],
+            nat_key: str, gateway_key: str) -> str:
+    if nat_deps or is_set(props, nat_key):
+        return "nat"
+    gateway = get_raw(props, gateway_key)
+    if any(d.resource_type == IGW for d in gateway_deps) or (isinstance(gateway, str) and gateway.startswith("igw-")):
+        return "igw"
+    return "other"
+
+
+def _hops(table: PolicyResource, routes: list[PolicyResource], pending: Pending) -> list[Hop]:
+    hops: list[Hop] = []
+    for route in routes:
+        for key in ("destinationCidrBlock", "destinationIpv6CidrBlock"):
+            destination = get_raw(route.props, key)
+            if is_unknown(destination):
+                pending.add(route.props, key)
+            elif destination:
+                target = _target(route.props, deps_of(route, "gatewayId"), deps_of_type(route, "natGatewayId", NAT),
+                                 "natGatewayId", "gatewayId")
+                hops.append(Hop(destination, target, f"route '{route.name}'", route.urn,
+                                deps_of_type(route, "natGatewayId", NAT)))
+    declared = {h.destination for h in hops}
+    inline = plain(get_raw(table.props, "routes"))
+    if is_unknown(inline):
+        pending.add(table.props, "routes")
+        inline = []
+    fed = deps_of(table, "routes")
+    nats = [d for d in fed if d.resource_type == NAT]
+    for index, entry in enumerate(inline or []):
+        if not isinstance(entry, dict):
+            continue
+        for key in ("cidrBlock", "ipv6CidrBlock"):
+            destination = entry.get(key)
+            if is_unknown(destination):
+                pending.add(table.props, "routes", index, key)
+            elif destination and destination not in declared:  # refreshed state lists Route resources too
+                target = _target(entry, fed, [], "natGatewayId", "gatewayId")
+                hops.append(Hop(destination, target, f"inline route {destination}", table.urn, nats))
+    return hops
+
+
+def _zone(subnet: PolicyResource, pending: Pending | None) -> str | None:
+    """A subnet's zone; when unknown, None (and recorded, when the zone decides an outcome)."""
+    zone = get_raw(subnet.props, "availabilityZone")
+    if is_unknown(zone):
+        if pending is not None:
+            pending.add(subnet.props, "availabilityZone")
+        return None
+    return str(zone) if zone else None
+
+
+def _same_vpc(a: list[PolicyResource], b: list[PolicyResource]) -> bool:
+    """Same VPC when both sides name theirs; assumed when either side's VPC is not a stack resource."""
+    return not a or not b or bool({r.urn for r in a} & {r.urn for r in b})
+
+
+def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """App tier: default route to a same-zone NAT; data tier: no internet route; neither: an IGW route."""
+    allow_data = bool(config_of(args).get("allowDataTierInternet", False))
+    pending = Pending()
+    resources = args.resources
+    subnets_of: dict[str, list[PolicyResource]] = {}
+    for association in of_type(resources, ASSOCIATION):
+        for table in deps_of_type(association, "routeTableId", ROUTE_TABLE):
+            subnets_of.setdefault(table.urn, []).extend(deps_of_type(association, "subnetId", SUBNET))
+    routes_of: dict[str, list[PolicyResource]] = {}
+    for route in of_type(resources, ROUTE):
+        for table in deps_of_type(route, "routeTableId", ROUTE_TABLE):
+            routes_of.setdefault(table.urn, []).append(route)
+
+    def nat_zone(nat: PolicyResource, deciding: bool) -> str | None:
+        for subnet in deps_of_type(nat, "subnetId", SUBNET):
+            zone = _zone(subnet, pending if deciding else None)
+            if zone:
+                return zone
+        return None
+
+    nats = [
+        (nat, nat_zone(nat, deciding=False),
+         [vpc for subnet in deps_of_type(nat, "subnetId", SUBNET) for vpc in deps_of(subnet, "vpcId")])
+        for nat in of_type(resources, NAT)
+    ]
+    for table in of_type(resources, ROUTE_TABLE):
+        subnets = subnets_of.get(table.urn, [])
+        tiers = {tag(table.props, TIER_TAG)} | {tag(s.props, TIER_TAG) for s in subnets}
+        if not tiers & {"app", "data"}:
+            continue
+        tier_name = "/".join(sorted(t for t in tiers if t in ("app", "data")))
+        hops = _hops(table, routes_of.get(table.urn, []), pending)
+        for hop in hops:
+            if hop.target == "igw":
+                report_violation(
+                    f"{tier_name}-tier route table '{table.name}': {hop.label} sends {hop.destination} to an "
+                    f"internet gateway; only the ingress tier routes to the internet gateway",
+                    hop.urn,
+                )
+        if "app" in tiers:
+            defaults = [h for h in hops if h.destination == DEFAULT_V4]
+            if not defaults:
+                report_violation(
+                    f"app-tier route table '{table.name}' has no default route (0.0.0.0/0); route it to a NAT gateway",
+                    table.urn,
+                )
+            for hop in defaults:
+                if hop.target == "other":
+                    report_violation(
+                        f"app-tier route table '{table.name}': {hop.label} sends 0.0.0.0/0 somewhere other than "
+                        f"a NAT gateway; the app tier leaves through a NAT gateway",
+                        hop.urn,
+                    )
+                if hop.target != "nat" or not hop.nats:
+                    continue
+                table_vpcs = deps_of(table, "vpcId")
+                used_zones = {nat_zone(n, deciding=True) for n in hop.nats}
+                for zone in sorted({z for z in (_zone(s, pending) for s in subnets) if z}):
+                    local = [n for n, z, vpcs in nats if z == zone and _same_vpc(vpcs, table_vpcs)]
+                    if local and zone not in used_zones and None not in used_zones:
+                        report_violation(
+                            f"app-tier route table '{table.name}' serves {zone} but {hop.label} goes to NAT "
+                            f"gateway '{hop.nats[0].name}' in {', '.join(sorted(z for z in used_zones if z))}; "
+                            f"use the NAT gateway of the same zone ('{local[0].name}')",
+                            hop.urn,
+                        )
+        if "data" in tiers and not allow_data:
+            for hop in hops:
+                if hop.destination in (DEFAULT_V4, DEFAULT_V6) and hop.target != "igw":
+                    report_violation(
+                        f"data-tier route table '{table.name}': {hop.label} sends {hop.destination} out of the "
+                        f"VPC; the data tier has no internet route (policy config allowDataTierInternet)",
+                        hop.urn,
+                    )
+    pending.settle()
+
+
+RULE = Rule(
+    id="private-egress-via-nat",
+    description="The app tier's default route goes to a NAT gateway in its zone; the data tier has no internet route.",
+    kind="stack",
+    level="mandatory",
+    severity="high",
+    owner="operator",
+    anchors=("CKV2_AWS_35",),
+    remediation=(
+        "Give each app-tier route table a 0.0.0.0/0 route to the NAT gateway of its own zone (or to the single "
+        "NAT gateway); give data-tier tables no 0.0.0.0/0 or ::/0 route; never route app or data tiers to an "
+        "internet gateway."
+    ),
+    unwaivable=False,
+    check=check,
+    config={
+        "allowDataTierInternet": {
+            "type": "boolean",
+            "default": False,
+            "description": "Allow data-tier route tables a default route (never to an internet gateway).",
+        },
+    },
+)

@@ -1,0 +1,109 @@
+"""sg-no-world-ingress: no security group admits traffic from 0.0.0.0/0 or ::/0.
+
+Covers inline `ingress` blocks of `SecurityGroup` and `DefaultSecurityGroup`, standalone
+`SecurityGroupIngressRule` (`cidrIpv4`/`cidrIpv6`) and `SecurityGroupRule` of type ingress.
+Egress to the world is not this rule's concern (the app tier's egress goes through the NAT gateways).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import Pending, get_raw, is_unknown, plain
+
+WORLD = frozenset({"0.0.0.0/0", "::/0"})
+GROUP_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LEGACY_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+CIDR_LISTS = ("cidrBlocks", "ipv6CidrBlocks")
+
+
+def _ports(entry: Any) -> str:
+    protocol = entry.get("protocol") or entry.get("ipProtocol")
+    low, high = entry.get("fromPort"), entry.get("toPort")
+    if str(protocol) == "-1":
+        return "all traffic"
+    if isinstance(low, float | int) and isinstance(high, float | int):
+        span = f"{int(low)}" if low == high else f"{int(low)}-{int(high)}"
+        return f"{protocol} {span}"
+    return str(protocol)
+
+
+def _world_in_lists(entry: Any, path: tuple[Any, ...], args: ResourceValidationArgs, pending: Pending) -> list[str]:
+    """World CIDRs in an entry's cidrBlocks/ipv6CidrBlocks; unknown entries recorded."""
+    found: list[str] = []
+    for key in CIDR_LISTS:
+        blocks = entry.get(key)
+        if is_unknown(blocks):
+            pending.add(args.props, *path, key)
+            continue
+        for index, cidr in enumerate(blocks or []):
+            if is_unknown(cidr):
+                pending.add(args.props, *path, key, index)
+            elif cidr in WORLD:
+                found.append(cidr)
+    return found
+
+
+def _report(args: ResourceValidationArgs, report_violation: ReportViolation, cidrs: list[str], where: str) -> None:
+    report_violation(
+        f"{args.resource_type} '{args.name}' admits ingress from {', '.join(cidrs)} ({where}); admit only "
+        f"known CIDRs or security groups",
+        None,
+    )
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Flag every ingress from the whole internet."""
+    pending = Pending()
+    props = plain(args.props)
+    if args.resource_type in GROUP_TYPES:
+        ingress = props.get("ingress")
+        if is_unknown(ingress):
+            pending.add(args.props, "ingress")
+            ingress = []
+        for index, entry in enumerate(ingress or []):
+            if not isinstance(entry, dict):
+                continue
+            cidrs = _world_in_lists(entry, ("ingress", index), args, pending)
+            if cidrs:
+                _report(args, report_violation, cidrs, f"ingress[{index}], {_ports(entry)}")
+    elif args.resource_type == INGRESS_RULE:
+        cidrs = []
+        for key in ("cidrIpv4", "cidrIpv6"):
+            value = props.get(key)
+            if is_unknown(value):
+                pending.add(args.props, key)
+            elif value in WORLD:
+                cidrs.append(value)
+        if cidrs:
+            _report(args, report_violation, cidrs, _ports(props))
+    elif args.resource_type == LEGACY_RULE:
+        kind = get_raw(args.props, "type")
+        if is_unknown(kind):
+            pending.add(args.props, "type")
+        elif kind == "ingress":
+            cidrs = _world_in_lists(props, (), args, pending)
+            if cidrs:
+                _report(args, report_violation, cidrs, _ports(props))
+    pending.settle()
+
+
+RULE = Rule(
+    id="sg-no-world-ingress",
+    description="No security group admits ingress from 0.0.0.0/0 or ::/0.",
+    kind="resource",
+    level="mandatory",
+    severity="high",
+    owner="operator",
+    anchors=("FSBP EC2.18", "FSBP EC2.19", "NAG EC23"),
+    remediation=(
+        "Replace 0.0.0.0/0 and ::/0 ingress with the client's CIDRs or a referenced security group "
+        "(referenced_security_group_id); public traffic enters only through the platform's ingress path."
+    ),
+    unwaivable=False,
+    check=check,
+)

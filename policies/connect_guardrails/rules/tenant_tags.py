@@ -1,0 +1,72 @@
+"""tenant-tags: every taggable AWS resource carries the tenant's tags in its own inputs.
+
+Taggable = the resource type's constructor takes a tag map (`data/taggable_types.txt`, generated
+from the installed pulumi-aws by `data/generate_taggable.py`). Provider `defaultTags` do not count:
+they are not in the resource's inputs, so neither this pack nor a reviewer reading the plan sees them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import Pending, config_of, get_raw, is_unknown, plain
+
+TAGGABLE_FILE = Path(__file__).resolve().parent.parent / "data" / "taggable_types.txt"
+TAGGABLE = frozenset(line.strip() for line in TAGGABLE_FILE.read_text(encoding="utf-8").splitlines() if line.strip())
+REQUIRED = {"connect:client": "client", "connect:environment": "environment"}  # tag -> config key
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Both tenant tags present (an unknown value counts as present) and equal to the configured values."""
+    if args.resource_type not in TAGGABLE:
+        return
+    config = config_of(args)
+    value = get_raw(args.props, "tags")
+    if is_unknown(value):
+        value = args.props["tags"]  # raises UnknownValueError: the engine notes it
+    tags = plain(value) or {}
+    missing = [key for key in REQUIRED if tags.get(key) in (None, "")]
+    if missing:
+        report_violation(
+            f"{args.resource_type} '{args.name}' is missing tag(s) {', '.join(missing)}; every taggable "
+            f"resource carries connect:client and connect:environment in its own tags",
+            None,
+        )
+    pending = Pending()
+    for key, option in REQUIRED.items():
+        wanted, found = config.get(option), tags.get(key)
+        if not wanted or key in missing:
+            continue
+        if is_unknown(found):
+            pending.add(args.props, "tags", key)
+        elif found != wanted:
+            report_violation(
+                f"{args.resource_type} '{args.name}' has tag {key}={found!r}, but this stack's {option} is "
+                f"{wanted!r}; a stack carries one value per tag",
+                None,
+            )
+    pending.settle()
+
+
+RULE = Rule(
+    id="tenant-tags",
+    description="Every taggable AWS resource carries connect:client and connect:environment tags.",
+    kind="resource",
+    level="mandatory",
+    severity="medium",
+    owner="operator",
+    anchors=("FSBP ECS.13 pattern",),
+    remediation=(
+        "Give the resource tags={'connect:client': <client>, 'connect:environment': <environment>, ...} "
+        "(the program's stack transformation adds them to every resource declared with a tags argument)."
+    ),
+    unwaivable=True,
+    check=check,
+    config={
+        "client": {"type": "string", "description": "The value every connect:client tag must have."},
+        "environment": {"type": "string", "description": "The value every connect:environment tag must have."},
+    },
+)
