@@ -53,3 +53,11 @@ def findings(violations: list[Violation], policy: str) -> list[Violation]:
 def notes(violations: list[Violation], policy: str) -> list[Violation]:
     """The engine's "can't run policy during preview" notes of one policy."""
     return [v for v in violations if v.policy == policy and "can't run policy" in v.message]
+
+
+def assert_one_mandatory(found: list[Violation], urn_suffix: str, phrase: str) -> None:
+    """Exactly one mandatory finding, on the resource named by `urn_suffix`, saying `phrase`."""
+    assert len(found) == 1, found
+    assert found[0].level == "mandatory"
+    assert found[0].urn.endswith(urn_suffix), found[0].urn
+    assert phrase in found[0].message, found[0].message

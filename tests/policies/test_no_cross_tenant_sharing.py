@@ -9,7 +9,17 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 
-from tests.policies.harness import ACCOUNT, OTHER_ACCOUNT, TAGS, evaluate, findings, notes, pinned, provider
+from tests.policies.harness import (
+    ACCOUNT,
+    OTHER_ACCOUNT,
+    TAGS,
+    assert_one_mandatory,
+    evaluate,
+    findings,
+    notes,
+    pinned,
+    provider,
+)
 
 POLICY = "no-cross-tenant-sharing"
 
@@ -119,10 +129,7 @@ def test_sharing_is_mandatory_violation(
     preview: bool, program: Callable[[], None], urn_suffix: str, phrase: str
 ) -> None:
     found = findings(evaluate(program, preview=preview), POLICY)
-    assert len(found) == 1, found
-    assert found[0].level == "mandatory"
-    assert found[0].urn.endswith(urn_suffix)
-    assert phrase in found[0].message
+    assert_one_mandatory(found, urn_suffix, phrase)
 
 
 @pytest.mark.parametrize("preview", [True, False])

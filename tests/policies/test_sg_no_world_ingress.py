@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pulumi_aws as aws
 import pytest
 
-from tests.policies.harness import TAGS, evaluate, findings, notes, pinned, provider
+from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned, provider
 
 POLICY = "sg-no-world-ingress"
 
@@ -71,7 +71,4 @@ def test_world_ingress_is_mandatory_violation(
     preview: bool, program: Callable[[], None], urn_suffix: str, phrase: str
 ) -> None:
     found = findings(evaluate(program, preview=preview), POLICY)
-    assert len(found) == 1, found
-    assert found[0].level == "mandatory"
-    assert found[0].urn.endswith(urn_suffix)
-    assert phrase in found[0].message
+    assert_one_mandatory(found, urn_suffix, phrase)
