@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,7 +19,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from components.limits import LOG_RETENTION_DAYS
 from components.regions import REGION_ZONES, zones_of
+from components.services_config import (
+    CERTIFICATE_ARN,
+    SECRET_ARN,
+    PlatformConfig,
+    RegistryConfig,
+    ServiceConfig,
+    fargate_memory_message,
+)
 
 PRIVATE_RANGES = [
     ipaddress.IPv4Network("10.0.0.0/8"),
@@ -26,10 +36,6 @@ PRIVATE_RANGES = [
     ipaddress.IPv4Network("192.168.0.0/16"),
     ipaddress.IPv4Network("100.64.0.0/10"),
 ]
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
-)  # fmt: skip
 PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production"})
 # `\Z`, not `$` (which also matches before a trailing newline, e.g. from a YAML block scalar), and
 # ASCII `\d`/`\w` where AWS only takes ASCII (full-width or Arabic-Indic digits are no account id).
@@ -40,7 +46,8 @@ EIP_ALLOCATION = re.compile(r"^eipalloc-([0-9a-f]{8}|[0-9a-f]{17})\Z", re.ASCII)
 TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
 
 # Top-level keys a stack file may set, with the model field that holds each.
-CONNECT_KEYS = ("connect:tenant", "connect:network")
+CONNECT_KEYS = ("connect:tenant", "connect:network", "connect:registry", "connect:platform", "connect:services")
+ORGANIZATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z", re.ASCII)
 REGION_KEY = "aws:region"
 
 
@@ -85,13 +92,23 @@ class TenantConfig(_Model):
     """Who the stack belongs to: client, environment and the client's dedicated account."""
 
     client: str = Field(description="Client slug, 2-20 lowercase letters, digits and hyphens.")
-    environment: str = Field(description="Environment slug; 'prod' and 'production' are production.")
+    environment: str | None = Field(
+        default=None, description="Environment slug; 'prod' and 'production' are production. Account stacks: "
+        "'account' (the default there)."
+    )
     account_id: str = Field(description="The client's dedicated AWS account id: 12 digits, quoted.")
     deploy_role_arn: str | None = Field(
         default=None, description="Role in the tenant account that Pulumi assumes to deploy."
     )
     dr_region: str = Field(description="Alternate region for backups and DR; differs from aws:region.")
     cost_center: str | None = Field(default=None, description="Becomes the connect:cost-center tag.")
+    scope: Literal["environment", "account"] = Field(
+        default="environment", description="environment: one VPC and its services; account: the account-wide "
+        "singletons (ECR registry) that exactly one stack per client owns."
+    )
+    organization: str = Field(
+        default="organization", description="Pulumi organization holding the client's stacks (stack references)."
+    )
 
     @field_validator("client")
     @classmethod
@@ -100,8 +117,15 @@ class TenantConfig(_Model):
 
     @field_validator("environment")
     @classmethod
-    def _environment(cls, value: str) -> str:
-        return _slug(value, lo=2, hi=20)
+    def _environment(cls, value: str | None) -> str | None:
+        return None if value is None else _slug(value, lo=2, hi=20)
+
+    @field_validator("organization")
+    @classmethod
+    def _organization(cls, value: str) -> str:
+        if not ORGANIZATION.match(value):
+            raise ValueError(f"{value!r} is not a Pulumi organization name; allowed: letters, digits, '.', '_', '-'")
+        return value
 
     @field_validator("account_id", mode="before")
     @classmethod
@@ -139,6 +163,11 @@ class TenantConfig(_Model):
                 f"{value!r} is not a valid tag value; allowed: 1-128 letters, digits, spaces and _ . : / = + @ -"
             )
         return value
+
+    @property
+    def environment_name(self) -> str:
+        """The environment slug; account stacks are the `account` environment."""
+        return self.environment or ("account" if self.scope == "account" else "")
 
     @property
     def is_production(self) -> bool:
@@ -249,7 +278,19 @@ class StackConfig(_Model):
 
     region: str = Field(alias="aws:region", description="Primary AWS region of the environment.")
     tenant: TenantConfig = Field(alias="connect:tenant")
-    network: NetworkConfig = Field(alias="connect:network")
+    network: NetworkConfig | None = Field(default=None, alias="connect:network",
+                                          description="Environment stacks: the VPC.")
+    registry: RegistryConfig | None = Field(default=None, alias="connect:registry",
+                                            description="Account stacks: the ECR registry.")
+    platform: PlatformConfig = Field(default_factory=PlatformConfig, alias="connect:platform",
+                                     description="Environment stacks: cluster and internal load balancer.")
+    services: list[ServiceConfig] = Field(default_factory=list, alias="connect:services",
+                                          description="Environment stacks: the client's microservices.")
+
+    @field_validator("network", "registry", mode="before")
+    @classmethod
+    def _absent(cls, value: Any) -> Any:
+        return None if value == {} else value  # the CLI hands typed defaults ({}) for keys not set
 
     @field_validator("region")
     @classmethod
@@ -261,16 +302,38 @@ class StackConfig(_Model):
     @property
     def name_prefix(self) -> str:
         """`<client>-<environment>`: prefix of every physical name in the environment."""
-        return f"{self.tenant.client}-{self.tenant.environment}"
+        return f"{self.tenant.client}-{self.tenant.environment_name}"
+
+    @property
+    def is_account(self) -> bool:
+        """An account stack (registry singletons), not an environment."""
+        return self.tenant.scope == "account"
+
+    @property
+    def account_stack(self) -> str:
+        """The client's account stack, which owns the registry every environment pulls from."""
+        return f"{self.tenant.client}-account"
+
+    @property
+    def account_stack_reference(self) -> str:
+        """Fully qualified name of the account stack for `pulumi.StackReference`."""
+        return f"{self.tenant.organization}/connect/{self.account_stack}"
+
+    @property
+    def net(self) -> NetworkConfig:
+        """The network of an environment stack (validation guarantees it is there)."""
+        if self.network is None:
+            raise ValueError("account stacks have no network")
+        return self.network
 
     def explicit_zones(self) -> list[str] | None:
         """Zones named in the stack file, in slot order; None when only a count is given."""
-        zones = self.network.availability_zones
+        zones = self.net.availability_zones
         return sorted(zones) if isinstance(zones, list) else None
 
     def zone_count(self) -> int:
         """How many zones the environment spans."""
-        zones = self.network.availability_zones
+        zones = self.net.availability_zones
         return len(zones) if isinstance(zones, list) else zones
 
 
@@ -292,6 +355,17 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside an annotation (`Model`, `Model | None`, `list[Model]`), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
     """Keys allowed at the mapping that holds `loc[-1]`, for did-you-mean hints."""
     model: type[BaseModel] | None = StackConfig
@@ -299,8 +373,7 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
         if model is None or isinstance(part, int):
             continue
         field = next((f for f in model.model_fields.values() if f.alias == part), None)
-        annotation = field.annotation if field else None
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        model = _model_in(field.annotation if field else None)
     if model is None:
         return []
     return [f.alias for f in model.model_fields.values() if f.alias]
@@ -329,7 +402,7 @@ def _issue_from_error(error: Mapping[str, Any]) -> ConfigIssue:
 def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
     """Rules that span several fields; each issue points at the field the user must change."""
     issues: list[ConfigIssue] = []
-    tenant, network = cfg.tenant, cfg.network
+    tenant = cfg.tenant
     if tenant.dr_region == cfg.region:
         issues.append(ConfigIssue(
             path="connect:tenant.drRegion",
@@ -343,6 +416,15 @@ def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
                 message=f"role is in account {match.group(2)}; allowed: a role in the tenant account "
                 f"{tenant.account_id} (no shared resources between clients)",
             ))
+    issues += _scope_checks(cfg)
+    if cfg.network is not None:
+        issues += _network_checks(cfg, cfg.network)
+    issues += _service_checks(cfg)
+    return issues
+
+
+def _network_checks(cfg: StackConfig, network: NetworkConfig) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
     region_zones = zones_of(cfg.region)
     zones = network.availability_zones
     if isinstance(zones, list):
@@ -382,6 +464,88 @@ def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
                     message=f"{zone!r} holds no NAT gateway of this environment (natGateways: "
                     f"{network.nat_gateways}); allowed: {', '.join(nat_zones)}",
                 ))
+    return issues
+
+
+
+def _scope_checks(cfg: StackConfig) -> list[ConfigIssue]:
+    """Account stacks own the registry; environment stacks own a network and services, never both."""
+    issues: list[ConfigIssue] = []
+    if cfg.is_account:
+        if cfg.tenant.environment not in (None, "account"):
+            issues.append(ConfigIssue(path="connect:tenant.environment", message=f"{cfg.tenant.environment!r} in "
+                                      "an account stack; allowed: omit it (or 'account')"))
+        for key, present in (("connect:network", cfg.network is not None), ("connect:services", bool(cfg.services)),
+                             ("connect:platform", cfg.platform != PlatformConfig())):
+            if present:
+                issues.append(ConfigIssue(path=key, message="not used in an account stack (scope: account); "
+                                          "allowed: connect:tenant, connect:registry"))
+        if cfg.registry is None:
+            issues.append(ConfigIssue(path="connect:registry", message="required key is missing (account stacks "
+                                      "own the client's ECR repositories)"))
+        return issues
+    if cfg.tenant.environment is None:
+        issues.append(ConfigIssue(path="connect:tenant.environment", message="required key is missing"))
+    if cfg.network is None:
+        issues.append(ConfigIssue(path="connect:network", message="required key is missing (environment stacks "
+                                  "own a VPC)"))
+    if cfg.registry is not None:
+        issues.append(ConfigIssue(path="connect:registry", message=f"set in an environment stack; allowed: only in "
+                                  f"the account stack (stacks/Pulumi.{cfg.account_stack}.yaml), which owns the "
+                                  "registry for every environment"))
+    return issues
+
+
+def _service_checks(cfg: StackConfig) -> list[ConfigIssue]:
+    """Rules across services and against the tenant: unique names, priorities and routes; sizes; floors."""
+    issues: list[ConfigIssue] = []
+    names: dict[str, int] = {}
+    priorities: dict[int, str] = {}
+    routes: dict[tuple[str, str], str] = {}
+    for index, service in enumerate(cfg.services):
+        at = f"connect:services[{index}]"
+        if service.name in names:
+            issues.append(ConfigIssue(path=f"{at}.name", message=f"{service.name!r} is already the name of "
+                                      f"connect:services[{names[service.name]}]; allowed: unique names"))
+            continue
+        names[service.name] = index
+        memory = fargate_memory_message(service.cpu, service.memory)
+        if memory:
+            issues.append(ConfigIssue(path=f"{at}.memory", message=memory))
+        priority = service.effective_priority()
+        if priority in priorities:
+            how = "set" if service.priority is not None else "derived from the name"
+            issues.append(ConfigIssue(path=f"{at}.priority", message=f"priority {priority} ({how}) is already used "
+                                      f"by service {priorities[priority]!r}; allowed: a unique priority 1-50000"))
+        priorities[priority] = service.name
+        for key in sorted(service.routes.keys()):
+            if key in routes:
+                issues.append(ConfigIssue(path=f"{at}.routes", message=f"host {key[0]!r} path {key[1]!r} is already "
+                                          f"routed to service {routes[key]!r}; allowed: each route to one service"))
+            routes.setdefault(key, service.name)
+        both = sorted(set(service.environment) & set(service.secrets))
+        if both:
+            issues.append(ConfigIssue(path=f"{at}.secrets", message=f"{', '.join(both)} also in environment; "
+                                      "allowed: each variable in one place"))
+        for name, arn in service.secrets.items():
+            match = SECRET_ARN.match(arn)
+            if match and match.group(3) != cfg.tenant.account_id:
+                issues.append(ConfigIssue(path=f"{at}.secrets.{name}", message=f"secret in account {match.group(3)}; "
+                                          f"allowed: the tenant account {cfg.tenant.account_id}"))
+            elif match and match.group(2) != cfg.region:
+                issues.append(ConfigIssue(path=f"{at}.secrets.{name}", message=f"secret in region {match.group(2)}; "
+                                          f"allowed: the stack's region {cfg.region}"))
+        if cfg.tenant.is_production and service.capacity.base < 2:
+            issues.append(ConfigIssue(path=f"{at}.capacity.base", message=f"{service.capacity.base} task(s) in "
+                                      "production; allowed: at least 2, so a zone failure leaves one running"))
+    certificate = cfg.platform.certificate_arn
+    if cfg.services and certificate is None:
+        issues.append(ConfigIssue(path="connect:platform.certificateArn", message="required when services are "
+                                  "declared (the internal load balancer listens on HTTPS)"))
+    match = CERTIFICATE_ARN.match(certificate or "")
+    if match and (match.group(1), match.group(2)) != (cfg.region, cfg.tenant.account_id):
+        issues.append(ConfigIssue(path="connect:platform.certificateArn", message=f"certificate in {match.group(1)} "
+                                  f"/ account {match.group(2)}; allowed: {cfg.region} / {cfg.tenant.account_id}"))
     return issues
 
 

@@ -267,9 +267,11 @@ class TenantNetwork(pulumi.ComponentResource):
         """ALL-traffic flow logs to a KMS-encrypted, retained log group, delivered by a scoped role."""
         name, args = self._name, self._args
         child = pulumi.ResourceOptions(parent=self)
+        group_name = f"/connect/{args.name_prefix}/vpc-flow-logs"
+        group_arn = f"arn:aws:logs:{args.region}:{args.account_id}:log-group:{group_name}"
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            name=f"/connect/{args.name_prefix}/vpc-flow-logs",
+            name=group_name,
             kms_key_id=args.kms_key_arn,
             retention_in_days=args.config.flow_logs.retention_days,
             opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
@@ -291,14 +293,14 @@ class TenantNetwork(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-flow-logs-delivery",
             role=role.id,
-            policy=group.arn.apply(lambda arn: json.dumps({
+            policy=json.dumps({  # from the group's name, so the document is known in preview
                 "Version": "2012-10-17",
                 "Statement": [{
                     "Effect": "Allow",
                     "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    "Resource": [arn, f"{arn}:*"],
+                    "Resource": [group_arn, f"{group_arn}:*"],
                 }],
-            })),
+            }),
             opts=child,
         )
         aws.ec2.FlowLog(

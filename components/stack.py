@@ -16,6 +16,8 @@ from pulumi.runtime import config as runtime_config
 from components.config import CONNECT_KEYS, REGION_KEY, StackConfig, StackConfigError, parse_stack_config
 from components.keys import EnvironmentKey
 from components.network import TenantNetwork, TenantNetworkArgs
+from components.platform import ContainerPlatform, ContainerPlatformArgs
+from components.registry import AccountRegistry, AccountRegistryArgs
 from components.tenant import register_tenant_tags, tenant_provider
 
 STACK_CONFIG_DIR = "stacks"
@@ -65,18 +67,46 @@ def resolve_zones(cfg: StackConfig, provider: aws.Provider) -> list[str]:
     return names[: cfg.zone_count()]
 
 
-def main() -> None:
-    """Declare one client environment."""
-    cfg = load_config()
-    register_tenant_tags(cfg)
-    provider = tenant_provider(cfg)
-    pinned = pulumi.ResourceOptions(provider=provider)
+async def account_repository_urls(cfg: StackConfig) -> dict[str, str]:
+    """Repository URLs exported by the client's account stack, for the repositories services use."""
+    if not cfg.services:
+        return {}
+    reference = pulumi.StackReference("account-stack", stack_name=cfg.account_stack_reference)
+    urls = (await reference.get_output_details("repositoryUrls")).value or {}
+    account_file = f"{STACK_CONFIG_DIR}/Pulumi.{cfg.account_stack}.yaml"
+    problems = [
+        f"  connect:services[{index}].image.repository: {service.image.repository!r} is not declared in "
+        f"{account_file} (connect:registry.repositories); allowed: {', '.join(sorted(urls)) or 'none declared'}"
+        for index, service in enumerate(cfg.services)
+        if service.image.repository not in urls
+    ]
+    if problems:
+        raise pulumi.RunError("\n".join([f"{stack_file()}: invalid stack configuration", *problems]))
+    return dict(urls)
+
+
+def account(cfg: StackConfig, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
+    """The account stack: the account key and the registry every environment pulls from."""
+    key = EnvironmentKey("account-key", cfg, pinned)
+    assert cfg.registry is not None  # validated: account stacks declare their registry
+    registry = AccountRegistry(
+        "registry",
+        AccountRegistryArgs(config=cfg.registry, account_id=cfg.tenant.account_id, dr_region=cfg.tenant.dr_region,
+                            kms_key_arn=key.arn),
+        pinned,
+    )
+    return {"repositoryUrls": registry.repository_urls, "repositoryArns": registry.repository_arns,
+            "kmsKeyArn": key.arn}
+
+
+async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
+    """An environment stack: key, network and, when configured, the container platform."""
     key = EnvironmentKey("environment-key", cfg, pinned)
     zones = resolve_zones(cfg, provider)
     network = TenantNetwork(
         "network",
         TenantNetworkArgs(
-            config=cfg.network,
+            config=cfg.net,
             zones=zones,
             region=cfg.region,
             account_id=cfg.tenant.account_id,
@@ -85,14 +115,43 @@ def main() -> None:
         ),
         pinned,
     )
-    pulumi.export("client", cfg.tenant.client)
-    pulumi.export("environment", cfg.tenant.environment)
-    pulumi.export("region", cfg.region)
-    pulumi.export("drRegion", cfg.tenant.dr_region)
-    pulumi.export("zones", zones)
-    pulumi.export("vpcId", network.vpc.id)
-    pulumi.export("subnetIds", network.subnet_ids())
-    pulumi.export("egressIps", network.egress_ip_list())
-    pulumi.export("egressIpsByZone", network.egress_ips)
-    pulumi.export("natGatewayIds", {z: n.id for z, n in network.nat_gateways.items()})
-    pulumi.export("kmsKeyArn", key.arn)
+    outputs: dict[str, Any] = {
+        "zones": zones,
+        "vpcId": network.vpc.id,
+        "subnetIds": network.subnet_ids(),
+        "egressIps": network.egress_ip_list(),
+        "egressIpsByZone": network.egress_ips,
+        "natGatewayIds": {z: n.id for z, n in network.nat_gateways.items()},
+        "kmsKeyArn": key.arn,
+    }
+    if cfg.platform.certificate_arn is not None:
+        urls = await account_repository_urls(cfg)
+        platform = ContainerPlatform(
+            "platform",
+            ContainerPlatformArgs(config=cfg, network=network, kms_key_arn=key.arn, repository_urls=urls),
+            pinned,
+        )
+        outputs |= {
+            "clusterName": platform.cluster.name,
+            "loadBalancerDnsName": platform.load_balancer.dns_name,
+            "serviceNames": sorted(platform.services),
+            "targetGroupArns": {name: tg.arn for name, tg in platform.target_groups.items()},
+        }
+    return outputs
+
+
+async def program() -> dict[str, Any]:
+    """Declare one client stack: an account baseline or an environment."""
+    cfg = load_config()
+    register_tenant_tags(cfg)
+    provider = tenant_provider(cfg)
+    pinned = pulumi.ResourceOptions(provider=provider)
+    common = {"client": cfg.tenant.client, "environment": cfg.tenant.environment_name, "scope": cfg.tenant.scope,
+              "region": cfg.region, "drRegion": cfg.tenant.dr_region}
+    specific = account(cfg, pinned) if cfg.is_account else await environment(cfg, provider, pinned)
+    return common | specific
+
+
+def main() -> None:
+    """Entry point of `__main__.py`: the program is async so it can read the account stack's outputs."""
+    pulumi.run(program)

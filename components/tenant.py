@@ -21,7 +21,7 @@ def tenant_tags(cfg: StackConfig) -> dict[str, str]:
     """Tags every taggable resource of the stack carries."""
     tags = {
         "connect:client": cfg.tenant.client,
-        "connect:environment": cfg.tenant.environment,
+        "connect:environment": cfg.tenant.environment_name,
         "connect:managed-by": MANAGED_BY,
     }
     if cfg.tenant.cost_center:

@@ -144,6 +144,38 @@ def validate(stack_file: StackFile) -> StackConfig:
         raise ConfigReport("\n".join(lines)) from None
 
 
+def account_outputs(project: Project, stack_file: StackFile, cfg: StackConfig) -> dict[str, Any]:
+    """Resolve the environment's `StackReference` offline: plan the client's account stack file.
+
+    Also checks what `pulumi up` would only find out later: every repository a service pulls from
+    is declared in the account stack. Errors name both files.
+    """
+    try:
+        account_file = load_stack(project, cfg.account_stack)
+    except ProjectError as exc:
+        raise ConfigReport(f"{stack_file.display_path}: its services pull from the account stack "
+                           f"{cfg.account_stack!r}, which cannot be read: {exc}") from None
+    account = validate(account_file)
+    declared = set(account.registry.repositories) if account.registry else set()
+    problems = []
+    for index, service in enumerate(cfg.services):
+        if service.image.repository not in declared:
+            path = f"connect:services[{index}].image.repository"
+            line = stack_file.line_of(path)
+            where = f"{stack_file.display_path}:{line}: " if line else ""
+            problems.append(f"  {where}{path}: {service.image.repository!r} is not declared in "
+                            f"{account_file.display_path} (connect:registry.repositories); allowed: "
+                            f"{', '.join(sorted(declared)) or 'none declared'}")
+    if problems:
+        raise ConfigReport("\n".join([f"{stack_file.display_path}: invalid stack configuration", *problems]))
+    capture = run_program(
+        main_program(project.main), project=project.name, stack=account_file.stack,
+        config=account_file.program_config(), secret_keys=account_file.secret_keys, preview=False,
+        region=account.region, account_id=account.tenant.account_id, root=project.root,
+    )
+    return dict(capture.outputs)
+
+
 def pack_config_path(project: Project, stack: str) -> Path:
     """Per-stack pack config, used automatically (and passed to `pulumi preview --policy-pack-config`)."""
     return project.stack_config_dir / f"policy.{stack}.json"
@@ -161,6 +193,7 @@ def plan_stack(
     project = project or load_project()
     stack_file = load_stack(project, stack, config_file)
     cfg = validate(stack_file)
+    references = {cfg.account_stack_reference: account_outputs(project, stack_file, cfg)} if cfg.services else {}
     capture = run_program(
         main_program(project.main),
         project=project.name,
@@ -171,6 +204,7 @@ def plan_stack(
         region=cfg.region,
         account_id=cfg.tenant.account_id,
         root=project.root,
+        references=references,
     )
     if pack_config is None:
         pack_config = load_pack_config(pack_config_path(project, stack_file.stack))

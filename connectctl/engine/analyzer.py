@@ -124,7 +124,9 @@ def _provider_of(
 
 
 def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:
-    return analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect, parent=resource.parent)
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect, parent=resource.parent, ignoreChanges=resource.ignore_changes
+    )
 
 
 def build_requests(

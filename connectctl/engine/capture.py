@@ -35,6 +35,7 @@ class CapturedResource:
     outputs: dict[str, Any] = field(default_factory=dict)
     id: str = ""
     external: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
 
 
 class CaptureMonitor(MockMonitor):
@@ -68,6 +69,7 @@ class CaptureMonitor(MockMonitor):
             inputs=json_format.MessageToDict(request.object),
             outputs=json_format.MessageToDict(response.object) if response.object else {},
             id=response.id,
+            ignore_changes=list(request.ignoreChanges),
         )
         return response
 

@@ -54,6 +54,7 @@ ARN_PATHS: dict[str, tuple[str, str]] = {
     "aws:ec2/flowLog:FlowLog": ("ec2", "vpc-flow-log/"),
     "aws:ec2/natGateway:NatGateway": ("ec2", "natgateway/"),
 }
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 DOC_RANGES = [ipaddress.IPv4Network("198.51.100.0/24"), ipaddress.IPv4Network("203.0.113.0/24")]
 UNKNOWN_PROVIDER_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -61,10 +62,12 @@ UNKNOWN_PROVIDER_ID = "00000000-0000-4000-8000-000000000000"
 class AwsMocks(Mocks):
     """Deterministic AWS-shaped answers for one stack (its region and tenant account)."""
 
-    def __init__(self, region: str, account_id: str, preview: bool) -> None:
+    def __init__(self, region: str, account_id: str, preview: bool,
+                 references: dict[str, dict[str, Any]] | None = None) -> None:
         self.region = region
         self.account_id = account_id
         self.preview = preview
+        self.references = references or {}
         self.calls: list[str] = []
 
     def _digest(self, *parts: str) -> str:
@@ -98,6 +101,9 @@ class AwsMocks(Mocks):
         inputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
             return UNKNOWN_PROVIDER_ID if self.preview else self._digest("provider", args.name)[:36], inputs
+        if args.typ == STACK_REFERENCE:  # outputs of the referenced stack, planned from its stack file
+            name = str(args.inputs.get("name") or args.resource_id)
+            return name, {"name": name, "outputs": self.references.get(name, {}), "secretOutputNames": []}
         if args.custom is False and not args.resource_id:  # components: no id, nothing computed
             return "", inputs
         if args.resource_id:  # a read (`Resource.get`): the resource exists, its id is given
@@ -119,6 +125,14 @@ class AwsMocks(Mocks):
             return str(args.inputs.get("name"))
         if args.typ == "aws:iam/role:Role":
             return str(args.inputs.get("name") or self.physical_name(args))
+        if args.typ == "aws:s3/bucket:Bucket":
+            return str(args.inputs.get("bucket") or self.physical_name(args))
+        if args.typ == "aws:ecr/repository:Repository":
+            return str(args.inputs.get("name") or self.physical_name(args))
+        if args.typ in ("aws:ecs/cluster:Cluster", "aws:ecs/service:Service"):
+            return self.arn("ecs", f"{args.typ.split(':')[-1].lower()}/{args.inputs.get('name')}")
+        if args.typ == "aws:appautoscaling/target:Target":
+            return str(args.inputs.get("resourceId") or self.physical_name(args))
         if args.typ == "aws:iam/rolePolicy:RolePolicy":
             return f"{args.inputs.get('role')}:{self.physical_name(args)}"
         return self.physical_name(args)
@@ -205,7 +219,73 @@ def _endpoint(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
     return out
 
 
+def _repository(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = str(a.inputs.get("name") or rid)
+    return {"name": name, "arn": m.arn("ecr", f"repository/{name}"), "registryId": m.account_id,
+            "repositoryUrl": f"{m.account_id}.dkr.ecr.{m.region}.amazonaws.com/{name}"}
+
+
+def _registry_singleton(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"registryId": m.account_id}
+
+
+def _cluster(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = str(a.inputs.get("name") or rid)
+    return {"name": name, "arn": m.arn("ecs", f"cluster/{name}")}
+
+
+def _load_balancer(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = str(a.inputs.get("name") or m.physical_name(a))[:32]
+    suffix = f"app/{name}/{m._digest('lb', rid)[:16]}"
+    return {"name": name, "arn": m.arn("elasticloadbalancing", f"loadbalancer/{suffix}"), "arnSuffix": suffix,
+            "dnsName": f"internal-{name}-{int(m._digest('dns', rid)[:8], 16)}.{m.region}.elb.amazonaws.com",
+            "zoneId": "Z35SXDOTRQ7X7K", "vpcId": "vpc-" + m._digest("lbvpc", rid)[:17]}
+
+
+def _target_group(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = (str(a.inputs.get("namePrefix") or "tg-") + m._digest("tg", rid))[:32]
+    suffix = f"targetgroup/{name}/{m._digest('tgs', rid)[:16]}"
+    return {"name": name, "arn": m.arn("elasticloadbalancing", suffix), "arnSuffix": suffix}
+
+
+def _arn_id(service: str, kind: str) -> ProviderOutputs:
+    def computed(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+        return {"arn": m.arn(service, f"{kind}/{rid}")}
+    return computed
+
+
+def _task_definition(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    family = str(a.inputs.get("family") or rid)
+    return {"arn": m.arn("ecs", f"task-definition/{family}:1"), "revision": 1,
+            "arnWithoutRevision": m.arn("ecs", f"task-definition/{family}")}
+
+
+def _ecs_service(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = str(a.inputs.get("name") or rid)
+    return {"name": name, "arn": m.arn("ecs", f"service/{name}")}
+
+
+def _bucket(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    name = str(a.inputs.get("bucket") or rid)
+    return {"bucket": name, "arn": f"arn:aws:s3:::{name}", "bucketDomainName": f"{name}.s3.amazonaws.com",
+            "bucketRegionalDomainName": f"{name}.s3.{m.region}.amazonaws.com", "region": m.region}
+
+
 COMPUTED: dict[str, ProviderOutputs] = {
+    "aws:ecr/repository:Repository": _repository,
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": _registry_singleton,
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": _registry_singleton,
+    "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration": _registry_singleton,
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": _registry_singleton,
+    "aws:ecs/cluster:Cluster": _cluster,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+    "aws:ecs/service:Service": _ecs_service,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:lb/listener:Listener": _arn_id("elasticloadbalancing", "listener/app"),
+    "aws:lb/listenerRule:ListenerRule": _arn_id("elasticloadbalancing", "listener-rule/app"),
+    "aws:appautoscaling/policy:Policy": _arn_id("autoscaling", "scalingPolicy"),
+    "aws:s3/bucket:Bucket": _bucket,
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:ec2/subnet:Subnet": _subnet,
     "aws:ec2/eip:Eip": _eip,

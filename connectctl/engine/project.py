@@ -70,7 +70,8 @@ class StackFile:
 
     def program_config(self) -> dict[str, str]:
         """Config as the CLI hands it to the program: every value a string, objects as JSON."""
-        merged = {**self.project.project_values, **self.config}
+        defaults = {k: spec["default"] for k, spec in self.project.declared.items() if "default" in spec}
+        merged = {**self.project.project_values, **defaults, **self.config}
         return {key: _as_config_string(value) for key, value in merged.items()}
 
     def line_of(self, path: str) -> int | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -74,9 +75,13 @@ def run_program(
     region: str,
     account_id: str,
     root: Path | None = None,
+    references: dict[str, dict[str, Any]] | None = None,
 ) -> Capture:
-    """Run `program` under AWS-shaped mocks and return what it registered."""
-    mocks = AwsMocks(region=region, account_id=account_id, preview=preview)
+    """Run `program` under AWS-shaped mocks and return what it registered.
+
+    `references` answers `pulumi.StackReference` reads: fully qualified stack name -> its outputs.
+    """
+    mocks = AwsMocks(region=region, account_id=account_id, preview=preview, references=references)
     monitor = CaptureMonitor(mocks)
     runtime_settings.ROOT.set(None)
     runtime_settings.SETTINGS.rpc_manager.clear()

@@ -39,8 +39,9 @@ def test_adding_a_zone_keeps_every_existing_subnet_and_urn(tmp_path: Path) -> No
     assert len(subnets(four)) == 12
     for urn, resource in three.items():
         if resource["custom"]:
+            # endpoints, the load balancer and the services gain the new zone's subnet, in place
             assert four[urn]["inputs"] == resource["inputs"] or resource["type"] in {
-                "aws:ec2/vpcEndpoint:VpcEndpoint"}, urn  # endpoints gain the new zone's subnet in place
+                "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:lb/loadBalancer:LoadBalancer", "aws:ecs/service:Service"}, urn
 
 
 def test_removing_a_middle_zone_touches_no_other_zone(tmp_path: Path) -> None:

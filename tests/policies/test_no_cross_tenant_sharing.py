@@ -144,3 +144,26 @@ def test_unknown_tenant_account_cannot_prove_a_peer_is_the_tenant(preview: bool)
     assert len(found) == 1
     assert "tenant account is unknown" in found[0].message
     assert findings(evaluate(program, preview=preview, pack_config={POLICY: {"accountId": ACCOUNT}}), POLICY) == []
+
+
+def _bucket_policy(principal_account: str, actions: list[str]) -> Callable[[], None]:
+    def program() -> None:
+        p = provider()
+        bucket = aws.s3.Bucket("logs", bucket="acme-prod-alb-logs", tags=TAGS, opts=pinned(p))
+        aws.s3.BucketPolicy("logs-policy", bucket=bucket.id, policy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "LogDelivery", "Effect": "Allow",
+                           "Principal": {"AWS": f"arn:aws:iam::{principal_account}:root"},
+                           "Action": actions, "Resource": "arn:aws:s3:::acme-prod-alb-logs/alb/*"}],
+        }), opts=pinned(p))
+    return program
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_elb_log_delivery_may_put_objects_only(preview: bool) -> None:
+    assert findings(evaluate(_bucket_policy("127311923021", ["s3:PutObject"]), preview=preview), POLICY) == []
+    found = findings(evaluate(_bucket_policy("127311923021", ["s3:PutObject", "s3:GetObject"]), preview=preview),
+                     POLICY)
+    assert_one_mandatory(found, "aws:s3/bucketPolicy:BucketPolicy::logs-policy", "of account 127311923021")
+    found = findings(evaluate(_bucket_policy("999999999999", ["s3:PutObject"]), preview=preview), POLICY)
+    assert_one_mandatory(found, "aws:s3/bucketPolicy:BucketPolicy::logs-policy", "of account 999999999999")

@@ -8,6 +8,9 @@
   `NotPrincipal`) is a violation unless a condition pins aws:PrincipalAccount, aws:SourceAccount or
   aws:SourceOwner to the tenant account; an AWS or federated principal of another account is a
   violation. Service principals are fine; Deny statements never share anything.
+- One AWS-owned exception: in S3 bucket policies, Elastic Load Balancing's regional log-delivery
+  account may be granted `s3:PutObject` and nothing else (regions opened before August 2022 deliver
+  load balancer access logs from that account; `LOG_DELIVERY_ACCOUNTS` lists them).
 
 The tenant account is the pack config's `accountId`, else the single account the resource's provider
 is pinned to.
@@ -54,6 +57,15 @@ POLICY_PROPS = {
     "aws:backup/vaultPolicy:VaultPolicy": "policy",
     "aws:iam/role:Role": "assumeRolePolicy",
 }
+BUCKET_POLICIES = frozenset({"aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+# Elastic Load Balancing log-delivery accounts (AWS documentation, "Enable access logs for your
+# Application Load Balancer"), regions opened before August 2022.
+LOG_DELIVERY_ACCOUNTS = frozenset({
+    "127311923021", "033677994240", "027434742980", "797873946194", "098369216593", "754344448648",
+    "589379963580", "718504428378", "383597477331", "600734575887", "114774131450", "783225319266",
+    "582318560864", "985666609251", "054676820928", "156460612806", "652711504416", "635631232127",
+    "009996457667", "897822967062", "076674570225", "507241528517",
+})
 PINNING_KEYS = frozenset({"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner"})
 PINNING_OPERATORS = frozenset({"stringequals", "stringlike"})
 UNKNOWN_TENANT = "the tenant account is unknown (set the policy config accountId or pin the provider)"
@@ -73,7 +85,14 @@ def _pinned_to_tenant(condition: Any, tenant: str | None) -> bool:
     return False
 
 
-def _statement_findings(doc: Mapping[str, Any], tenant: str | None) -> list[str]:
+def _log_delivery_only(statement: Mapping[str, Any], account: str) -> bool:
+    """ELB's log-delivery account, allowed to put objects and nothing else."""
+    actions = statement.get("Action")
+    actions = actions if isinstance(actions, list) else [actions]
+    return account in LOG_DELIVERY_ACCOUNTS and actions == ["s3:PutObject"] and "NotAction" not in statement
+
+
+def _statement_findings(doc: Mapping[str, Any], tenant: str | None, bucket_policy: bool = False) -> list[str]:
     findings: list[str] = []
     for index, statement in enumerate(statements(doc)):
         if statement.get("Effect") == "Deny":
@@ -92,6 +111,8 @@ def _statement_findings(doc: Mapping[str, Any], tenant: str | None) -> list[str]
             for value in principal_values(principal, kind):
                 account = principal_account(value)
                 if account is None or account == tenant:
+                    continue
+                if bucket_policy and kind == "AWS" and _log_delivery_only(statement, account):
                     continue
                 findings.append(
                     f"{label} allows principal {value} of account {account}, "
@@ -132,7 +153,7 @@ def _check_policy(args: ResourceValidationArgs, prop: str, tenant: str | None,
     unknown = _unknown_parts(doc) if isinstance(value, Mapping) else []
     for path in unknown:
         pending.add(args.props, prop, *path)
-    for finding in _statement_findings(doc, tenant):
+    for finding in _statement_findings(doc, tenant, bucket_policy=args.resource_type in BUCKET_POLICIES):
         report_violation(f"{args.resource_type} '{args.name}' {prop}: {finding}", None)
 
 

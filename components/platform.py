@@ -1,0 +1,446 @@
+"""`ContainerPlatform`: the client's microservices on ECS Fargate behind one internal load balancer.
+
+Per environment: an ECS cluster (Fargate and Fargate Spot, Container Insights), an internal ALB in
+the app subnets of every zone (HTTPS with a TLS 1.2+/1.3 policy, HTTP only redirects, a fixed 404
+default, access logs to a private bucket), and per service a target group and listener rule, a
+task definition pinned to an image of the account's registry, least-privilege roles, an ECS
+service that registers its tasks with the load balancer, and autoscaling between the client's
+base capacity and its maximum.
+
+Everything per service is named after the service, so reordering `connect:services` changes
+nothing and removing one removes only its own service, rule and target group (its repository
+and logs are retained).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import StackConfig
+from components.network import TenantNetwork
+from components.regions import ELB_LOG_DELIVERY_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE
+from components.services_config import ServiceConfig
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+
+
+def target_group_prefix(service: str) -> str:
+    """A 6-character target group name prefix, stable per service (AWS appends a unique suffix).
+
+    Fixed target group names break replacement (pulumi-aws #4220); a prefix keeps names within 32
+    characters whatever the service name.
+    """
+    return f"t{zlib.crc32(service.encode()) & 0xFFFF:04x}-"
+
+
+def access_log_bucket_policy(bucket: str, account_id: str, region: str) -> str:
+    """Load balancer log delivery may write under `alb/`; nothing travels without TLS."""
+    writer = (
+        {"AWS": f"arn:aws:iam::{ELB_LOG_DELIVERY_ACCOUNTS[region]}:root"}
+        if region in ELB_LOG_DELIVERY_ACCOUNTS
+        else {"Service": ELB_LOG_DELIVERY_SERVICE}
+    )
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "LoadBalancerLogDelivery",
+                "Effect": "Allow",
+                "Principal": writer,
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/alb/AWSLogs/{account_id}/*",
+            },
+            {
+                "Sid": "TlsOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    })
+
+
+def ecs_tasks_trust(account_id: str) -> str:
+    """Trust policy for task and execution roles: ECS tasks of this account only."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": ECS_TASKS},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }],
+    })
+
+
+def container_definitions(service: ServiceConfig, image: str, log_group: str, region: str) -> str:
+    """The single container of a service: pinned image, its port, logs, secrets by reference."""
+    return json.dumps([{
+        "name": service.name,
+        "image": image,
+        "essential": True,
+        "portMappings": [{"containerPort": service.port, "protocol": "tcp"}],
+        "readonlyRootFilesystem": service.read_only_root_filesystem,
+        "privileged": False,
+        "environment": [{"name": k, "value": v} for k, v in sorted(service.environment.items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(service.secrets.items())],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": service.name},
+        },
+    }])
+
+
+@dataclass
+class ContainerPlatformArgs:
+    """Inputs: the validated stack config, the network, the environment key and the image URLs."""
+
+    config: StackConfig
+    network: TenantNetwork
+    kms_key_arn: pulumi.Input[str]
+    repository_urls: dict[str, str]
+
+
+class ContainerPlatform(pulumi.ComponentResource):
+    """Cluster, internal load balancer and one Fargate service per `connect:services` entry."""
+
+    cluster: aws.ecs.Cluster
+    load_balancer: aws.lb.LoadBalancer
+    target_groups: dict[str, aws.lb.TargetGroup]
+    services: dict[str, aws.ecs.Service]
+
+    def __init__(self, name: str, args: ContainerPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("connect:platform:ContainerPlatform", name, None, opts)
+        self._name, self._args = name, args
+        cfg = args.config
+        child = pulumi.ResourceOptions(parent=self)
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=cfg.name_prefix,
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
+            opts=child,
+        )
+        aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity-providers",
+            cluster_name=self.cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[aws.ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs(
+                capacity_provider="FARGATE", base=0, weight=1)],
+            opts=child,
+        )
+        self._load_balancer()
+        self.target_groups, self.services = {}, {}
+        for service in sorted(cfg.services, key=lambda s: s.name):
+            self._service(service)
+        self.register_outputs({
+            "clusterName": self.cluster.name,
+            "loadBalancerDnsName": self.load_balancer.dns_name,
+            "targetGroupArns": {k: tg.arn for k, tg in self.target_groups.items()},
+        })
+
+    def _load_balancer(self) -> None:
+        """Internal ALB in the app subnets, its security group, access-log bucket and listeners."""
+        name, cfg, network = self._name, self._args.config, self._args.network
+        child = pulumi.ResourceOptions(parent=self)
+        keep = pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True)
+        app_sg = network.security_groups["app"]
+        self.alb_sg = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            vpc_id=network.vpc.id,
+            description="Internal load balancer: HTTPS (and the HTTP redirect) from the app tier only",
+            tags={"Name": f"{cfg.name_prefix}-alb", "connect:tier": "app"},
+            opts=child,
+        )
+        for port in (443, 80):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-from-app-{port}",
+                security_group_id=self.alb_sg.id,
+                referenced_security_group_id=app_sg.id,
+                ip_protocol="tcp", from_port=port, to_port=port,
+                description=f"{'HTTPS' if port == 443 else 'HTTP (redirected to HTTPS)'} from the app tier",
+                opts=child,
+            )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-app",
+            security_group_id=self.alb_sg.id,
+            referenced_security_group_id=app_sg.id,
+            ip_protocol="tcp", from_port=0, to_port=65535,
+            description="To the service tasks in the app tier",
+            opts=child,
+        )
+        bucket_name = f"{cfg.name_prefix}-alb-logs-{cfg.tenant.account_id}"
+        bucket = aws.s3.Bucket(f"{name}-access-logs", bucket=bucket_name, force_destroy=False, opts=keep)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-access-logs-public-access-block", bucket=bucket.id, block_public_acls=True,
+            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-access-logs-ownership", bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-access-logs-encryption", bucket=bucket.id,
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=aws.s3.
+                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="AES256"))],  # ALB log delivery writes only with S3-managed keys
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-access-logs-lifecycle", bucket=bucket.id,
+            rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="expire-access-logs", status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="alb/"),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                    days=cfg.platform.access_logs.retention_days),
+            )],
+            opts=child,
+        )
+        policy = aws.s3.BucketPolicy(
+            f"{name}-access-logs-policy", bucket=bucket.id,
+            policy=access_log_bucket_policy(bucket_name, cfg.tenant.account_id, cfg.region), opts=child,
+        )
+        self.load_balancer = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            internal=True,
+            load_balancer_type="application",
+            security_groups=[self.alb_sg.id],
+            subnets=[s.id for s in network.subnets["app"].values()],
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="strictest",
+            enable_deletion_protection=cfg.tenant.is_production,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=bucket.id, prefix="alb", enabled=True),
+            tags={"Name": f"{cfg.name_prefix}-internal"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        self.https = aws.lb.Listener(
+            f"{name}-https",
+            load_balancer_arn=self.load_balancer.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=TLS_POLICY,
+            certificate_arn=cfg.platform.certificate_arn,
+            default_actions=[aws.lb.ListenerDefaultActionArgs(
+                type="fixed-response",
+                fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                    content_type="text/plain", message_body="no route", status_code="404"),
+            )],
+            opts=child,
+        )
+        aws.lb.Listener(
+            f"{name}-http-redirect",
+            load_balancer_arn=self.load_balancer.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[aws.lb.ListenerDefaultActionArgs(
+                type="redirect",
+                redirect=aws.lb.ListenerDefaultActionRedirectArgs(protocol="HTTPS", port="443",
+                                                                 status_code="HTTP_301"),
+            )],
+            opts=child,
+        )
+
+    def _service(self, service: ServiceConfig) -> None:
+        """Everything one microservice needs, keyed by its name."""
+        cfg, network = self._args.config, self._args.network
+        base = f"{self._name}-{service.name}"
+        child = pulumi.ResourceOptions(parent=self)
+        log_group_name = f"/connect/{cfg.name_prefix}/services/{service.name}"
+        log_group = aws.cloudwatch.LogGroup(
+            f"{base}-logs",
+            name=log_group_name,
+            kms_key_id=self._args.kms_key_arn,
+            retention_in_days=cfg.platform.log_retention_days,
+            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+        )
+        image = self._args.repository_urls[service.image.repository] + service.image.reference()
+        repository_arn = (f"arn:aws:ecr:{cfg.region}:{cfg.tenant.account_id}:repository/"
+                          f"{service.image.repository}")
+        execution_role = aws.iam.Role(
+            f"{base}-execution",
+            description=f"ECS pulls {service.name}'s image, writes its logs, reads its secrets",
+            assume_role_policy=ecs_tasks_trust(cfg.tenant.account_id),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{base}-execution-policy",
+            role=execution_role.id,
+            policy=self._execution_policy(service, repository_arn, log_group_name),
+            opts=child,
+        )
+        task_role = aws.iam.Role(
+            f"{base}-task",
+            description=f"What {service.name}'s code may call: nothing unless granted",
+            assume_role_policy=ecs_tasks_trust(cfg.tenant.account_id),
+            opts=child,
+        )
+        task_definition = aws.ecs.TaskDefinition(
+            f"{base}-task-definition",
+            family=f"{cfg.name_prefix}-{service.name}",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(service.cpu),
+            memory=str(service.memory),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"),
+            container_definitions=container_definitions(service, image, log_group_name, cfg.region),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+        )
+        target_group = aws.lb.TargetGroup(
+            f"{base}-tg",
+            name_prefix=target_group_prefix(service.name),
+            target_type="ip",
+            protocol="HTTP",
+            port=service.port,
+            vpc_id=network.vpc.id,
+            deregistration_delay=30,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                path=service.health_check.path, interval=service.health_check.interval,
+                healthy_threshold=service.health_check.healthy_threshold, matcher="200-399"),
+            tags={"Name": f"{cfg.name_prefix}-{service.name}"},
+            opts=child,
+        )
+        conditions = []
+        if service.routes.paths:
+            conditions.append(aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=service.routes.paths)))
+        if service.routes.hosts:
+            conditions.append(aws.lb.ListenerRuleConditionArgs(
+                host_header=aws.lb.ListenerRuleConditionHostHeaderArgs(values=service.routes.hosts)))
+        rule = aws.lb.ListenerRule(
+            f"{base}-rule",
+            listener_arn=self.https.arn,
+            priority=service.effective_priority(),
+            conditions=conditions,
+            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
+            opts=child,
+        )
+        service_sg = aws.ec2.SecurityGroup(
+            f"{base}-sg",
+            vpc_id=network.vpc.id,
+            description=f"{service.name}: port {service.port} from the internal load balancer only",
+            tags={"Name": f"{cfg.name_prefix}-{service.name}", "connect:tier": "app"},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{base}-from-alb",
+            security_group_id=service_sg.id,
+            referenced_security_group_id=self.alb_sg.id,
+            ip_protocol="tcp", from_port=service.port, to_port=service.port,
+            description=f"{service.name} traffic from the internal load balancer",
+            opts=child,
+        )
+        ecs_service = aws.ecs.Service(
+            f"{base}-service",
+            name=service.name,
+            cluster=self.cluster.arn,
+            task_definition=task_definition.arn,
+            desired_count=service.capacity.base,
+            launch_type="FARGATE",
+            platform_version="1.4.0",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=[s.id for s in network.subnets["app"].values()],
+                security_groups=[service_sg.id, network.security_groups["app"].id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[aws.ecs.ServiceLoadBalancerArgs(
+                target_group_arn=target_group.arn, container_name=service.name, container_port=service.port)],
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            health_check_grace_period_seconds=60,
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            wait_for_steady_state=False,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[rule], ignore_changes=["desiredCount"]),
+        )
+        self._autoscaling(service, ecs_service, target_group, base)
+        self.target_groups[service.name] = target_group
+        self.services[service.name] = ecs_service
+
+    def _execution_policy(self, service: ServiceConfig, repository_arn: str, log_group_name: str) -> str:
+        """Pull this image, write this log group, read these secrets: nothing else.
+
+        Built from names alone, so the document is known in preview and the pack can read it.
+        """
+        cfg = self._args.config
+        log_group_arn = f"arn:aws:logs:{cfg.region}:{cfg.tenant.account_id}:log-group:{log_group_name}"
+        statements: list[dict[str, object]] = [
+            {"Sid": "Authenticate", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+            {"Sid": "PullImage", "Effect": "Allow", "Resource": repository_arn,
+             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]},
+            {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": f"{log_group_arn}:*"},
+        ]
+        secret_arns = sorted(a for a in service.secrets.values() if ":secretsmanager:" in a)
+        parameter_arns = sorted(a for a in service.secrets.values() if ":ssm:" in a)
+        if secret_arns:
+            statements.append({"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                               "Resource": secret_arns})
+        if parameter_arns:
+            statements.append({"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters",
+                               "Resource": parameter_arns})
+        if secret_arns or parameter_arns:
+            statements.append({"Sid": "DecryptSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+                               "Condition": {"ForAnyValue:StringEquals": {
+                                   "kms:ResourceAliases": f"alias/connect/{cfg.name_prefix}"}}})
+        return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+    def _autoscaling(self, service: ServiceConfig, ecs_service: aws.ecs.Service, target_group: aws.lb.TargetGroup,
+                     base: str) -> None:
+        """Scalable target between base and max, tracking CPU and (optionally) requests per task."""
+        child = pulumi.ResourceOptions(parent=self)
+        target = aws.appautoscaling.Target(
+            f"{base}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", ecs_service.name),
+            min_capacity=service.capacity.base,
+            max_capacity=service.capacity.max,
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{base}-scale-on-cpu",
+            policy_type="TargetTrackingScaling",
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
+            service_namespace=target.service_namespace,
+            target_tracking_scaling_policy_configuration=aws.appautoscaling.
+            PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                target_value=float(service.scaling.cpu_target),
+                predefined_metric_specification=aws.appautoscaling.
+                PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"),
+                scale_in_cooldown=120, scale_out_cooldown=60,
+            ),
+            opts=child,
+        )
+        if service.scaling.requests_per_target is not None:
+            aws.appautoscaling.Policy(
+                f"{base}-scale-on-requests",
+                policy_type="TargetTrackingScaling",
+                resource_id=target.resource_id,
+                scalable_dimension=target.scalable_dimension,
+                service_namespace=target.service_namespace,
+                target_tracking_scaling_policy_configuration=aws.appautoscaling.
+                PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                    target_value=float(service.scaling.requests_per_target),
+                    predefined_metric_specification=aws.appautoscaling.
+                    PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                        predefined_metric_type="ALBRequestCountPerTarget",
+                        resource_label=pulumi.Output.concat(self.load_balancer.arn_suffix, "/",
+                                                            target_group.arn_suffix)),
+                    scale_in_cooldown=120, scale_out_cooldown=60,
+                ),
+                opts=child,
+            )
