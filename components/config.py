@@ -393,6 +393,11 @@ def _issue_from_error(error: Mapping[str, Any]) -> ConfigIssue:
         keys = _known_keys((*loc, ""))
         allowed = f"a mapping with keys {', '.join(keys)}" if keys else "a mapping"
         return ConfigIssue(path=_path(loc), message=f"{error.get('input')!r} is not a mapping; allowed: {allowed}")
+    if kind == "list_type":
+        keys = _known_keys((*loc, 0, ""))
+        allowed = f"a list of mappings with keys {', '.join(keys)}" if keys else "a list"
+        return ConfigIssue(path=_path(loc), message=f"{error.get('input')!r} is not a list; allowed: {allowed} "
+                           "(one '- ' item per entry)")
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind != "value_error":
         message = f"{message}; got {error.get('input')!r}"
@@ -419,7 +424,8 @@ def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
     issues += _scope_checks(cfg)
     if cfg.network is not None:
         issues += _network_checks(cfg, cfg.network)
-    issues += _service_checks(cfg)
+    if not cfg.is_account:  # an account stack's services are already reported as not allowed there
+        issues += _service_checks(cfg)
     return issues
 
 

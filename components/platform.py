@@ -259,7 +259,10 @@ class ContainerPlatform(pulumi.ComponentResource):
             name=log_group_name,
             kms_key_id=self._args.kms_key_arn,
             retention_in_days=cfg.platform.log_retention_days,
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+            # Removing the service removes this group from the stack but keeps it in AWS: not protected
+            # (that would block the removal), retained, and declared so for the pack.
+            tags={"connect:retain-on-delete": "true"},
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
         image = self._args.repository_urls[service.image.repository] + service.image.reference()
         repository_arn = (f"arn:aws:ecr:{cfg.region}:{cfg.tenant.account_id}:repository/"

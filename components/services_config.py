@@ -315,7 +315,13 @@ class ServiceConfig(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not SERVICE_NAME.match(value) or not 2 <= len(value) <= MAX_SERVICE_NAME:
+        if len(value) > MAX_SERVICE_NAME:
+            shown = value if len(value) <= 64 else f"{value[:64]}..."
+            raise ValueError(
+                f"{shown!r} is {len(value)} characters long; allowed: at most {MAX_SERVICE_NAME} characters "
+                "(it names the ECS service, log group and roles, whose names have length limits)"
+            )
+        if not SERVICE_NAME.match(value) or len(value) < 2:
             raise ValueError(
                 f"{value!r} is not a service name; allowed: 2-{MAX_SERVICE_NAME} lowercase letters, digits and "
                 "single hyphens, starting with a letter (it names the ECS service, log group and roles)"
@@ -325,9 +331,10 @@ class ServiceConfig(_Model):
     @field_validator("cpu", mode="before")
     @classmethod
     def _cpu(cls, value: Any) -> int:
-        if isinstance(value, bool) or value not in FARGATE_SIZES:
+        # isinstance first: `[] in FARGATE_SIZES` raises TypeError (unhashable), which pydantic does not catch.
+        if isinstance(value, bool) or not isinstance(value, int) or value not in FARGATE_SIZES:
             raise ValueError(f"{value!r} is not a Fargate CPU size; allowed: {', '.join(map(str, FARGATE_SIZES))}")
-        return int(value)
+        return value
 
     @field_validator("memory", mode="before")
     @classmethod
@@ -357,8 +364,9 @@ class ServiceConfig(_Model):
     @classmethod
     def _secrets(cls, value: dict[str, str]) -> dict[str, str]:
         for name, arn in value.items():
-            if not ENV_NAME.match(name):
-                raise ValueError(f"{name!r} is not a variable name; allowed: letters, digits and '_'")
+            if not ENV_NAME.match(name) or name.startswith(RESERVED_ENV):
+                raise ValueError(f"{name!r} is not an allowed variable name; allowed: letters, digits and '_', "
+                                 f"not starting with a digit or with {' or '.join(RESERVED_ENV)}")
             if not SECRET_ARN.match(arn):
                 raise ValueError(
                     f"{arn!r} is not a Secrets Manager or SSM parameter ARN; allowed: "

@@ -14,7 +14,7 @@ from typing import Any
 from components.config import StackConfig, StackConfigError, parse_stack_config
 from connectctl.engine.analyzer import Violation, analyze, load_pack_config
 from connectctl.engine.capture import CapturedResource
-from connectctl.engine.project import Project, StackFile, load_project, load_stack
+from connectctl.engine.project import Project, ProjectError, StackFile, load_project, load_stack
 from connectctl.engine.runner import Capture, main_program, run_program
 
 UNKNOWN = "[unknown]"

@@ -27,6 +27,7 @@ from connectctl.engine.capture import CapturedResource
 from connectctl.engine.project import PROJECT_ROOT
 
 PACK_DIR = PROJECT_ROOT / "policies"
+SERVED_PACK_VERSION = "0.0.1"
 LEVEL_NAMES = {
     analyzer_pb2.ADVISORY: "advisory",
     analyzer_pb2.MANDATORY: "mandatory",
@@ -165,8 +166,10 @@ def analyze(
     """Every diagnostic the pack reports for these resources, resource policies first."""
     catalogue = load_pack(pack_dir)
     owners = {rule.id: rule.owner for rule in catalogue.RULES}
+    # `PolicyPack` builds its servicer with version "0.0.1" (the CLI reports PulumiPolicy.yaml's version
+    # itself); use the same, so diagnostics read exactly as the served pack's do.
     servicer = _PolicyAnalyzerServicer(
-        catalogue.PACK_NAME, catalogue.PACK_VERSION, catalogue.policies(), EnforcementLevel.ADVISORY
+        catalogue.PACK_NAME, SERVED_PACK_VERSION, catalogue.policies(), EnforcementLevel.ADVISORY
     )
     configure = analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=effective_config(catalogue, pack_config))
     servicer.Configure(configure, None)

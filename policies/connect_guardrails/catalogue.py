@@ -7,37 +7,84 @@ from pulumi_policy import Policy
 from connect_guardrails import PACK_NAME, PACK_VERSION
 from connect_guardrails.rule import Rule
 from connect_guardrails.rules import (
+    alb_access_logs,
+    alb_hardening,
+    alb_internal_only,
+    alb_tls_listeners,
     default_sg_closed,
+    ecr_dr_replication,
+    ecr_immutable_tags,
+    ecr_kms_encryption,
+    ecr_lifecycle_policy,
+    ecr_scan_on_push,
+    ecs_container_insights,
+    ecs_container_logging,
+    ecs_deployment_safety,
+    ecs_no_plaintext_secrets,
+    ecs_service_autoscaling,
+    ecs_service_no_public_ip,
+    ecs_task_no_privileged,
+    ecs_task_readonly_rootfs,
     eip_nat_only,
+    iam_no_wildcard_admin,
+    iam_trust_tenant_scoped,
     kms_key_rotation,
     log_group_encrypted_retained,
     no_cross_tenant_sharing,
+    no_public_compute,
     private_egress_via_nat,
+    private_subnets_only,
     sg_no_world_ingress,
     stateful_resources_protected,
     subnet_no_auto_public_ip,
     tenant_single_account,
     tenant_tags,
+    vpc_endpoints_for_platform,
     vpc_flow_logs,
 )
 
 RULES: list[Rule] = [
-    # Tenant isolation (unwaivable)
+    # Tenant isolation: no shared resources (unwaivable)
     tenant_single_account.RULE,
     tenant_tags.RULE,
     no_cross_tenant_sharing.RULE,
+    # Registry
+    ecr_scan_on_push.RULE,
+    ecr_immutable_tags.RULE,
+    ecr_lifecycle_policy.RULE,
+    ecr_kms_encryption.RULE,
+    ecr_dr_replication.RULE,
     # Private subnets only
+    private_subnets_only.RULE,
     subnet_no_auto_public_ip.RULE,
+    ecs_service_no_public_ip.RULE,
+    alb_internal_only.RULE,
     eip_nat_only.RULE,
     private_egress_via_nat.RULE,
+    no_public_compute.RULE,
     # Network hygiene
     vpc_flow_logs.RULE,
     default_sg_closed.RULE,
     sg_no_world_ingress.RULE,
+    vpc_endpoints_for_platform.RULE,
+    # Load balancer
+    alb_tls_listeners.RULE,
+    alb_access_logs.RULE,
+    alb_hardening.RULE,
+    # Containers
+    ecs_task_no_privileged.RULE,
+    ecs_task_readonly_rootfs.RULE,
+    ecs_no_plaintext_secrets.RULE,
+    ecs_container_logging.RULE,
+    ecs_container_insights.RULE,
+    ecs_service_autoscaling.RULE,
+    ecs_deployment_safety.RULE,
     # Keys, logs, backups, DR
     kms_key_rotation.RULE,
     log_group_encrypted_retained.RULE,
     # Identity and data safety
+    iam_no_wildcard_admin.RULE,
+    iam_trust_tenant_scoped.RULE,
     stateful_resources_protected.RULE,
 ]
 

@@ -209,3 +209,38 @@ def principal_account(value: Any) -> str | None:
         return value
     match = ACCOUNT_ARN.match(value)
     return match.group(1) if match else None
+
+
+def provider_region(provider: Any) -> str | None:
+    """The region an explicit provider is configured for; None for a default, unset or unknown region."""
+    if provider is None:
+        return None
+    region = get_raw(getattr(provider, "props", None), "region")
+    return region if isinstance(region, str) and region and not is_unknown(region) else None
+
+
+def ecr_filter_matches(pattern: str, name: str) -> bool:
+    """ECR registry filter semantics: `*` stands for any run of characters and the whole name must match;
+    a filter without a wildcard matches every name that contains it."""
+    if "*" not in pattern:
+        return pattern in name
+    return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), name) is not None
+
+
+SUBNET_TYPE = "aws:ec2/subnet:Subnet"
+# Where a resource names the subnets it places network interfaces in (property dependency keys).
+SUBNET_ATTACHMENTS: dict[str, tuple[str, ...]] = {
+    "aws:ecs/service:Service": ("networkConfiguration",),
+    "aws:lb/loadBalancer:LoadBalancer": ("subnets", "subnetMappings"),
+    "aws:alb/loadBalancer:LoadBalancer": ("subnets", "subnetMappings"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("subnetIds",),
+}
+
+
+def attached_subnets(resource: PolicyResource) -> list[PolicyResource]:
+    """The stack's subnets a service, load balancer or endpoint attaches to (property dependencies, deduplicated)."""
+    found: dict[str, PolicyResource] = {}
+    for prop in SUBNET_ATTACHMENTS.get(resource.resource_type, ()):
+        for subnet in deps_of_type(resource, prop, SUBNET_TYPE):
+            found.setdefault(subnet.urn, subnet)
+    return list(found.values())

@@ -443,7 +443,7 @@ def test_valid_config_parses_to_the_expected_model() -> None:
     assert cfg.tenant.dr_region == "us-west-2"
     assert cfg.tenant.is_production
     assert cfg.name_prefix == "acme-prod"
-    assert str(cfg.network.network) == "10.40.0.0/16"
+    assert str(cfg.net.network) == "10.40.0.0/16"
 
 
 def test_defaults_of_a_minimal_config() -> None:
@@ -456,12 +456,12 @@ def test_defaults_of_a_minimal_config() -> None:
         },
         SOURCE,
     )
-    assert cfg.network.availability_zones == 3
+    assert cfg.net.availability_zones == 3
     assert cfg.zone_count() == 3
     assert cfg.explicit_zones() is None
-    assert cfg.network.nat_gateways == "perAz"
-    assert cfg.network.egress_ip_allocation_ids == []
-    assert cfg.network.flow_logs.retention_days == 365
+    assert cfg.net.nat_gateways == "perAz"
+    assert cfg.net.egress_ip_allocation_ids == []
+    assert cfg.net.flow_logs.retention_days == 365
     assert cfg.tenant.account_id == "012345678901"
     assert cfg.tenant.deploy_role_arn is None
     assert cfg.tenant.cost_center is None
@@ -471,7 +471,7 @@ def test_defaults_of_a_minimal_config() -> None:
 @pytest.mark.parametrize("days", [1, 400, 3653])
 def test_allowed_retention_values_pass(days: int) -> None:
     cfg = parse_stack_config(with_changes(("connect:network.flowLogs.retentionDays", days)), SOURCE)
-    assert cfg.network.flow_logs.retention_days == days
+    assert cfg.net.flow_logs.retention_days == days
 
 
 def test_explicit_zones_and_allocation_map_pass() -> None:
@@ -484,7 +484,7 @@ def test_explicit_zones_and_allocation_map_pass() -> None:
     )
     assert cfg.explicit_zones() == ["us-east-1a", "us-east-1c"]
     assert cfg.zone_count() == 2
-    assert cfg.network.egress_ip_allocation_ids == {"us-east-1a": EIP_A, "us-east-1c": EIP_B}
+    assert cfg.net.egress_ip_allocation_ids == {"us-east-1a": EIP_A, "us-east-1c": EIP_B}
 
 
 def test_single_nat_with_one_allocation_passes() -> None:
@@ -492,8 +492,8 @@ def test_single_nat_with_one_allocation_passes() -> None:
         with_changes(("connect:network.natGateways", "single"), ("connect:network.egressIpAllocationIds", [EIP_C])),
         SOURCE,
     )
-    assert cfg.network.nat_gateways == "single"
-    assert cfg.network.egress_ip_allocation_ids == [EIP_C]
+    assert cfg.net.nat_gateways == "single"
+    assert cfg.net.egress_ip_allocation_ids == [EIP_C]
 
 
 # --- robustness: any value in any field gives StackConfigError, never another exception ----------

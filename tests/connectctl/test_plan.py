@@ -39,6 +39,14 @@ def test_every_stack_plans_without_mandatory_violations(stack: str, preview: boo
     assert not [v for v in result.violations if "can't run policy" in v.message]
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_declared_retention_is_real(stack: str) -> None:
+    """The pack trusts the connect:retain-on-delete tag; the program must back it with the option."""
+    for r in planned(stack, True).as_json()["resources"]:
+        if (r["inputs"].get("tags") or {}).get("connect:retain-on-delete") == "true":
+            assert r["retainOnDelete"], r["urn"]
+
+
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
 def test_json_document_shape(preview: bool) -> None:
     doc = planned("acme-prod", preview).as_json()

@@ -69,7 +69,7 @@ def test_valid_file_loads_with_stack_name_lines_and_config(project: Project, tmp
     assert stack.line_of("connect:tenant.costCenter") == 3
     cfg = parse_stack_config(stack.config, stack.display_path)
     assert cfg.explicit_zones() == ["us-east-1a", "us-east-1b"]
-    assert cfg.network.flow_logs.retention_days == 30
+    assert cfg.net.flow_logs.retention_days == 30
 
 
 def test_the_example_stack_loads_by_name_and_validates(project: Project) -> None:
@@ -77,7 +77,7 @@ def test_the_example_stack_loads_by_name_and_validates(project: Project) -> None
     assert stack.display_path == "stacks/Pulumi.acme-prod.yaml"
     cfg = parse_stack_config(stack.config, stack.display_path)
     assert cfg.name_prefix == "acme-prod"
-    assert cfg.network.nat_gateways == "perAz"
+    assert cfg.net.nat_gateways == "perAz"
 
 
 def test_yaml_syntax_error_names_file_and_line(project: Project, tmp_path: Path) -> None:

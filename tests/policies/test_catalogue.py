@@ -17,21 +17,45 @@ from connect_guardrails.rule import LEVELS, SEVERITIES, Rule
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 # The catalogue ids (guardrails.md) the pack implements, in catalogue order. A new rule adds its id here.
-EXPECTED_IDS = [
+EXPECTED_IDS = [  # guardrails.md order
     "tenant-single-account",
     "tenant-tags",
     "no-cross-tenant-sharing",
+    "ecr-scan-on-push",
+    "ecr-immutable-tags",
+    "ecr-lifecycle-policy",
+    "ecr-kms-encryption",
+    "ecr-dr-replication",
+    "private-subnets-only",
     "subnet-no-auto-public-ip",
+    "ecs-service-no-public-ip",
+    "alb-internal-only",
     "eip-nat-only",
     "private-egress-via-nat",
+    "no-public-compute",
     "vpc-flow-logs",
     "default-sg-closed",
     "sg-no-world-ingress",
+    "vpc-endpoints-for-platform",
+    "alb-tls-listeners",
+    "alb-access-logs",
+    "alb-hardening",
+    "ecs-task-no-privileged",
+    "ecs-task-readonly-rootfs",
+    "ecs-no-plaintext-secrets",
+    "ecs-container-logging",
+    "ecs-container-insights",
+    "ecs-service-autoscaling",
+    "ecs-deployment-safety",
     "kms-key-rotation",
     "log-group-encrypted-retained",
+    "iam-no-wildcard-admin",
+    "iam-trust-tenant-scoped",
     "stateful-resources-protected",
 ]
-UNWAIVABLE = {"tenant-single-account", "tenant-tags", "no-cross-tenant-sharing", "subnet-no-auto-public-ip"}
+UNWAIVABLE = {"tenant-single-account", "tenant-tags", "no-cross-tenant-sharing", "subnet-no-auto-public-ip",
+              "ecs-service-no-public-ip"}
+UNWAIVABLE |= {"ecr-scan-on-push", "private-subnets-only", "alb-internal-only"}
 ANCHOR = re.compile(r"^(FSBP|NAG|CKV2?_AWS)[ _][\w.*/ -]+$")
 
 

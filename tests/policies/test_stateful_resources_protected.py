@@ -1,4 +1,4 @@
-"""stateful-resources-protected: EIPs, keys, repositories, vaults and log groups carry `protect`."""
+"""stateful-resources-protected: EIPs, keys, repositories, vaults and log groups are protected or retained."""
 
 from __future__ import annotations
 
@@ -46,4 +46,14 @@ def test_unprotected_stateful_resource_is_violation(preview: bool, token: str, d
     assert len(found) == 1
     assert found[0].level == "mandatory"
     assert found[0].urn.endswith(f"{token}::stateful")
-    assert "is not protected" in found[0].message
+    assert "is neither protected nor declared retained" in found[0].message
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_declared_retained_log_group_passes(preview: bool) -> None:
+    """A service's log group goes with the service but keeps its data: retain_on_delete plus the tag."""
+    def program() -> None:
+        aws.cloudwatch.LogGroup("service-logs", tags={**TAGS, "connect:retain-on-delete": "true"},
+                                opts=pinned(provider(), retain_on_delete=True))
+
+    assert findings(evaluate(program, preview=preview), POLICY) == []

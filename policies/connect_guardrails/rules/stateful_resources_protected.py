@@ -1,9 +1,11 @@
 """stateful-resources-protected: resources whose loss loses data or identity are protected.
 
 EIPs (the client's allow-listed egress addresses), KMS keys, ECR repositories, backup vaults and log
-groups must have the `protect` resource option. The catalogue also accepts `retainOnDelete`, but the
-analyzer protocol does not carry that option to policies (`AnalyzerResourceOptions` has `protect`,
-not `retainOnDelete`), so the pack can only see, and so requires, `protect`.
+groups must be protected or retained on delete. The analyzer protocol carries `protect` but not
+`retainOnDelete` (`AnalyzerResourceOptions`), so a resource that is meant to go away with its owner
+while its data stays (a service's log group when the service is removed) declares
+`retain_on_delete=True` and says so with the tag `connect:retain-on-delete: "true"`, which this rule
+accepts. The offline engine checks that every resource carrying the tag really is retained.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.rule import Rule
+from connect_guardrails.util import tag
+
+RETAIN_TAG = "connect:retain-on-delete"
 
 STATEFUL = {
     "aws:ec2/eip:Eip": "Elastic IP",
@@ -22,18 +27,20 @@ STATEFUL = {
 
 
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """protect on every stateful resource."""
+    """protect (or the declared retain-on-delete) on every stateful resource."""
     what = STATEFUL.get(args.resource_type)
-    if what is not None and not (args.opts is not None and args.opts.protect):
-        report_violation(
-            f"{what} '{args.name}' is not protected; set ResourceOptions(protect=True) (and retain_on_delete=True)",
-            None,
-        )
+    if what is None or (args.opts is not None and args.opts.protect) or tag(args.props, RETAIN_TAG) == "true":
+        return
+    report_violation(
+        f"{what} '{args.name}' is neither protected nor declared retained; set ResourceOptions(protect=True, "
+        f"retain_on_delete=True), or retain_on_delete=True with the tag {RETAIN_TAG}: \"true\"",
+        None,
+    )
 
 
 RULE = Rule(
     id="stateful-resources-protected",
-    description="EIPs, KMS keys, ECR repositories, backup vaults and log groups are protected.",
+    description="EIPs, KMS keys, ECR repositories, backup vaults and log groups are protected or retained.",
     kind="resource",
     level="mandatory",
     severity="high",

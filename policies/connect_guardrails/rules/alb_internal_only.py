@@ -1,0 +1,44 @@
+"""alb-internal-only: every load balancer is internal; clients reach services over the private network.
+
+`aws:lb/loadBalancer:LoadBalancer` and its alias `aws:alb/loadBalancer:LoadBalancer` must set `internal`
+true; absent means internet-facing (the AWS default).
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import get_raw, is_unknown
+
+LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """internal is true (absent = internet-facing)."""
+    if args.resource_type not in LOAD_BALANCERS:
+        return
+    internal = get_raw(args.props, "internal")
+    if is_unknown(internal):
+        internal = args.props["internal"]  # raises UnknownValueError: the engine notes it
+    if internal is not True:
+        shown = "absent (AWS default: internet-facing)" if internal is None else repr(internal)
+        report_violation(
+            f"load balancer '{args.name}' is internet-facing: internal is {shown}; set internal=True and place it "
+            f"in the app-tier subnets",
+            None,
+        )
+
+
+RULE = Rule(
+    id="alb-internal-only",
+    description="Every load balancer is internal.",
+    kind="resource",
+    level="mandatory",
+    severity="critical",
+    owner="operator",
+    anchors=(),
+    remediation="Set internal=True on every aws.lb.LoadBalancer; clients reach it through the VPN, never the internet.",
+    unwaivable=True,
+    check=check,
+)

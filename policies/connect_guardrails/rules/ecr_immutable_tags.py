@@ -1,0 +1,45 @@
+"""ecr-immutable-tags: ECR repositories refuse to overwrite an existing image tag.
+
+`imageTagMutability` must be `IMMUTABLE`. Absent means the AWS default `MUTABLE`; `IMMUTABLE_WITH_EXCLUSION`
+lets tags matching its exclusion filters be overwritten, so it is a violation too.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import get_raw, is_unknown
+
+REPOSITORY = "aws:ecr/repository:Repository"
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """imageTagMutability is IMMUTABLE (absent = MUTABLE)."""
+    if args.resource_type != REPOSITORY:
+        return
+    mutability = get_raw(args.props, "imageTagMutability")
+    if is_unknown(mutability):
+        mutability = args.props["imageTagMutability"]  # raises UnknownValueError: the engine notes it
+    if mutability == "IMMUTABLE":
+        return
+    shown = "absent (AWS default MUTABLE)" if mutability in (None, "") else repr(mutability)
+    report_violation(
+        f"ECR repository '{args.name}' lets image tags be overwritten: imageTagMutability is {shown}; "
+        f"set image_tag_mutability='IMMUTABLE'",
+        None,
+    )
+
+
+RULE = Rule(
+    id="ecr-immutable-tags",
+    description="ECR repositories have immutable image tags.",
+    kind="resource",
+    level="mandatory",
+    severity="medium",
+    owner="operator",
+    anchors=("FSBP ECR.2", "CKV_AWS_51"),
+    remediation="Set image_tag_mutability='IMMUTABLE' on every aws.ecr.Repository; push a new tag for each build.",
+    unwaivable=False,
+    check=check,
+)

@@ -1,0 +1,91 @@
+"""ecs-deployment-safety: ECS deployments roll back on failure, and scaling owns the task count.
+
+On an `aws:ecs/service:Service`:
+- `deploymentCircuitBreaker` has `enable` and `rollback` true (services with a CODE_DEPLOY or
+  EXTERNAL deployment controller are exempt: the circuit breaker applies to the ECS controller only);
+- the resource option `ignoreChanges` lists `desiredCount` (or `*`): after creation Application Auto
+  Scaling owns the count, and an update must not reset it (pulumi-aws #6264). The analyzer protocol
+  carries `ignoreChanges` to resource policies as `PolicyResourceOptions.ignore_changes`, with the
+  Pulumi property name (the SDK maps `desired_count` to `desiredCount`).
+
+Unknown circuit-breaker or controller values decide the outcome and are left to the engine's note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.ecs_util import SERVICE
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import Pending, get_raw, is_unknown, plain
+
+OTHER_CONTROLLERS = frozenset({"CODE_DEPLOY", "EXTERNAL"})
+IGNORED = frozenset({"desiredCount", "*"})
+
+
+def _controller(args: ResourceValidationArgs, pending: Pending) -> str | None:
+    controller = plain(get_raw(args.props, "deploymentController"))
+    if is_unknown(controller):
+        pending.add(args.props, "deploymentController")
+        return None
+    kind = controller.get("type") if isinstance(controller, Mapping) else None
+    if is_unknown(kind):
+        pending.add(args.props, "deploymentController", "type")
+        return None
+    return str(kind) if kind else "ECS"
+
+
+def _breaker_problems(args: ResourceValidationArgs, pending: Pending) -> list[str]:
+    if _controller(args, pending) in OTHER_CONTROLLERS:
+        return []
+    breaker = plain(get_raw(args.props, "deploymentCircuitBreaker"))
+    if is_unknown(breaker):
+        pending.add(args.props, "deploymentCircuitBreaker")
+        return []
+    if not isinstance(breaker, Mapping):
+        return ["it has no deploymentCircuitBreaker"]
+    problems = []
+    for key in ("enable", "rollback"):
+        value = breaker.get(key)
+        if is_unknown(value):
+            pending.add(args.props, "deploymentCircuitBreaker", key)
+        elif value is not True:
+            problems.append(f"deploymentCircuitBreaker.{key} is not true")
+    return problems
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Circuit breaker with rollback; desiredCount in ignoreChanges."""
+    if args.resource_type != SERVICE:
+        return
+    pending = Pending()
+    problems = _breaker_problems(args, pending)
+    ignored = set(args.opts.ignore_changes or []) if args.opts is not None else set()
+    if not ignored & IGNORED:
+        problems.append("desiredCount is not in ignoreChanges, so an update resets the scaled task count")
+    if problems:
+        report_violation(
+            f"ECS service '{args.name}': {'; '.join(problems)}; declare deployment_circuit_breaker "
+            f"{{enable: true, rollback: true}} and ResourceOptions(ignore_changes=['desiredCount'])",
+            None,
+        )
+    pending.settle()
+
+
+RULE = Rule(
+    id="ecs-deployment-safety",
+    description="ECS services roll back failed deployments and leave the task count to auto scaling.",
+    kind="resource",
+    level="advisory",
+    severity="medium",
+    owner="operator",
+    anchors=(),
+    remediation=(
+        "Declare the aws.ecs.Service with deployment_circuit_breaker={'enable': True, 'rollback': True} and "
+        "opts=pulumi.ResourceOptions(ignore_changes=['desiredCount'])."
+    ),
+    unwaivable=False,
+    check=check,
+)

@@ -1,0 +1,55 @@
+"""ecs-service-no-public-ip: no ECS service gives its tasks public IP addresses.
+
+`networkConfiguration.assignPublicIp` must never be true on an `aws:ecs/service:Service`; absent or
+false is fine (tasks reach the internet through the NAT gateways). An unknown value decides the
+outcome and is left to the engine's preview note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.ecs_util import SERVICE
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import Pending, get_raw, is_unknown, raw
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """assignPublicIp is not true."""
+    if args.resource_type != SERVICE:
+        return
+    pending = Pending()
+    network = raw(get_raw(args.props, "networkConfiguration"))
+    if is_unknown(network):
+        pending.add(args.props, "networkConfiguration")
+    elif isinstance(network, Mapping):
+        public = get_raw(network, "assignPublicIp")
+        if is_unknown(public):
+            pending.add(args.props, "networkConfiguration", "assignPublicIp")
+        elif public is True:
+            report_violation(
+                f"ECS service '{args.name}' assigns public IP addresses to its tasks "
+                f"(networkConfiguration.assignPublicIp is true); set assign_public_ip=False and run tasks in "
+                f"private subnets",
+                None,
+            )
+    pending.settle()
+
+
+RULE = Rule(
+    id="ecs-service-no-public-ip",
+    description="ECS services never assign public IP addresses to their tasks.",
+    kind="resource",
+    level="mandatory",
+    severity="high",
+    owner="client",
+    anchors=("FSBP ECS.2", "FSBP ECS.16", "CKV_AWS_333"),
+    remediation=(
+        "Set network_configuration.assign_public_ip=False on the aws.ecs.Service; tasks live in the app-tier "
+        "private subnets and reach the internet through the NAT gateways."
+    ),
+    unwaivable=True,
+    check=check,
+)

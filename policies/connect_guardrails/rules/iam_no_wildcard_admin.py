@@ -1,0 +1,139 @@
+"""iam-no-wildcard-admin: no IAM policy grants every action on every resource, no admin managed policy.
+
+- Policy documents of `aws:iam/policy:Policy`, `aws:iam/rolePolicy:RolePolicy`,
+  `aws:iam/userPolicy:UserPolicy`, `aws:iam/groupPolicy:GroupPolicy` and the `inlinePolicies` of
+  `aws:iam/role:Role`: no Allow statement whose Action is `*` (or `*:*`) and whose Resource is `*`.
+- The AWS managed policies AdministratorAccess and IAMFullAccess attached through role/user/group/
+  policy attachments (also the `*PolicyAttachmentsExclusive` resources) or a role's
+  `managedPolicyArns`.
+
+KMS key policies and other resource policies are not IAM identity policies: not checked here.
+An unknown policy document, or an unknown Effect/Action/Resource that could complete a wildcard
+grant, decides the outcome and is left to the engine's preview note (a document built with
+`Output.json_dumps` from other resources' ARNs is unknown in preview; ARNs composed from known names
+keep it known). An unknown managed policy ARN is a policy of this stack, checked on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.ecs_util import read_document, statement_entries, unknown_key_paths, values_of
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import Pending, as_list, get_raw, is_unknown, plain
+
+DOCUMENTS = {
+    "aws:iam/policy:Policy": "IAM policy",
+    "aws:iam/rolePolicy:RolePolicy": "role policy",
+    "aws:iam/userPolicy:UserPolicy": "user policy",
+    "aws:iam/groupPolicy:GroupPolicy": "group policy",
+}
+ROLE = "aws:iam/role:Role"
+ATTACHMENTS = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+}
+ADMIN_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(AdministratorAccess|IAMFullAccess)$")
+WILD_ACTIONS = frozenset({"*", "*:*"})
+DECIDING = ("Effect", "Action", "Resource")
+
+
+def _state(values: list[Any], wild: frozenset[str]) -> str:
+    """'yes' when a value is a wildcard, 'maybe' when one is unknown, else 'no'."""
+    if any(isinstance(v, str) and v in wild for v in values):
+        return "yes"
+    return "maybe" if any(is_unknown(v) for v in values) else "no"
+
+
+def _document_findings(props: Any, path: tuple[Any, ...], value: Any, pending: Pending) -> list[str]:
+    doc = read_document(props, path, value, pending)
+    if doc is None:
+        return []
+    findings: list[str] = []
+    for where, statement in statement_entries(doc):
+        if is_unknown(statement):
+            pending.add(props, *path, *where)
+        if not isinstance(statement, Mapping):
+            continue
+        effect = statement.get("Effect")
+        if effect == "Deny":
+            continue
+        action = _state(values_of(statement.get("Action")), WILD_ACTIONS)
+        resource = _state(values_of(statement.get("Resource")), frozenset({"*"}))
+        if "no" in (action, resource):
+            continue
+        if action == resource == "yes" and effect == "Allow":
+            findings.append(f"statement {statement.get('Sid') or where[-1]} allows every action on every resource")
+            continue
+        for key_path in unknown_key_paths(statement, DECIDING).values():
+            pending.add(props, *path, *where, *key_path)
+    return findings
+
+
+def _admin_arns(args: ResourceValidationArgs) -> list[str]:
+    if args.resource_type in ATTACHMENTS:
+        key = ATTACHMENTS[args.resource_type]
+        found = as_list(get_raw(args.props, key)) if key.endswith("s") else [get_raw(args.props, key)]
+    elif args.resource_type == ROLE:
+        found = as_list(get_raw(args.props, "managedPolicyArns"))
+    else:
+        return []
+    return [str(arn) for arn in found if isinstance(arn, str) and ADMIN_POLICY.match(arn)]
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """No Allow of `*`/`*:*` on `*`; no AdministratorAccess/IAMFullAccess attachment."""
+    kind = args.resource_type
+    if kind not in DOCUMENTS and kind not in ATTACHMENTS and kind != ROLE:
+        return
+    pending = Pending()
+    findings: list[str] = []
+    if kind in DOCUMENTS:
+        findings += _document_findings(args.props, ("policy",), get_raw(args.props, "policy"), pending)
+    if kind == ROLE:
+        inline = plain(get_raw(args.props, "inlinePolicies"))
+        if is_unknown(inline):
+            pending.add(args.props, "inlinePolicies")
+        for index, entry in enumerate(inline if isinstance(inline, list) else []):
+            if isinstance(entry, Mapping):
+                name = entry.get("name") or index
+                findings += [
+                    f"inline policy {name}: {finding}"
+                    for finding in _document_findings(args.props, ("inlinePolicies", index, "policy"),
+                                                      entry.get("policy"), pending)
+                ]
+    findings += [f"attaches {arn}" for arn in _admin_arns(args)]
+    what = DOCUMENTS.get(kind) or ("role" if kind == ROLE else "policy attachment")
+    for finding in findings:
+        report_violation(
+            f"{what} '{args.name}' {finding}; grant the actions and resources the workload needs, never "
+            f"administrator access",
+            None,
+        )
+    pending.settle()
+
+
+RULE = Rule(
+    id="iam-no-wildcard-admin",
+    description="No IAM policy allows every action on every resource; no AdministratorAccess attachment.",
+    kind="resource",
+    level="mandatory",
+    severity="critical",
+    owner="operator",
+    anchors=("FSBP IAM.1", "FSBP IAM.21", "NAG IAM5"),
+    remediation=(
+        "Replace Action '*' on Resource '*' with the specific actions and resource ARNs the role needs, and "
+        "remove attachments of arn:aws:iam::aws:policy/AdministratorAccess or IAMFullAccess."
+    ),
+    unwaivable=False,
+    check=check,
+)

@@ -1,0 +1,61 @@
+"""Services are keyed by name: reordering, adding or removing one never touches the others."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from connectctl.plan import plan_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text())
+NEW_SERVICE = {"name": "ledger-api", "image": {"repository": "payments-api", "tag": "9.9.9"}, "cpu": 256,
+               "memory": 512, "port": 8080, "routes": {"paths": ["/ledger/*"]}, "capacity": {"base": 2, "max": 3}}
+
+
+def plan_services(tmp_path: Path, services: list[dict[str, Any]], tag: str) -> dict[str, dict]:
+    doc = copy.deepcopy(BASE)
+    doc["config"]["connect:services"] = services
+    folder = tmp_path / tag
+    folder.mkdir()
+    path = folder / "Pulumi.acme-prod.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    result = plan_stack(config_file=path, preview=True)
+    assert result.mandatory == []
+    return {r["urn"]: r for r in result.as_json()["resources"]}
+
+
+def services_of(doc: dict) -> list[dict[str, Any]]:
+    return list(doc["config"]["connect:services"])
+
+
+def test_reordering_services_changes_nothing(tmp_path: Path) -> None:
+    forward = plan_services(tmp_path, services_of(BASE), "forward")
+    backward = plan_services(tmp_path, list(reversed(services_of(BASE))), "backward")
+    assert forward == backward  # same URNs, same inputs: same priorities and target group prefixes
+
+
+def test_adding_a_service_changes_no_existing_resource(tmp_path: Path) -> None:
+    before = plan_services(tmp_path, services_of(BASE), "before")
+    after = plan_services(tmp_path, [*services_of(BASE), NEW_SERVICE], "after")
+    assert set(before) < set(after)
+    changed = [u for u in before if after[u]["inputs"] != before[u]["inputs"]]
+    assert changed == []
+    added = {r["name"] for u, r in after.items() if u not in before}
+    assert "platform-ledger-api-service" in added and "platform-ledger-api-tg" in added
+
+
+def test_removing_a_service_removes_only_its_own_and_retains_its_logs(tmp_path: Path) -> None:
+    before = plan_services(tmp_path, services_of(BASE), "before")
+    after = plan_services(tmp_path, [s for s in services_of(BASE) if s["name"] != "accounts-api"], "after")
+    removed = {u: before[u] for u in before if u not in after}
+    assert removed and all("accounts-api" in r["name"] for r in removed.values())
+    assert all(after[u]["inputs"] == before[u]["inputs"] for u in after)
+    types = {r["type"] for r in removed.values()}
+    assert {"aws:ecs/service:Service", "aws:lb/listenerRule:ListenerRule", "aws:lb/targetGroup:TargetGroup"} <= types
+    (log_group,) = [r for r in removed.values() if r["type"] == "aws:cloudwatch/logGroup:LogGroup"]
+    # its logs outlive the service; not protected, which would block the removal itself
+    assert log_group["retainOnDelete"] and not log_group["protect"]

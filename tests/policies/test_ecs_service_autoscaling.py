@@ -1,0 +1,100 @@
+"""ecs-service-autoscaling: per service a DesiredCount target (min >= 1, 2 in production, max >= min) and a policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi_aws as aws
+import pytest
+
+from tests.policies.ecs_programs import DIMENSION, cluster, program_of, scaling, service, task_definition
+from tests.policies.harness import assert_one_mandatory, evaluate, findings, notes, pinned
+
+POLICY = "ecs-service-autoscaling"
+PRODUCTION = {POLICY: {"production": True}}
+TARGET_URN = "aws:appautoscaling/target:Target::api-scaling"
+
+
+def _stack(p: aws.Provider, *, named: bool = True, **scaling_args: Any) -> None:
+    apps = cluster(p, name="apps" if named else None)
+    api = service(p, apps, task_definition(p), name="api" if named else None)
+    scaling(p, apps, api, **scaling_args)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("pack_config", [None, PRODUCTION], ids=["default", "production"])
+def test_scaled_service_passes(preview: bool, pack_config: dict[str, Any] | None) -> None:
+    found = evaluate(program_of(_stack), preview=preview, pack_config=pack_config)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []
+
+
+def test_property_dependencies_link_unnamed_service_in_preview() -> None:
+    """Auto-named cluster and service: resourceId is unknown in preview; its dependencies name the service."""
+    found = evaluate(program_of(lambda p: _stack(p, named=False)), preview=True)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []
+
+
+def _literal(p: aws.Provider) -> None:
+    """Target and policy by literal resourceId `service/<cluster>/<service>`: no dependency links them."""
+    apps = cluster(p)
+    service(p, apps, task_definition(p))
+    aws.appautoscaling.Target("api-scaling", service_namespace="ecs", scalable_dimension=DIMENSION,
+                              resource_id="service/apps/api", min_capacity=1, max_capacity=4, opts=pinned(p))
+    aws.appautoscaling.Policy("api-cpu", policy_type="TargetTrackingScaling", resource_id="service/apps/api",
+                              scalable_dimension=DIMENSION, service_namespace="ecs",
+                              target_tracking_scaling_policy_configuration={
+                                  "target_value": 60, "predefined_metric_specification": {
+                                      "predefined_metric_type": "ECSServiceAverageCPUUtilization"}},
+                              opts=pinned(p))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_literal_resource_id_links_by_names(preview: bool) -> None:
+    found = evaluate(program_of(_literal), preview=preview)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []
+
+
+def _two_services_one_target(p: aws.Provider) -> None:
+    apps = cluster(p)
+    api = service(p, apps, task_definition(p))
+    service(p, apps, task_definition(p, name="worker"), name="worker")
+    scaling(p, apps, api)
+
+
+CASES: dict[str, tuple[dict[str, Any], dict[str, Any] | None, str]] = {
+    "min-0": ({"min_capacity": 0}, None, "minCapacity 0 is below 1"),
+    "production-min-1": ({"min_capacity": 1}, PRODUCTION, "minCapacity 1 is below 2 (production"),
+    "max-below-min": ({"min_capacity": 3, "max_capacity": 2}, None, "maxCapacity 2 is below minCapacity 3"),
+    "no-policy": ({"policy": False}, None, "no scaling policy (aws.appautoscaling.Policy) uses it"),
+    "target-of-other-service": ({"resource_id": "service/apps/other"}, None, "no Application Auto Scaling target"),
+}
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_scaling_is_violation(case: str, preview: bool) -> None:
+    scaling_args, pack_config, phrase = CASES[case]
+    found = findings(evaluate(program_of(lambda p: _stack(p, **scaling_args)), preview=preview,
+                              pack_config=pack_config), POLICY)
+    urn = "aws:ecs/service:Service::api" if "no Application" in phrase else TARGET_URN
+    assert_one_mandatory(found, urn, phrase)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_service_without_target_is_violation(preview: bool) -> None:
+    """The api's target does not count for the worker."""
+    found = findings(evaluate(program_of(_two_services_one_target), preview=preview), POLICY)
+    assert_one_mandatory(found, "aws:ecs/service:Service::worker", "has no Application Auto Scaling target")
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_daemon_service_is_exempt(preview: bool) -> None:
+    def program(p: aws.Provider) -> None:
+        apps = cluster(p)
+        service(p, apps, task_definition(p), launch_type="EC2", scheduling_strategy="DAEMON")
+
+    found = evaluate(program_of(program), preview=preview)
+    assert findings(found, POLICY) == []
