@@ -379,6 +379,12 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
     return [f.alias for f in model.model_fields.values() if f.alias]
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value as the user wrote it, cut short so one huge value cannot flood the report."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _issue_from_error(error: Mapping[str, Any]) -> ConfigIssue:
     loc = tuple(error["loc"])
     kind = error["type"]
@@ -392,15 +398,16 @@ def _issue_from_error(error: Mapping[str, Any]) -> ConfigIssue:
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         keys = _known_keys((*loc, ""))
         allowed = f"a mapping with keys {', '.join(keys)}" if keys else "a mapping"
-        return ConfigIssue(path=_path(loc), message=f"{error.get('input')!r} is not a mapping; allowed: {allowed}")
+        shown = _shown(error.get("input"))
+        return ConfigIssue(path=_path(loc), message=f"{shown} is not a mapping; allowed: {allowed}")
     if kind == "list_type":
         keys = _known_keys((*loc, 0, ""))
         allowed = f"a list of mappings with keys {', '.join(keys)}" if keys else "a list"
-        return ConfigIssue(path=_path(loc), message=f"{error.get('input')!r} is not a list; allowed: {allowed} "
+        return ConfigIssue(path=_path(loc), message=f"{_shown(error.get('input'))} is not a list; allowed: {allowed} "
                            "(one '- ' item per entry)")
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind != "value_error":
-        message = f"{message}; got {error.get('input')!r}"
+        message = f"{message}; got {_shown(error.get('input'))}"
     return ConfigIssue(path=_path(loc), message=message)
 
 
