@@ -12,7 +12,7 @@ import difflib
 import ipaddress
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,6 +29,7 @@ from components.services_config import (
     ServiceConfig,
     fargate_memory_message,
 )
+from components.vpn_config import PSK, AlertsConfig, VpnConfig
 
 PRIVATE_RANGES = [
     ipaddress.IPv4Network("10.0.0.0/8"),
@@ -46,7 +47,8 @@ EIP_ALLOCATION = re.compile(r"^eipalloc-([0-9a-f]{8}|[0-9a-f]{17})\Z", re.ASCII)
 TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
 
 # Top-level keys a stack file may set, with the model field that holds each.
-CONNECT_KEYS = ("connect:tenant", "connect:network", "connect:registry", "connect:platform", "connect:services")
+CONNECT_KEYS = ("connect:tenant", "connect:network", "connect:registry", "connect:platform", "connect:services",
+                "connect:vpn", "connect:alerts")
 ORGANIZATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z", re.ASCII)
 REGION_KEY = "aws:region"
 
@@ -286,8 +288,12 @@ class StackConfig(_Model):
                                      description="Environment stacks: cluster and internal load balancer.")
     services: list[ServiceConfig] = Field(default_factory=list, alias="connect:services",
                                           description="Environment stacks: the client's microservices.")
+    vpn: VpnConfig | None = Field(default=None, alias="connect:vpn",
+                                  description="Environment stacks: IPsec links to the client's data centres.")
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig, alias="connect:alerts",
+                                 description="Environment stacks: subscribers of the alerts topic.")
 
-    @field_validator("network", "registry", mode="before")
+    @field_validator("network", "registry", "vpn", mode="before")
     @classmethod
     def _absent(cls, value: Any) -> Any:
         return None if value == {} else value  # the CLI hands typed defaults ({}) for keys not set
@@ -433,6 +439,92 @@ def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
         issues += _network_checks(cfg, cfg.network)
     if not cfg.is_account:  # an account stack's services are already reported as not allowed there
         issues += _service_checks(cfg)
+        if cfg.vpn is not None and cfg.network is not None:
+            issues += _vpn_checks(cfg, cfg.vpn, cfg.network)
+    return issues
+
+
+def _vpn_checks(cfg: StackConfig, vpn: VpnConfig, network: NetworkConfig) -> list[ConfigIssue]:
+    """Links keyed by name, public peers, distinct ASNs, ranges that neither overlap the VPC nor each other."""
+    issues: list[ConfigIssue] = []
+    names: dict[str, int] = {}
+    peers: dict[str, str] = {}
+    inside: dict[str, str] = {}
+    static_ranges: list[tuple[ipaddress.IPv4Network, str]] = []
+    vpc = network.network
+    for index, conn in enumerate(vpn.connections):
+        at = f"connect:vpn.connections[{index}]"
+        if conn.name in names:
+            issues.append(ConfigIssue(path=f"{at}.name", message=f"{conn.name!r} is already the name of "
+                                      f"connect:vpn.connections[{names[conn.name]}]; allowed: unique names"))
+        names.setdefault(conn.name, index)
+        peer = ipaddress.IPv4Address(conn.peer_ip)
+        documentation = conn.is_documentation_peer()
+        if not peer.is_global and not (documentation and not cfg.tenant.is_production):
+            kind = "a documentation-only address (fine in examples, never in production)" if documentation \
+                else "not a public address (private, shared or reserved)"
+            issues.append(ConfigIssue(path=f"{at}.peerIp", message=f"{conn.peer_ip} is {kind}; allowed: the public "
+                                      "IPv4 address of the client's VPN device"))
+        if conn.peer_ip in peers:
+            issues.append(ConfigIssue(path=f"{at}.peerIp", message=f"{conn.peer_ip} is already the peer of "
+                                      f"{peers[conn.peer_ip]!r}; allowed: one customer gateway per device"))
+        peers.setdefault(conn.peer_ip, conn.name)
+        if conn.bgp_asn == vpn.amazon_side_asn:
+            issues.append(ConfigIssue(path=f"{at}.bgpAsn", message=f"{conn.bgp_asn} equals connect:vpn."
+                                      "amazonSideAsn; allowed: the client device's own ASN, different from "
+                                      "the Amazon side"))
+        for position, cidr in enumerate(conn.on_prem_cidrs):
+            net = ipaddress.IPv4Network(cidr)
+            if net.overlaps(vpc):
+                issues.append(ConfigIssue(path=f"{at}.onPremCidrs[{position}]", message=f"{cidr} overlaps the VPC "
+                                          f"block {vpc}; allowed: data-centre ranges outside it"))
+            if conn.static_routes:
+                for other, owner in static_ranges:
+                    if owner != conn.name and net.overlaps(other):
+                        issues.append(ConfigIssue(path=f"{at}.onPremCidrs[{position}]", message=f"{cidr} overlaps "
+                                                  f"{other} routed statically to {owner!r}; allowed: each range "
+                                                  "routed to one connection"))
+                static_ranges.append((net, conn.name))
+        for position, tunnel in enumerate(conn.tunnels or []):
+            where = f"{at}.tunnels[{position}]"
+            if tunnel.inside_cidr:
+                if tunnel.inside_cidr in inside and inside[tunnel.inside_cidr] != conn.name:
+                    issues.append(ConfigIssue(path=f"{where}.insideCidr", message=f"{tunnel.inside_cidr} is already "
+                                              f"used by {inside[tunnel.inside_cidr]!r}; allowed: a /30 unique in "
+                                              "the environment"))
+                inside.setdefault(tunnel.inside_cidr, conn.name)
+    return issues
+
+
+def psk_references(values: Mapping[str, Any]) -> dict[str, str]:
+    """`connect:<key>` -> field path, for every pre-shared key the VPN config names (read leniently)."""
+    found: dict[str, str] = {}
+    vpn = values.get("connect:vpn")
+    connections = vpn.get("connections") if isinstance(vpn, dict) else None
+    for index, conn in enumerate(connections if isinstance(connections, list) else []):
+        tunnels = conn.get("tunnels") if isinstance(conn, dict) else None
+        for position, tunnel in enumerate(tunnels if isinstance(tunnels, list) else []):
+            key = tunnel.get("presharedKeySecret") if isinstance(tunnel, dict) else None
+            if isinstance(key, str) and key:
+                found[f"connect:{key}"] = f"connect:vpn.connections[{index}].tunnels[{position}].presharedKeySecret"
+    return found
+
+
+def _psk_checks(values: Mapping[str, Any], secret_keys: Collection[str] | None) -> list[ConfigIssue]:
+    """Each named pre-shared key exists, is a secret, and is a key AWS accepts; its value is never shown."""
+    issues: list[ConfigIssue] = []
+    for key, path in psk_references(values).items():
+        if key not in values:
+            issues.append(ConfigIssue(path=path, message=f"names {key}, which is not set; allowed: a secret set with "
+                                      f"`pulumi config set --secret {key}`"))
+            continue
+        if secret_keys is not None and key not in secret_keys:
+            issues.append(ConfigIssue(path=key, message="holds a pre-shared key in plain text; allowed: a secret "
+                                      f"(`pulumi config set --secret {key}`)"))
+        value = values[key]
+        if not isinstance(value, str) or not PSK.match(value):
+            issues.append(ConfigIssue(path=key, message="is not a valid pre-shared key (value not shown); allowed: "
+                                      "8-64 letters, digits, '.' and '_', not starting with 0"))
     return issues
 
 
@@ -488,8 +580,12 @@ def _scope_checks(cfg: StackConfig) -> list[ConfigIssue]:
         if cfg.tenant.environment not in (None, "account"):
             issues.append(ConfigIssue(path="connect:tenant.environment", message=f"{cfg.tenant.environment!r} in "
                                       "an account stack; allowed: omit it (or 'account')"))
-        for key, present in (("connect:network", cfg.network is not None), ("connect:services", bool(cfg.services)),
-                             ("connect:platform", cfg.platform != PlatformConfig())):
+        environment_only = (
+            ("connect:network", cfg.network is not None), ("connect:services", bool(cfg.services)),
+            ("connect:platform", cfg.platform != PlatformConfig()), ("connect:vpn", cfg.vpn is not None),
+            ("connect:alerts", cfg.alerts != AlertsConfig()),
+        )
+        for key, present in environment_only:
             if present:
                 issues.append(ConfigIssue(path=key, message="not used in an account stack (scope: account); "
                                           "allowed: connect:tenant, connect:registry"))
@@ -562,16 +658,21 @@ def _service_checks(cfg: StackConfig) -> list[ConfigIssue]:
     return issues
 
 
-def parse_stack_config(values: Mapping[str, Any], source: str) -> StackConfig:
+def parse_stack_config(
+    values: Mapping[str, Any], source: str, secret_keys: Collection[str] | None = None
+) -> StackConfig:
     """Validate flat stack config (`{"connect:tenant": {...}, "aws:region": ...}`) into a model.
 
     Keys of other namespaces (`aws:profile`, `pulumi:*`) pass through untouched; an unknown key of
-    ours is an error with a did-you-mean. Raises `StackConfigError` listing every problem.
+    ours is an error with a did-you-mean, except the secret keys the VPN config names for its
+    pre-shared keys (checked when `secret_keys` is given). Raises `StackConfigError` listing every
+    problem.
     """
     ours = {k: v for k, v in values.items() if k.startswith("connect:") or k == REGION_KEY}
-    issues: list[ConfigIssue] = []
+    referenced = psk_references(values)
+    issues: list[ConfigIssue] = _psk_checks(values, secret_keys)
     for key in ours:
-        if key != REGION_KEY and key not in CONNECT_KEYS:
+        if key != REGION_KEY and key not in CONNECT_KEYS and key not in referenced:
             close = difflib.get_close_matches(key, CONNECT_KEYS, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             issues.append(ConfigIssue(path=key, message=f"unknown key; {hint}allowed keys: {', '.join(CONNECT_KEYS)}"))

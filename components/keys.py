@@ -16,7 +16,8 @@ from components.config import StackConfig
 
 
 def key_policy(account_id: str, region: str, partition: str = "aws") -> str:
-    """Key policy: the tenant account administers it; CloudWatch Logs may use it for its log groups."""
+    """Key policy: the tenant account administers it; CloudWatch Logs may use it for its log groups and
+    CloudWatch alarms of the account may publish to the encrypted alerts topic."""
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
@@ -38,6 +39,14 @@ def key_policy(account_id: str, region: str, partition: str = "aws") -> str:
                         "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
                     }
                 },
+            },
+            {
+                "Sid": "CloudWatchAlarmsPublishToTheAlertsTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             },
         ],
     })

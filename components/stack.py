@@ -13,12 +13,14 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
+from components.alerts import AlertsTopic
 from components.config import CONNECT_KEYS, REGION_KEY, StackConfig, StackConfigError, parse_stack_config
 from components.keys import EnvironmentKey
 from components.network import TenantNetwork, TenantNetworkArgs
 from components.platform import ContainerPlatform, ContainerPlatformArgs
 from components.registry import AccountRegistry, AccountRegistryArgs
 from components.tenant import register_tenant_tags, tenant_provider
+from components.vpn import SiteToSiteVpn, SiteToSiteVpnArgs
 
 STACK_CONFIG_DIR = "stacks"
 
@@ -40,10 +42,15 @@ def raw_config() -> dict[str, Any]:
     return {k: v for k, v in decoded.items() if k.startswith("connect:") or k == REGION_KEY}
 
 
+def secret_config_keys() -> set[str]:
+    """Config keys the engine marked secret (`secure:` values in the stack file)."""
+    return set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
+
+
 def load_config() -> StackConfig:
     """Validated stack config; a bad stack file ends the run with the report and no traceback."""
     try:
-        return parse_stack_config(raw_config(), stack_file())
+        return parse_stack_config(raw_config(), stack_file(), secret_config_keys())
     except StackConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
 
@@ -124,6 +131,7 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
         "natGatewayIds": {z: n.id for z, n in network.nat_gateways.items()},
         "kmsKeyArn": key.arn,
     }
+    platform = None
     if cfg.platform.certificate_arn is not None:
         urls = await account_repository_urls(cfg)
         platform = ContainerPlatform(
@@ -137,6 +145,23 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
             "serviceNames": sorted(platform.services),
             "targetGroupArns": {name: tg.arn for name, tg in platform.target_groups.items()},
         }
+    connections = cfg.vpn.connections if cfg.vpn else []
+    if connections or cfg.alerts.emails or cfg.alerts.https_endpoints:
+        alerts = AlertsTopic("alerts", cfg.alerts, cfg.name_prefix, key.arn, pinned)
+        outputs["alertsTopicArn"] = alerts.topic.arn
+        if cfg.vpn and connections:
+            secrets = pulumi.Config("connect")
+            vpn = SiteToSiteVpn(
+                "vpn",
+                SiteToSiteVpnArgs(
+                    config=cfg.vpn, network=network, name_prefix=cfg.name_prefix, kms_key_arn=key.arn,
+                    alerts_topic_arn=alerts.topic.arn, secret=secrets.require_secret,
+                    load_balancer_sg=platform.alb_sg if platform else None,
+                ),
+                pinned,
+            )
+            outputs["vpnConnections"] = vpn.connection_outputs()
+            outputs["vpnDeviceConfigurations"] = vpn.device_configurations()
     return outputs
 
 

@@ -134,7 +134,7 @@ def mask(value: Any, secrets: set[str]) -> Any:
 def validate(stack_file: StackFile) -> StackConfig:
     """Our typed config check, reported with the stack file's line numbers."""
     try:
-        return parse_stack_config(stack_file.config, stack_file.display_path)
+        return parse_stack_config(stack_file.config, stack_file.display_path, stack_file.secret_keys)
     except StackConfigError as exc:
         lines = [f"{exc.source}: invalid stack configuration ({len(exc.issues)} problem(s))"]
         for issue in exc.issues:

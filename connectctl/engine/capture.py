@@ -15,6 +15,8 @@ from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.settings import get_project, get_stack
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 
 
 @dataclass
@@ -36,6 +38,12 @@ class CapturedResource:
     id: str = ""
     external: bool = False
     ignore_changes: list[str] = field(default_factory=list)
+
+
+def _as_secrets(outputs: dict[str, Any], names: Any) -> dict[str, Any]:
+    """Mark the outputs a registration declared secret, as the engine stores them."""
+    secret = set(names)
+    return {k: {SECRET_SIG_KEY: SECRET_SIG, "value": v} if k in secret else v for k, v in outputs.items()}
 
 
 class CaptureMonitor(MockMonitor):
@@ -67,7 +75,8 @@ class CaptureMonitor(MockMonitor):
             dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             inputs=json_format.MessageToDict(request.object),
-            outputs=json_format.MessageToDict(response.object) if response.object else {},
+            outputs=_as_secrets(json_format.MessageToDict(response.object) if response.object else {},
+                                request.additionalSecretOutputs),
             id=response.id,
             ignore_changes=list(request.ignoreChanges),
         )

@@ -131,6 +131,8 @@ class AwsMocks(Mocks):
             return str(args.inputs.get("name") or self.physical_name(args))
         if args.typ in ("aws:ecs/cluster:Cluster", "aws:ecs/service:Service"):
             return self.arn("ecs", f"{args.typ.split(':')[-1].lower()}/{args.inputs.get('name')}")
+        if args.typ == "aws:sns/topic:Topic":
+            return self.arn("sns", str(args.inputs.get("name") or self.physical_name(args)))
         if args.typ == "aws:appautoscaling/target:Target":
             return str(args.inputs.get("resourceId") or self.physical_name(args))
         if args.typ == "aws:iam/rolePolicy:RolePolicy":
@@ -271,7 +273,27 @@ def _bucket(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
             "bucketRegionalDomainName": f"{name}.s3.{m.region}.amazonaws.com", "region": m.region}
 
 
+def _vpn_connection(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    """Tunnel endpoints from the documentation ranges; generated keys when none were given."""
+    out: dict[str, Any] = {"arn": m.arn("ec2", f"vpn-connection/{rid}")}
+    for number in (1, 2):
+        out[f"tunnel{number}Address"] = m.doc_ip(MockResourceArgs(a.typ, f"{a.name}-tunnel{number}", {}))
+        out[f"tunnel{number}CgwInsideAddress"] = "169.254.0.2"
+        out[f"tunnel{number}VgwInsideAddress"] = "169.254.0.1"
+        if not a.inputs.get(f"tunnel{number}PresharedKey"):
+            out[f"tunnel{number}PresharedKey"] = "generated_" + m._digest("psk", rid, str(number))[:22]
+    out["customerGatewayConfiguration"] = (
+        f"<vpn_connection id=\"{rid}\"><ipsec_tunnel>{out['tunnel1Address']}</ipsec_tunnel>"
+        f"<ipsec_tunnel>{out['tunnel2Address']}</ipsec_tunnel></vpn_connection>")
+    return out
+
+
 COMPUTED: dict[str, ProviderOutputs] = {
+    "aws:ec2/vpnConnection:VpnConnection": _vpn_connection,
+    "aws:ec2/customerGateway:CustomerGateway": _arn_id("ec2", "customer-gateway"),
+    "aws:ec2/vpnGateway:VpnGateway": _arn_id("ec2", "vpn-gateway"),
+    "aws:sns/topic:Topic": lambda m, a, rid: {"arn": m.arn("sns", str(a.inputs.get("name") or rid))},
+    "aws:cloudwatch/metricAlarm:MetricAlarm": lambda m, a, rid: {"arn": m.arn("cloudwatch", f"alarm:{rid}")},
     "aws:ecr/repository:Repository": _repository,
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": _registry_singleton,
     "aws:ecr/repositoryPolicy:RepositoryPolicy": _registry_singleton,

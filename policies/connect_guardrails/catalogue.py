@@ -41,6 +41,9 @@ from connect_guardrails.rules import (
     tenant_tags,
     vpc_endpoints_for_platform,
     vpc_flow_logs,
+    vpn_alarmed,
+    vpn_strong_crypto,
+    vpn_tunnel_logging,
 )
 
 RULES: list[Rule] = [
@@ -67,6 +70,10 @@ RULES: list[Rule] = [
     default_sg_closed.RULE,
     sg_no_world_ingress.RULE,
     vpc_endpoints_for_platform.RULE,
+    # Client connectivity (VPN)
+    vpn_tunnel_logging.RULE,
+    vpn_strong_crypto.RULE,
+    vpn_alarmed.RULE,
     # Load balancer
     alb_tls_listeners.RULE,
     alb_access_logs.RULE,

@@ -128,7 +128,8 @@ def test_services_admit_traffic_only_from_the_load_balancer() -> None:
             assert rule["propertyDependencies"]["referencedSecurityGroupId"] == [alb_sg["urn"]]
             (target,) = rule["propertyDependencies"]["securityGroupId"]
             assert resources[target]["name"].endswith("-sg")
-        assert "cidrIpv4" not in rule["inputs"]
+        # address ranges only for the client's data centre (VPN), never the world
+        assert rule["inputs"].get("cidrIpv4") in (None, "172.16.0.0/16")
 
 
 @pytest.mark.parametrize("stack", ["acme-account", "globex-account"])

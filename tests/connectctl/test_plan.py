@@ -116,6 +116,6 @@ def test_globex_brings_its_own_egress_ips() -> None:
 def test_staging_has_one_nat_for_two_zones() -> None:
     doc = planned("acme-staging", False).as_json()
     (nat,) = of_type(doc, "aws:ec2/natGateway:NatGateway")
-    app_routes = [r for r in of_type(doc, "aws:ec2/route:Route") if "-app-" in r["name"]]
+    app_routes = [r for r in of_type(doc, "aws:ec2/route:Route") if r["name"].startswith("network-app-default-route")]
     assert len(app_routes) == 2
     assert all(r["propertyDependencies"]["natGatewayId"] == [nat["urn"]] for r in app_routes)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from components.config import CONNECT_KEYS, StackConfigError, parse_stack_config
-from connectctl.engine.project import SECRET_STAND_IN, Project, ProjectError, load_project, load_stack
+from connectctl.engine.project import Project, ProjectError, load_project, load_stack, stand_in
 
 VALID = """\
 config:
@@ -182,11 +182,11 @@ def test_secure_values_get_a_stand_in_and_are_listed(project: Project, tmp_path:
     text = text.replace("    drRegion: us-west-2\n", "    drRegion: us-west-2\n    costCenter:\n      secure: v1:XYZ\n")
     stack = load_stack(project, path=write(tmp_path, text))
     assert stack.secret_keys == ["connect:apiToken", "connect:tenant"]
-    assert stack.config["connect:apiToken"] == SECRET_STAND_IN.format(key="connect:apiToken")
-    assert "connect:apiToken" in stack.config["connect:apiToken"]
+    assert stack.config["connect:apiToken"] == stand_in("connect:apiToken")
+    assert "connect_apiToken" in stack.config["connect:apiToken"]
     assert "v1:AAAABBBBCCCC" not in json.dumps(stack.config)
-    assert stack.config["connect:tenant"]["costCenter"] == SECRET_STAND_IN.format(key="connect:tenant")
-    assert stack.program_config()["connect:apiToken"] == SECRET_STAND_IN.format(key="connect:apiToken")
+    assert stack.config["connect:tenant"]["costCenter"] == stand_in("connect:tenant")
+    assert stack.program_config()["connect:apiToken"] == stand_in("connect:apiToken")
 
 
 def test_secret_object_skips_the_type_check(project: Project, tmp_path: Path) -> None:

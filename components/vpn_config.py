@@ -1,0 +1,247 @@
+"""Typed config of client connectivity and alerting (`connect:vpn`, `connect:alerts`).
+
+Clients reach their business services in their own data centres through IPsec Site-to-Site VPN.
+Every option AWS would refuse is refused here first (see `../shared/reference/aws-limits.md`);
+options AWS accepts but our guardrails reject (weak crypto) are left to the policy pack, so the
+report says which guardrail and why.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+IKE_VERSIONS = ("ikev1", "ikev2")
+ENCRYPTION = ("AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16")
+INTEGRITY = ("SHA1", "SHA2-256", "SHA2-384", "SHA2-512")
+PHASE1_DH = (2, *range(14, 25))
+PHASE2_DH = (2, 5, *range(14, 25))
+INSIDE_RANGE = ipaddress.IPv4Network("169.254.0.0/16")
+RESERVED_INSIDE = tuple(ipaddress.IPv4Network(n) for n in (
+    "169.254.0.0/30", "169.254.1.0/30", "169.254.2.0/30", "169.254.3.0/30", "169.254.4.0/30",
+    "169.254.5.0/30", "169.254.169.252/30"))
+DOCUMENTATION = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+PSK = re.compile(r"^[A-Za-z1-9._][A-Za-z0-9._]{7,63}\Z", re.ASCII)
+SECRET_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}\Z", re.ASCII)
+CONNECTION_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z", re.ASCII)
+Tier = Literal["app", "data"]
+AMAZON_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
+MAX_ASN = 4294967294
+STANDARD_ASN_MAX = 2147483647  # above this AWS takes the customer ASN in the "extended" field
+
+
+class _Model(BaseModel):
+    """Stack-file models: camelCase keys, unknown keys rejected, immutable once parsed."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True)
+
+
+def _int_in(value: Any, allowed: tuple[int, ...], what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
+        raise ValueError(f"{value!r} is not a {what}; allowed: {', '.join(map(str, allowed))}")
+    return value
+
+
+def _choices(values: Any, allowed: tuple[Any, ...], what: str) -> Any:
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"{values!r} is not a non-empty list; allowed: {what} from {', '.join(map(str, allowed))}")
+    for value in values:
+        if isinstance(value, bool) or value not in allowed:
+            raise ValueError(f"{value!r} is not an AWS {what}; allowed: {', '.join(map(str, allowed))}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{values!r} lists a value twice; each once")
+    return values
+
+
+class CryptoConfig(_Model):
+    """IPsec proposals for both tunnels; the defaults are what the guardrails call strong."""
+
+    ike_versions: list[str] = Field(default_factory=lambda: ["ikev2"])
+    phase1_encryption: list[str] = Field(default_factory=lambda: ["AES256", "AES256-GCM-16"])
+    phase2_encryption: list[str] = Field(default_factory=lambda: ["AES256", "AES256-GCM-16"])
+    phase1_integrity: list[str] = Field(default_factory=lambda: ["SHA2-256", "SHA2-384", "SHA2-512"])
+    phase2_integrity: list[str] = Field(default_factory=lambda: ["SHA2-256", "SHA2-384", "SHA2-512"])
+    phase1_dh_groups: list[int] = Field(default_factory=lambda: [20, 21])
+    phase2_dh_groups: list[int] = Field(default_factory=lambda: [20, 21])
+
+    @field_validator("ike_versions", mode="before")
+    @classmethod
+    def _ike(cls, value: Any) -> Any:
+        return _choices(value, IKE_VERSIONS, "IKE version")
+
+    @field_validator("phase1_encryption", "phase2_encryption", mode="before")
+    @classmethod
+    def _encryption(cls, value: Any) -> Any:
+        return _choices(value, ENCRYPTION, "encryption algorithm")
+
+    @field_validator("phase1_integrity", "phase2_integrity", mode="before")
+    @classmethod
+    def _integrity(cls, value: Any) -> Any:
+        return _choices(value, INTEGRITY, "integrity algorithm")
+
+    @field_validator("phase1_dh_groups", mode="before")
+    @classmethod
+    def _dh1(cls, value: Any) -> Any:
+        return _choices(value, PHASE1_DH, "phase 1 DH group")
+
+    @field_validator("phase2_dh_groups", mode="before")
+    @classmethod
+    def _dh2(cls, value: Any) -> Any:
+        return _choices(value, PHASE2_DH, "phase 2 DH group")
+
+
+class TunnelConfig(_Model):
+    """One tunnel: its inside /30 and, optionally, its pre-shared key from a secret config key."""
+
+    inside_cidr: str | None = Field(default=None, description="A /30 inside 169.254.0.0/16 (AWS picks one if "
+                                    "absent).")
+    preshared_key_secret: str | None = Field(default=None, description="Name of a secret config key "
+                                             "(connect:<name>, set with `pulumi config set --secret`) holding the "
+                                             "key; AWS generates one if absent.")
+
+    @field_validator("inside_cidr")
+    @classmethod
+    def _inside(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            net = ipaddress.IPv4Network(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a CIDR block; allowed: a /30 inside 169.254.0.0/16") from None
+        if net.prefixlen != 30 or not net.subnet_of(INSIDE_RANGE):
+            raise ValueError(f"{value!r} is not a /30 inside 169.254.0.0/16; allowed: e.g. 169.254.10.0/30")
+        if net in RESERVED_INSIDE:
+            raise ValueError(f"{value!r} is reserved by AWS; allowed: any other /30 of 169.254.0.0/16 except "
+                             f"{', '.join(map(str, RESERVED_INSIDE))}")
+        return value
+
+    @field_validator("preshared_key_secret")
+    @classmethod
+    def _secret_key(cls, value: str | None) -> str | None:
+        if value is not None and not SECRET_KEY.match(value):
+            raise ValueError(f"{value!r} is not a config key name; allowed: letters and digits, starting with a "
+                             "letter (the key connect:<name> holds the secret)")
+        return value
+
+
+class VpnConnectionConfig(_Model):
+    """A link to one client data centre: its device, routing, reachable tiers and tunnels."""
+
+    name: str = Field(description="Slug naming the link (e.g. dc-santiago); keys every resource of it.")
+    peer_ip: str = Field(description="Public IPv4 address of the client's VPN device.")
+    bgp_asn: int = Field(default=65000, description="The client device's BGP ASN (1-4294967294).")
+    static_routes: bool = Field(default=False, description="Static routing to onPremCidrs instead of BGP.")
+    on_prem_cidrs: list[str] = Field(description="The client's data-centre ranges reached through this link.")
+    reachable_tiers: list[Tier] = Field(default_factory=lambda: list[Tier](["app"]),
+                                        description="Tiers whose route tables reach the link.")
+    tunnels: list[TunnelConfig] | None = Field(default=None, description="Exactly two tunnels, or absent.")
+    crypto: CryptoConfig = Field(default_factory=CryptoConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not CONNECTION_NAME.match(value) or not 2 <= len(value) <= 32:
+            raise ValueError(f"{value!r} is not a connection name; allowed: 2-32 lowercase letters, digits and "
+                             "single hyphens, starting with a letter")
+        return value
+
+    @field_validator("peer_ip")
+    @classmethod
+    def _peer(cls, value: str) -> str:
+        try:
+            ipaddress.IPv4Address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 address; allowed: the device's public IPv4 address") from None
+        return value
+
+    @field_validator("bgp_asn", mode="before")
+    @classmethod
+    def _asn(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ASN:
+            raise ValueError(f"{value!r} is not a BGP ASN; allowed: 1 to {MAX_ASN}")
+        return value
+
+    @field_validator("on_prem_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("no range; allowed: at least one CIDR block of the client's data centre")
+        for cidr in value:
+            try:
+                net = ipaddress.IPv4Network(cidr)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not a CIDR block with its host bits clear; allowed: e.g. "
+                                 "172.16.0.0/16") from None
+            if net.prefixlen == 0:
+                raise ValueError(f"{cidr!r} is the whole internet; allowed: the data centre's own ranges")
+        return value
+
+    @field_validator("reachable_tiers")
+    @classmethod
+    def _tiers(cls, value: list[str]) -> list[str]:
+        if not value or len(set(value)) != len(value):
+            raise ValueError(f"{value!r}; allowed: app and/or data, each once")
+        return value
+
+    @field_validator("tunnels")
+    @classmethod
+    def _two(cls, value: list[TunnelConfig] | None) -> list[TunnelConfig] | None:
+        if value is not None and len(value) != 2:
+            raise ValueError(f"{len(value)} tunnel(s); allowed: exactly 2 (AWS replaces one tunnel endpoint at a "
+                             "time, so both must be configured) or none for AWS defaults")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_tunnels(self) -> VpnConnectionConfig:
+        if self.tunnels:
+            inside = [t.inside_cidr for t in self.tunnels if t.inside_cidr]
+            if len(inside) == 2 and inside[0] == inside[1]:
+                raise ValueError(f"both tunnels use {inside[0]}; allowed: a different /30 per tunnel")
+        return self
+
+    def is_documentation_peer(self) -> bool:
+        """The peer address is in a documentation range (fine for examples, never in production)."""
+        return any(ipaddress.IPv4Address(self.peer_ip) in net for net in DOCUMENTATION)
+
+
+class VpnConfig(_Model):
+    """The environment's virtual private gateway and its connections, keyed by name."""
+
+    amazon_side_asn: int = Field(default=64512, description="ASN of the AWS side; a private ASN.")
+    connections: list[VpnConnectionConfig] = Field(default_factory=list)
+
+    @field_validator("amazon_side_asn", mode="before")
+    @classmethod
+    def _amazon(cls, value: Any) -> Any:
+        ok = isinstance(value, int) and not isinstance(value, bool) and any(
+            lo <= value <= hi for lo, hi in AMAZON_ASN_RANGES)
+        if not ok:
+            raise ValueError(f"{value!r} is not a private ASN; allowed: 64512-65534 or 4200000000-4294967294")
+        return value
+
+
+class AlertsConfig(_Model):
+    """Who hears the environment's alarms (the alerts topic)."""
+
+    emails: list[str] = Field(default_factory=list, description="Email addresses subscribed to the alerts topic.")
+    https_endpoints: list[str] = Field(default_factory=list, description="HTTPS URLs subscribed (e.g. on-call).")
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        for email in value:
+            if not re.match(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}\Z", email):
+                raise ValueError(f"{email!r} is not an email address; allowed: name@domain.tld")
+        return value
+
+    @field_validator("https_endpoints")
+    @classmethod
+    def _https(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not re.match(r"^https://[^\s/]+(/\S*)?\Z", url):
+                raise ValueError(f"{url!r} is not an HTTPS URL; allowed: https://host/path")
+        return value

@@ -1,0 +1,78 @@
+"""vpn-tunnel-logging: both tunnels of every Site-to-Site VPN connection log to CloudWatch Logs.
+
+For `aws:ec2/vpnConnection:VpnConnection`, each of `tunnel1LogOptions` and `tunnel2LogOptions` must
+hold `cloudwatchLogOptions.logEnabled` true and a `cloudwatchLogOptions.logGroupArn` (an unknown ARN,
+the stack's own log group in preview, counts as set). Absent options mean AWS keeps no tunnel log.
+Unknown values that decide the outcome are left to the engine's "can't run policy" note, after every
+provable problem is reported.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs
+
+from connect_guardrails.rule import Rule
+from connect_guardrails.util import Pending, get_raw, is_set, is_unknown
+
+VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
+TUNNELS = (1, 2)
+
+
+def _tunnel_problems(args: ResourceValidationArgs, tunnel: int, pending: Pending) -> list[str]:
+    """Why one tunnel does not log to CloudWatch (empty: it does, or an unknown decides, see `pending`)."""
+    key = f"tunnel{tunnel}LogOptions"
+    options = get_raw(args.props, key)
+    if is_unknown(options):
+        pending.add(args.props, key)
+        return []
+    cloudwatch = get_raw(options, "cloudwatchLogOptions")
+    if is_unknown(cloudwatch):
+        pending.add(args.props, key, "cloudwatchLogOptions")
+        return []
+    where = f"{key}.cloudwatchLogOptions"
+    if not cloudwatch:
+        return [f"{where} is not set"]
+    problems: list[str] = []
+    enabled = get_raw(cloudwatch, "logEnabled")
+    if is_unknown(enabled):
+        pending.add(args.props, key, "cloudwatchLogOptions", "logEnabled")
+    elif enabled is not True:
+        problems.append(f"{where}.logEnabled is not true")
+    if not is_set(cloudwatch, "logGroupArn"):
+        problems.append(f"{where}.logGroupArn is not set")
+    return problems
+
+
+def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Both tunnels: cloudwatchLogOptions.logEnabled true with a logGroupArn."""
+    if args.resource_type != VPN_CONNECTION:
+        return
+    pending = Pending()
+    problems = [problem for tunnel in TUNNELS for problem in _tunnel_problems(args, tunnel, pending)]
+    if problems:
+        report_violation(
+            f"VPN connection '{args.name}' does not log both tunnels to CloudWatch ({'; '.join(problems)}); set "
+            f"tunnel1_log_options and tunnel2_log_options with cloudwatch_log_options(log_enabled=True, "
+            f"log_group_arn=<encrypted log group>.arn)",
+            None,
+        )
+    pending.settle()
+
+
+RULE = Rule(
+    id="vpn-tunnel-logging",
+    description="Both tunnels of each Site-to-Site VPN connection log to CloudWatch Logs.",
+    kind="resource",
+    level="mandatory",
+    severity="medium",
+    owner="operator",
+    anchors=("FSBP EC2.171",),
+    remediation=(
+        "On aws.ec2.VpnConnection set tunnel1_log_options=aws.ec2.VpnConnectionTunnel1LogOptionsArgs("
+        "cloudwatch_log_options=aws.ec2.VpnConnectionTunnel1LogOptionsCloudwatchLogOptionsArgs(log_enabled=True, "
+        "log_group_arn=group.arn, log_output_format='json')) and the same for tunnel2_log_options, where the group "
+        "is a KMS-encrypted aws.cloudwatch.LogGroup."
+    ),
+    unwaivable=False,
+    check=check,
+)
