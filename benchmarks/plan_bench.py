@@ -1,4 +1,4 @@
-"""Benchmark: offline plan time per stack, split into program run and policy evaluation.
+"""Benchmark: offline plan time per stack, split into reference resolution, program run and pack.
 
 Prints one row per stack and mode; `BENCHMARKS.md` records the figures with this command:
     .venv/bin/python benchmarks/plan_bench.py [--repeat N]
@@ -10,17 +10,13 @@ import argparse
 import resource
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "policies")]
 
-from components.config import parse_stack_config  # noqa: E402
-from connectctl.engine.analyzer import analyze, load_pack_config  # noqa: E402
-from connectctl.engine.project import load_project, load_stack  # noqa: E402
-from connectctl.engine.runner import main_program, run_program  # noqa: E402
-from connectctl.plan import pack_config_path  # noqa: E402
+from connectctl.engine.project import load_project  # noqa: E402
+from connectctl.plan import plan_stack  # noqa: E402
 
 
 def main() -> None:
@@ -29,29 +25,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     project = load_project()
-    print(f"{'stack':<14} {'mode':<8} {'resources':>9} {'program s':>10} {'pack s':>8} {'ms/resource':>12}")
+    print(f"{'stack':<15} {'mode':<8} {'resources':>9} {'refs s':>7} {'program s':>10} {'pack s':>7} "
+          f"{'ms/resource':>12} {'pack share':>10}")
     for stack in project.stacks():
-        stack_file = load_stack(project, stack)
-        cfg = parse_stack_config(stack_file.config, stack_file.display_path)
-        pack_config = load_pack_config(pack_config_path(project, stack))
         for preview in (True, False):
-            runs, packs, count = [], [], 0
+            runs = []
             for attempt in range(args.repeat + 1):
-                start = time.perf_counter()
-                capture = run_program(main_program(project.main), project=project.name, stack=stack,
-                                      config=stack_file.program_config(), secret_keys=stack_file.secret_keys,
-                                      preview=preview, region=cfg.region, account_id=cfg.tenant.account_id,
-                                      root=project.root)
-                middle = time.perf_counter()
-                analyze(capture.resources, pack_config)
-                end = time.perf_counter()
+                plan = plan_stack(stack, preview=preview, project=project)
                 if attempt:  # the first run pays for imports
-                    runs.append(middle - start)
-                    packs.append(end - middle)
-                count = len(capture.resources)
-            program, pack = statistics.median(runs), statistics.median(packs)
+                    runs.append(plan.timings)
+            count = len(plan.resources)
+            refs, program, pack = (statistics.median(r[k] for r in runs) for k in ("references", "program", "pack"))
             mode = "preview" if preview else "update"
-            print(f"{stack:<14} {mode:<8} {count:>9} {program:>10.3f} {pack:>8.3f} {1000 * program / count:>12.2f}")
+            print(f"{stack:<15} {mode:<8} {count:>9} {refs:>7.3f} {program:>10.3f} {pack:>7.3f} "
+                  f"{1000 * program / count:>12.2f} {pack / program:>9.0%}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak:.0f} MiB")
 

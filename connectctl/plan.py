@@ -7,7 +7,8 @@ AWS-shaped mocks, then run the real pack over what it registered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ class Plan:
     config: StackConfig
     capture: Capture
     violations: list[Violation]
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def resources(self) -> list[CapturedResource]:
@@ -193,7 +195,9 @@ def plan_stack(
     project = project or load_project()
     stack_file = load_stack(project, stack, config_file)
     cfg = validate(stack_file)
+    started = time.perf_counter()
     references = {cfg.account_stack_reference: account_outputs(project, stack_file, cfg)} if cfg.services else {}
+    referenced = time.perf_counter()
     capture = run_program(
         main_program(project.main),
         project=project.name,
@@ -206,6 +210,9 @@ def plan_stack(
         root=project.root,
         references=references,
     )
+    ran = time.perf_counter()
     if pack_config is None:
         pack_config = load_pack_config(pack_config_path(project, stack_file.stack))
-    return Plan(stack_file, cfg, capture, analyze(capture.resources, pack_config))
+    violations = analyze(capture.resources, pack_config)
+    timings = {"references": referenced - started, "program": ran - referenced, "pack": time.perf_counter() - ran}
+    return Plan(stack_file, cfg, capture, violations, timings)
