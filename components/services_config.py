@@ -267,10 +267,11 @@ class CapacityConfig(_Model):
 
 
 class ScalingConfig(_Model):
-    """Target tracking: average CPU, and optionally requests per task."""
+    """Target tracking on average CPU and on requests per task (the latter can be turned off)."""
 
     cpu_target: int = Field(default=60, description="Average CPU % to hold (10-90).")
-    requests_per_target: int | None = Field(default=None, description="Requests per task per minute to hold.")
+    requests_per_target: int | None = Field(default=1000, description="Requests per task per minute to hold "
+                                            "(ALBRequestCountPerTarget); null turns request-based scaling off.")
 
     @field_validator("cpu_target", mode="before")
     @classmethod

@@ -68,7 +68,10 @@ def test_scalable_target_floor_is_the_agreed_base() -> None:
     policies = of_type(doc, "aws:appautoscaling/policy:Policy")
     metrics = sorted(p["inputs"]["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"]
                      ["predefinedMetricType"] for p in policies)
-    assert metrics == ["ALBRequestCountPerTarget"] + ["ECSServiceAverageCPUUtilization"] * 3
+    assert metrics == ["ALBRequestCountPerTarget"] * 3 + ["ECSServiceAverageCPUUtilization"] * 3
+    requests = sorted(p["inputs"]["targetTrackingScalingPolicyConfiguration"]["targetValue"] for p in policies
+                      if "requests" in p["name"])
+    assert requests == [500, 1000, 1000]  # payments-api asks for 500; the others take the default
 
 
 def test_listeners_tls_and_redirect() -> None:
