@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 
+from components.data_config import DataConfig, DrConfig
 from components.limits import LOG_RETENTION_DAYS
 from components.regions import REGION_ZONES, zones_of
 from components.services_config import (
@@ -29,7 +30,7 @@ from components.services_config import (
     ServiceConfig,
     fargate_memory_message,
 )
-from components.vpn_config import PSK, AlertsConfig, VpnConfig
+from components.vpn_config import PSK, SECRET_KEY, AlertsConfig, VpnConfig
 
 PRIVATE_RANGES = [
     ipaddress.IPv4Network("10.0.0.0/8"),
@@ -48,7 +49,7 @@ TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
 
 # Top-level keys a stack file may set, with the model field that holds each.
 CONNECT_KEYS = ("connect:tenant", "connect:network", "connect:registry", "connect:platform", "connect:services",
-                "connect:vpn", "connect:alerts")
+                "connect:vpn", "connect:alerts", "connect:data", "connect:dr")
 ORGANIZATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z", re.ASCII)
 REGION_KEY = "aws:region"
 
@@ -192,6 +193,27 @@ class FlowLogsConfig(_Model):
         return value
 
 
+def vpc_cidr(value: str) -> str:
+    """A VPC block: canonical, /16 to /20, private (used for the primary and the DR VPC)."""
+    try:
+        net = ipaddress.IPv4Network(value, strict=False)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 CIDR block; allowed: e.g. 10.40.0.0/16") from None
+    address, _, prefix = value.partition("/")
+    if not prefix.isdigit():
+        raise ValueError(f"{value!r} is not written address/prefix-length; allowed: e.g. 10.40.0.0/16")
+    if not 16 <= net.prefixlen <= 20:  # before host bits: "10.40.0.0/8" most likely meant a /16
+        raise ValueError(f"{value!r} is a /{net.prefixlen}; allowed: a prefix from /16 to /20")
+    if net.network_address != ipaddress.IPv4Address(address):
+        raise ValueError(f"{value!r} has host bits set; the block is {net}")
+    if str(net) != value:
+        raise ValueError(f"{value!r} is not in canonical form; write {net}")
+    if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
+        ranges = ", ".join(str(r) for r in PRIVATE_RANGES)
+        raise ValueError(f"{value!r} is not a private block; allowed: inside {ranges}")
+    return value
+
+
 class NetworkConfig(_Model):
     """The environment's VPC: block, zones, NAT layout and the fixed egress IPs."""
 
@@ -212,23 +234,7 @@ class NetworkConfig(_Model):
     @field_validator("cidr")
     @classmethod
     def _cidr(cls, value: str) -> str:
-        try:
-            net = ipaddress.IPv4Network(value, strict=False)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IPv4 CIDR block; allowed: e.g. 10.40.0.0/16") from None
-        address, _, prefix = value.partition("/")
-        if not prefix.isdigit():
-            raise ValueError(f"{value!r} is not written address/prefix-length; allowed: e.g. 10.40.0.0/16")
-        if not 16 <= net.prefixlen <= 20:  # before host bits: "10.40.0.0/8" most likely meant a /16
-            raise ValueError(f"{value!r} is a /{net.prefixlen}; allowed: a prefix from /16 to /20")
-        if net.network_address != ipaddress.IPv4Address(address):
-            raise ValueError(f"{value!r} has host bits set; the block is {net}")
-        if str(net) != value:
-            raise ValueError(f"{value!r} is not in canonical form; write {net}")
-        if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
-            ranges = ", ".join(str(r) for r in PRIVATE_RANGES)
-            raise ValueError(f"{value!r} is not a private block; allowed: inside {ranges}")
-        return value
+        return vpc_cidr(value)
 
     @field_validator("availability_zones", mode="before")
     @classmethod
@@ -292,6 +298,10 @@ class StackConfig(_Model):
                                   description="Environment stacks: IPsec links to the client's data centres.")
     alerts: AlertsConfig = Field(default_factory=AlertsConfig, alias="connect:alerts",
                                  description="Environment stacks: subscribers of the alerts topic.")
+    data: DataConfig = Field(default_factory=DataConfig, alias="connect:data",
+                             description="Environment stacks: buckets, file systems and databases.")
+    dr: DrConfig = Field(default_factory=DrConfig, alias="connect:dr",
+                         description="Environment stacks: DR mode and the backup plan.")
 
     @field_validator("network", "registry", "vpn", mode="before")
     @classmethod
@@ -441,6 +451,46 @@ def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
         issues += _service_checks(cfg)
         if cfg.vpn is not None and cfg.network is not None:
             issues += _vpn_checks(cfg, cfg.vpn, cfg.network)
+        issues += _data_checks(cfg)
+    return issues
+
+
+def _data_checks(cfg: StackConfig) -> list[ConfigIssue]:
+    """Store names unique across kinds; services use only declared stores; DR settings that fit."""
+    issues: list[ConfigIssue] = []
+    seen: dict[str, str] = {}
+    for kind in ("buckets", "fileSystems", "databases"):
+        for index, store in enumerate(getattr(cfg.data, to_snake(kind))):
+            if store.name in seen:
+                issues.append(ConfigIssue(path=f"connect:data.{kind}[{index}].name", message=f"{store.name!r} is "
+                                          f"already {seen[store.name]}; allowed: unique names across buckets, file "
+                                          "systems and databases"))
+            seen.setdefault(store.name, f"connect:data.{kind}[{index}]")
+    for index, service in enumerate(cfg.services):
+        for position, name in enumerate(service.uses):
+            if name not in seen:
+                declared = ", ".join(seen) or "none declared"
+                issues.append(ConfigIssue(path=f"connect:services[{index}].uses[{position}]", message=f"{name!r} is "
+                                          f"not a data store of this stack; allowed: {declared}"))
+    if cfg.dr.standby and cfg.services:
+        certificate = cfg.dr.certificate_arn
+        match = CERTIFICATE_ARN.match(certificate or "")
+        if certificate is None:
+            issues.append(ConfigIssue(path="connect:dr.certificateArn", message=f"required in {cfg.dr.mode} with "
+                                      f"services: the standby load balancer in {cfg.tenant.dr_region} needs a "
+                                      "certificate of that region"))
+        elif not match:
+            issues.append(ConfigIssue(path="connect:dr.certificateArn", message=f"{certificate!r} is not an ACM "
+                                      "certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>"))
+        elif (match.group(1), match.group(2)) != (cfg.tenant.dr_region, cfg.tenant.account_id):
+            issues.append(ConfigIssue(path="connect:dr.certificateArn", message=f"certificate in {match.group(1)} "
+                                      f"/ account {match.group(2)}; allowed: {cfg.tenant.dr_region} / "
+                                      f"{cfg.tenant.account_id}"))
+    if cfg.dr.cidr is not None:
+        try:
+            vpc_cidr(cfg.dr.cidr)
+        except ValueError as exc:
+            issues.append(ConfigIssue(path="connect:dr.cidr", message=str(exc)))
     return issues
 
 
@@ -449,7 +499,7 @@ def _vpn_checks(cfg: StackConfig, vpn: VpnConfig, network: NetworkConfig) -> lis
     issues: list[ConfigIssue] = []
     names: dict[str, int] = {}
     peers: dict[str, str] = {}
-    inside: dict[str, str] = {}
+    inside: dict[str, str] = {}  # inside /30 -> the connection using it
     static_ranges: list[tuple[ipaddress.IPv4Network, str]] = []
     vpc = network.network
     for index, conn in enumerate(vpn.connections):
@@ -485,14 +535,21 @@ def _vpn_checks(cfg: StackConfig, vpn: VpnConfig, network: NetworkConfig) -> lis
                                                   f"{other} routed statically to {owner!r}; allowed: each range "
                                                   "routed to one connection"))
                 static_ranges.append((net, conn.name))
+        own: list[str] = []
         for position, tunnel in enumerate(conn.tunnels or []):
             where = f"{at}.tunnels[{position}]"
-            if tunnel.inside_cidr:
-                if tunnel.inside_cidr in inside and inside[tunnel.inside_cidr] != conn.name:
-                    issues.append(ConfigIssue(path=f"{where}.insideCidr", message=f"{tunnel.inside_cidr} is already "
-                                              f"used by {inside[tunnel.inside_cidr]!r}; allowed: a /30 unique in "
-                                              "the environment"))
-                inside.setdefault(tunnel.inside_cidr, conn.name)
+            if not tunnel.inside_cidr:
+                continue
+            if tunnel.inside_cidr in own:
+                issues.append(ConfigIssue(path=f"{where}.insideCidr", message=f"both tunnels use "
+                                          f"{tunnel.inside_cidr}; allowed: a different /30 per tunnel"))
+            elif tunnel.inside_cidr in inside:
+                issues.append(ConfigIssue(path=f"{where}.insideCidr", message=f"{tunnel.inside_cidr} is already "
+                                          f"used by {inside[tunnel.inside_cidr]!r}; allowed: a /30 unique in "
+                                          "the environment"))
+            own.append(tunnel.inside_cidr)
+        for cidr in own:
+            inside.setdefault(cidr, conn.name)
     return issues
 
 
@@ -505,7 +562,7 @@ def psk_references(values: Mapping[str, Any]) -> dict[str, str]:
         tunnels = conn.get("tunnels") if isinstance(conn, dict) else None
         for position, tunnel in enumerate(tunnels if isinstance(tunnels, list) else []):
             key = tunnel.get("presharedKeySecret") if isinstance(tunnel, dict) else None
-            if isinstance(key, str) and key:
+            if isinstance(key, str) and SECRET_KEY.match(key):  # a malformed name gets its own error
                 found[f"connect:{key}"] = f"connect:vpn.connections[{index}].tunnels[{position}].presharedKeySecret"
     return found
 
@@ -514,6 +571,11 @@ def _psk_checks(values: Mapping[str, Any], secret_keys: Collection[str] | None) 
     """Each named pre-shared key exists, is a secret, and is a key AWS accepts; its value is never shown."""
     issues: list[ConfigIssue] = []
     for key, path in psk_references(values).items():
+        if key in CONNECT_KEYS:
+            issues.append(ConfigIssue(path=path, message=f"names {key}, a key of the stack's own configuration; "
+                                      "allowed: a key of its own (e.g. vpnPsk<Site><Tunnel>), set with "
+                                      "`pulumi config set --secret`"))
+            continue
         if key not in values:
             issues.append(ConfigIssue(path=path, message=f"names {key}, which is not set; allowed: a secret set with "
                                       f"`pulumi config set --secret {key}`"))
@@ -583,7 +645,8 @@ def _scope_checks(cfg: StackConfig) -> list[ConfigIssue]:
         environment_only = (
             ("connect:network", cfg.network is not None), ("connect:services", bool(cfg.services)),
             ("connect:platform", cfg.platform != PlatformConfig()), ("connect:vpn", cfg.vpn is not None),
-            ("connect:alerts", cfg.alerts != AlertsConfig()),
+            ("connect:alerts", cfg.alerts != AlertsConfig()), ("connect:data", cfg.data != DataConfig()),
+            ("connect:dr", cfg.dr != DrConfig()),
         )
         for key, present in environment_only:
             if present:

@@ -58,15 +58,17 @@ class EnvironmentKey(pulumi.ComponentResource):
     key: aws.kms.Key
     arn: pulumi.Output[str]
 
-    def __init__(self, name: str, cfg: StackConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, cfg: StackConfig, opts: pulumi.ResourceOptions | None = None,
+                 region: str | None = None) -> None:
         super().__init__("connect:security:EnvironmentKey", name, None, opts)
+        region = region or cfg.region
         child = pulumi.ResourceOptions(parent=self)
         self.key = aws.kms.Key(
             f"{name}",
-            description=f"Connect {cfg.name_prefix}: logs, registries, backups and data",
+            description=f"Connect {cfg.name_prefix} ({region}): logs, registries, backups and data",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=key_policy(cfg.tenant.account_id, cfg.region),
+            policy=key_policy(cfg.tenant.account_id, region),
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
         )
         aws.kms.Alias(

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components.config import StackConfig
+from components.data import StoreAccess
 from components.network import TenantNetwork
-from components.regions import ELB_LOG_DELIVERY_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE
+from components.regions import ELB_LOG_DELIVERY_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE, zone_id_prefix
 from components.services_config import ServiceConfig
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -81,8 +82,26 @@ def ecs_tasks_trust(account_id: str) -> str:
     })
 
 
-def container_definitions(service: ServiceConfig, image: str, log_group: str, region: str) -> str:
-    """The single container of a service: pinned image, its port, logs, secrets by reference."""
+def env_name(store: str, suffix: str) -> str:
+    """Environment variable a service reads a store by: ledger -> LEDGER_DB_HOST."""
+    return f"{store.upper().replace('-', '_')}_{suffix}"
+
+
+def container_definitions(service: ServiceConfig, image: str, log_group: str, region: str,
+                          stores: list[StoreAccess] | None = None) -> str:
+    """The single container of a service: pinned image, its port, logs, secrets by reference, stores it uses."""
+    environment = dict(service.environment)
+    secrets = dict(service.secrets)
+    mounts = []
+    for store in stores or []:
+        if store.kind == "bucket":
+            environment[env_name(store.name, "BUCKET")] = str(store.bucket)
+        elif store.kind == "fileSystem":
+            environment[env_name(store.name, "PATH")] = str(store.mount_path)
+            mounts.append({"sourceVolume": store.name, "containerPath": store.mount_path, "readOnly": False})
+        elif store.kind == "database":
+            environment[env_name(store.name, "DB_USER")] = service.name.replace("-", "_")
+            secrets[env_name(store.name, "DB_HOST")] = str(store.extra["parameter_arn"])
     return json.dumps([{
         "name": service.name,
         "image": image,
@@ -90,8 +109,9 @@ def container_definitions(service: ServiceConfig, image: str, log_group: str, re
         "portMappings": [{"containerPort": service.port, "protocol": "tcp"}],
         "readonlyRootFilesystem": service.read_only_root_filesystem,
         "privileged": False,
-        "environment": [{"name": k, "value": v} for k, v in sorted(service.environment.items())],
-        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(service.secrets.items())],
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
+        "mountPoints": mounts,
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {"awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": service.name},
@@ -101,12 +121,25 @@ def container_definitions(service: ServiceConfig, image: str, log_group: str, re
 
 @dataclass
 class ContainerPlatformArgs:
-    """Inputs: the validated stack config, the network, the environment key and the image URLs."""
+    """Inputs: the validated stack config, the network, the environment key and the image URLs.
+
+    The DR standby reuses this component in the DR region: `region`, `certificate_arn` and
+    `base_override` (0 for pilot light, a reduced base for warm standby) say how it differs.
+    """
 
     config: StackConfig
     network: TenantNetwork
     kms_key_arn: pulumi.Input[str]
     repository_urls: dict[str, str]
+    stores: dict[str, StoreAccess] = field(default_factory=dict)
+    region: str | None = None
+    certificate_arn: str | None = None
+    base_override: int | None = None
+
+    @property
+    def target_region(self) -> str:
+        """Where this platform runs."""
+        return self.region or self.config.region
 
 
 class ContainerPlatform(pulumi.ComponentResource):
@@ -176,7 +209,8 @@ class ContainerPlatform(pulumi.ComponentResource):
             description="To the service tasks in the app tier",
             opts=child,
         )
-        bucket_name = f"{cfg.name_prefix}-alb-logs-{cfg.tenant.account_id}"
+        region = self._args.target_region
+        bucket_name = f"{cfg.name_prefix[:40]}-{zone_id_prefix(region)}-alb-{cfg.tenant.account_id}"
         bucket = aws.s3.Bucket(f"{name}-access-logs", bucket=bucket_name, force_destroy=False, opts=keep)
         aws.s3.BucketPublicAccessBlock(
             f"{name}-access-logs-public-access-block", bucket=bucket.id, block_public_acls=True,
@@ -206,7 +240,7 @@ class ContainerPlatform(pulumi.ComponentResource):
         )
         policy = aws.s3.BucketPolicy(
             f"{name}-access-logs-policy", bucket=bucket.id,
-            policy=access_log_bucket_policy(bucket_name, cfg.tenant.account_id, cfg.region), opts=child,
+            policy=access_log_bucket_policy(bucket_name, cfg.tenant.account_id, region), opts=child,
         )
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
@@ -227,7 +261,7 @@ class ContainerPlatform(pulumi.ComponentResource):
             port=443,
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,
-            certificate_arn=cfg.platform.certificate_arn,
+            certificate_arn=self._args.certificate_arn or cfg.platform.certificate_arn,
             default_actions=[aws.lb.ListenerDefaultActionArgs(
                 type="fixed-response",
                 fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
@@ -265,8 +299,9 @@ class ContainerPlatform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
         image = self._args.repository_urls[service.image.repository] + service.image.reference()
-        repository_arn = (f"arn:aws:ecr:{cfg.region}:{cfg.tenant.account_id}:repository/"
-                          f"{service.image.repository}")
+        region = self._args.target_region
+        repository_arn = f"arn:aws:ecr:{region}:{cfg.tenant.account_id}:repository/{service.image.repository}"
+        stores = [self._args.stores[name] for name in service.uses if name in self._args.stores]
         execution_role = aws.iam.Role(
             f"{base}-execution",
             description=f"ECS pulls {service.name}'s image, writes its logs, reads its secrets",
@@ -276,15 +311,21 @@ class ContainerPlatform(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{base}-execution-policy",
             role=execution_role.id,
-            policy=self._execution_policy(service, repository_arn, log_group_name),
+            policy=self._execution_policy(service, repository_arn, log_group_name, stores),
             opts=child,
         )
         task_role = aws.iam.Role(
             f"{base}-task",
-            description=f"What {service.name}'s code may call: nothing unless granted",
+            description=f"What {service.name}'s code may call: the data stores it uses, nothing else",
             assume_role_policy=ecs_tasks_trust(cfg.tenant.account_id),
             opts=child,
         )
+        task_statements = self._store_statements(service, stores)
+        if task_statements:
+            aws.iam.RolePolicy(
+                f"{base}-task-policy", role=task_role.id,
+                policy=json.dumps({"Version": "2012-10-17", "Statement": task_statements}), opts=child,
+            )
         task_definition = aws.ecs.TaskDefinition(
             f"{base}-task-definition",
             family=f"{cfg.name_prefix}-{service.name}",
@@ -296,7 +337,16 @@ class ContainerPlatform(pulumi.ComponentResource):
             task_role_arn=task_role.arn,
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"),
-            container_definitions=container_definitions(service, image, log_group_name, cfg.region),
+            container_definitions=container_definitions(service, image, log_group_name, region, stores),
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(
+                name=store.name,
+                efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
+                    file_system_id=store.file_system.id,
+                    transit_encryption="ENABLED",
+                    authorization_config=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
+                        access_point_id=store.access_point.id, iam="ENABLED"),
+                ),
+            ) for store in stores if store.file_system is not None and store.access_point is not None],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )
         target_group = aws.lb.TargetGroup(
@@ -343,12 +393,22 @@ class ContainerPlatform(pulumi.ComponentResource):
             description=f"{service.name} traffic from the internal load balancer",
             opts=child,
         )
+        for store in stores:
+            if store.security_group is not None and store.port is not None:
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{base}-to-{store.name}",
+                    security_group_id=store.security_group.id,
+                    referenced_security_group_id=service_sg.id,
+                    ip_protocol="tcp", from_port=store.port, to_port=store.port,
+                    description=f"{service.name} uses {store.name}",
+                    opts=child,
+                )
         ecs_service = aws.ecs.Service(
             f"{base}-service",
             name=service.name,
             cluster=self.cluster.arn,
             task_definition=task_definition.arn,
-            desired_count=service.capacity.base,
+            desired_count=self._base(service),
             launch_type="FARGATE",
             platform_version="1.4.0",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
@@ -371,13 +431,56 @@ class ContainerPlatform(pulumi.ComponentResource):
         self.target_groups[service.name] = target_group
         self.services[service.name] = ecs_service
 
-    def _execution_policy(self, service: ServiceConfig, repository_arn: str, log_group_name: str) -> str:
+    def _base(self, service: ServiceConfig) -> int:
+        """The floor of a service: the client's base, or the DR standby's (0 pilot light, reduced warm)."""
+        override = self._args.base_override
+        return service.capacity.base if override is None else min(override, service.capacity.base)
+
+    def _store_statements(self, service: ServiceConfig, stores: list[StoreAccess]) -> list[dict[str, object]]:
+        """Task-role permissions for exactly the stores the service uses, built from names (known in preview)."""
+        cfg, region = self._args.config, self._args.target_region
+        account = cfg.tenant.account_id
+        statements: list[dict[str, object]] = []
+        for store in stores:
+            sid = "".join(part.capitalize() for part in store.name.split("-"))
+            if store.kind == "bucket":
+                statements += [
+                    {"Sid": f"List{sid}", "Effect": "Allow", "Action": "s3:ListBucket",
+                     "Resource": f"arn:aws:s3:::{store.bucket}"},
+                    {"Sid": f"Objects{sid}", "Effect": "Allow",
+                     "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                     "Resource": f"arn:aws:s3:::{store.bucket}/*"},
+                ]
+            elif store.kind == "fileSystem":
+                statements.append({
+                    "Sid": f"Mount{sid}", "Effect": "Allow",
+                    "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                    "Resource": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/*",
+                    "Condition": {"StringEquals": {"aws:ResourceTag/connect:store": store.name,
+                                                   "aws:ResourceTag/connect:environment": cfg.tenant.environment_name}},
+                })
+            elif store.kind == "database":
+                # IAM database authentication as the service's own database user.
+                statements.append({
+                    "Sid": f"Connect{sid}", "Effect": "Allow", "Action": "rds-db:connect",
+                    "Resource": f"arn:aws:rds-db:{region}:{account}:dbuser:*/{service.name.replace('-', '_')}",
+                })
+        if any(store.kind == "bucket" for store in stores):
+            statements.append({
+                "Sid": "UseTheEnvironmentKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/connect/{cfg.name_prefix}"}},
+            })
+        return statements
+
+    def _execution_policy(self, service: ServiceConfig, repository_arn: str, log_group_name: str,
+                          stores: list[StoreAccess]) -> str:
         """Pull this image, write this log group, read these secrets: nothing else.
 
         Built from names alone, so the document is known in preview and the pack can read it.
         """
-        cfg = self._args.config
-        log_group_arn = f"arn:aws:logs:{cfg.region}:{cfg.tenant.account_id}:log-group:{log_group_name}"
+        cfg, region = self._args.config, self._args.target_region
+        log_group_arn = f"arn:aws:logs:{region}:{cfg.tenant.account_id}:log-group:{log_group_name}"
         statements: list[dict[str, object]] = [
             {"Sid": "Authenticate", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
             {"Sid": "PullImage", "Effect": "Allow", "Resource": repository_arn,
@@ -386,7 +489,8 @@ class ContainerPlatform(pulumi.ComponentResource):
              "Resource": f"{log_group_arn}:*"},
         ]
         secret_arns = sorted(a for a in service.secrets.values() if ":secretsmanager:" in a)
-        parameter_arns = sorted(a for a in service.secrets.values() if ":ssm:" in a)
+        parameter_arns = sorted([a for a in service.secrets.values() if ":ssm:" in a]
+                                + [s.extra["parameter_arn"] for s in stores if s.kind == "database"])
         if secret_arns:
             statements.append({"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
                                "Resource": secret_arns})
@@ -408,7 +512,7 @@ class ContainerPlatform(pulumi.ComponentResource):
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", ecs_service.name),
-            min_capacity=service.capacity.base,
+            min_capacity=self._base(service),
             max_capacity=service.capacity.max,
             opts=child,
         )

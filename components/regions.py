@@ -84,3 +84,11 @@ ELB_LOG_DELIVERY_ACCOUNTS: dict[str, str] = {
     "sa-east-1": "507241528517",
 }
 ELB_LOG_DELIVERY_SERVICE = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+
+def zone_id_prefix(region: str) -> str:
+    """The short region code AWS uses in zone ids: us-east-1 -> use1, ap-southeast-2 -> apse2."""
+    area, direction, number = region.split("-")
+    short = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
+             "northeast": "ne", "northwest": "nw", "southeast": "se", "southwest": "sw"}[direction]
+    return f"{area}{short}{number}"

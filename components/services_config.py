@@ -312,6 +312,16 @@ class ServiceConfig(_Model):
     secrets: dict[str, str] = Field(default_factory=dict, description="Variable -> Secrets Manager or SSM ARN "
                                     "in the tenant account.")
     read_only_root_filesystem: bool = Field(default=True, description="Mount the root filesystem read-only.")
+    uses: list[str] = Field(default_factory=list, description="Data stores (connect:data names) the service may "
+                            "reach; it gets exactly their permissions and network paths.")
+
+    @field_validator("uses")
+    @classmethod
+    def _uses(cls, value: list[str]) -> list[str]:
+        dupes = sorted({n for n in value if value.count(n) > 1})
+        if dupes:
+            raise ValueError(f"{', '.join(dupes)} listed twice; each store once")
+        return value
 
     @field_validator("name")
     @classmethod

@@ -15,6 +15,8 @@ from pulumi.runtime import config as runtime_config
 
 from components.alerts import AlertsTopic
 from components.config import CONNECT_KEYS, REGION_KEY, StackConfig, StackConfigError, parse_stack_config
+from components.data import DataStores, DataStoresArgs
+from components.dr import DisasterRecovery, DisasterRecoveryArgs
 from components.keys import EnvironmentKey
 from components.network import TenantNetwork, TenantNetworkArgs
 from components.platform import ContainerPlatform, ContainerPlatformArgs
@@ -55,23 +57,26 @@ def load_config() -> StackConfig:
         raise pulumi.RunError(str(exc)) from None
 
 
-def resolve_zones(cfg: StackConfig, provider: aws.Provider) -> list[str]:
-    """Zones named in the stack file, or the first N available zones of the account (one invoke)."""
-    explicit = cfg.explicit_zones()
-    if explicit is not None:
-        return explicit
+def available_zones(provider: aws.Provider, region: str, count: int) -> list[str]:
+    """The first `count` available zones of the account in the provider's region (one invoke)."""
     result = aws.get_availability_zones(
         state="available",
         filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
         opts=pulumi.InvokeOptions(provider=provider),
     )
     names = sorted(result.names)
-    if len(names) < cfg.zone_count():
+    if len(names) < count:
         raise pulumi.RunError(
-            f"{stack_file()}: connect:network.availabilityZones: {cfg.zone_count()} zones asked, the account "
-            f"has {len(names)} available in {cfg.region} ({', '.join(names)}); name the zones instead"
+            f"{stack_file()}: connect:network.availabilityZones: {count} zones asked, the account "
+            f"has {len(names)} available in {region} ({', '.join(names)}); name the zones instead"
         )
-    return names[: cfg.zone_count()]
+    return names[:count]
+
+
+def resolve_zones(cfg: StackConfig, provider: aws.Provider) -> list[str]:
+    """Zones named in the stack file, or the first N available zones of the account."""
+    explicit = cfg.explicit_zones()
+    return explicit if explicit is not None else available_zones(provider, cfg.region, cfg.zone_count())
 
 
 async def account_repository_urls(cfg: StackConfig) -> dict[str, str]:
@@ -131,12 +136,22 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
         "natGatewayIds": {z: n.id for z, n in network.nat_gateways.items()},
         "kmsKeyArn": key.arn,
     }
+    dr_provider = tenant_provider(cfg, name="dr", region=cfg.tenant.dr_region)
+    dr_key = EnvironmentKey("dr-key", cfg, pulumi.ResourceOptions(provider=dr_provider), region=cfg.tenant.dr_region)
+    stores = {}
+    if cfg.data.names():
+        data = DataStores("data", DataStoresArgs(config=cfg, network=network, kms_key_arn=key.arn,
+                                                 dr_kms_key_arn=dr_key.arn, dr_provider=dr_provider), pinned)
+        stores = data.access
+        outputs["dataStores"] = sorted(stores)
     platform = None
+    urls: dict[str, str] = {}
     if cfg.platform.certificate_arn is not None:
         urls = await account_repository_urls(cfg)
         platform = ContainerPlatform(
             "platform",
-            ContainerPlatformArgs(config=cfg, network=network, kms_key_arn=key.arn, repository_urls=urls),
+            ContainerPlatformArgs(config=cfg, network=network, kms_key_arn=key.arn, repository_urls=urls,
+                                  stores=stores),
             pinned,
         )
         outputs |= {
@@ -162,6 +177,15 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
             )
             outputs["vpnConnections"] = vpn.connection_outputs()
             outputs["vpnDeviceConfigurations"] = vpn.device_configurations()
+    dr_zones = available_zones(dr_provider, cfg.tenant.dr_region, cfg.zone_count()) if cfg.dr.standby else []
+    dr = DisasterRecovery(
+        "dr",
+        DisasterRecoveryArgs(config=cfg, dr_provider=dr_provider, kms_key_arn=key.arn, dr_kms_key_arn=dr_key.arn,
+                             dr_zones=dr_zones, repository_urls=urls),
+        pinned,
+    )
+    outputs |= dr.outputs()
+    outputs["drKmsKeyArn"] = dr_key.arn
     return outputs
 
 

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 IKE_VERSIONS = ("ikev1", "ikev2")
@@ -50,7 +50,8 @@ def _choices(values: Any, allowed: tuple[Any, ...], what: str) -> Any:
     if not isinstance(values, list) or not values:
         raise ValueError(f"{values!r} is not a non-empty list; allowed: {what} from {', '.join(map(str, allowed))}")
     for value in values:
-        if isinstance(value, bool) or value not in allowed:
+        # Exact type: `14.0` or `true` would otherwise pass as the DH group 14 or 1.
+        if type(value) is not type(allowed[0]) or value not in allowed:
             raise ValueError(f"{value!r} is not an AWS {what}; allowed: {', '.join(map(str, allowed))}")
     if len(set(values)) != len(values):
         raise ValueError(f"{values!r} lists a value twice; each once")
@@ -178,6 +179,15 @@ class VpnConnectionConfig(_Model):
                                  "172.16.0.0/16") from None
             if net.prefixlen == 0:
                 raise ValueError(f"{cidr!r} is the whole internet; allowed: the data centre's own ranges")
+        if len(set(value)) != len(value):  # one route / rule per range: a repeat is a duplicate resource
+            raise ValueError(f"{value!r} lists a range twice; allowed: each range once")
+        return value
+
+    @field_validator("static_routes", mode="before")
+    @classmethod
+    def _static(cls, value: Any) -> Any:
+        if not isinstance(value, bool):  # pydantic would read "no", "off" or 0 as false, 1 as true
+            raise ValueError(f"{value!r} is not a boolean; allowed: true or false")
         return value
 
     @field_validator("reachable_tiers")
@@ -194,14 +204,6 @@ class VpnConnectionConfig(_Model):
             raise ValueError(f"{len(value)} tunnel(s); allowed: exactly 2 (AWS replaces one tunnel endpoint at a "
                              "time, so both must be configured) or none for AWS defaults")
         return value
-
-    @model_validator(mode="after")
-    def _distinct_tunnels(self) -> VpnConnectionConfig:
-        if self.tunnels:
-            inside = [t.inside_cidr for t in self.tunnels if t.inside_cidr]
-            if len(inside) == 2 and inside[0] == inside[1]:
-                raise ValueError(f"both tunnels use {inside[0]}; allowed: a different /30 per tunnel")
-        return self
 
     def is_documentation_peer(self) -> bool:
         """The peer address is in a documentation range (fine for examples, never in production)."""

@@ -8,6 +8,7 @@ computed is returned, exactly as `pulumi preview` of a new stack sees it: inputs
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import ipaddress
 from collections.abc import Callable
@@ -55,8 +56,14 @@ ARN_PATHS: dict[str, tuple[str, str]] = {
     "aws:ec2/natGateway:NatGateway": ("ec2", "natgateway/"),
 }
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
+NAMED_BY = {
+    "aws:backup/vault:Vault": "name",
+    "aws:rds/cluster:Cluster": "clusterIdentifier",
+    "aws:rds/clusterInstance:ClusterInstance": "identifier",
+    "aws:rds/subnetGroup:SubnetGroup": "name",
+    "aws:ssm/parameter:Parameter": "name",
+}
 DOC_RANGES = [ipaddress.IPv4Network("198.51.100.0/24"), ipaddress.IPv4Network("203.0.113.0/24")]
-UNKNOWN_PROVIDER_ID = "00000000-0000-4000-8000-000000000000"
 
 
 class AwsMocks(Mocks):
@@ -69,6 +76,16 @@ class AwsMocks(Mocks):
         self.preview = preview
         self.references = references or {}
         self.calls: list[str] = []
+        self.provider_regions: dict[str, str] = {}
+
+    def in_region_of(self, provider_reference: str | None) -> AwsMocks:
+        """These mocks answering for the region of an explicit provider (`<urn>::<id>`), e.g. the DR one."""
+        region = self.provider_regions.get((provider_reference or "").rsplit("::", 1)[-1], self.region)
+        if region == self.region:
+            return self
+        view = copy.copy(self)
+        view.region = region
+        return view
 
     def _digest(self, *parts: str) -> str:
         return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
@@ -100,18 +117,23 @@ class AwsMocks(Mocks):
         """Echo the inputs; outside preview add the computed attributes AWS would return."""
         inputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
-            return UNKNOWN_PROVIDER_ID if self.preview else self._digest("provider", args.name)[:36], inputs
+            # Known ids in both modes (the engine configures providers during preview too), one per provider,
+            # so resources and invokes can be answered in the provider's own region.
+            provider_id = self._digest("provider", args.name)[:36]
+            self.provider_regions[provider_id] = str(inputs.get("region") or self.region)
+            return provider_id, inputs
         if args.typ == STACK_REFERENCE:  # outputs of the referenced stack, planned from its stack file
             name = str(args.inputs.get("name") or args.resource_id)
             return name, {"name": name, "outputs": self.references.get(name, {}), "secretOutputNames": []}
         if args.custom is False and not args.resource_id:  # components: no id, nothing computed
             return "", inputs
+        regional = self.in_region_of(args.provider)
         if args.resource_id:  # a read (`Resource.get`): the resource exists, its id is given
-            return args.resource_id, {**inputs, **self._computed(args, args.resource_id)}
+            return args.resource_id, {**inputs, **regional._computed(args, args.resource_id)}
         if self.preview:
             return None, inputs
-        resource_id = self._resource_id(args)
-        return resource_id, {**inputs, **self._computed(args, resource_id)}
+        resource_id = regional._resource_id(args)
+        return resource_id, {**inputs, **regional._computed(args, resource_id)}
 
     def _resource_id(self, args: MockResourceArgs) -> str:
         if args.typ in ID_PREFIXES:
@@ -127,6 +149,8 @@ class AwsMocks(Mocks):
             return str(args.inputs.get("name") or self.physical_name(args))
         if args.typ == "aws:s3/bucket:Bucket":
             return str(args.inputs.get("bucket") or self.physical_name(args))
+        if args.typ in NAMED_BY:  # resources whose id is one of their inputs (a name or identifier)
+            return str(args.inputs.get(NAMED_BY[args.typ]) or self.physical_name(args))
         if args.typ == "aws:ecr/repository:Repository":
             return str(args.inputs.get("name") or self.physical_name(args))
         if args.typ in ("aws:ecs/cluster:Cluster", "aws:ecs/service:Service"):
@@ -155,6 +179,9 @@ class AwsMocks(Mocks):
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         """Answer the invokes the program makes; an unknown one is an error, not a silent empty result."""
+        regional = self.in_region_of(args.provider)
+        if regional is not self:
+            return regional.call(args)
         self.calls.append(args.token)
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = zones_of(self.region)
@@ -288,7 +315,35 @@ def _vpn_connection(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any
     return out
 
 
+def _backup_vault(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"name": rid, "arn": m.arn("backup", f"backup-vault:{rid}"), "recoveryPoints": 0}
+
+
+def _backup_plan(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": m.arn("backup", f"backup-plan:{rid}"), "version": m._digest("version", rid)[:32]}
+
+
+def _file_system(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": m.arn("elasticfilesystem", f"file-system/{rid}"), "dnsName": f"{rid}.efs.{m.region}.amazonaws.com"}
+
+
+def _rds_cluster(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    suffix = m._digest("cluster", rid)[:12]
+    return {"arn": m.arn("rds", f"cluster:{rid}"), "clusterResourceId": f"cluster-{suffix.upper()}",
+            "endpoint": f"{rid}.cluster-{suffix}.{m.region}.rds.amazonaws.com",
+            "readerEndpoint": f"{rid}.cluster-ro-{suffix}.{m.region}.rds.amazonaws.com", "port": 5432}
+
+
 COMPUTED: dict[str, ProviderOutputs] = {
+    "aws:backup/vault:Vault": _backup_vault,
+    "aws:backup/plan:Plan": _backup_plan,
+    "aws:efs/fileSystem:FileSystem": _file_system,
+    "aws:efs/accessPoint:AccessPoint": _arn_id("elasticfilesystem", "access-point"),
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/clusterInstance:ClusterInstance": lambda m, a, rid: {"arn": m.arn("rds", f"db:{rid}")},
+    "aws:rds/subnetGroup:SubnetGroup": lambda m, a, rid: {"arn": m.arn("rds", f"subgrp:{rid}")},
+    "aws:ssm/parameter:Parameter": lambda m, a, rid: {"arn": m.arn("ssm", f"parameter{rid}")},
+    "aws:sns/topicSubscription:TopicSubscription": lambda m, a, rid: {"arn": m.arn("sns", f"alerts:{rid}")},
     "aws:ec2/vpnConnection:VpnConnection": _vpn_connection,
     "aws:ec2/customerGateway:CustomerGateway": _arn_id("ec2", "customer-gateway"),
     "aws:ec2/vpnGateway:VpnGateway": _arn_id("ec2", "vpn-gateway"),

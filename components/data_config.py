@@ -1,0 +1,182 @@
+"""Typed config of the data the platform keeps and how it survives a region (`connect:data`, `connect:dr`).
+
+"All data" means the stores declared here: S3 buckets, EFS file systems and Aurora PostgreSQL
+Serverless v2 clusters. Each is encrypted, private, protected, tagged for AWS Backup and copied
+out of the region; services reach only the stores they name in `uses`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+STORE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z", re.ASCII)
+# AWS Backup schedule expressions: cron(6 fields) or rate(N unit).
+SCHEDULE = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(\d+ (minutes?|hours?|days?)\))\Z", re.ASCII)
+AURORA_POSTGRES_VERSIONS = ("16.4", "16.6", "17.4")
+ACU_STEPS = tuple(x / 2 for x in range(0, 513))  # 0 to 256 ACUs in steps of 0.5
+CONTINUOUS_MAX_DAYS = 35
+
+
+class _Model(BaseModel):
+    """Stack-file models: camelCase keys, unknown keys rejected, immutable once parsed."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True)
+
+
+def _store_name(value: str) -> str:
+    if not STORE_NAME.match(value) or not 2 <= len(value) <= 20:
+        raise ValueError(f"{value!r} is not a data store name; allowed: 2-20 lowercase letters, digits and single "
+                         "hyphens, starting with a letter")
+    return value
+
+
+def _days(value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"{value!r} is not a number of days; allowed: {lo} to {hi}")
+    return value
+
+
+class BucketConfig(_Model):
+    """An S3 bucket: KMS, private, TLS-only, versioned and replicated to the DR region."""
+
+    name: str = Field(description="Store name (used by services' `uses`).")
+    versioned: bool = Field(default=True, description="Must stay true: replication to the DR region needs it.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _store_name(value)
+
+    @field_validator("versioned")
+    @classmethod
+    def _versioned(cls, value: bool) -> bool:
+        if value is not True:
+            raise ValueError("false; allowed: true (the bucket replicates to the DR region, which needs versioning, "
+                             "and versions are how deleted objects come back)")
+        return value
+
+
+class FileSystemConfig(_Model):
+    """An EFS file system: encrypted, mounted in the data subnets, replicated to the DR region."""
+
+    name: str = Field(description="Store name (used by services' `uses`).")
+    path: str = Field(default="/data", description="Where services using it mount it.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _store_name(value)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not re.match(r"^/[A-Za-z0-9_./-]{1,100}\Z", value) or ".." in value:
+            raise ValueError(f"{value!r} is not a mount path; allowed: an absolute path like /data")
+        return value
+
+
+class DatabaseConfig(_Model):
+    """An Aurora PostgreSQL Serverless v2 cluster in the data subnets."""
+
+    name: str = Field(description="Store name (used by services' `uses`).")
+    engine: Literal["aurora-postgresql"] = Field(default="aurora-postgresql")
+    engine_version: str = Field(default="16.6", description="Aurora PostgreSQL version.")
+    min_capacity: float = Field(default=0.5, description="Minimum ACUs (0 to 256 in steps of 0.5).")
+    max_capacity: float = Field(default=8, description="Maximum ACUs (1 to 256 in steps of 0.5).")
+    backup_retention_days: int = Field(default=14, description="Point-in-time recovery window, 1-35 days.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _store_name(value)
+
+    @field_validator("engine_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if value not in AURORA_POSTGRES_VERSIONS:
+            raise ValueError(f"{value!r} is not a supported version; allowed: {', '.join(AURORA_POSTGRES_VERSIONS)}")
+        return value
+
+    @field_validator("min_capacity", "max_capacity", mode="before")
+    @classmethod
+    def _acu(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value not in ACU_STEPS:
+            raise ValueError(f"{value!r} is not an Aurora capacity; allowed: 0 to 256 ACUs in steps of 0.5")
+        return value
+
+    @field_validator("backup_retention_days", mode="before")
+    @classmethod
+    def _retention(cls, value: Any) -> int:
+        return _days(value, 1, 35)
+
+    @model_validator(mode="after")
+    def _range(self) -> DatabaseConfig:
+        if self.max_capacity < max(1, self.min_capacity):
+            raise ValueError(f"capacity {self.min_capacity}-{self.max_capacity} ACUs; allowed: maxCapacity at least "
+                             "1 and at least minCapacity")
+        return self
+
+
+class DataConfig(_Model):
+    """The environment's data stores, keyed by name across all three kinds."""
+
+    buckets: list[BucketConfig] = Field(default_factory=list)
+    file_systems: list[FileSystemConfig] = Field(default_factory=list)
+    databases: list[DatabaseConfig] = Field(default_factory=list)
+
+    def names(self) -> list[str]:
+        """Every store name, in declaration order."""
+        stores: list[BucketConfig | FileSystemConfig | DatabaseConfig] = [
+            *self.buckets, *self.file_systems, *self.databases]
+        return [s.name for s in stores]
+
+
+class BackupConfig(_Model):
+    """The AWS Backup plan: schedule, retention in both regions, continuous backup."""
+
+    schedule: str = Field(default="cron(0 5 * * ? *)", description="AWS Backup schedule (cron or rate), UTC.")
+    retention_days: int = Field(default=35, description="Days recovery points stay in the primary vault.")
+    copy_retention_days: int = Field(default=35, description="Days copies stay in the DR vault.")
+    continuous: bool = Field(default=True, description="Continuous backup (point-in-time) where AWS supports it.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        if not SCHEDULE.match(value):
+            raise ValueError(f"{value!r} is not an AWS Backup schedule; allowed: cron(min hour day month weekday "
+                             "year) or rate(N hours)")
+        return value
+
+    @field_validator("retention_days", "copy_retention_days", mode="before")
+    @classmethod
+    def _retention(cls, value: Any) -> int:
+        return _days(value, 1, 36500)
+
+
+class DrConfig(_Model):
+    """How the environment survives the loss of its region."""
+
+    mode: Literal["backup-restore", "pilot-light", "warm-standby"] = Field(
+        default="backup-restore", description="backup-restore: copies only; pilot-light: network, cluster and "
+        "load balancer ready in the DR region, services at zero; warm-standby: services running at a reduced base.")
+    backup: BackupConfig = Field(default_factory=BackupConfig)
+    warm_standby_base: int = Field(default=1, description="Tasks per service in warm standby (1-10).")
+    cidr: str | None = Field(default=None, description="VPC block in the DR region (default: the primary's).")
+    certificate_arn: str | None = Field(default=None, description="ACM certificate in the DR region, for the "
+                                        "standby load balancer (pilot-light and warm-standby with services).")
+
+    @field_validator("warm_standby_base", mode="before")
+    @classmethod
+    def _base(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
+            raise ValueError(f"{value!r}; allowed: 1 to 10 tasks per service")
+        return value
+
+    @property
+    def standby(self) -> bool:
+        """The DR region runs a network and platform (not only backups)."""
+        return self.mode != "backup-restore"

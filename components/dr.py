@@ -1,0 +1,211 @@
+"""`DisasterRecovery`: the alternate region that holds continuous backups of all data, and the standby.
+
+AWS Backup keeps recovery points in a vault of each region (encrypted with the tenant's key of
+that region, locked in production, deletion of recovery points denied); every rule of the plan
+copies to the DR vault; the selection is everything tagged `connect:backup: "true"`.
+
+The modes add a standby in the DR region by instantiating the very same `TenantNetwork` and
+`ContainerPlatform` with the DR provider, never a second copy of their code:
+- `backup-restore`: backups copied, images replicated; nothing runs in the DR region;
+- `pilot-light`: network (own egress EIPs the client can allow-list in advance), endpoints,
+  cluster, load balancer and services at zero tasks;
+- `warm-standby`: as pilot light, every service running at a reduced base.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import StackConfig
+from components.data_config import CONTINUOUS_MAX_DAYS
+from components.network import TenantNetwork, TenantNetworkArgs
+from components.platform import ContainerPlatform, ContainerPlatformArgs
+
+BACKUP_POLICIES = (
+    "service-role/AWSBackupServiceRolePolicyForBackup",
+    "service-role/AWSBackupServiceRolePolicyForRestores",
+    "AWSBackupServiceRolePolicyForS3Backup",
+    "AWSBackupServiceRolePolicyForS3Restore",
+)
+# What each mode promises, for the stack outputs and the README (RTO: an estimate, not a measurement).
+RPO = {
+    "primaryRegion": "about 5 minutes (continuous backup of S3 and Aurora; daily snapshots of EFS)",
+    "drRegion": {
+        "buckets": "15 minutes (S3 replication with Replication Time Control)",
+        "fileSystems": "minutes (EFS replication; AWS states most changes within 15 minutes)",
+        "databases": "up to 24 hours (copies of continuous backups arrive as daily snapshots)",
+    },
+}
+RTO = {
+    "backup-restore": "8 hours: build the network and platform in the DR region, restore every store",
+    "pilot-light": "1 hour: restore databases, promote replicas, scale services up from zero",
+    "warm-standby": "15 minutes: restore or promote data, scale the running services up",
+}
+
+
+def vault_policy(account_id: str) -> str:
+    """Nobody, not even the tenant account, deletes recovery points or loosens their lifecycle by API."""
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "KeepRecoveryPoints",
+            "Effect": "Deny",
+            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+            "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle",
+                       "backup:PutBackupVaultAccessPolicy", "backup:DeleteBackupVault"],
+            "Resource": "*",
+        }],
+    })
+
+
+@dataclass
+class DisasterRecoveryArgs:
+    """Inputs: config, the DR provider, both regions' keys and, for the standby, what it mirrors."""
+
+    config: StackConfig
+    dr_provider: aws.Provider
+    kms_key_arn: pulumi.Input[str]
+    dr_kms_key_arn: pulumi.Input[str]
+    dr_zones: list[str]
+    repository_urls: dict[str, str]
+
+
+class DisasterRecovery(pulumi.ComponentResource):
+    """Backup vaults, plan and selection in both regions, and the standby the DR mode asks for."""
+
+    vaults: dict[str, aws.backup.Vault]
+    network: TenantNetwork | None
+    platform: ContainerPlatform | None
+
+    def __init__(self, name: str, args: DisasterRecoveryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("connect:dr:DisasterRecovery", name, None, opts)
+        self._name, self._args = name, args
+        cfg = args.config
+        self.vaults = {
+            "primary": self._vault("primary", args.kms_key_arn, None),
+            "dr": self._vault("dr", args.dr_kms_key_arn, args.dr_provider),
+        }
+        self._plan()
+        self.network, self.platform = None, None
+        if cfg.dr.standby:
+            self._standby()
+        self.register_outputs({"vaultArns": {k: v.arn for k, v in self.vaults.items()}})
+
+    def _vault(self, which: str, kms_key_arn: pulumi.Input[str], provider: aws.Provider | None) -> aws.backup.Vault:
+        """An encrypted vault whose recovery points cannot be deleted by API; locked in production."""
+        cfg = self._args.config
+        opts = pulumi.ResourceOptions(parent=self, provider=provider)
+        vault = aws.backup.Vault(
+            f"{self._name}-vault-{which}", name=f"{cfg.name_prefix}-{which}", kms_key_arn=kms_key_arn,
+            force_destroy=False,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
+        )
+        aws.backup.VaultPolicy(f"{self._name}-vault-{which}-policy", backup_vault_name=vault.name,
+                               policy=vault_policy(cfg.tenant.account_id), opts=opts)
+        if cfg.tenant.is_production:
+            backup = cfg.dr.backup
+            aws.backup.VaultLockConfiguration(
+                f"{self._name}-vault-{which}-lock",
+                backup_vault_name=vault.name,
+                min_retention_days=min(backup.retention_days, backup.copy_retention_days, CONTINUOUS_MAX_DAYS),
+                max_retention_days=max(backup.retention_days, backup.copy_retention_days),
+                changeable_for_days=3,
+                opts=opts,
+            )
+        return vault
+
+    def _plan(self) -> None:
+        """Continuous and daily rules, each copying to the DR vault; the tagged selection; its role."""
+        cfg = self._args.config
+        backup = cfg.dr.backup
+        child = pulumi.ResourceOptions(parent=self)
+        copy = [aws.backup.PlanRuleCopyActionArgs(
+            destination_vault_arn=self.vaults["dr"].arn,
+            lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=backup.copy_retention_days),
+        )]
+        rules = [aws.backup.PlanRuleArgs(
+            rule_name="daily-snapshots", target_vault_name=self.vaults["primary"].name, schedule=backup.schedule,
+            start_window=60, completion_window=360,
+            lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=backup.retention_days), copy_actions=copy,
+            recovery_point_tags={"connect:backup-rule": "daily-snapshots"},
+        )]
+        if backup.continuous:
+            rules.insert(0, aws.backup.PlanRuleArgs(
+                rule_name="continuous", target_vault_name=self.vaults["primary"].name, schedule=backup.schedule,
+                enable_continuous_backup=True, start_window=60, completion_window=360,
+                lifecycle=aws.backup.PlanRuleLifecycleArgs(
+                    delete_after=min(backup.retention_days, CONTINUOUS_MAX_DAYS)),
+                copy_actions=copy, recovery_point_tags={"connect:backup-rule": "continuous"},
+            ))
+        plan = aws.backup.Plan(f"{self._name}-plan", name=f"{cfg.name_prefix}-all-data", rules=rules, opts=child)
+        role = aws.iam.Role(
+            f"{self._name}-backup-role",
+            description="AWS Backup backs up and restores what the plan selects, nothing else",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": cfg.tenant.account_id}}}]}),
+            opts=child,
+        )
+        for policy in BACKUP_POLICIES:
+            aws.iam.RolePolicyAttachment(
+                f"{self._name}-backup-role-{policy.rsplit('/', 1)[-1]}", role=role.name,
+                policy_arn=f"arn:aws:iam::aws:policy/{policy}", opts=child)
+        aws.backup.Selection(
+            f"{self._name}-selection",
+            name=f"{cfg.name_prefix}-tagged",
+            plan_id=plan.id,
+            iam_role_arn=role.arn,
+            selection_tags=[aws.backup.SelectionSelectionTagArgs(type="STRINGEQUALS", key="connect:backup",
+                                                                 value="true")],
+            opts=child,
+        )
+        self.plan = plan
+
+    def _standby(self) -> None:
+        """The same network and platform components, in the DR region, through the DR provider."""
+        args, cfg = self._args, self._args.config
+        dr_region = cfg.tenant.dr_region
+        opts = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
+        network_config = cfg.net.model_copy(update={
+            "cidr": cfg.dr.cidr or cfg.net.cidr,
+            "availability_zones": len(args.dr_zones),
+            "egress_ip_allocation_ids": [],
+        })
+        self.network = TenantNetwork(
+            f"{self._name}-network",
+            TenantNetworkArgs(config=network_config, zones=args.dr_zones, region=dr_region,
+                              account_id=cfg.tenant.account_id, name_prefix=cfg.name_prefix,
+                              kms_key_arn=args.dr_kms_key_arn),
+            opts,
+        )
+        if cfg.services and cfg.dr.certificate_arn:
+            base = 0 if cfg.dr.mode == "pilot-light" else cfg.dr.warm_standby_base
+            urls = {repo: url.replace(f".{cfg.region}.", f".{dr_region}.")  # replicated by the registry
+                    for repo, url in args.repository_urls.items()}
+            self.platform = ContainerPlatform(
+                f"{self._name}-platform",
+                ContainerPlatformArgs(config=cfg, network=self.network, kms_key_arn=args.dr_kms_key_arn,
+                                      repository_urls=urls, region=dr_region,
+                                      certificate_arn=cfg.dr.certificate_arn, base_override=base),
+                opts,
+            )
+
+    def outputs(self) -> dict[str, object]:
+        """What the SRE team and the client need to know about DR."""
+        cfg = self._args.config
+        out: dict[str, object] = {
+            "drRegion": cfg.tenant.dr_region,
+            "drMode": cfg.dr.mode,
+            "backupVaultArns": {k: v.arn for k, v in self.vaults.items()},
+            "rpo": RPO,
+            "rtoEstimate": RTO[cfg.dr.mode],
+        }
+        if self.network is not None:
+            out["drEgressIps"] = self.network.egress_ip_list()
+        if self.platform is not None:
+            out["drLoadBalancerDnsName"] = self.platform.load_balancer.dns_name
+        return out
