@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel, to_snake
 
 from components.data_config import DataConfig, DrConfig
+from components.data_config import shown as _shown
 from components.limits import LOG_RETENTION_DAYS
 from components.regions import REGION_ZONES, zones_of
 from components.services_config import (
@@ -198,7 +199,7 @@ def vpc_cidr(value: str) -> str:
     try:
         net = ipaddress.IPv4Network(value, strict=False)
     except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 CIDR block; allowed: e.g. 10.40.0.0/16") from None
+        raise ValueError(f"{_shown(value)} is not an IPv4 CIDR block; allowed: e.g. 10.40.0.0/16") from None
     address, _, prefix = value.partition("/")
     if not prefix.isdigit():
         raise ValueError(f"{value!r} is not written address/prefix-length; allowed: e.g. 10.40.0.0/16")
@@ -395,12 +396,6 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
     return [f.alias for f in model.model_fields.values() if f.alias]
 
 
-def _shown(value: Any, limit: int = 80) -> str:
-    """A value as the user wrote it, cut short so one huge value cannot flood the report."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
-
-
 def _issue_from_error(error: Mapping[str, Any]) -> ConfigIssue:
     loc = tuple(error["loc"])
     kind = error["type"]
@@ -470,22 +465,23 @@ def _data_checks(cfg: StackConfig) -> list[ConfigIssue]:
         for position, name in enumerate(service.uses):
             if name not in seen:
                 declared = ", ".join(seen) or "none declared"
-                issues.append(ConfigIssue(path=f"connect:services[{index}].uses[{position}]", message=f"{name!r} is "
-                                          f"not a data store of this stack; allowed: {declared}"))
-    if cfg.dr.standby and cfg.services:
-        certificate = cfg.dr.certificate_arn
-        match = CERTIFICATE_ARN.match(certificate or "")
-        if certificate is None:
+                issues.append(ConfigIssue(path=f"connect:services[{index}].uses[{position}]", message=f"{_shown(name)} "
+                                          f"is not a data store of this stack; allowed: {declared}"))
+    # Required only where a standby load balancer exists; checked whenever set, like connect:dr.cidr.
+    certificate = cfg.dr.certificate_arn
+    match = CERTIFICATE_ARN.match(certificate or "")
+    if certificate is None:
+        if cfg.dr.standby and cfg.services:
             issues.append(ConfigIssue(path="connect:dr.certificateArn", message=f"required in {cfg.dr.mode} with "
                                       f"services: the standby load balancer in {cfg.tenant.dr_region} needs a "
                                       "certificate of that region"))
-        elif not match:
-            issues.append(ConfigIssue(path="connect:dr.certificateArn", message=f"{certificate!r} is not an ACM "
-                                      "certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>"))
-        elif (match.group(1), match.group(2)) != (cfg.tenant.dr_region, cfg.tenant.account_id):
-            issues.append(ConfigIssue(path="connect:dr.certificateArn", message=f"certificate in {match.group(1)} "
-                                      f"/ account {match.group(2)}; allowed: {cfg.tenant.dr_region} / "
-                                      f"{cfg.tenant.account_id}"))
+    elif not match:
+        issues.append(ConfigIssue(path="connect:dr.certificateArn", message=f"{_shown(certificate)} is not an ACM "
+                                  "certificate ARN; allowed: arn:aws:acm:<region>:<account>:certificate/<id>"))
+    elif (match.group(1), match.group(2)) != (cfg.tenant.dr_region, cfg.tenant.account_id):
+        issues.append(ConfigIssue(path="connect:dr.certificateArn", message=f"certificate in {match.group(1)} "
+                                  f"/ account {match.group(2)}; allowed: {cfg.tenant.dr_region} / "
+                                  f"{cfg.tenant.account_id}"))
     if cfg.dr.cidr is not None:
         try:
             vpc_cidr(cfg.dr.cidr)

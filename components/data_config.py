@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 STORE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z", re.ASCII)
@@ -27,16 +27,25 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True)
 
 
+def shown(value: Any, limit: int = 80) -> str:
+    """A value as the user wrote it, cut short so one huge value cannot flood the report."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's int-to-text limit (4300 digits)
+        return "a number of over 4300 digits"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def _store_name(value: str) -> str:
     if not STORE_NAME.match(value) or not 2 <= len(value) <= 20:
-        raise ValueError(f"{value!r} is not a data store name; allowed: 2-20 lowercase letters, digits and single "
+        raise ValueError(f"{shown(value)} is not a data store name; allowed: 2-20 lowercase letters, digits and single "
                          "hyphens, starting with a letter")
     return value
 
 
 def _days(value: Any, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{value!r} is not a number of days; allowed: {lo} to {hi}")
+        raise ValueError(f"{shown(value)} is not a number of days; allowed: {lo} to {hi}")
     return value
 
 
@@ -75,7 +84,8 @@ class FileSystemConfig(_Model):
     @classmethod
     def _path(cls, value: str) -> str:
         if not re.match(r"^/[A-Za-z0-9_./-]{1,100}\Z", value) or ".." in value:
-            raise ValueError(f"{value!r} is not a mount path; allowed: an absolute path like /data")
+            raise ValueError(f"{shown(value)} is not a mount path; allowed: an absolute path like /data: '/' then up "
+                             "to 100 letters, digits, '_', '.', '-' and '/', without '..'")
         return value
 
 
@@ -94,18 +104,23 @@ class DatabaseConfig(_Model):
     def _name(cls, value: str) -> str:
         return _store_name(value)
 
-    @field_validator("engine_version")
+    @field_validator("engine_version", mode="before")
     @classmethod
-    def _version(cls, value: str) -> str:
+    def _version(cls, value: Any) -> Any:
+        # Before pydantic's type check: unquoted `16.6` is a YAML number, which would get no list of versions.
+        allowed = ", ".join(AURORA_POSTGRES_VERSIONS)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(f"{shown(value)} is a number; allowed: {allowed}, quoted (e.g. \"16.6\") so YAML keeps "
+                             "it text")
         if value not in AURORA_POSTGRES_VERSIONS:
-            raise ValueError(f"{value!r} is not a supported version; allowed: {', '.join(AURORA_POSTGRES_VERSIONS)}")
+            raise ValueError(f"{shown(value)} is not a supported version; allowed: {allowed}")
         return value
 
     @field_validator("min_capacity", "max_capacity", mode="before")
     @classmethod
     def _acu(cls, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or value not in ACU_STEPS:
-            raise ValueError(f"{value!r} is not an Aurora capacity; allowed: 0 to 256 ACUs in steps of 0.5")
+            raise ValueError(f"{shown(value)} is not an Aurora capacity; allowed: 0 to 256 ACUs in steps of 0.5")
         return value
 
     @field_validator("backup_retention_days", mode="before")
@@ -113,12 +128,15 @@ class DatabaseConfig(_Model):
     def _retention(cls, value: Any) -> int:
         return _days(value, 1, 35)
 
-    @model_validator(mode="after")
-    def _range(self) -> DatabaseConfig:
-        if self.max_capacity < max(1, self.min_capacity):
-            raise ValueError(f"capacity {self.min_capacity}-{self.max_capacity} ACUs; allowed: maxCapacity at least "
-                             "1 and at least minCapacity")
-        return self
+    @field_validator("max_capacity")
+    @classmethod
+    def _range(cls, value: float, info: ValidationInfo) -> float:
+        # On the field (not the model), so the issue names maxCapacity; minCapacity is validated first.
+        floor = max(1.0, info.data.get("min_capacity", 0.0))
+        if value < floor:
+            raise ValueError(f"{value:g} ACUs is below {floor:g}; allowed: maxCapacity at least 1 and at least "
+                             "minCapacity")
+        return value
 
 
 class DataConfig(_Model):
@@ -147,7 +165,7 @@ class BackupConfig(_Model):
     @classmethod
     def _schedule(cls, value: str) -> str:
         if not SCHEDULE.match(value):
-            raise ValueError(f"{value!r} is not an AWS Backup schedule; allowed: cron(min hour day month weekday "
+            raise ValueError(f"{shown(value)} is not an AWS Backup schedule; allowed: cron(min hour day month weekday "
                              "year) or rate(N hours)")
         return value
 
@@ -173,7 +191,7 @@ class DrConfig(_Model):
     @classmethod
     def _base(cls, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
-            raise ValueError(f"{value!r}; allowed: 1 to 10 tasks per service")
+            raise ValueError(f"{shown(value)} is not a number of tasks; allowed: 1 to 10 tasks per service")
         return value
 
     @property

@@ -40,12 +40,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True)
 
 
-def _int_in(value: Any, allowed: tuple[int, ...], what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
-        raise ValueError(f"{value!r} is not a {what}; allowed: {', '.join(map(str, allowed))}")
-    return value
-
-
 def _choices(values: Any, allowed: tuple[Any, ...], what: str) -> Any:
     if not isinstance(values, list) or not values:
         raise ValueError(f"{values!r} is not a non-empty list; allowed: {what} from {', '.join(map(str, allowed))}")

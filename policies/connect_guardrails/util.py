@@ -244,3 +244,77 @@ def attached_subnets(resource: PolicyResource) -> list[PolicyResource]:
         for subnet in deps_of_type(resource, prop, SUBNET_TYPE):
             found.setdefault(subnet.urn, subnet)
     return list(found.values())
+
+
+# Data stores and backups: what the data rules share.
+DATA_STORE_TAG = "connect:backup"
+BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+ARN_REGION = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
+
+
+def is_data_store(resource: PolicyResource) -> bool:
+    """The resource is one of the stack's data stores: tagged `connect:backup: "true"` (what AWS Backup selects)."""
+    return tag(resource.props, DATA_STORE_TAG) == "true"
+
+
+def known_str(props: Any, key: str) -> str | None:
+    """A property's value when it is a known, non-empty string; else None."""
+    value = get_raw(props, key)
+    return value if isinstance(value, str) and value and not is_unknown(value) else None
+
+
+def resource_region(resource: PolicyResource) -> str | None:
+    """The region a resource lives in: its explicit provider's `region`, else its own known `region` output."""
+    return provider_region(resource.provider) or known_str(resource.props, "region")
+
+
+def arn_region(value: Any) -> str | None:
+    """The region field of a known ARN (None for global ARNs such as S3 buckets', unknowns and non-ARNs)."""
+    value = raw(value)
+    if not isinstance(value, str) or is_unknown(value):
+        return None
+    match = ARN_REGION.match(value)
+    return (match.group(1) or None) if match else None
+
+
+def aws_managed_key(value: Any) -> bool:
+    """A known key reference that names an AWS managed key (`alias/aws/...`), not one of the tenant's keys."""
+    value = raw(value)
+    return isinstance(value, str) and not is_unknown(value) and ("alias/aws/" in value)
+
+
+def bucket_names(bucket: PolicyResource) -> set[str]:
+    """The known ways a bucket's configuration resources name it: its name (`bucket`, `id`) and its ARN."""
+    names = {known_str(bucket.props, key) for key in ("bucket", "id", "arn")}
+    name = known_str(bucket.props, "bucket") or known_str(bucket.props, "id")
+    if name:
+        names.add(f"arn:aws:s3:::{name}")
+    return {n for n in names if n}
+
+
+def attached_to(resources: Iterable[PolicyResource], types: tuple[str, ...], prop: str, target: PolicyResource,
+                names: set[str] | None = None) -> list[PolicyResource]:
+    """Resources of `types` whose `prop` was fed by `target` (property dependency), or whose known `prop`
+    is one of `names` (the target's known name, id or ARN)."""
+    found = []
+    for resource in of_type(resources, *types):
+        value = known_str(resource.props, prop)
+        if depends_on(resource, prop, target) or (names and value in names):
+            found.append(resource)
+    return found
+
+
+def backup_plan_rules(plan: PolicyResource, pending: Pending) -> list[tuple[int, dict[str, Any]]]:
+    """(index, rule) for each rule of an `aws:backup/plan:Plan`, as plain dicts; an unknown list goes to `pending`."""
+    rules = plain(get_raw(plan.props, "rules"))
+    if is_unknown(rules):
+        pending.add(plan.props, "rules")
+        return []
+    return [(i, r) for i, r in enumerate(rules or []) if isinstance(r, dict)]
+
+
+def backup_rule_label(rule: Mapping[str, Any], index: int) -> str:
+    """`rule 'daily'`, or `rule #2` when the rule's name is not known."""
+    name = rule.get("ruleName")
+    return f"rule '{name}'" if isinstance(name, str) and name and not is_unknown(name) else f"rule #{index + 1}"

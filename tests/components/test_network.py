@@ -18,7 +18,9 @@ from connectctl.plan import plan_stack
 
 @functools.cache
 def acme() -> dict:
-    return plan_stack("acme-prod", preview=True).as_json()
+    """acme-prod's primary region (its pilot-light standby repeats the network in the DR region)."""
+    doc = plan_stack("acme-prod", preview=True).as_json()
+    return {**doc, "resources": [r for r in doc["resources"] if "connect:dr:DisasterRecovery$" not in r["urn"]]}
 
 
 def named(doc: dict, type_: str) -> dict[str, dict]:

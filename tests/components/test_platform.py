@@ -17,7 +17,8 @@ def plan(stack: str, preview: bool = True) -> dict:
 
 
 def of_type(doc: dict, type_: str) -> list[dict]:
-    return [r for r in doc["resources"] if r["type"] == type_]
+    """Resources of a type in the primary region (a DR standby repeats network and platform)."""
+    return [r for r in doc["resources"] if r["type"] == type_ and "connect:dr:DisasterRecovery$" not in r["urn"]]
 
 
 def by_urn(doc: dict) -> dict[str, dict]:
@@ -97,7 +98,11 @@ def test_task_definitions_pin_the_image_of_the_account_registry() -> None:
         "/accounts-api@sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b")
     assert payments["readonlyRootFilesystem"] is True and payments["privileged"] is False
     secret = "arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db"
-    assert payments["secrets"] == [{"name": "DB_PASSWORD", "valueFrom": secret}]
+    assert payments["secrets"] == [
+        {"name": "DB_PASSWORD", "valueFrom": secret},
+        {"name": "LEDGER_DB_HOST",  # the database it uses, by reference
+         "valueFrom": "arn:aws:ssm:us-east-1:111111111111:parameter/connect/acme-prod/data/ledger/endpoint"},
+    ]
     assert payments["logConfiguration"]["options"]["awslogs-group"] == "/connect/acme-prod/services/payments-api"
 
 

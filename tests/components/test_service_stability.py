@@ -56,6 +56,7 @@ def test_removing_a_service_removes_only_its_own_and_retains_its_logs(tmp_path: 
     assert all(after[u]["inputs"] == before[u]["inputs"] for u in after)
     types = {r["type"] for r in removed.values()}
     assert {"aws:ecs/service:Service", "aws:lb/listenerRule:ListenerRule", "aws:lb/targetGroup:TargetGroup"} <= types
-    (log_group,) = [r for r in removed.values() if r["type"] == "aws:cloudwatch/logGroup:LogGroup"]
+    log_groups = [r for r in removed.values() if r["type"] == "aws:cloudwatch/logGroup:LogGroup"]
+    assert len(log_groups) == 2  # the service's, and its standby's in the DR region
     # its logs outlive the service; not protected, which would block the removal itself
-    assert log_group["retainOnDelete"] and not log_group["protect"]
+    assert all(g["retainOnDelete"] and not g["protect"] for g in log_groups)

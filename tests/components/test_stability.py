@@ -24,7 +24,8 @@ def plan_with(tmp_path: Path, network: dict[str, Any], name: str = "acme-prod") 
     path.write_text(yaml.safe_dump(doc))
     result = plan_stack(config_file=path, preview=False)
     assert result.mandatory == []
-    return {r["urn"]: r for r in result.as_json()["resources"]}
+    # the primary region; the pilot-light standby in the DR region follows the same rules
+    return {r["urn"]: r for r in result.as_json()["resources"] if "connect:dr:DisasterRecovery$" not in r["urn"]}
 
 
 def subnets(resources: dict[str, dict]) -> dict[str, str]:
@@ -39,9 +40,11 @@ def test_adding_a_zone_keeps_every_existing_subnet_and_urn(tmp_path: Path) -> No
     assert len(subnets(four)) == 12
     for urn, resource in three.items():
         if resource["custom"]:
-            # endpoints, the load balancer and the services gain the new zone's subnet, in place
+            # endpoints, the load balancer, the services and the database subnet group gain the new zone's
+            # subnet, in place (none of these replaces on a subnet list change)
             assert four[urn]["inputs"] == resource["inputs"] or resource["type"] in {
-                "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:lb/loadBalancer:LoadBalancer", "aws:ecs/service:Service"}, urn
+                "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:lb/loadBalancer:LoadBalancer", "aws:ecs/service:Service",
+                "aws:rds/subnetGroup:SubnetGroup"}, urn
 
 
 def test_removing_a_middle_zone_touches_no_other_zone(tmp_path: Path) -> None:

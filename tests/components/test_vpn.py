@@ -23,7 +23,8 @@ def plan(stack: str, preview: bool = True) -> dict:
 
 
 def of_type(doc: dict, type_: str) -> list[dict]:
-    return [r for r in doc["resources"] if r["type"] == type_]
+    """Resources of a type in the primary region (a DR standby repeats network and platform)."""
+    return [r for r in doc["resources"] if r["type"] == type_ and "connect:dr:DisasterRecovery$" not in r["urn"]]
 
 
 def tables(doc: dict, tier: str) -> set[str]:

@@ -24,7 +24,8 @@ def planned(stack: str, preview: bool) -> Plan:
 
 
 def of_type(doc: dict, type_: str) -> list[dict]:
-    return [r for r in doc["resources"] if r["type"] == type_]
+    """Resources of a type in the primary region (a DR standby repeats network and platform)."""
+    return [r for r in doc["resources"] if r["type"] == type_ and "connect:dr:DisasterRecovery$" not in r["urn"]]
 
 
 def test_stacks_present() -> None:
@@ -60,11 +61,11 @@ def test_json_document_shape(preview: bool) -> None:
 
 def test_acme_prod_network_as_promised() -> None:
     doc = planned("acme-prod", False).as_json()
-    counts = Counter(r["type"] for r in doc["resources"])
+    counts = Counter(r["type"] for r in doc["resources"] if "connect:dr:DisasterRecovery$" not in r["urn"])
     assert counts["aws:ec2/subnet:Subnet"] == 9
     assert counts["aws:ec2/natGateway:NatGateway"] == 3
     assert counts["aws:ec2/flowLog:FlowLog"] == 1
-    eips = {r["urn"]: r for r in of_type(doc, "aws:ec2/eip:Eip")}
+    eips = {r["urn"]: r for r in of_type(doc, "aws:ec2/eip:Eip")}  # primary region
     used = set()
     for nat in of_type(doc, "aws:ec2/natGateway:NatGateway"):
         (eip_urn,) = nat["propertyDependencies"]["allocationId"]
@@ -79,12 +80,14 @@ def test_acme_prod_network_as_promised() -> None:
 
 def test_every_aws_resource_uses_the_pinned_provider() -> None:
     doc = planned("acme-prod", False).as_json()
-    (provider,) = of_type(doc, "pulumi:providers:aws")
-    assert json.loads(provider["inputs"]["allowedAccountIds"]) == ["111111111111"]
-    assert "connect-deployer" in provider["inputs"]["assumeRoles"]
+    providers = {p["urn"]: p for p in of_type(doc, "pulumi:providers:aws")}
+    assert sorted(p["inputs"]["region"] for p in providers.values()) == ["us-east-1", "us-west-2"]  # primary, DR
+    for provider in providers.values():
+        assert json.loads(provider["inputs"]["allowedAccountIds"]) == ["111111111111"]
+        assert "connect-deployer" in provider["inputs"]["assumeRoles"]
     for r in doc["resources"]:
         if r["type"].startswith("aws:"):
-            assert r["provider"].startswith(provider["urn"] + "::"), r["urn"]
+            assert r["provider"].rsplit("::", 1)[0] in providers, r["urn"]
 
 
 def test_plan_is_deterministic() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
 from tests.policies.ecs_programs import DIMENSION, cluster, program_of, scaling, service, task_definition
-from tests.policies.harness import assert_one_mandatory, evaluate, findings, notes, pinned
+from tests.policies.harness import ACCOUNT, assert_one_mandatory, evaluate, findings, notes, pinned
 
 POLICY = "ecs-service-autoscaling"
 PRODUCTION = {POLICY: {"production": True}}
@@ -98,3 +99,56 @@ def test_daemon_service_is_exempt(preview: bool) -> None:
 
     found = evaluate(program_of(program), preview=preview)
     assert findings(found, POLICY) == []
+
+
+STANDBY_REGION = "us-west-2"
+STANDBY = {POLICY: {"standbyRegion": STANDBY_REGION}}
+
+
+def _pilot_light(region: str, min_capacity: int = 0) -> Callable[[], None]:
+    """A service (min_capacity tasks) under a provider for `region`, pinned to the tenant account."""
+    def program() -> None:
+        _stack(aws.Provider("regional", region=region, allowed_account_ids=[ACCOUNT]), min_capacity=min_capacity)
+
+    return program
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("pack_config", [STANDBY, {POLICY: {"standbyRegion": STANDBY_REGION, "production": True}}],
+                         ids=["standby", "standby-production"])
+def test_standby_region_service_may_run_zero_tasks(preview: bool, pack_config: dict[str, Any]) -> None:
+    """Pilot light: the DR region's services scale from 0; failover raises the floor."""
+    found = evaluate(_pilot_light(STANDBY_REGION), preview=preview, pack_config=pack_config)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize(("region", "pack_config", "phrase"), [
+    ("us-east-1", STANDBY, "minCapacity 0 is below 1;"),
+    ("us-east-1", {POLICY: {"standbyRegion": STANDBY_REGION, "production": True}},
+     "minCapacity 0 is below 2 (production: at least 2 tasks)"),
+    (STANDBY_REGION, None, "minCapacity 0 is below 1;"),
+], ids=["primary-region", "primary-region-production", "no-standby-configured"])
+def test_zero_tasks_outside_the_standby_region_is_violation(preview: bool, region: str,
+                                                             pack_config: dict[str, Any] | None, phrase: str) -> None:
+    found = findings(evaluate(_pilot_light(region), preview=preview, pack_config=pack_config), POLICY)
+    assert_one_mandatory(found, TARGET_URN, phrase)
+
+
+
+def _standby_without_target(p: aws.Provider) -> None:
+    """The primary service scales; its DR-region twin (same cluster and service names) has no target."""
+    _stack(p)
+    dr = aws.Provider("dr", region="us-west-2", allowed_account_ids=[ACCOUNT])
+    dr_cluster = aws.ecs.Cluster("apps-dr", name="apps", settings=[{"name": "containerInsights", "value": "enabled"}],
+                                 opts=pinned(dr))
+    aws.ecs.Service("api-dr", name="api", cluster=dr_cluster.arn, task_definition="api:1", desired_count=0,
+                    launch_type="FARGATE", opts=pinned(dr))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_the_primary_target_does_not_vouch_for_a_standby_twin(preview: bool) -> None:
+    """service/apps/api names a service in every region: a target scales only the one in its own region."""
+    found = findings(evaluate(program_of(_standby_without_target), preview=preview), POLICY)
+    assert_one_mandatory(found, "aws:ecs/service:Service::api-dr", "has no Application Auto Scaling target")

@@ -1,4 +1,5 @@
-"""stateful-resources-protected: EIPs, keys, repositories, vaults and log groups are protected or retained."""
+"""stateful-resources-protected: EIPs, keys, repositories, vaults, log groups and data stores are protected or
+retained."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ STATEFUL: list[tuple[str, Declare]] = [
     ("aws:ecr/repository:Repository", lambda o: aws.ecr.Repository("stateful", tags=TAGS, opts=o)),
     ("aws:backup/vault:Vault", lambda o: aws.backup.Vault("stateful", tags=TAGS, opts=o)),
     ("aws:cloudwatch/logGroup:LogGroup", lambda o: aws.cloudwatch.LogGroup("stateful", tags=TAGS, opts=o)),
+    ("aws:s3/bucket:Bucket", lambda o: aws.s3.Bucket("stateful", tags=TAGS, opts=o)),
+    ("aws:efs/fileSystem:FileSystem", lambda o: aws.efs.FileSystem("stateful", encrypted=True, tags=TAGS, opts=o)),
+    ("aws:rds/cluster:Cluster",
+     lambda o: aws.rds.Cluster("stateful", engine="aurora-postgresql", storage_encrypted=True, tags=TAGS, opts=o)),
 ]
 
 

@@ -11,6 +11,9 @@ config says `production`; the capacity floor must be explicit, anchors trap 4) a
 target: the target fed its `resourceId`, `scalableDimension` or `serviceNamespace`, the service fed
 its `resourceId`, or its known `resourceId` and dimension equal the target's.
 Services with the DAEMON scheduling strategy run one task per instance and cannot scale: exempt.
+When the pack config names a `standbyRegion`, services whose provider is in that region are the DR
+standby (pilot light: zero tasks until failover): their floor is 0, production or not; they still need
+a target and a scaling policy, so failover only raises the floor.
 
 A service passes when one of its targets has no problem; otherwise each of its targets is reported.
 Unknown values that decide the outcome are left to the engine's "can't run policy" note.
@@ -22,7 +25,17 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.ecs_util import CLUSTER, SERVICE, cluster_name_of
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, config_of, depends_on, deps_of, deps_of_type, get_raw, is_unknown, of_type
+from connect_guardrails.util import (
+    Pending,
+    config_of,
+    depends_on,
+    deps_of,
+    deps_of_type,
+    get_raw,
+    is_unknown,
+    of_type,
+    provider_region,
+)
 
 TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
@@ -44,9 +57,18 @@ def _resource_id(service: PolicyResource) -> str | None:
 
 
 def _links(target: PolicyResource, service: PolicyResource, resource_id: str | None) -> bool:
+    """The target scales this service: it was fed by it, or names it literally in the same region.
+
+    The same `service/<cluster>/<name>` exists in every region (a DR standby repeats it), so a
+    literal match only counts when a dependency does not already tie the target to another service
+    and both sit in the same region.
+    """
     if depends_on(target, "resourceId", service):
         return True
-    return resource_id is not None and _known_str(target, "resourceId") == resource_id
+    if any(r.resource_type == SERVICE for r in deps_of(target, "resourceId")):
+        return False  # fed by another service: it scales that one
+    same_region = provider_region(target.provider) == provider_region(service.provider)
+    return same_region and resource_id is not None and _known_str(target, "resourceId") == resource_id
 
 
 def _may_link(target: PolicyResource) -> bool:
@@ -92,9 +114,8 @@ def _problems(target: PolicyResource, service: PolicyResource, policies: list[Po
             problems.append(f"it scales {key} {value!r}, not {expected!r}")
     low, high = _number(target, "minCapacity", unknowns), _number(target, "maxCapacity", unknowns)
     if low is not None and low < floor:
-        problems.append(
-            f"minCapacity {low:g} is below {floor}" + (" (production: at least 2 tasks)" if production else "")
-        )
+        why = " (production: at least 2 tasks)" if production and floor == 2 else ""
+        problems.append(f"minCapacity {low:g} is below {floor}{why}")
     if low is not None and high is not None and high < low:
         problems.append(f"maxCapacity {high:g} is below minCapacity {low:g}")
     if not _has_policy(target, service, policies):
@@ -103,16 +124,20 @@ def _problems(target: PolicyResource, service: PolicyResource, policies: list[Po
 
 
 def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Per ECS service: a DesiredCount target, min >= 1 (2 in production), max >= min, a scaling policy."""
+    """Per ECS service: a DesiredCount target, min >= 1 (2 in production, 0 in the standby region), max >= min,
+    a scaling policy."""
     pending = Pending()
-    production = bool(config_of(args).get("production", False))
-    floor = 2 if production else 1
+    config = config_of(args)
+    production = bool(config.get("production", False))
+    standby_region = config.get("standbyRegion") or None
     resources = list(args.resources)
     targets = list(of_type(resources, TARGET))
     policies = list(of_type(resources, SCALING_POLICY))
     for service in of_type(resources, SERVICE):
         if get_raw(service.props, "schedulingStrategy") == "DAEMON":
             continue  # an unknown strategy is REPLICA, the default: DAEMON is always written out
+        standby = standby_region is not None and provider_region(service.provider) == standby_region
+        floor = 0 if standby else 2 if production else 1
         resource_id = _resource_id(service)
         mine = [t for t in targets if _links(t, service, resource_id)]
         if not mine:
@@ -149,8 +174,8 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 RULE = Rule(
     id="ecs-service-autoscaling",
-    description="Each ECS service has a scalable target (min >= 1, >= 2 in production, max >= min) and a "
-                "scaling policy.",
+    description="Each ECS service has a scalable target (min >= 1, >= 2 in production, 0 allowed in the DR "
+                "standby region, max >= min) and a scaling policy.",
     kind="stack",
     level="mandatory",
     severity="medium",
@@ -169,6 +194,11 @@ RULE = Rule(
             "type": "boolean",
             "default": False,
             "description": "The stack serves production: every service keeps at least 2 tasks.",
+        },
+        "standbyRegion": {
+            "type": "string",
+            "description": "The DR standby region: services whose provider is in it may scale to 0 tasks (pilot "
+                           "light); unset: no standby services.",
         },
     },
 )

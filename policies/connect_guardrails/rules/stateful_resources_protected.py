@@ -1,7 +1,8 @@
 """stateful-resources-protected: resources whose loss loses data or identity are protected.
 
-EIPs (the client's allow-listed egress addresses), KMS keys, ECR repositories, backup vaults and log
-groups must be protected or retained on delete. The analyzer protocol carries `protect` but not
+EIPs (the client's allow-listed egress addresses), KMS keys, ECR repositories, backup vaults, log
+groups and the data stores (S3 buckets, EFS file systems, RDS clusters) must be protected or retained on
+delete. The analyzer protocol carries `protect` but not
 `retainOnDelete` (`AnalyzerResourceOptions`), so a resource that is meant to go away with its owner
 while its data stays (a service's log group when the service is removed) declares
 `retain_on_delete=True` and says so with the tag `connect:retain-on-delete: "true"`, which this rule
@@ -23,6 +24,9 @@ STATEFUL = {
     "aws:ecr/repository:Repository": "ECR repository",
     "aws:backup/vault:Vault": "backup vault",
     "aws:cloudwatch/logGroup:LogGroup": "log group",
+    "aws:s3/bucket:Bucket": "S3 bucket",
+    "aws:efs/fileSystem:FileSystem": "EFS file system",
+    "aws:rds/cluster:Cluster": "RDS cluster",
 }
 
 
@@ -40,7 +44,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 RULE = Rule(
     id="stateful-resources-protected",
-    description="EIPs, KMS keys, ECR repositories, backup vaults and log groups are protected or retained.",
+    description="EIPs, KMS keys, ECR repositories, backup vaults, log groups, buckets, file systems and database "
+                "clusters are protected or retained.",
     kind="resource",
     level="mandatory",
     severity="high",

@@ -1,0 +1,78 @@
+"""data-store-no-public-access: every bucket blocks public access; no database instance is public.
+
+Each program holds several independent stores, one case each, so the pack runs once per mode.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pulumi_aws as aws
+import pytest
+
+from connectctl.engine.analyzer import Violation
+from tests.policies.data_programs import bucket, db_cluster, key, providers, with_urn
+from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned
+
+POLICY = "data-store-no-public-access"
+
+
+def _instance(p: aws.Provider, name: str, public: bool) -> None:
+    aws.rds.Instance(name, engine="postgres", instance_class="db.t4g.micro", allocated_storage=20,
+                     username="connect", manage_master_user_password=True, storage_encrypted=True,
+                     publicly_accessible=public, tags=TAGS, opts=pinned(p, protect=True))
+
+
+def _compliant() -> None:
+    p, _ = providers()
+    k = key(p)
+    bucket(p, "documents", k, policy=None)
+    bucket(p, "access-logs", None, data=False, sse="AES256", policy=None)
+    db_cluster(p, k)
+    _instance(p, "legacy", False)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_private_stores_pass(preview: bool) -> None:
+    found = evaluate(_compliant, preview=preview)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []
+
+
+def _violating() -> None:
+    p, _ = providers()
+    k = key(p)
+    bucket(p, "no-block", k, public_block=None, policy=None)
+    bucket(p, "logs-no-block", None, data=False, sse="AES256", public_block=None, policy=None)
+    bucket(p, "partial-block", k, public_block=False, policy=None)
+    db_cluster(p, k, "public-db", public=True)
+    _instance(p, "public-instance", True)
+
+
+CASES: dict[str, tuple[str, str]] = {
+    "no-block": ("aws:s3/bucket:Bucket::no-block", "bucket 'no-block': it has no aws.s3.BucketPublicAccessBlock"),
+    "other-bucket-no-block": ("aws:s3/bucket:Bucket::logs-no-block", "it has no aws.s3.BucketPublicAccessBlock"),
+    "partial-block": ("aws:s3/bucket:Bucket::partial-block",
+                      "its public access block 'partial-block-public-access' leaves restrictPublicBuckets off"),
+    "public-cluster-instance": ("aws:rds/clusterInstance:ClusterInstance::public-db-1",
+                                "DB cluster instance 'public-db-1' is publicly accessible"),
+    "public-instance": ("aws:rds/instance:Instance::public-instance",
+                        "DB instance 'public-instance' is publicly accessible"),
+}
+
+
+@functools.cache
+def _violations(preview: bool) -> list[Violation]:
+    return findings(evaluate(_violating, preview=preview), POLICY)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_public_store_is_violation(preview: bool, case: str) -> None:
+    urn, phrase = CASES[case]
+    assert_one_mandatory(with_urn(_violations(preview), urn), urn, phrase)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_one_finding_per_public_store(preview: bool) -> None:
+    assert len(_violations(preview)) == len(CASES)
