@@ -4,7 +4,7 @@ UV_VERSION := 0.13.9
 PY := .venv/bin/python
 STACK ?= acme-prod
 
-.PHONY: setup plan test lint pytest schema clean
+.PHONY: setup plan test lint pytest schema docs clean
 
 setup: .venv/.synced
 
@@ -27,6 +27,9 @@ pytest: setup
 
 schema: setup
 	$(PY) -m connectctl schema > schemas/stack.schema.json
+
+docs: setup
+	$(PY) policies/connect_guardrails/docs.py > policies/README.md
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

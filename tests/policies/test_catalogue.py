@@ -117,3 +117,13 @@ def test_entry_point_imports_without_starting_a_server(monkeypatch: pytest.Monke
     monkeypatch.syspath_prepend(str(PACK_DIR))
     namespace = runpy.run_path(str(PACK_DIR / "__main__.py"), run_name="connect_guardrails_entry")
     assert "PolicyPack" not in namespace
+
+
+def test_pack_readme_is_current() -> None:
+    """policies/README.md is the catalogue as the rules describe themselves (regenerate when stale)."""
+    from pathlib import Path
+
+    from connect_guardrails.docs import render
+
+    committed = (Path(__file__).resolve().parents[2] / "policies" / "README.md").read_text()
+    assert committed == render(), "run: python policies/connect_guardrails/docs.py > policies/README.md"
