@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_camel, to_snake
 
 from components.data_config import DataConfig, DrConfig
 from components.data_config import shown as _shown
-from components.limits import LOG_RETENTION_DAYS
+from components.limits import log_retention
 from components.regions import REGION_ZONES, zones_of
 from components.services_config import (
     CERTIFICATE_ARN,
@@ -187,11 +187,7 @@ class FlowLogsConfig(_Model):
     @field_validator("retention_days", mode="before")
     @classmethod
     def _retention(cls, value: Any) -> Any:
-        # Before pydantic's int coercion: `true` would become 1 day and "365" or 365.0 pass unnoticed.
-        if isinstance(value, bool) or not isinstance(value, int) or value not in LOG_RETENTION_DAYS:
-            allowed = ", ".join(str(v) for v in LOG_RETENTION_DAYS)
-            raise ValueError(f"{value!r} is not a CloudWatch Logs retention in days; allowed: {allowed}")
-        return value
+        return log_retention(value)
 
 
 def vpc_cidr(value: str) -> str:

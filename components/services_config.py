@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from components.limits import LOG_RETENTION_DAYS
+from components.limits import log_retention
 
 # Fargate (Linux) task sizes: cpu units -> allowed memory in MiB.
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -133,10 +133,7 @@ class PlatformConfig(_Model):
     @field_validator("log_retention_days", mode="before")
     @classmethod
     def _retention(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int) or value not in LOG_RETENTION_DAYS:
-            allowed = ", ".join(str(v) for v in LOG_RETENTION_DAYS)
-            raise ValueError(f"{value!r} is not a CloudWatch Logs retention in days; allowed: {allowed}")
-        return value
+        return log_retention(value)
 
 
 class ImageConfig(_Model):

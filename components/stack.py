@@ -112,7 +112,11 @@ def account(cfg: StackConfig, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
 
 
 async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
-    """An environment stack: key, network and, when configured, the container platform."""
+    """An environment stack: keys, network, data stores, container platform, client links and DR.
+
+    Order matters only where one part hands another what it made: the platform needs the stores'
+    security groups, the VPN the load balancer's group, the DR standby the repository URLs.
+    """
     key = EnvironmentKey("environment-key", cfg, pinned)
     zones = resolve_zones(cfg, provider)
     network = TenantNetwork(

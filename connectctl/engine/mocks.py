@@ -16,7 +16,7 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
-from components.regions import zones_of
+from components.regions import zone_id_prefix, zones_of
 
 ProviderOutputs = Callable[["AwsMocks", MockResourceArgs, str], dict[str, Any]]
 
@@ -106,8 +106,7 @@ class AwsMocks(Mocks):
 
     def zone_id_prefix(self) -> str:
         """Zone-id prefix of the region as AWS writes it (us-east-1 -> use1)."""
-        area, direction, number = self.region.split("-")
-        return f"{area}{direction[0]}{number}"
+        return zone_id_prefix(self.region)
 
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
         """An ARN of the tenant account."""

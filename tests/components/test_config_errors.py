@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from components.config import (
-    LOG_RETENTION_DAYS,
     ConfigIssue,
     StackConfig,
     StackConfigError,
     parse_stack_config,
 )
+from components.limits import LOG_RETENTION_DAYS
 from components.regions import REGION_ZONES
 
 SOURCE = "stacks/Pulumi.test-prod.yaml"

@@ -8,20 +8,17 @@ key phrases of the first message: what is wrong and what is allowed instead.
 
 from __future__ import annotations
 
-import copy
-import re
 from typing import Any
 
 import pytest
 
-from components.config import ConfigIssue, StackConfig, StackConfigError, parse_stack_config
+from components.config import StackConfig, StackConfigError, parse_stack_config
 from connectctl.engine.project import load_project, load_stack
+from tests.components.config_cases import DELETE, SOURCE, issues_of, with_changes, with_value
 
 PROJECT = load_project()
 FILES = {name: load_stack(PROJECT, name) for name in ("acme-prod", "acme-staging", "globex-prod", "acme-account")}
 STACKS = {name: stack.config for name, stack in FILES.items()}
-SOURCE = "stacks/Pulumi.test.yaml"
-DELETE = object()
 ACCOUNT, OTHER_ACCOUNT = "111111111111", "222222222222"
 DR_CERT_ID = "2b6f4c8a-1d3e-4f5a-9b7c-8e0d1f2a3b4c"
 B0, F0, D0 = "connect:data.buckets[0]", "connect:data.fileSystems[0]", "connect:data.databases[0]"
@@ -42,31 +39,10 @@ ACCOUNT_ONLY = "allowed: connect:tenant, connect:registry"
 DATABASE_KEYS = "allowed keys: name, engine, engineVersion, minCapacity, maxCapacity, backupRetentionDays"
 
 
-def _tokens(path: str) -> list[str | int]:
-    """`connect:data.databases[0].name` -> ["connect:data", "databases", 0, "name"]."""
-    return [int(index) if index else key for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
-
 
 def config_of(stack: str, *changes: tuple[str, Any]) -> dict[str, Any]:
     """A valid stack's config with `(path, value)` changes applied; DELETE removes the key."""
-    config = copy.deepcopy(STACKS[stack])
-    for path, value in changes:
-        *parents, last = _tokens(path)
-        target: Any = config
-        for part in parents:
-            target = target[part]
-        if value is DELETE:
-            del target[last]
-        else:
-            target[last] = copy.deepcopy(value)
-    return config
-
-
-def issues_of(config: dict[str, Any]) -> list[ConfigIssue]:
-    with pytest.raises(StackConfigError) as caught:
-        parse_stack_config(config, SOURCE)
-    assert caught.value.source == SOURCE
-    return caught.value.issues
+    return with_changes(STACKS[stack], *changes)
 
 
 def dr_cert(region: str = "us-west-2", account: str = ACCOUNT) -> str:
@@ -420,16 +396,7 @@ FIELD_PATHS = (
 
 
 def _odd_config(stack: str, path: str, value: Any) -> dict[str, Any]:
-    config = config_of(stack)
-    *parents, last = _tokens(path)
-    target: Any = config
-    for part in parents:
-        target = target.setdefault(part, {}) if isinstance(target, dict) else target[part]
-    if isinstance(target, list) and isinstance(last, int) and last >= len(target):
-        target.append(value)
-    else:
-        target[last] = value
-    return config
+    return with_value(STACKS[stack], path, value)
 
 
 def test_there_are_about_forty_odd_values() -> None:

@@ -7,19 +7,17 @@ the message: what is wrong and what is allowed instead (see ../shared/reference/
 
 from __future__ import annotations
 
-import copy
-import re
 from typing import Any
 
 import pytest
 
-from components.config import ConfigIssue, StackConfig, StackConfigError, parse_stack_config
+from components.config import StackConfig, StackConfigError, parse_stack_config
 from components.services_config import FARGATE_SIZES, ServiceConfig
 from connectctl.engine.project import load_project, load_stack
+from tests.components.config_cases import DELETE, SOURCE, issues_of, with_changes, with_value
 
 PROJECT = load_project()
 STACKS = {name: load_stack(PROJECT, name).config for name in ("acme-prod", "acme-account")}
-SOURCE = "stacks/Pulumi.test.yaml"
 ACCOUNT, OTHER_ACCOUNT = "111111111111", "222222222222"
 CPU_SIZES = "256, 512, 1024, 2048, 4096, 8192, 16384"
 SERVICE_KEYS = ("name, image, cpu, memory, port, routes, priority, healthCheck, capacity, scaling, environment, "
@@ -27,35 +25,13 @@ SERVICE_KEYS = ("name, image, cpu, memory, port, routes, priority, healthCheck, 
 CERT_ID = "0d7e3c1a-5b2f-4c8e-9a61-3f2b7c9d1e40"
 SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:acme/prod/payments-db"
 DIGEST = "sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b"
-DELETE = object()
 S0, S1, S2 = "connect:services[0]", "connect:services[1]", "connect:services[2]"
 
-
-def _tokens(path: str) -> list[str | int]:
-    """`connect:services[0].image.tag` -> ["connect:services", 0, "image", "tag"]."""
-    return [int(index) if index else key for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
 
 
 def config_of(stack: str, *changes: tuple[str, Any]) -> dict[str, Any]:
     """A valid stack's config with `(path, value)` changes applied; DELETE removes the key."""
-    config = copy.deepcopy(STACKS[stack])
-    for path, value in changes:
-        *parents, last = _tokens(path)
-        target: Any = config
-        for part in parents:
-            target = target[part]
-        if value is DELETE:
-            del target[last]
-        else:
-            target[last] = copy.deepcopy(value)
-    return config
-
-
-def issues_of(config: dict[str, Any]) -> list[ConfigIssue]:
-    with pytest.raises(StackConfigError) as caught:
-        parse_stack_config(config, SOURCE)
-    assert caught.value.source == SOURCE
-    return caught.value.issues
+    return with_changes(STACKS[stack], *changes)
 
 
 def _derived_priority_of_accounts_api() -> int:
@@ -564,16 +540,7 @@ FIELD_PATHS = (
 
 
 def _odd_config(stack: str, path: str, value: Any) -> dict[str, Any]:
-    config = config_of(stack)
-    *parents, last = _tokens(path)
-    target: Any = config
-    for part in parents:
-        target = target.setdefault(part, {}) if isinstance(target, dict) else target[part]
-    if isinstance(target, list) and isinstance(last, int) and last >= len(target):
-        target.append(value)
-    else:
-        target[last] = value
-    return config
+    return with_value(STACKS[stack], path, value)
 
 
 def test_there_are_about_forty_odd_values() -> None:

@@ -9,21 +9,18 @@ Pre-shared key values are checked like the others, and must never appear in any 
 
 from __future__ import annotations
 
-import copy
-import re
 from typing import Any
 
 import pytest
 
-from components.config import ConfigIssue, StackConfig, StackConfigError, parse_stack_config
+from components.config import StackConfig, StackConfigError, parse_stack_config
 from connectctl.engine.project import load_project, load_stack
+from tests.components.config_cases import DELETE, SOURCE, error_of, issues_of, with_changes, with_value
 
 PROJECT = load_project()
 FILES = {name: load_stack(PROJECT, name) for name in ("acme-prod", "acme-staging", "globex-prod", "acme-account")}
 STACKS = {name: stack.config for name, stack in FILES.items()}
 SECRETS = {name: list(stack.secret_keys) for name, stack in FILES.items()}
-SOURCE = "stacks/Pulumi.test.yaml"
-DELETE = object()
 C0, C1 = "connect:vpn.connections[0]", "connect:vpn.connections[1]"
 T0, T1 = f"{C0}.tunnels[0]", f"{C0}.tunnels[1]"
 PSK1, PSK2 = "connect:vpnPskSantiago1", "connect:vpnPskSantiago2"
@@ -45,37 +42,10 @@ BOTH_STATIC = [(f"{C0}.staticRoutes", True), (f"{C1}.staticRoutes", True)]
 PLAIN_VPN = STACKS["globex-prod"]["connect:vpn"]
 
 
-def _tokens(path: str) -> list[str | int]:
-    """`connect:vpn.connections[0].peerIp` -> ["connect:vpn", "connections", 0, "peerIp"]."""
-    return [int(index) if index else key for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
-
 
 def config_of(stack: str, *changes: tuple[str, Any]) -> dict[str, Any]:
     """A valid stack's config with `(path, value)` changes applied; DELETE removes the key."""
-    config = copy.deepcopy(STACKS[stack])
-    for path, value in changes:
-        *parents, last = _tokens(path)
-        target: Any = config
-        for part in parents:
-            target = target[part]
-        if value is DELETE:
-            del target[last]
-        elif isinstance(target, list) and last == len(target):
-            target.append(copy.deepcopy(value))
-        else:
-            target[last] = copy.deepcopy(value)
-    return config
-
-
-def error_of(config: dict[str, Any], secret_keys: list[str] | None) -> StackConfigError:
-    with pytest.raises(StackConfigError) as caught:
-        parse_stack_config(config, SOURCE, secret_keys)
-    assert caught.value.source == SOURCE
-    return caught.value
-
-
-def issues_of(config: dict[str, Any], secret_keys: list[str] | None) -> list[ConfigIssue]:
-    return error_of(config, secret_keys).issues
+    return with_changes(STACKS[stack], *changes)
 
 
 # id -> (base stack, changes, expected issue path(s) in order, phrases of the first issue's message)
@@ -493,16 +463,7 @@ FIELD_PATHS = (
 
 
 def _odd_config(stack: str, path: str, value: Any) -> dict[str, Any]:
-    config = config_of(stack)
-    *parents, last = _tokens(path)
-    target: Any = config
-    for part in parents:
-        target = target.setdefault(part, {}) if isinstance(target, dict) else target[part]
-    if isinstance(target, list) and isinstance(last, int) and last >= len(target):
-        target.append(value)
-    else:
-        target[last] = value
-    return config
+    return with_value(STACKS[stack], path, value)
 
 
 def test_there_are_about_forty_odd_values() -> None:
