@@ -30,6 +30,7 @@ schema: setup
 
 docs: setup
 	$(PY) policies/connect_guardrails/docs.py > policies/README.md
+	$(PY) -m connectctl guardrails --format markdown > docs/guardrails.md
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -20,7 +20,8 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.config import stack_config_schema
-from connectctl.engine.analyzer import PackConfigError
+from connectctl.docs import responsibility_matrix
+from connectctl.engine.analyzer import PackConfigError, load_pack
 from connectctl.engine.project import ProjectError
 from connectctl.engine.runner import ProgramError
 from connectctl.plan import ConfigReport, Plan, mask, plan_stack
@@ -70,6 +71,35 @@ def plan(
     else:
         render_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
     raise typer.Exit(EXIT_VIOLATIONS if result.mandatory else EXIT_OK)
+
+
+class CatalogueFormat(StrEnum):
+    """Output formats of `guardrails`."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def guardrails(
+    output: Annotated[CatalogueFormat, typer.Option("--format", help="text (a table), json, or markdown "
+                                                    "(docs/guardrails.md)")] = CatalogueFormat.text,
+) -> None:
+    """List the pack's rules with their metadata: the shared-responsibility matrix."""
+    rules = [rule.metadata() for rule in load_pack().RULES]
+    if output is CatalogueFormat.json:
+        sys.stdout.write(json.dumps({"pack": load_pack().PACK_NAME, "rules": rules}, indent=2) + "\n")
+    elif output is CatalogueFormat.markdown:
+        sys.stdout.write(responsibility_matrix(rules))
+    else:
+        table = Table(title=f"{len(rules)} guardrails", show_header=True, header_style="bold")
+        for column in ("id", "kind", "level", "severity", "owner", "unwaivable", "anchors"):
+            table.add_column(column, overflow="fold")
+        for rule in rules:
+            table.add_row(rule["id"], rule["kind"], rule["level"], rule["severity"], rule["owner"],
+                          "yes" if rule["unwaivable"] else "", escape(", ".join(rule["anchors"]) or "none (new)"))
+        Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
 
 
 @app.command()

@@ -19,6 +19,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from connect_guardrails.catalogue import RULES
 from connectctl.engine.analyzer import analyze, build_requests, effective_config, load_pack, load_pack_config
+from connectctl.engine.project import load_project
 from connectctl.plan import pack_config_path, plan_stack
 from tests.policies.harness import TAGS, capture, pinned, provider
 
@@ -58,7 +59,7 @@ def test_analyzer_info_lists_the_catalogue(pack: analyzer_pb2_grpc.AnalyzerStub)
 
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
-@pytest.mark.parametrize("stack", ["acme-prod", "acme-staging", "globex-prod"])
+@pytest.mark.parametrize("stack", load_project().stacks())
 def test_real_stacks_same_verdict(pack: analyzer_pb2_grpc.AnalyzerStub, stack: str, preview: bool) -> None:
     plan = plan_stack(stack, preview=preview)
     pack_config = load_pack_config(pack_config_path(plan.stack_file.project, stack))
@@ -80,3 +81,16 @@ def test_violations_same_over_the_wire(pack: analyzer_pb2_grpc.AnalyzerStub, pre
     assert {p for p, _, _ in expected} >= {"subnet-no-auto-public-ip", "tenant-tags", "eip-nat-only",
                                             "vpc-flow-logs", "stateful-resources-protected"}
     assert over_grpc(pack, resources, None) == expected
+
+
+def test_remediate_changes_nothing(pack: analyzer_pb2_grpc.AnalyzerStub) -> None:
+    """The pack only validates: Remediate, as the engine calls it before Analyze, returns no change."""
+    plan = plan_stack("acme-prod", preview=True)
+    pack.Configure(analyzer_pb2.ConfigureAnalyzerRequest(
+        policyConfig=effective_config(load_pack(), load_pack_config(pack_config_path(plan.stack_file.project,
+                                                                                     "acme-prod")))))
+    per_resource, _ = build_requests(plan.resources)
+    assert per_resource
+    for request in per_resource[:40]:
+        response = pack.Remediate(request)
+        assert list(response.remediations) == []
