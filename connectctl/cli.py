@@ -20,11 +20,14 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.config import stack_config_schema
+from connectctl.check import CheckInputError, check_file, check_stack
 from connectctl.docs import responsibility_matrix
 from connectctl.engine.analyzer import PackConfigError, load_pack
 from connectctl.engine.project import ProjectError
 from connectctl.engine.runner import ProgramError
 from connectctl.plan import ConfigReport, Plan, mask, plan_stack
+from connectctl.reports import CheckFormat, render
+from connectctl.reports import render_text as render_check_text
 
 app = typer.Typer(
     name="connectctl",
@@ -70,6 +73,54 @@ def plan(
         sys.stdout.write(json.dumps(result.as_json(), indent=2, sort_keys=False) + "\n")
     else:
         render_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
+    raise typer.Exit(EXIT_VIOLATIONS if result.mandatory else EXIT_OK)
+
+
+@app.command()
+def check(
+    stack: Annotated[str | None, typer.Argument(help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config-file", help="Check this stack file instead.")] = None,
+    state: Annotated[Path | None, typer.Option(
+        "--state", help="Check a `pulumi stack export` file (version 3) instead of the offline plan."
+    )] = None,
+    preview_json: Annotated[Path | None, typer.Option(
+        "--preview-json", help="Check a `pulumi preview --json` file instead of the offline plan."
+    )] = None,
+    stack_option: Annotated[str | None, typer.Option(
+        "--stack", help="With --state/--preview-json: the stack whose pack config and stack file apply (= STACK)."
+    )] = None,
+    preview: Annotated[bool, typer.Option(
+        "--preview/--no-preview", help="Offline plan: computed outputs unknown, or all known (as `plan`)."
+    )] = True,
+    output: Annotated[CheckFormat, typer.Option(
+        "--format", help="text, json (plan's violation shape), sarif (SARIF 2.1.0) or junit (JUnit XML)."
+    )] = CheckFormat.text,
+) -> None:
+    """Check a stack against the guardrails: the offline plan, a state export or a preview file."""
+    if stack is not None and stack_option is not None and stack != stack_option:
+        raise _fail(f"two different stacks named: {stack!r} and --stack {stack_option!r}")
+    stack = stack or stack_option
+    if state is not None and preview_json is not None:
+        raise _fail("give --state FILE or --preview-json FILE, not both")
+    source = state or preview_json
+    if source is None and (stack is None) == (config_file is None):
+        raise _fail("name a stack (connectctl check acme-prod), a stack file (--config-file PATH), or a file "
+                    "from pulumi (--state FILE, --preview-json FILE)")
+    if source is not None and stack is not None and config_file is not None:
+        raise _fail("name a stack or a stack file (--config-file PATH), not both")
+    try:
+        if source is None:
+            result = check_stack(stack, config_file=config_file, preview=preview)
+        else:
+            kind = "state" if state is not None else "preview"
+            result = check_file(source, kind, stack=stack, config_file=config_file)
+    except (ProjectError, ConfigReport, ProgramError, PackConfigError, CheckInputError) as exc:
+        raise _fail(str(exc)) from None
+    report = render(result, output)
+    if report is None:
+        render_check_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 160))
+    else:
+        sys.stdout.write(report)
     raise typer.Exit(EXIT_VIOLATIONS if result.mandatory else EXIT_OK)
 
 

@@ -318,3 +318,35 @@ def backup_rule_label(rule: Mapping[str, Any], index: int) -> str:
     """`rule 'daily'`, or `rule #2` when the rule's name is not known."""
     name = rule.get("ruleName")
     return f"rule '{name}'" if isinstance(name, str) and name and not is_unknown(name) else f"rule #{index + 1}"
+
+
+# Network rules: how a security group or network ACL entry names its traffic.
+ALL_PROTOCOLS = frozenset({"-1", "all"})
+PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+
+
+def protocol_name(value: Any) -> str | None:
+    """A known protocol as AWS names it: `tcp`, `udp`, `icmp`, `-1` (all)...; numbers (also `6.0`) mapped to
+    names. None when unknown or unset."""
+    value = raw(value)
+    if value is None or is_unknown(value) or value == "":
+        return None
+    text = str(value).strip().lower()
+    try:
+        number = float(text)
+    except ValueError:
+        return "-1" if text == "all" else text
+    code = str(int(number)) if number.is_integer() else text
+    return PROTOCOL_NAMES.get(code, code)
+
+
+def port_label(protocol: Any, low: Any, high: Any) -> str:
+    """`tcp 443`, `tcp 1024-65535`, `all traffic` or the bare protocol, for findings."""
+    name = protocol_name(protocol)
+    if name in ALL_PROTOCOLS:
+        return "all traffic"
+    low, high = raw(low), raw(high)
+    if isinstance(low, float | int) and isinstance(high, float | int):
+        span = f"{int(low)}" if low == high else f"{int(low)}-{int(high)}"
+        return f"{name} {span}"
+    return str(name)

@@ -36,6 +36,8 @@ EXPECTED_IDS = [  # guardrails.md order
     "vpc-flow-logs",
     "default-sg-closed",
     "sg-no-world-ingress",
+    "sg-descriptions",
+    "nacl-no-world-admin-ports",
     "vpc-endpoints-for-platform",
     "vpn-tunnel-logging",
     "vpn-strong-crypto",

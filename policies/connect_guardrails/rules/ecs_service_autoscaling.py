@@ -85,7 +85,8 @@ def _has_policy(target: PolicyResource, service: PolicyResource, policies: list[
         if depends_on(policy, "resourceId", service) and _known_str(policy, "scalableDimension") == DIMENSION:
             return True
         known = _known_str(target, "resourceId")
-        if known is not None and _known_str(policy, "resourceId") == known and \
+        same_region = provider_region(policy.provider) == provider_region(target.provider)
+        if same_region and known is not None and _known_str(policy, "resourceId") == known and \
                 _known_str(policy, "scalableDimension") == DIMENSION:
             return True
     return False
