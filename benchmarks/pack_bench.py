@@ -1,8 +1,8 @@
 """Benchmark: the whole pack over a large plan (about 2,000 resources), against the plan's own time.
 
-A synthetic acme-prod with N extra services (default 60; each adds ~28 resources: its own and its pilot-light twin) is planned once in
-preview mode; the pack is then evaluated over the capture `--repeat` times through the same path
-`connectctl plan` uses. Record results in BENCHMARKS.md with this command:
+A synthetic acme-prod with N extra services (default 60; each adds about 28 resources: its own and
+its pilot-light twin) is planned once in preview mode; the pack is then evaluated over the capture
+`--repeat` times through the same path `connectctl plan` uses. Record results in BENCHMARKS.md with this command:
     .venv/bin/python benchmarks/pack_bench.py [--services N] [--repeat N]
 """
 

@@ -516,37 +516,24 @@ class ContainerPlatform(pulumi.ComponentResource):
             max_capacity=service.capacity.max,
             opts=child,
         )
-        aws.appautoscaling.Policy(
-            f"{base}-scale-on-cpu",
-            policy_type="TargetTrackingScaling",
-            resource_id=target.resource_id,
-            scalable_dimension=target.scalable_dimension,
-            service_namespace=target.service_namespace,
-            target_tracking_scaling_policy_configuration=aws.appautoscaling.
-            PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                target_value=float(service.scaling.cpu_target),
-                predefined_metric_specification=aws.appautoscaling.
-                PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                    predefined_metric_type="ECSServiceAverageCPUUtilization"),
-                scale_in_cooldown=120, scale_out_cooldown=60,
-            ),
-            opts=child,
-        )
+        trackers: list[tuple[str, float, str, pulumi.Input[str] | None]] = [
+            ("cpu", float(service.scaling.cpu_target), "ECSServiceAverageCPUUtilization", None)]
         if service.scaling.requests_per_target is not None:
+            trackers.append(("requests", float(service.scaling.requests_per_target), "ALBRequestCountPerTarget",
+                             pulumi.Output.concat(self.load_balancer.arn_suffix, "/", target_group.arn_suffix)))
+        for suffix, value, metric, label in trackers:
             aws.appautoscaling.Policy(
-                f"{base}-scale-on-requests",
+                f"{base}-scale-on-{suffix}",
                 policy_type="TargetTrackingScaling",
                 resource_id=target.resource_id,
                 scalable_dimension=target.scalable_dimension,
                 service_namespace=target.service_namespace,
                 target_tracking_scaling_policy_configuration=aws.appautoscaling.
                 PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                    target_value=float(service.scaling.requests_per_target),
+                    target_value=value,
                     predefined_metric_specification=aws.appautoscaling.
                     PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                        predefined_metric_type="ALBRequestCountPerTarget",
-                        resource_label=pulumi.Output.concat(self.load_balancer.arn_suffix, "/",
-                                                            target_group.arn_suffix)),
+                        predefined_metric_type=metric, resource_label=label),
                     scale_in_cooldown=120, scale_out_cooldown=60,
                 ),
                 opts=child,
