@@ -12,16 +12,31 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import jsonschema
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import EnforcementLevel
-from pulumi_policy.policy import _PolicyAnalyzerServicer
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.project import PROJECT_ROOT
@@ -36,6 +51,12 @@ LEVEL_NAMES = {
 }
 LEVEL_VALUES = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
                 "remediate": analyzer_pb2.REMEDIATE, "disabled": analyzer_pb2.DISABLED}
+_SEVERITY_VALUES = {
+    Severity.LOW: analyzer_pb2.POLICY_SEVERITY_LOW,
+    Severity.MEDIUM: analyzer_pb2.POLICY_SEVERITY_MEDIUM,
+    Severity.HIGH: analyzer_pb2.POLICY_SEVERITY_HIGH,
+    Severity.CRITICAL: analyzer_pb2.POLICY_SEVERITY_CRITICAL,
+}
 SEVERITY_NAMES = {
     analyzer_pb2.POLICY_SEVERITY_LOW: "low",
     analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
@@ -160,10 +181,14 @@ def build_requests(
     return per_resource, stack
 
 
-def analyze(
+def analyze_via_servicer(
     resources: list[CapturedResource], pack_config: dict[str, Any] | None = None, pack_dir: Path = PACK_DIR
 ) -> list[Violation]:
-    """Every diagnostic the pack reports for these resources, resource policies first."""
+    """Every diagnostic the pack reports, through the SDK's own analyzer servicer (the reference path).
+
+    It deserializes every resource once per policy, as the served pack does; `analyze` gives the
+    same findings at a fraction of the cost, and tests hold the two (and the gRPC-served pack) equal.
+    """
     catalogue = load_pack(pack_dir)
     owners = {rule.id: rule.owner for rule in catalogue.RULES}
     # `PolicyPack` builds its servicer with version "0.0.1" (the CLI reports PulumiPolicy.yaml's version
@@ -189,6 +214,93 @@ def analyze(
         )
         for analyzed, d in diagnostics
     ]
+
+
+def _level(config: analyzer_pb2.PolicyConfig) -> str:
+    level = LEVEL_NAMES.get(config.enforcementLevel, "advisory")
+    return "mandatory" if level == "remediate" else level  # a remediation that still fails is mandatory
+
+
+def _cannot_run(policy: Policy, pack: str, error: UnknownValueError) -> str:
+    """The servicer's wording for a policy that met an unknown value during preview."""
+    return (f"can't run policy '{policy.name}' from policy pack '{pack}@v{SERVED_PACK_VERSION}' during preview: "
+            f"{error.message}")
+
+
+def analyze(
+    resources: list[CapturedResource], pack_config: dict[str, Any] | None = None, pack_dir: Path = PACK_DIR
+) -> list[Violation]:
+    """Every diagnostic the pack reports for these resources, resource policies first.
+
+    The same semantics as the SDK's servicer (levels from `Configure`, remediate reported as
+    mandatory, unknown values turned into an advisory "can't run policy" note, not-applicable
+    skipped, a resource finding attributed to its resource), but each resource's properties are
+    deserialized and wrapped once for all policies instead of once per policy.
+    """
+    catalogue = load_pack(pack_dir)
+    owners = {rule.id: rule.owner for rule in catalogue.RULES}
+    configured = effective_config(catalogue, pack_config)
+    policies = [p for p in catalogue.policies() if _level(configured[p.name]) != "disabled"]
+    settings = {p.name: json_format.MessageToDict(configured[p.name].properties) or None for p in policies}
+    by_urn = {r.urn: r for r in resources}
+    found: list[Violation] = []
+
+    def reporter(policy: Policy, analyzed: str, level: str) -> Callable[[str, str | None], None]:
+        severity = SEVERITY_NAMES.get(_SEVERITY_VALUES[policy.severity], "unspecified") if policy.severity \
+            else "unspecified"
+
+        def report(message: str, urn: str | None = None) -> None:
+            text = policy.description + (f"\n{message}" if message else "")
+            found.append(Violation(policy.name, level, severity, owners.get(policy.name, "operator"),
+                                   urn or analyzed, text))
+        return report
+
+    def run(policy: ResourceValidationPolicy | StackValidationPolicy, args: Any, analyzed: str) -> None:
+        try:
+            policy.validate(args, reporter(policy, analyzed, _level(configured[policy.name])))
+        except UnknownValueError as error:
+            found.append(Violation(policy.name, "advisory", "unspecified", owners.get(policy.name, "operator"),
+                                   analyzed, _cannot_run(policy, catalogue.PACK_NAME, error)))
+        except _NotApplicableError:
+            pass
+
+    def provider_of(resource: CapturedResource) -> PolicyProviderResource | None:
+        provider = by_urn.get(resource.provider.rsplit("::", 1)[0]) if resource.provider else None
+        if provider is None:
+            return None
+        return PolicyProviderResource(provider.type, unknown_checking_proxy(deserialize_properties(provider.inputs)),
+                                      provider.urn, provider.name)
+
+    def options_of(resource: CapturedResource) -> PolicyResourceOptions:
+        return PolicyResourceOptions(resource.protect, list(resource.ignore_changes), None, [],
+                                     PolicyCustomTimeouts(0, 0, 0), [], resource.parent or None)
+
+    providers = {r.urn: provider_of(r) for r in resources}
+    resource_policies = [p for p in policies if isinstance(p, ResourceValidationPolicy) and p.has_validation()]
+    for resource in resources:
+        if resource.external:
+            continue
+        props = unknown_checking_proxy(deserialize_properties(resource.inputs))
+        for policy in resource_policies:
+            args = ResourceValidationArgs(resource.type, props, resource.urn, resource.name, options_of(resource),
+                                          providers[resource.urn], settings[policy.name], MappingProxyType({}))
+            run(policy, args, resource.urn)
+    stack_resources = {
+        r.urn: PolicyResource(r.type, unknown_checking_proxy(deserialize_properties(r.outputs)), r.urn, r.name,
+                              options_of(r), providers[r.urn], None, [], {})
+        for r in resources
+    }
+    for r in resources:
+        node = stack_resources[r.urn]
+        node.parent = stack_resources.get(r.parent)
+        node.dependencies = [stack_resources[d] for d in r.dependencies if d in stack_resources]
+        node.property_dependencies = {k: [stack_resources[d] for d in v if d in stack_resources]
+                                      for k, v in r.property_dependencies.items()}
+    everything = list(stack_resources.values())
+    for policy in policies:
+        if isinstance(policy, StackValidationPolicy):
+            run(policy, StackValidationArgs(everything, settings[policy.name], MappingProxyType({})), "")
+    return found
 
 
 def load_pack_config(path: Path) -> dict[str, Any] | None:

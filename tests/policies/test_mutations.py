@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectctl.engine.analyzer import analyze
+from connectctl.engine.analyzer import analyze, analyze_via_servicer
 from tests.policies.mutations import (
     MANDATORY_RULES,
     MUTATIONS,
@@ -64,3 +64,16 @@ def test_kill_ratio() -> None:
     for survivor in survivors:
         print(f"  survived: {survivor.id}: {survivor.description}")
     assert survivors == []
+
+
+@pytest.mark.parametrize("mutation", [m for m in MUTATIONS if m.kind == "capture"], ids=lambda m: m.id)
+def test_fast_evaluator_equals_the_sdk_servicer_on_mutants(mutation: Mutation) -> None:
+    """`analyze` (each resource deserialized once) reports exactly what the SDK's servicer reports."""
+    variant = Variant(baseline(mutation.stack, mutation.preview).capture.resources)
+    mutation.apply(variant)
+    config = focused_config(mutation.stack, mutation.rule)
+    fast = sorted((v.policy, v.level, v.severity, v.urn, v.message) for v in analyze(variant.resources, config))
+    reference = sorted((v.policy, v.level, v.severity, v.urn, v.message)
+                       for v in analyze_via_servicer(variant.resources, config))
+    assert fast == reference
+    assert fast  # a mutant is a violation: the comparison is over real findings
