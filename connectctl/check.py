@@ -72,6 +72,11 @@ class CheckResult:
         """Findings that are reported but do not fail the run."""
         return [v for v in self.violations if v.level == "advisory"]
 
+    @property
+    def exempt(self) -> list[Violation]:
+        """Findings a valid pack-config exemption suppressed (not reported by `pulumi preview`)."""
+        return [v for v in self.violations if v.level == "exempt"]
+
 
 def _masked(violations: list[Violation], secrets: set[str]) -> list[Violation]:
     ordered = sorted(violations, key=lambda v: (v.level != "mandatory", v.policy, v.urn, v.message))

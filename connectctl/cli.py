@@ -203,14 +203,15 @@ def render_text(result: Plan, console: Console) -> None:
             table.add_column(column, overflow="fold")
         secrets = result.secrets()
         for v in sorted(result.violations, key=lambda v: (v.level != "mandatory", v.policy)):
-            style = "red" if v.level == "mandatory" else "yellow"
+            style = {"mandatory": "red", "exempt": "cyan"}.get(v.level, "yellow")
             table.add_row(f"[{style}]{v.level}[/]", v.policy, v.owner, escape(v.urn.split("::")[-1] or "(stack)"),
                           escape(str(mask(v.message, secrets)).replace("\n", " - ")))
         console.print(table)
     summary = data["summary"]
     verdict = "[red]FAIL[/]" if summary["mandatory"] else "[green]PASS[/]"
+    exempt = sum(1 for v in result.violations if v.level == "exempt")
     console.print(f"{verdict}: {summary['resources']} resources, {summary['mandatory']} mandatory and "
-                  f"{summary['advisory']} advisory finding(s)")
+                  f"{summary['advisory']} advisory finding(s)" + (f", {exempt} exempt" if exempt else ""))
 
 
 def _descendants(children: dict[str, list[dict[str, object]]], urn: str) -> int:

@@ -29,7 +29,9 @@ from connectctl.check import CheckResult
 from connectctl.engine.analyzer import LEVEL_NAMES, Violation, effective_config, load_pack
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-SARIF_LEVELS = {"mandatory": "error", "advisory": "warning", "remediate": "warning", "disabled": "none"}
+SARIF_LEVELS = {"mandatory": "error", "advisory": "warning", "remediate": "warning", "disabled": "none",
+                "exempt": "note"}
+LEVEL_STYLES = {"mandatory": "red", "advisory": "yellow", "exempt": "cyan"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 MAIN = "__main__.py"
 STACK_LABEL = "(stack)"
@@ -138,31 +140,36 @@ def render_text(result: CheckResult, console: Console) -> None:
         for column in ("level", "policy", "owner", "resource", "where", "message"):
             table.add_column(column, overflow="fold")
         for v in result.violations:
-            style = "red" if v.level == "mandatory" else "yellow"
+            style = LEVEL_STYLES.get(v.level, "yellow")
             table.add_row(f"[{style}]{v.level}[/]", v.policy, v.owner, escape(_name_type(v.urn)[0] or STACK_LABEL),
                           escape(str(locate(v.urn, result))), escape(v.message.replace("\n", " - ")))
         console.print(table)
     verdict = "[red]FAIL[/]" if result.mandatory else "[green]PASS[/]"
+    exempt = f", {len(result.exempt)} exempt" if result.exempt else ""
     console.print(f"{verdict}: {len(result.resources)} resources, {len(result.mandatory)} mandatory and "
-                  f"{len(result.advisory)} advisory finding(s)")
+                  f"{len(result.advisory)} advisory finding(s){exempt}")
 
 
 def as_json(result: CheckResult) -> dict[str, Any]:
     """`{"project", "stack", "source": {"kind", "file"}, "violations": [...], "summary": {...}}`.
 
     Violations have the shape of `plan --format json`: `{"policy", "level", "severity", "owner", "urn",
-    "message"}`, mandatory first.
+    "message"}`, mandatory first. Findings a pack-config exemption suppressed have level "exempt" and are
+    counted under `summary.exempt` (present only when there are any).
     """
+    summary = {
+        "resources": len(result.resources),
+        "mandatory": len(result.mandatory),
+        "advisory": len(result.advisory),
+    }
+    if result.exempt:
+        summary["exempt"] = len(result.exempt)
     return {
         "project": result.project,
         "stack": result.stack,
         "source": {"kind": result.source, "file": result.source_file},
         "violations": [v.as_dict() for v in result.violations],
-        "summary": {
-            "resources": len(result.resources),
-            "mandatory": len(result.mandatory),
-            "advisory": len(result.advisory),
-        },
+        "summary": summary,
     }
 
 
@@ -227,6 +234,15 @@ def _fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
+EXEMPT_SUFFIX = re.compile(r" \[exempt: (?P<reason>.*) \((?:ticket [^,]*, )?expires [^)]*\)\]$", re.DOTALL)
+
+
+def _exemption_reason(message: str) -> str:
+    """The reason of the exemption an "exempt" finding's message ends with."""
+    match = EXEMPT_SUFFIX.search(message)
+    return match.group("reason") if match else message
+
+
 def as_sarif(result: CheckResult) -> dict[str, Any]:
     """A SARIF 2.1.0 log: one run, the catalogue as rules, one result per finding at its stack file line."""
     catalogue = _catalogue()
@@ -251,6 +267,8 @@ def as_sarif(result: CheckResult) -> dict[str, Any]:
             "message": {"text": v.message},
             "locations": [location],
             "partialFingerprints": {"connectctlFinding/v1": _fingerprint(v.policy, v.urn, v.message)},
+            **({"suppressions": [{"kind": "external", "justification": _exemption_reason(v.message)}]}
+               if v.level == "exempt" else {}),
             "properties": {
                 "level": v.level,
                 "severity": v.severity,

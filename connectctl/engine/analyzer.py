@@ -121,7 +121,7 @@ def effective_config(catalogue: ModuleType, user: dict[str, Any] | None) -> dict
         props = {k: spec["default"] for k, spec in rule.config.items() if "default" in spec}
         props.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
         if props or rule.config:
-            schema = {"type": "object", "properties": rule.config, "additionalProperties": False}
+            schema = {"type": "object", "properties": rule.config_schema(), "additionalProperties": False}
             try:
                 jsonschema.validate(props, schema)
             except jsonschema.ValidationError as exc:
@@ -238,6 +238,8 @@ def analyze(
     deserialized and wrapped once for all policies instead of once per policy.
     """
     catalogue = load_pack(pack_dir)
+    recorder = importlib.import_module("connect_guardrails.exemptions")
+    recorder.clear()
     owners = {rule.id: rule.owner for rule in catalogue.RULES}
     configured = effective_config(catalogue, pack_config)
     policies = [p for p in catalogue.policies() if _level(configured[p.name]) != "disabled"]
@@ -300,6 +302,44 @@ def analyze(
     for policy in policies:
         if isinstance(policy, StackValidationPolicy):
             run(policy, StackValidationArgs(everything, settings[policy.name], MappingProxyType({})), "")
+    by_name = {p.name: p for p in policies}
+    recorded = list(recorder.RECORDED)
+    recorder.clear()
+    for item in recorded:
+        policy = by_name[item.policy]
+        severity = SEVERITY_NAMES.get(_SEVERITY_VALUES[policy.severity], "unspecified") if policy.severity \
+            else "unspecified"
+        text = policy.description + (f"\n{item.message}" if item.message else "") + recorder.suffix(item.exemption)
+        found.append(Violation(item.policy, "exempt", severity, owners.get(item.policy, "operator"), item.urn, text))
+    found += exemption_hygiene(catalogue, configured, recorder, {p.name for p in policies},
+                               [item.exemption for item in recorded])
+    return found
+
+
+EXEMPTIONS_POLICY = "exemptions"
+
+
+def exemption_hygiene(
+    catalogue: ModuleType, configured: dict[str, analyzer_pb2.PolicyConfig], recorder: ModuleType,
+    enabled: set[str], used: list[dict[str, Any]],
+) -> list[Violation]:
+    """Findings of the pseudo-policy "exemptions": mandatory for each exemption that cannot be honoured
+    (short reason, missing/unparseable/past expiry, unwaivable rule), advisory for each valid one of an
+    enabled rule that matched no finding."""
+    found: list[Violation] = []
+    on = recorder.today()
+    for rule in catalogue.RULES:
+        entries = json_format.MessageToDict(configured[rule.id].properties).get("exemptions") or []
+        for entry in entries:
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            problems = recorder.problems(entry, rule.unwaivable, on)
+            if problems:
+                found.append(Violation(EXEMPTIONS_POLICY, "mandatory", "high", "operator", "",
+                                       f"{rule.id}: the exemption for {resource!r} is not applied: "
+                                       f"{'; '.join(problems)}."))
+            elif rule.id in enabled and entry not in used:
+                found.append(Violation(EXEMPTIONS_POLICY, "advisory", "low", "operator", "",
+                                       f"{rule.id}: the exemption for {resource!r} matched no finding; remove it."))
     return found
 
 

@@ -23,6 +23,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from connect_guardrails import exemptions
+from connect_guardrails.util import config_of
+
 Kind = Literal["resource", "stack"]
 Level = Literal["mandatory", "advisory"]
 Owner = Literal["operator", "client"]
@@ -55,9 +58,42 @@ class Rule:
     check: ResourceCheck | StackCheck
     config: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def config_schema(self) -> dict[str, dict[str, Any]]:
+        """The rule's config properties plus `exemptions`, which every rule accepts."""
+        return {**self.config, "exemptions": exemptions.SCHEMA}
+
+    def guarded_check(self) -> ResourceCheck | StackCheck:
+        """The check, with findings on exempted resources passed to `exemptions.record` instead of reported.
+
+        Only valid exemptions of a waivable rule suppress anything (`exemptions.valid`).
+        """
+        check = self.check
+        rule_id, unwaivable = self.id, self.unwaivable
+
+        def guarded(args: Any, report_violation: ReportViolation) -> None:
+            allowed = exemptions.valid(config_of(args).get("exemptions"), unwaivable)
+            if not allowed:
+                check(args, report_violation)
+                return
+            analyzed, analyzed_name = getattr(args, "urn", None) or "", getattr(args, "name", None)
+
+            def report(message: str, urn: str | None = None) -> None:
+                target = urn or analyzed
+                name = analyzed_name if not urn and analyzed_name else None
+                exemption = exemptions.first_match(allowed, target, name)
+                if exemption is None:
+                    report_violation(message, urn)
+                else:
+                    exemptions.record(rule_id, target, message, exemption)
+
+            check(args, report)
+
+        guarded.__doc__ = check.__doc__
+        return guarded
+
     def policy(self) -> Policy:
-        """The `pulumi_policy` policy the engine runs for this rule."""
-        schema = PolicyConfigSchema(properties=self.config) if self.config else None
+        """The `pulumi_policy` policy the engine runs for this rule (config schema includes `exemptions`)."""
+        schema = PolicyConfigSchema(properties=self.config_schema())
         common: dict[str, Any] = {
             "name": self.id,
             "description": self.description,
@@ -66,8 +102,8 @@ class Rule:
             "severity": SEVERITIES[self.severity],
         }
         if self.kind == "resource":
-            return ResourceValidationPolicy(validate=cast(ResourceCheck, self.check), **common)
-        return StackValidationPolicy(validate=cast(StackCheck, self.check), **common)
+            return ResourceValidationPolicy(validate=cast(ResourceCheck, self.guarded_check()), **common)
+        return StackValidationPolicy(validate=cast(StackCheck, self.guarded_check()), **common)
 
     def metadata(self) -> dict[str, Any]:
         """Everything but the check, for listings and reports."""

@@ -1,0 +1,139 @@
+"""Per-rule exemptions: the config shape, what makes one valid, matching, and the in-process recorder.
+
+An exemption lives in the pack config under the rule it waives (the engine keys pack config by policy):
+`{"alb-access-logs": {"exemptions": [{"resource": "platform-alb", "reason": "...", "expires": "2027-03-31",
+"ticket": "OPS-12"}]}}`. `resource` is a URN or a glob (fnmatch) matched against the URN and against the
+resource name (the URN's last segment). An exemption is valid when its reason has at least
+`MIN_REASON` characters, its expiry is a YYYY-MM-DD date not in the past, and the rule is not
+unwaivable; invalid exemptions never suppress anything.
+
+A suppressed finding is not reported to the engine; it is passed to `record`, whose list in-process
+callers (`connectctl`) read and clear. Under the real engine nothing reads it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MIN_REASON = 20
+TODAY_ENV = "CONNECT_TODAY"
+
+SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "description": "Resources this rule does not report, each with a reason (>= 20 characters), an expiry "
+                   "date (YYYY-MM-DD) and optionally a ticket. Ignored for unwaivable rules.",
+    "items": {
+        "type": "object",
+        "properties": {
+            "resource": {"type": "string", "description": "A URN, or a glob (fnmatch) over URNs and resource names."},
+            "reason": {"type": "string", "description": "Why the finding is accepted (at least 20 characters)."},
+            "expires": {"type": "string", "description": "Last day the exemption holds (YYYY-MM-DD)."},
+            "ticket": {"type": "string", "description": "The ticket tracking the fix."},
+        },
+        "required": ["resource", "reason", "expires"],
+        "additionalProperties": False,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Exempted:
+    """One finding an exemption suppressed."""
+
+    policy: str
+    urn: str
+    message: str
+    exemption: dict[str, Any]
+
+
+RECORDED: list[Exempted] = []
+
+
+def record(policy: str, urn: str, message: str, exemption: Mapping[str, Any]) -> None:
+    """Remember a suppressed finding (for in-process callers; the engine never sees it)."""
+    RECORDED.append(Exempted(policy, urn, message, dict(exemption)))
+
+
+def clear() -> None:
+    """Forget every recorded finding."""
+    RECORDED.clear()
+
+
+def today() -> datetime.date:
+    """Today's date, or `CONNECT_TODAY` (YYYY-MM-DD) when set (tests)."""
+    override = os.environ.get(TODAY_ENV)
+    if override:
+        return datetime.date.fromisoformat(override)
+    return datetime.date.today()
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    """A YYYY-MM-DD date, or None when missing or not one."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def problems(exemption: Any, unwaivable: bool, on: datetime.date | None = None) -> list[str]:
+    """Why the exemption cannot be honoured; empty when it is valid."""
+    if not isinstance(exemption, Mapping):
+        return ["is not an object"]
+    found = []
+    if unwaivable:
+        found.append("the rule is unwaivable")
+    reason = exemption.get("reason")
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+        found.append(f"reason is shorter than {MIN_REASON} characters")
+    expires = exemption.get("expires")
+    date = parse_date(expires)
+    if expires is None:
+        found.append("expires is missing")
+    elif date is None:
+        found.append(f"expires {expires!r} is not a YYYY-MM-DD date")
+    elif date < (on or today()):
+        found.append(f"expired on {date.isoformat()}")
+    if not isinstance(exemption.get("resource"), str) or not exemption.get("resource"):
+        found.append("resource is missing")
+    return found
+
+
+def valid(exemptions: Any, unwaivable: bool) -> list[Mapping[str, Any]]:
+    """The exemptions of a rule's config that may suppress findings."""
+    if unwaivable or not isinstance(exemptions, list):
+        return []
+    on = today()
+    return [e for e in exemptions if not problems(e, unwaivable, on)]
+
+
+def name_of(urn: str) -> str:
+    """A URN's resource name (its last `::` segment)."""
+    return urn.rsplit("::", 1)[-1]
+
+
+def matches(exemption: Mapping[str, Any], urn: str, name: str | None = None) -> bool:
+    """The exemption's `resource` names the resource: equal to, or a glob over, its URN or name."""
+    pattern = str(exemption.get("resource", ""))
+    if not urn or not pattern:
+        return False
+    names = {urn, name or name_of(urn)}
+    return any(n == pattern or fnmatch.fnmatchcase(n, pattern) for n in names)
+
+
+def first_match(exemptions: list[Mapping[str, Any]], urn: str, name: str | None = None) -> Mapping[str, Any] | None:
+    """The first exemption that names the resource, or None."""
+    return next((e for e in exemptions if matches(e, urn, name)), None)
+
+
+def suffix(exemption: Mapping[str, Any]) -> str:
+    """` [exempt: <reason> (ticket <ticket>, expires <date>)]` for a finding's message."""
+    details = ([f"ticket {exemption['ticket']}"] if exemption.get("ticket") else []) + \
+        [f"expires {exemption.get('expires')}"]
+    return f" [exempt: {exemption.get('reason')} ({', '.join(details)})]"
