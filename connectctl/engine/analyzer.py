@@ -221,6 +221,11 @@ def _level(config: analyzer_pb2.PolicyConfig) -> str:
     return "mandatory" if level == "remediate" else level  # a remediation that still fails is mandatory
 
 
+def _severity(policy: Policy) -> str:
+    """A policy's severity as reports name it."""
+    return SEVERITY_NAMES.get(_SEVERITY_VALUES[policy.severity], "unspecified") if policy.severity else "unspecified"
+
+
 def _cannot_run(policy: Policy, pack: str, error: UnknownValueError) -> str:
     """The servicer's wording for a policy that met an unknown value during preview."""
     return (f"can't run policy '{policy.name}' from policy pack '{pack}@v{SERVED_PACK_VERSION}' during preview: "
@@ -248,8 +253,7 @@ def analyze(
     found: list[Violation] = []
 
     def reporter(policy: Policy, analyzed: str, level: str) -> Callable[[str, str | None], None]:
-        severity = SEVERITY_NAMES.get(_SEVERITY_VALUES[policy.severity], "unspecified") if policy.severity \
-            else "unspecified"
+        severity = _severity(policy)
 
         def report(message: str, urn: str | None = None) -> None:
             text = policy.description + (f"\n{message}" if message else "")
@@ -307,8 +311,7 @@ def analyze(
     recorder.clear()
     for item in recorded:
         policy = by_name[item.policy]
-        severity = SEVERITY_NAMES.get(_SEVERITY_VALUES[policy.severity], "unspecified") if policy.severity \
-            else "unspecified"
+        severity = _severity(policy)
         text = policy.description + (f"\n{item.message}" if item.message else "") + recorder.suffix(item.exemption)
         found.append(Violation(item.policy, "exempt", severity, owners.get(item.policy, "operator"), item.urn, text))
     found += exemption_hygiene(catalogue, configured, recorder, {p.name for p in policies},
