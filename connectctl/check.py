@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from components.config import StackConfig
-from connectctl.engine.analyzer import Violation, analyze, load_pack_config
+from connectctl.engine.analyzer import ByLevel, Violation, analyze, load_pack_config
 from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY, CapturedResource
 from connectctl.engine.project import Project, StackFile, load_project, load_stack
 from connectctl.plan import SECRET, mask, pack_config_path, plan_stack, validate
@@ -44,7 +44,7 @@ class CheckInputError(Exception):
 
 
 @dataclass
-class CheckResult:
+class CheckResult(ByLevel):
     """What the pack says about one stack's resources, with everything needed to report it.
 
     `violations` are already masked; `stack_file`/`config` are set when the stack file is known (they
@@ -61,21 +61,6 @@ class CheckResult:
     stack_file: StackFile | None = None
     config: StackConfig | None = None
     secrets: set[str] = field(default_factory=set)
-
-    @property
-    def mandatory(self) -> list[Violation]:
-        """Findings that fail `pulumi preview`/`up` (exit code 1)."""
-        return [v for v in self.violations if v.level == "mandatory"]
-
-    @property
-    def advisory(self) -> list[Violation]:
-        """Findings that are reported but do not fail the run."""
-        return [v for v in self.violations if v.level == "advisory"]
-
-    @property
-    def exempt(self) -> list[Violation]:
-        """Findings a valid pack-config exemption suppressed (not reported by `pulumi preview`)."""
-        return [v for v in self.violations if v.level == "exempt"]
 
 
 def _masked(violations: list[Violation], secrets: set[str]) -> list[Violation]:

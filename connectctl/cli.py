@@ -209,7 +209,7 @@ def render_text(result: Plan, console: Console) -> None:
         console.print(table)
     summary = data["summary"]
     verdict = "[red]FAIL[/]" if summary["mandatory"] else "[green]PASS[/]"
-    exempt = sum(1 for v in result.violations if v.level == "exempt")
+    exempt = len(result.exempt)
     console.print(f"{verdict}: {summary['resources']} resources, {summary['mandatory']} mandatory and "
                   f"{summary['advisory']} advisory finding(s)" + (f", {exempt} exempt" if exempt else ""))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from components.config import StackConfig, StackConfigError, parse_stack_config
-from connectctl.engine.analyzer import Violation, analyze, load_pack_config
+from connectctl.engine.analyzer import ByLevel, Violation, analyze, load_pack_config
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.project import Project, ProjectError, StackFile, load_project, load_stack
 from connectctl.engine.runner import Capture, main_program, run_program
@@ -34,7 +34,7 @@ class ConfigReport(Exception):
 
 
 @dataclass
-class Plan:
+class Plan(ByLevel):
     """A stack's offline plan: what it declares and what the pack says about it."""
 
     stack_file: StackFile
@@ -47,16 +47,6 @@ class Plan:
     def resources(self) -> list[CapturedResource]:
         """Registered resources, the stack first, then by URN (registration order is not stable)."""
         return sorted(self.capture.resources, key=lambda r: (r.type != "pulumi:pulumi:Stack", r.urn))
-
-    @property
-    def mandatory(self) -> list[Violation]:
-        """Findings that fail `pulumi preview`/`up`."""
-        return [v for v in self.violations if v.level == "mandatory"]
-
-    @property
-    def advisory(self) -> list[Violation]:
-        """Findings that are reported but do not fail the run."""
-        return [v for v in self.violations if v.level == "advisory"]
 
     def secrets(self) -> set[str]:
         """Secret values a report must never print (stand-ins offline, real values under the CLI)."""

@@ -65,6 +65,27 @@ SEVERITY_NAMES = {
 }
 
 
+class ByLevel:
+    """Findings split by level, for any result that holds `violations` (plans, checks)."""
+
+    violations: list[Violation]
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        """Findings that fail `pulumi preview`/`up` (exit code 1)."""
+        return [v for v in self.violations if v.level == "mandatory"]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        """Findings that are reported but do not fail the run."""
+        return [v for v in self.violations if v.level == "advisory"]
+
+    @property
+    def exempt(self) -> list[Violation]:
+        """Findings a valid exemption waived: shown, never failing."""
+        return [v for v in self.violations if v.level == "exempt"]
+
+
 class PackConfigError(Exception):
     """The pack config does not match the pack's schema (the engine rejects it the same way)."""
 

@@ -63,3 +63,20 @@ def with_value(config: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     else:
         target[last] = value
     return changed
+
+
+def parse_odd(config: dict[str, Any], path: str, value: Any,
+              secret_keys: Collection[str] | None = None) -> StackConfigError | None:
+    """Parse a config holding an odd value at `path`: it parses, or fails only with a well-formed report.
+
+    Returns the error (None when the value was acceptable) for checks of the caller's own.
+    """
+    try:
+        parse_stack_config(with_value(config, path, value), SOURCE, secret_keys)
+    except StackConfigError as exc:
+        assert exc.issues, (path, value)
+        assert all(issue.path.startswith("connect:") for issue in exc.issues), (path, value, exc.issues)
+        assert all(issue.message for issue in exc.issues), (path, value)
+        str(exc)  # the report renders
+        return exc
+    return None
