@@ -124,32 +124,63 @@ def effective_config(catalogue: ModuleType, user: dict[str, Any] | None) -> dict
     """Per policy: level (user override or default) and properties (schema defaults + user values).
 
     Values are validated against each policy's config schema, as the engine does before it calls
-    `Configure`.
+    `Configure`. Which levels a user may set is `guard_levels`' business (applied to config files).
     """
     user = user or {}
     known = {rule.id: rule for rule in catalogue.RULES}
-    unknown = sorted(set(user) - set(known) - {"all"})
+    defaults = default_levels(catalogue)
+    unknown = sorted(set(user) - set(defaults) - {"all"})
     if unknown:
         raise PackConfigError(f"pack config names unknown policies: {', '.join(unknown)}")
     result: dict[str, analyzer_pb2.PolicyConfig] = {}
-    for rule in catalogue.RULES:
-        entry = user.get(rule.id, {})
+    for name, default in defaults.items():
+        entry = user.get(name, {})
         if isinstance(entry, str):
             entry = {"enforcementLevel": entry}
-        level = entry.get("enforcementLevel", user.get("all", rule.level))
+        level = entry.get("enforcementLevel", user.get("all", default))
         if level not in LEVEL_VALUES:
-            raise PackConfigError(f"{rule.id}: enforcementLevel {level!r}; allowed: {', '.join(LEVEL_VALUES)}")
-        props = {k: spec["default"] for k, spec in rule.config.items() if "default" in spec}
+            raise PackConfigError(f"{name}: enforcementLevel {level!r}; allowed: {', '.join(LEVEL_VALUES)}")
+        rule = known.get(name)
+        props = {k: spec["default"] for k, spec in rule.config.items() if "default" in spec} if rule else {}
         props.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
-        if props or rule.config:
+        if rule is None and props:
+            raise PackConfigError(f"{name}: takes only enforcementLevel, not {', '.join(sorted(props))}")
+        if rule is not None:
             schema = {"type": "object", "properties": rule.config_schema(), "additionalProperties": False}
             try:
                 jsonschema.validate(props, schema)
             except jsonschema.ValidationError as exc:
                 where = ".".join(str(p) for p in exc.absolute_path) or "(root)"
-                raise PackConfigError(f"{rule.id}.{where}: {exc.message}") from None
-        result[rule.id] = analyzer_pb2.PolicyConfig(enforcementLevel=LEVEL_VALUES[level], properties=_struct(props))
+                raise PackConfigError(f"{name}.{where}: {exc.message}") from None
+        result[name] = analyzer_pb2.PolicyConfig(enforcementLevel=LEVEL_VALUES[level], properties=_struct(props))
     return result
+
+
+def default_levels(catalogue: ModuleType) -> dict[str, str]:
+    """Every policy the pack serves (rules, then integrity policies) with its default level."""
+    integrity = importlib.import_module("connect_guardrails.integrity")
+    return {**{rule.id: rule.level for rule in catalogue.RULES},
+            integrity.INVALID: "mandatory", integrity.UNUSED: "advisory", integrity.EXEMPTED: "advisory"}
+
+
+def guard_levels(catalogue: ModuleType, user: dict[str, Any]) -> None:
+    """Refuse a pack config that switches a guardrail off quietly: `all`, or any level change of an
+    unwaivable rule or of the `exemptions` / `exempted-findings` integrity policies (remediate is
+    allowed for a mandatory rule). The engine would apply such a config; the pack then reports a
+    disabled unwaivable rule as a mandatory finding, but CI refuses the file first."""
+    integrity = importlib.import_module("connect_guardrails.integrity")
+    if "all" in user:
+        raise PackConfigError("all: not accepted; the engine applies it to every policy, unwaivable rules and "
+                              "the integrity policies included. Set the level of each waivable rule instead")
+    defaults = default_levels(catalogue)
+    fixed = {rule.id for rule in catalogue.RULES if rule.unwaivable} | {integrity.INVALID, integrity.EXEMPTED}
+    for name in sorted(fixed & set(user)):
+        entry = user[name]
+        level = entry if isinstance(entry, str) else entry.get("enforcementLevel", defaults[name]) \
+            if isinstance(entry, dict) else defaults[name]
+        if level != defaults[name] and not (defaults[name] == "mandatory" and level == "remediate"):
+            raise PackConfigError(f"{name}: enforcementLevel {level!r}; this policy is unwaivable and stays "
+                                  f"{defaults[name]}")
 
 
 def _provider_of(
@@ -211,6 +242,8 @@ def analyze_via_servicer(
     same findings at a fraction of the cost, and tests hold the two (and the gRPC-served pack) equal.
     """
     catalogue = load_pack(pack_dir)
+    recorder = importlib.import_module("connect_guardrails.exemptions")
+    recorder.clear()
     owners = {rule.id: rule.owner for rule in catalogue.RULES}
     # `PolicyPack` builds its servicer with version "0.0.1" (the CLI reports PulumiPolicy.yaml's version
     # itself); use the same, so diagnostics read exactly as the served pack's do.
@@ -224,7 +257,7 @@ def analyze_via_servicer(
         (request.urn, d) for request in per_resource for d in servicer.Analyze(request, None).diagnostics
     ]
     diagnostics += [("", d) for d in servicer.AnalyzeStack(stack, None).diagnostics]
-    return [
+    return _mark_exempt([
         Violation(
             policy=d.policyName,
             level=LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
@@ -234,7 +267,7 @@ def analyze_via_servicer(
             message=d.message,
         )
         for analyzed, d in diagnostics
-    ]
+    ], recorder, catalogue)
 
 
 def _level(config: analyzer_pb2.PolicyConfig) -> str:
@@ -327,48 +360,26 @@ def analyze(
     for policy in policies:
         if isinstance(policy, StackValidationPolicy):
             run(policy, StackValidationArgs(everything, settings[policy.name], MappingProxyType({})), "")
-    by_name = {p.name: p for p in policies}
-    recorded = list(recorder.RECORDED)
+    return _mark_exempt(found, recorder, catalogue)
+
+
+def _mark_exempt(found: list[Violation], recorder: ModuleType, catalogue: ModuleType) -> list[Violation]:
+    """Findings with each exempted one under its own rule at level "exempt" (instead of the engine's
+    advisory `exempted-findings` note), the recorder cleared for the next run."""
+    by_id = {rule.id: rule for rule in catalogue.RULES}
+    recorded = list(recorder.LAST_RUN)
     recorder.clear()
+    exempted = importlib.import_module("connect_guardrails.integrity").EXEMPTED
+    kept = [v for v in found if v.policy != exempted]
     for item in recorded:
-        policy = by_name[item.policy]
-        severity = _severity(policy)
-        text = policy.description + (f"\n{item.message}" if item.message else "") + recorder.suffix(item.exemption)
-        found.append(Violation(item.policy, "exempt", severity, owners.get(item.policy, "operator"), item.urn, text))
-    found += exemption_hygiene(catalogue, configured, recorder, {p.name for p in policies},
-                               [item.exemption for item in recorded])
-    return found
-
-
-EXEMPTIONS_POLICY = "exemptions"
-
-
-def exemption_hygiene(
-    catalogue: ModuleType, configured: dict[str, analyzer_pb2.PolicyConfig], recorder: ModuleType,
-    enabled: set[str], used: list[dict[str, Any]],
-) -> list[Violation]:
-    """Findings of the pseudo-policy "exemptions": mandatory for each exemption that cannot be honoured
-    (short reason, missing/unparseable/past expiry, unwaivable rule), advisory for each valid one of an
-    enabled rule that matched no finding."""
-    found: list[Violation] = []
-    on = recorder.today()
-    for rule in catalogue.RULES:
-        entries = json_format.MessageToDict(configured[rule.id].properties).get("exemptions") or []
-        for entry in entries:
-            resource = entry.get("resource") if isinstance(entry, dict) else None
-            problems = recorder.problems(entry, rule.unwaivable, on)
-            if problems:
-                found.append(Violation(EXEMPTIONS_POLICY, "mandatory", "high", "operator", "",
-                                       f"{rule.id}: the exemption for {resource!r} is not applied: "
-                                       f"{'; '.join(problems)}."))
-            elif rule.id in enabled and entry not in used:
-                found.append(Violation(EXEMPTIONS_POLICY, "advisory", "low", "operator", "",
-                                       f"{rule.id}: the exemption for {resource!r} matched no finding; remove it."))
-    return found
+        rule = by_id[item.policy]
+        text = rule.description + (f"\n{item.message}" if item.message else "") + recorder.suffix(item.exemption)
+        kept.append(Violation(item.policy, "exempt", rule.severity, rule.owner, item.urn, text))
+    return kept
 
 
 def load_pack_config(path: Path) -> dict[str, Any] | None:
-    """A `--policy-pack-config` JSON file, or None when it does not exist."""
+    """A `--policy-pack-config` JSON file (levels guarded by `guard_levels`), or None when it does not exist."""
     if not path.exists():
         return None
     try:
@@ -377,4 +388,8 @@ def load_pack_config(path: Path) -> dict[str, Any] | None:
         raise PackConfigError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
     if not isinstance(data, dict):
         raise PackConfigError(f"{path}: a pack config is a JSON object keyed by policy name")
+    try:
+        guard_levels(load_pack(), data)
+    except PackConfigError as exc:
+        raise PackConfigError(f"{path}: {exc}") from None
     return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from connect_guardrails import PACK_NAME, PACK_VERSION
+from connect_guardrails import PACK_NAME, PACK_VERSION, integrity
 from connect_guardrails.rule import Rule
 from connect_guardrails.rules import (
     alb_access_logs,
@@ -117,5 +117,7 @@ __all__ = ["PACK_NAME", "PACK_VERSION", "RULES", "policies"]
 
 
 def policies() -> list[Policy]:
-    """The `pulumi_policy` policies for `PolicyPack(...)`."""
-    return [rule.policy() for rule in RULES]
+    """The `pulumi_policy` policies for `PolicyPack(...)`: the rules, then the integrity policies, which
+    must run last because they read what the rules noted (`integrity.py`)."""
+    return [rule.policy() for rule in RULES] + integrity.policies(
+        (rule.id, rule.kind) for rule in RULES if rule.unwaivable)

@@ -28,6 +28,11 @@ configuration a rule protects: `operator` (the platform team: network, isolation
 backups) or `client` (what a client team configures: its microservices). Unwaivable rules may never
 be switched off or exempted.
 
+Every rule accepts `exemptions` in its config (`connect_guardrails/exemptions.py`). After the rules,
+three integrity policies run (`connect_guardrails/integrity.py`): `exemptions` (mandatory: invalid
+exemptions, disabled unwaivable rules), `exemptions-unused` (advisory: exemptions that matched
+nothing) and `exempted-findings` (advisory: every suppressed finding, with its reason).
+
 """
 
 

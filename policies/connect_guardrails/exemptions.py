@@ -7,8 +7,13 @@ resource name (the URN's last segment). An exemption is valid when its reason ha
 `MIN_REASON` characters, its expiry is a YYYY-MM-DD date not in the past, and the rule is not
 unwaivable; invalid exemptions never suppress anything.
 
-A suppressed finding is not reported to the engine; it is passed to `record`, whose list in-process
-callers (`connectctl`) read and clear. Under the real engine nothing reads it.
+A suppressed finding is not reported by its rule; it is passed to `record`. Every guarded check also
+notes the exemptions it was configured with (`note_configured`). The pack's last three policies
+(`integrity.py`) read both, so that `pulumi preview` itself shows invalid exemptions (mandatory),
+unused ones (advisory) and every exempted finding (advisory, with the reason). In-process callers
+(`connectctl`) read the same lists and `clear` them between runs. The engine calls `AnalyzeStack` after
+every `Analyze` of a run, and the last integrity policy closes the run (`end_run`), which is what
+makes this shared state sound, also when one pack process serves several runs.
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ SCHEMA: dict[str, Any] = {
             "expires": {"type": "string", "description": "Last day the exemption holds (YYYY-MM-DD)."},
             "ticket": {"type": "string", "description": "The ticket tracking the fix."},
         },
-        "required": ["resource", "reason", "expires"],
+        # Only `resource` is required by the schema: a missing reason or expiry must reach the pack, which
+        # reports it as a mandatory finding instead of the engine refusing the whole config.
+        "required": ["resource"],
         "additionalProperties": False,
     },
 }
@@ -52,16 +59,33 @@ class Exempted:
 
 
 RECORDED: list[Exempted] = []
+CONFIGURED: dict[str, tuple[bool, list[Any]]] = {}
+LAST_RUN: list[Exempted] = []
 
 
 def record(policy: str, urn: str, message: str, exemption: Mapping[str, Any]) -> None:
-    """Remember a suppressed finding (for in-process callers; the engine never sees it)."""
+    """Remember a suppressed finding: `exempted-findings` reports it, `connectctl` marks it exempt."""
     RECORDED.append(Exempted(policy, urn, message, dict(exemption)))
 
 
-def clear() -> None:
-    """Forget every recorded finding."""
+def note_configured(policy: str, unwaivable: bool, entries: Any) -> None:
+    """Remember that `policy` ran, with these exemptions (its own config is all a policy sees)."""
+    CONFIGURED[policy] = (unwaivable, list(entries) if isinstance(entries, list) else [])
+
+
+def end_run() -> None:
+    """Close a run (called by the pack's last policy): its exempted findings move to `LAST_RUN` for
+    in-process callers, and the next run starts clean even in a long-lived pack process."""
+    LAST_RUN[:] = RECORDED
     RECORDED.clear()
+    CONFIGURED.clear()
+
+
+def clear() -> None:
+    """Forget everything recorded (before an in-process run)."""
+    RECORDED.clear()
+    CONFIGURED.clear()
+    LAST_RUN.clear()
 
 
 def today() -> datetime.date:

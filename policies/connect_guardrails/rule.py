@@ -65,13 +65,16 @@ class Rule:
     def guarded_check(self) -> ResourceCheck | StackCheck:
         """The check, with findings on exempted resources passed to `exemptions.record` instead of reported.
 
-        Only valid exemptions of a waivable rule suppress anything (`exemptions.valid`).
+        Only valid exemptions of a waivable rule suppress anything (`exemptions.valid`). Every call also
+        notes the rule's exemptions, which is how the pack's integrity policies see that it ran.
         """
         check = self.check
         rule_id, unwaivable = self.id, self.unwaivable
 
         def guarded(args: Any, report_violation: ReportViolation) -> None:
-            allowed = exemptions.valid(config_of(args).get("exemptions"), unwaivable)
+            configured = config_of(args).get("exemptions")
+            exemptions.note_configured(rule_id, unwaivable, configured)
+            allowed = exemptions.valid(configured, unwaivable)
             if not allowed:
                 check(args, report_violation)
                 return

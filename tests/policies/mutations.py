@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from connect_guardrails import integrity
 from connect_guardrails.catalogue import RULES
 from connectctl.engine.analyzer import Violation, analyze, load_pack_config
 from connectctl.engine.capture import CapturedResource
@@ -60,15 +61,16 @@ def pack_config(stack: str) -> dict[str, Any]:
 
 
 def focused_config(stack: str, rule: str) -> dict[str, Any]:
-    """The stack's pack config with every other policy disabled; `rule`'s own entry is left as it is."""
+    """The stack's pack config with every other policy (integrity policies included) disabled; `rule`'s own
+    entry is left as it is. Only tests may do this: `load_pack_config` refuses it in a config file."""
     config = copy.deepcopy(pack_config(stack))
-    for other in RULES:
-        if other.id == rule:
+    for other in [r.id for r in RULES] + list(integrity.NAMES):
+        if other == rule:
             continue
-        entry = config.get(other.id, {})
+        entry = config.get(other, {})
         entry = {"enforcementLevel": entry} if isinstance(entry, str) else dict(entry)
         entry["enforcementLevel"] = "disabled"
-        config[other.id] = entry
+        config[other] = entry
     return config
 
 

@@ -1,17 +1,27 @@
 """Per-rule exemptions in the pack config: valid ones suppress a finding (reported as "exempt" by connectctl),
-invalid ones and ones of unwaivable rules never do and are findings of the pseudo-policy "exemptions"."""
+invalid ones and ones of unwaivable rules never do and are findings of the integrity policy "exemptions"."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import pulumi_aws as aws
 import pytest
 
-from connect_guardrails import exemptions
+from connect_guardrails import exemptions, integrity
 from connectctl.check import CheckResult
-from connectctl.engine.analyzer import PackConfigError, Violation, analyze_via_servicer, effective_config, load_pack
+from connectctl.engine.analyzer import (
+    PackConfigError,
+    Violation,
+    analyze_via_servicer,
+    effective_config,
+    load_pack,
+    load_pack_config,
+)
 from connectctl.reports import as_json, as_junit, as_sarif
 from tests.policies.harness import TAGS, capture, evaluate, findings, pinned, provider
 
@@ -43,7 +53,12 @@ def _config(policy: str = POLICY, **overrides: Any) -> dict[str, Any]:
 
 
 def _hygiene(found: list[Violation], level: str) -> list[Violation]:
-    return [v for v in found if v.policy == "exemptions" and v.level == level]
+    return [v for v in found if v.policy in integrity.NAMES and v.level == level]
+
+
+def _detail(violation: Violation) -> str:
+    """The message without the policy's description line."""
+    return violation.message.split("\n", 1)[1]
 
 
 @pytest.fixture(autouse=True)
@@ -99,7 +114,7 @@ def test_invalid_exemption_does_not_suppress(preview: bool, overrides: dict[str,
     found = evaluate(_alb, preview=preview, pack_config=_config(**overrides))
     assert [v.level for v in findings(found, POLICY)] == ["mandatory"]
     (hygiene,) = _hygiene(found, "mandatory")
-    assert hygiene.message.startswith(f"{POLICY}: the exemption for 'al*'")
+    assert _detail(hygiene).startswith(f"{POLICY}: the exemption for 'al*' is not applied: ")
     assert problem in hygiene.message
     assert (hygiene.owner, hygiene.severity, hygiene.urn) == ("operator", "high", "")
     assert _hygiene(found, "advisory") == []
@@ -110,7 +125,7 @@ def test_unwaivable_rule_cannot_be_exempted(preview: bool) -> None:
     found = evaluate(_public_subnet, preview=preview, pack_config=_config(UNWAIVABLE, resource="app-*"))
     assert [v.level for v in findings(found, UNWAIVABLE)] == ["mandatory"]
     (hygiene,) = _hygiene(found, "mandatory")
-    assert UNWAIVABLE in hygiene.message and "unwaivable" in hygiene.message
+    assert _detail(hygiene) == f"{UNWAIVABLE}: the exemption for 'app-*' is not applied: the rule is unwaivable."
 
 
 @pytest.mark.parametrize("preview", [True, False])
@@ -119,16 +134,52 @@ def test_exemption_matching_nothing_is_advisory(preview: bool) -> None:
     assert [v.level for v in findings(found, POLICY)] == ["mandatory"]
     assert _hygiene(found, "mandatory") == []
     (hygiene,) = _hygiene(found, "advisory")
-    assert "'platform-*'" in hygiene.message and "matched no finding" in hygiene.message
+    assert _detail(hygiene) == f"{POLICY}: the exemption for 'platform-*' matched no finding; remove it."
+    assert hygiene.policy == integrity.UNUSED
     assert (hygiene.owner, hygiene.severity) == ("operator", "low")
 
 
-@pytest.mark.parametrize("field", ["reason", "resource", "expires"])
-def test_schema_requires_the_fields(field: str) -> None:
+def test_schema_requires_a_resource() -> None:
+    exemption = _exemption()
+    del exemption["resource"]
+    with pytest.raises(PackConfigError, match=f"{POLICY}.exemptions.0: 'resource' is a required property"):
+        effective_config(load_pack(), {POLICY: {"exemptions": [exemption]}})
+
+
+@pytest.mark.parametrize(("field", "problem"), [("reason", "reason is shorter than 20 characters"),
+                                                ("expires", "expires is missing")])
+def test_missing_reason_or_expiry_is_a_mandatory_finding(field: str, problem: str) -> None:
+    """Not a config error that stops the run: the pack reports it, so the rest of the verdict is still seen."""
     exemption = _exemption()
     del exemption[field]
-    with pytest.raises(PackConfigError, match=f"{POLICY}.exemptions.0: '{field}' is a required property"):
-        effective_config(load_pack(), {POLICY: {"exemptions": [exemption]}})
+    found = evaluate(_alb, preview=False, pack_config={POLICY: {"exemptions": [exemption]}})
+    assert [v.level for v in findings(found, POLICY)] == ["mandatory"]
+    (hygiene,) = _hygiene(found, "mandatory")
+    assert _detail(hygiene) == f"{POLICY}: the exemption for 'al*' is not applied: {problem}."
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ({UNWAIVABLE: "advisory"}, f"{UNWAIVABLE}: enforcementLevel 'advisory'; this policy is unwaivable and stays "
+                               "mandatory"),
+    ({UNWAIVABLE: {"enforcementLevel": "disabled"}}, f"{UNWAIVABLE}: enforcementLevel 'disabled'"),
+    ({"exemptions": "advisory"}, "exemptions: enforcementLevel 'advisory'; this policy is unwaivable"),
+    ({"exempted-findings": "mandatory"}, "exempted-findings: enforcementLevel 'mandatory'; this policy is "
+                                         "unwaivable and stays advisory"),
+    ({"all": "advisory"}, "all: not accepted"),
+    ({"exemptions-unused": {"x": 1}}, "exemptions-unused: takes only enforcementLevel"),
+])
+def test_config_cannot_switch_off_unwaivable_policies(config: dict[str, Any], message: str, tmp_path: Path) -> None:
+    path = tmp_path / "policy.acme-prod.json"
+    path.write_text(json.dumps(config))
+    with pytest.raises(PackConfigError, match=re.escape(message)):
+        effective_config(load_pack(), load_pack_config(path))
+
+
+def test_waivable_levels_and_unused_note_can_change(tmp_path: Path) -> None:
+    path = tmp_path / "policy.acme-prod.json"
+    path.write_text(json.dumps({POLICY: "disabled", "exemptions-unused": "disabled", UNWAIVABLE: "remediate"}))
+    configured = effective_config(load_pack(), load_pack_config(path))
+    assert configured[POLICY].enforcementLevel == configured["exemptions-unused"].enforcementLevel
 
 
 def test_schema_rejects_unknown_fields() -> None:
@@ -139,7 +190,7 @@ def test_schema_rejects_unknown_fields() -> None:
 def test_every_rule_accepts_exemptions() -> None:
     catalogue = load_pack()
     config = {rule.id: {"exemptions": [_exemption()]} for rule in catalogue.RULES}
-    assert set(effective_config(catalogue, config)) == {rule.id for rule in catalogue.RULES}
+    assert set(effective_config(catalogue, config)) == {rule.id for rule in catalogue.RULES} | set(integrity.NAMES)
     for rule in catalogue.RULES:
         schema = rule.policy().config_schema
         assert schema is not None and schema.properties["exemptions"] == exemptions.SCHEMA
@@ -147,11 +198,13 @@ def test_every_rule_accepts_exemptions() -> None:
 
 @pytest.mark.parametrize("preview", [True, False])
 def test_sdk_servicer_suppresses_exempted_findings(preview: bool) -> None:
-    """The wrapper lives in the policy itself: the SDK's servicer (as the engine runs it) hides the finding."""
+    """The wrapper lives in the policy itself: the SDK's servicer (as the engine runs it) suppresses the
+    finding, and reads the same as the fast path (exempt under its rule)."""
     resources = capture(_alb, preview=preview).resources
     assert [v.level for v in findings(analyze_via_servicer(resources), POLICY)] == ["mandatory"]
-    assert findings(analyze_via_servicer(resources, _config()), POLICY) == []
-    exemptions.clear()
+    via_servicer = analyze_via_servicer(resources, _config())
+    assert [v.level for v in findings(via_servicer, POLICY)] == ["exempt"]
+    assert sorted(via_servicer, key=str) == sorted(evaluate(_alb, preview=preview, pack_config=_config()), key=str)
     short = analyze_via_servicer(resources, _config(reason="too short!"))
     assert [v.level for v in findings(short, POLICY)] == ["mandatory"]
 
