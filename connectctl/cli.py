@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.config import stack_config_schema
-from connectctl import audit, capacity, diagram, fleet, workflow
+from connectctl import audit, capacity, diagram, diff, fleet, workflow
 from connectctl.check import CheckInputError, check_file, check_stack
 from connectctl.docs import responsibility_matrix
 from connectctl.engine.analyzer import PackConfigError, load_pack
@@ -219,7 +219,7 @@ def _descendants(children: dict[str, list[dict[str, object]]], urn: str) -> int:
     return sum(1 + _descendants(children, str(k["urn"])) for k in children.get(urn, []))
 
 
-for _module in (audit, capacity, diagram, fleet, workflow):
+for _module in (audit, capacity, diagram, diff, fleet, workflow):
     _module.register(app)
 
 
