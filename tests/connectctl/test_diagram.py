@@ -1,0 +1,296 @@
+"""`connectctl diagram`: the picture shows what the plan declares, Mermaid is well formed, Graphviz renders it.
+
+Facts are checked against the plan's stack outputs and the stack file (egress IPs by zone, services'
+capacity, VPN links, DR region), not against the diagram's own model.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from connectctl import diagram
+from connectctl.cli import app
+from connectctl.diagram import DiagramFormat, architecture, layout, render, to_mermaid
+from connectctl.plan import Plan, plan_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (Debian: graphviz)")
+
+
+@cache
+def planned(stack: str) -> Plan:
+    """One offline plan per stack and test process (a plan takes seconds)."""
+    return plan_stack(stack, preview=False)
+
+
+@cache
+def mermaid(stack: str) -> str:
+    return to_mermaid(layout(architecture(planned(stack))))
+
+
+def connectctl(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=180, check=False, env=env)
+
+
+# A line-by-line reader of the Mermaid subset the writer emits: any other statement is an error.
+ID = r"[A-Za-z][A-Za-z0-9_]*"
+LABEL = r'"[^"]*"'
+FRONT_MATTER = re.compile(r'^(---|title: "[^"]*")$')
+SUBGRAPH = re.compile(rf"^subgraph ({ID})\[{LABEL}\]$")
+NODE = re.compile(rf"^({ID})(\[{LABEL}\]|\(\({LABEL}\)\))$")
+EDGE = re.compile(rf"^({ID}) (-->|==>|-\.->|~~~)(?:\|({LABEL})\|)? ({ID})$")
+CLASS_DEF = re.compile(rf"^classDef ({ID}) [^ ]+$")
+CLASS = re.compile(rf"^class ({ID}(?:,{ID})*) ({ID})$")
+STYLE = re.compile(rf"^style ({ID}) [^ ]+$")
+
+
+@dataclass
+class Flowchart:
+    """What a Mermaid flowchart declares: nodes (with labels and enclosing subgraphs), subgraphs, edges."""
+
+    nodes: dict[str, str] = field(default_factory=dict)  # id -> label
+    parents: dict[str, list[str]] = field(default_factory=dict)  # node or subgraph id -> enclosing subgraphs
+    subgraphs: dict[str, str] = field(default_factory=dict)  # id -> title
+    edges: list[tuple[str, str, str, str]] = field(default_factory=list)  # (src, arrow, label, dst)
+    classes: dict[str, list[str]] = field(default_factory=dict)
+    styled: list[str] = field(default_factory=list)
+
+    def label_of(self, node: str) -> str:
+        return self.nodes[node].replace("<br/>", "\n").replace("<b>", "").replace("</b>", "")
+
+    def edge(self, src: str, dst: str) -> tuple[str, str, str, str]:
+        found = [e for e in self.edges if e[0] == src and e[3] == dst]
+        assert found, f"no edge {src} -> {dst}"
+        return found[0]
+
+
+def parse(text: str) -> Flowchart:
+    """Parse the writer's Mermaid, failing on anything unexpected: unbalanced subgraphs, unknown statements."""
+    lines = text.splitlines()
+    assert lines[:3] == ["---", lines[1], "---"] and FRONT_MATTER.match(lines[1]), lines[:3]
+    assert lines[3] == "flowchart LR"
+    chart, stack = Flowchart(), list[str]()
+    for number, raw in enumerate(lines[4:], start=5):
+        line = raw.strip()
+        if m := SUBGRAPH.match(line):
+            assert m[1] not in chart.subgraphs and m[1] not in chart.nodes, f"line {number}: {m[1]} declared twice"
+            chart.subgraphs[m[1]] = line.split("[", 1)[1][1:-2]
+            chart.parents[m[1]] = list(stack)
+            stack.append(m[1])
+        elif line == "end":
+            assert stack, f"line {number}: end without subgraph"
+            stack.pop()
+        elif m := NODE.match(line):
+            assert m[1] not in chart.nodes and m[1] not in chart.subgraphs, f"line {number}: {m[1]} declared twice"
+            chart.nodes[m[1]] = m[2].strip("[]()")[1:-1]
+            chart.parents[m[1]] = list(stack)
+        elif m := EDGE.match(line):
+            assert not stack, f"line {number}: edges come after every subgraph is closed"
+            chart.edges.append((m[1], m[2], (m[3] or '""')[1:-1], m[4]))
+        elif m := CLASS_DEF.match(line):
+            assert not stack
+        elif m := CLASS.match(line):
+            chart.classes[m[2]] = m[1].split(",")
+        elif m := STYLE.match(line):
+            chart.styled.append(m[1])
+        else:
+            raise AssertionError(f"line {number}: unexpected Mermaid statement {raw!r}")
+    assert not stack, f"subgraphs never closed: {stack}"
+    return chart
+
+
+def node_with(chart: Flowchart, *texts: str) -> str:
+    """The one node whose label holds every text."""
+    found = [n for n in chart.nodes if all(t in chart.label_of(n) for t in texts)]
+    assert len(found) == 1, f"{texts}: {found}"
+    return found[0]
+
+
+@pytest.mark.parametrize("stack", ["acme-prod", "globex-prod", "acme-staging"])
+def test_mermaid_is_well_formed(stack: str) -> None:
+    chart = parse(mermaid(stack))
+    declared = set(chart.nodes) | set(chart.subgraphs)
+    for src, _, _, dst in chart.edges:
+        assert src in declared and dst in declared, f"edge {src} -> {dst} names an undeclared node"
+    for kind, ids in chart.classes.items():
+        assert set(ids) <= set(chart.nodes), f"class {kind} names undeclared nodes"
+    assert set(chart.styled) == set(chart.subgraphs)
+    assert all(chart.label_of(n).strip() for n in chart.nodes)
+
+
+def test_acme_prod_shows_every_zone_with_its_tiers_and_nat_egress_ip() -> None:
+    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    by_zone = plan.capture.outputs["egressIpsByZone"]
+    assert isinstance(by_zone, dict) and len(by_zone) == 3
+    for zone, ip in by_zone.items():
+        az = f"p_az_{zone.replace('-', '_')}"
+        assert chart.subgraphs[az] == f"Availability Zone {zone}"
+        assert "p_vpc" in chart.parents[az] and "p_region" in chart.parents[az]
+        tiers = {chart.label_of(n).splitlines()[0] for n in chart.nodes if az in chart.parents[n]}
+        assert tiers == {"ingress subnet", "app subnet", "data subnet"}
+        nat = node_with(chart, "NAT gateway", f"egress IP {ip}")
+        assert az in chart.parents[nat]
+        assert chart.edge(nat, "internet")  # egress to the internet from this NAT
+        app = node_with(chart, "app subnet", zone_cidr(plan, zone, "app"))
+        assert chart.edge(app, nat)[2] == "0.0.0.0/0"  # per-AZ NAT: each app tier egresses in its own zone
+
+
+def zone_cidr(plan: Plan, zone: str, tier: str) -> str:
+    subnets = [r for r in plan.resources if r.type == "aws:ec2/subnet:Subnet"
+               and r.inputs.get("availabilityZone") == zone and r.inputs.get("tags", {}).get("connect:tier") == tier]
+    assert len(subnets) == 1
+    return str(subnets[0].inputs["cidrBlock"])
+
+
+def test_acme_prod_shows_every_service_with_base_and_max_behind_the_internal_load_balancer() -> None:
+    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    assert "internal application load balancer" in chart.label_of("p_alb")
+    assert chart.parents["p_alb"][-1] == "p_ecs"
+    for service in plan.config.services:
+        node = node_with(chart, service.name, f"{service.capacity.base}..{service.capacity.max} tasks")
+        assert chart.parents[node][-1] == "p_ecs"
+        routes = chart.edge("p_alb", node)[2]
+        for route in [*service.routes.paths, *(f"host {h}" for h in service.routes.hosts)]:
+            assert route in routes
+        for store in service.uses:
+            assert any(e[0] == node and store in chart.label_of(e[3]) for e in chart.edges if e[3] in chart.nodes)
+
+
+def test_acme_prod_shows_the_vpn_links_to_the_client_data_centres() -> None:
+    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    assert plan.config.vpn is not None
+    tunnels = plan.capture.outputs["vpnConnections"]
+    assert isinstance(tunnels, dict)
+    for link in plan.config.vpn.connections:
+        dc = node_with(chart, link.name, link.peer_ip, *link.on_prem_cidrs)
+        assert chart.parents[dc] == ["clients"]
+        assert all(ip in chart.label_of(dc) for ip in tunnels[link.name]["tunnelOutsideIps"])
+        _, arrow, label, _ = chart.edge(dc, "p_vgw")
+        assert arrow == "==>" and label.startswith("IPsec")
+    assert "AS 64512" in chart.label_of("p_vgw")
+    assert chart.edge("p_vgw", "p_alb")[2] == "HTTPS 443"
+
+
+def test_acme_prod_shows_the_dr_region_with_its_vault_copies_and_standby() -> None:
+    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    assert chart.subgraphs["dr_region"] == f"AWS {plan.config.tenant.dr_region} · DR region · pilot-light"
+    dr_ips = plan.capture.outputs["drEgressIps"]
+    assert isinstance(dr_ips, list) and len(dr_ips) == 3
+    for ip in dr_ips:
+        assert "dr_region" in chart.parents[node_with(chart, f"NAT egress IP {ip}")]
+    standby = chart.label_of("dr_ecs")
+    for service in plan.config.services:  # pilot light: zero tasks, the same maximum
+        assert f"{service.name} 0..{service.capacity.max} tasks" in standby
+    assert "acme-prod-dr" in chart.label_of("dr_vault")
+    assert chart.edge("p_vault", "dr_vault")[1] == "-.->"
+    assert chart.edge("p_store_bucket_documents", "dr_store_bucket_documents")[2].startswith("S3 replication")
+    assert chart.edge("p_store_database_ledger", "p_vault")
+
+
+def test_globex_prod_shows_own_egress_ips_efs_replication_two_links_and_warm_standby() -> None:
+    chart = parse(mermaid("globex-prod"))
+    assert sum("(client's own)" in chart.label_of(n) for n in chart.nodes) == 3
+    assert chart.edge("p_store_fileSystem_report_files", "dr_store_fileSystem_report_files")[2] == "EFS replication"
+    assert chart.edge("p_svc_reports_worker", "p_store_fileSystem_report_files")
+    assert chart.edge("p_svc_reports_worker", "p_store_bucket_invoices")
+    assert {"dc_dc_lima", "dc_dc_bogota"} <= set(chart.nodes)
+    assert "routes to the app, data tiers" in chart.label_of("dc_dc_lima")
+    assert "web-gateway 1..12 tasks" in chart.label_of("dr_ecs")
+    assert "warm-standby" in chart.subgraphs["dr_region"]
+
+
+def test_acme_staging_single_nat_static_link_and_backup_restore() -> None:
+    chart = parse(mermaid("acme-staging"))
+    nats = [n for n in chart.nodes if "egress IP" in chart.label_of(n)]
+    assert nats == ["p_us_east_1a_ingress"]
+    assert chart.edge("p_us_east_1b_app", "p_us_east_1a_ingress")[2] == "0.0.0.0/0"  # crosses zones to the one NAT
+    assert "static routes" in chart.label_of("dc_dc_santiago")
+    assert "172.17.0.0/16" in chart.label_of("dc_dc_santiago")
+    assert "dr_vpc" not in chart.subgraphs and "backup-restore" in chart.subgraphs["dr_region"]
+
+
+def test_committed_mermaid_is_current() -> None:
+    committed = (DOCS / "diagram-acme-prod.mmd").read_text()
+    assert committed == mermaid("acme-prod"), "regenerate: connectctl diagram acme-prod > docs/diagram-acme-prod.mmd"
+
+
+def test_committed_png_is_a_small_png() -> None:
+    data = (DOCS / "diagram-acme-prod.png").read_bytes()
+    assert data.startswith(PNG_SIGNATURE) and 50_000 < len(data) < 400_000
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(PNG_SIGNATURE) and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@needs_dot
+def test_dot_renders_png_and_svg() -> None:
+    drawing = layout(architecture(planned("acme-prod")))
+    png = render(drawing, DiagramFormat.png)
+    width, height = png_size(png)
+    assert 50_000 < len(png) < 400_000 and 1000 < width < 4000 and 600 < height < 3000
+    svg = html.unescape(render(drawing, DiagramFormat.svg).decode())
+    assert "<svg" in svg and "payments-api" in svg and "Availability Zone us-east-1a" in svg
+    source = render(drawing, DiagramFormat.dot).decode()
+    assert source.startswith("digraph connect {") and "rankdir=LR" in source and "cluster_dr_region" in source
+
+
+@needs_dot
+def test_cli_writes_a_png(tmp_path: Path) -> None:
+    result = connectctl("diagram", "acme-prod", "--format", "png", cwd=tmp_path)  # default: <stack>.png here
+    assert result.returncode == 0, result.stderr
+    assert "wrote acme-prod.png" in result.stderr
+    png_size((tmp_path / "acme-prod.png").read_bytes())
+
+
+def test_cli_text_formats_go_to_stdout_or_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(diagram, "plan_stack", lambda stack, preview: planned(stack))  # in process, planned once
+    runner = CliRunner()
+    result = runner.invoke(app, ["diagram", "acme-prod"])
+    assert result.exit_code == 0 and result.stdout == mermaid("acme-prod")
+    result = runner.invoke(app, ["diagram", "acme-prod", "--format", "dot", "--output", str(tmp_path / "acme.dot")])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert (tmp_path / "acme.dot").read_text().startswith("digraph connect {")
+    result = runner.invoke(app, ["diagram", "acme-prod", "--output", str(tmp_path / "missing" / "acme.mmd")])
+    assert result.exit_code == 2 and "cannot write the diagram" in result.stderr
+
+
+def test_unknown_stack_is_an_error_without_traceback() -> None:
+    result = connectctl("diagram", "nope-prod")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "nope-prod" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_account_stack_is_refused_with_a_reason() -> None:
+    result = connectctl("diagram", "acme-account")
+    assert result.returncode == 2
+    assert "account stack" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_graphviz_names_the_debian_package(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": str(tmp_path)}  # no dot (nor anything else) on PATH
+    result = connectctl("diagram", "acme-prod", "--format", "svg", env=env)
+    assert result.returncode == 2
+    assert "Debian package `graphviz`" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_format_is_a_usage_error() -> None:
+    result = connectctl("diagram", "acme-prod", "--format", "jpeg")
+    assert result.returncode == 2 and "jpeg" in result.stderr
