@@ -1,0 +1,154 @@
+"""`connectctl audit STACK` and `connectctl dr verify STACK`: live, read-only guardrail checks of a deployment.
+
+The policy pack judges what a stack declares; these commands read the deployed account (boto3, in the
+tenant account through the stack's `deployRoleArn`) for what the pack cannot see after `pulumi up`.
+Exit codes as everywhere in connectctl: 0 no findings, 1 findings, 2 the audit could not run (bad input,
+no credentials, access denied, endpoint unreachable), with one message on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from connectctl.audit.checks import CHECK_IDS, CHECKS, DR_RPO
+from connectctl.audit.context import (
+    AuditContext,
+    load_outputs,
+    load_stack_config,
+    open_session,
+    registry_location,
+)
+from connectctl.audit.model import AuditError, AuditReport, Check
+from connectctl.audit.report import render, render_text
+from connectctl.audit.run import run_checks
+
+__all__ = ["register"]
+EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+DR_RPO_HOURS = DR_RPO.total_seconds() / 3600
+
+
+class AuditFormat(StrEnum):
+    """Output formats of `audit` and `dr verify`."""
+
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+Outputs = Annotated[Path | None, typer.Option(
+    "--outputs", help="`pulumi stack output --json` of the stack saved to a file: exact VPC, cluster, VPN "
+    "connections, DR vault and egressIps (else found by the stack's tags and names).")]
+OutputFormat = Annotated[AuditFormat, typer.Option(
+    "--format", help="text (tables), json (the documented document) or sarif (SARIF 2.1.0).")]
+EndpointUrl = Annotated[str | None, typer.Option(
+    "--endpoint-url", help="Send every AWS call here (default: AWS_ENDPOINT_URL, else AWS).")]
+Region = Annotated[str | None, typer.Option("--region", help="Primary region (default: the stack's aws:region).")]
+AssumeRole = Annotated[bool, typer.Option(
+    "--assume-role/--no-assume-role", help="Assume the stack's deployRoleArn (default) or use the credentials "
+    "as they are; either way they must be of the stack's accountId.")]
+Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile of the base credentials.")]
+RpoHours = Annotated[float, typer.Option(
+    "--rpo-hours", min=0.1, help="Maximum age of the DR vault's newest recovery point, in hours.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
+    return typer.Exit(EXIT_INVALID)
+
+
+def audit_stack(stack: str, checks: list[Check], *, outputs_file: Path | None, endpoint_url: str | None,
+                region: str | None, assume_role: bool, profile: str | None, rpo: timedelta,
+                skip: list[str]) -> AuditReport:
+    """Load the stack's expectations, open the tenant account, run the checks; AuditError on any failure."""
+    stack_file, cfg = load_stack_config(stack)
+    outputs = load_outputs(outputs_file, stack, cfg) if outputs_file is not None else None
+    primary = region or cfg.region
+    client, identity = open_session(cfg, stack, profile=profile, assume_role=assume_role, region=primary,
+                                    endpoint_url=endpoint_url)
+    registry_region, repositories, note = registry_location(cfg, stack_file)
+    if region and registry_region == cfg.region:
+        registry_region = region  # the registry is in the stack's own region: follow the override
+    ctx = AuditContext(
+        stack=stack, cfg=cfg, account_id=identity["account"], region=primary, dr_region=cfg.tenant.dr_region,
+        registry_region=registry_region, repositories=repositories, client=client,
+        now=datetime.now(UTC), rpo=rpo, outputs=outputs, partition=identity["arn"].split(":")[1],
+        notes={"ecr-scan-on-push": note} if note else {},
+    )
+    results = run_checks(ctx, checks, skip)
+    return AuditReport(
+        stack=stack, account=identity["account"], identity=identity["arn"], region=primary,
+        dr_region=cfg.tenant.dr_region, registry_region=registry_region, stack_file=stack_file.display_path,
+        outputs_file=str(outputs_file) if outputs_file is not None else None,
+        checked_at=ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"), results=results, lines=dict(stack_file.lines),
+    )
+
+
+def _report(report: AuditReport, output: AuditFormat) -> None:
+    text = render(report, output.value)
+    if text is None:
+        render_text(report, Console(highlight=False, width=None if sys.stdout.isatty() else 160))
+    else:
+        sys.stdout.write(text)
+    raise typer.Exit(EXIT_FINDINGS if report.findings else EXIT_OK)
+
+
+def audit(
+    stack: Annotated[str, typer.Argument(help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)")],
+    outputs: Outputs = None,
+    output: OutputFormat = AuditFormat.text,
+    endpoint_url: EndpointUrl = None,
+    region: Region = None,
+    assume_role: AssumeRole = True,
+    profile: Profile = None,
+    skip: Annotated[list[str] | None, typer.Option(
+        "--skip", help=f"Do not run this check (repeatable): {', '.join(CHECK_IDS)}.")] = None,
+    rpo_hours: RpoHours = DR_RPO_HOURS,
+) -> None:
+    """Audit a deployed stack live (read-only): registry scanning, public IPs, egress IPs, load balancers,
+    ECS services, VPN tunnels, flow logs and the DR vault's newest recovery point."""
+    unknown = sorted(set(skip or []) - set(CHECK_IDS))
+    if unknown:
+        raise _fail(f"unknown check(s) for --skip: {', '.join(unknown)}; checks: {', '.join(CHECK_IDS)}")
+    try:
+        report = audit_stack(stack, list(CHECKS), outputs_file=outputs, endpoint_url=endpoint_url, region=region,
+                             assume_role=assume_role, profile=profile, rpo=timedelta(hours=rpo_hours),
+                             skip=skip or [])
+    except AuditError as exc:
+        raise _fail(str(exc)) from None
+    _report(report, output)
+
+
+def verify(
+    stack: Annotated[str, typer.Argument(help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)")],
+    outputs: Outputs = None,
+    output: OutputFormat = AuditFormat.text,
+    endpoint_url: EndpointUrl = None,
+    region: Region = None,
+    assume_role: AssumeRole = True,
+    profile: Profile = None,
+    rpo_hours: RpoHours = DR_RPO_HOURS,
+) -> None:
+    """Verify DR copies are arriving: the DR vault's newest recovery point is younger than the RPO."""
+    checks = [c for c in CHECKS if c.id == "dr-recovery-point"]
+    try:
+        report = audit_stack(stack, checks, outputs_file=outputs, endpoint_url=endpoint_url, region=region,
+                             assume_role=assume_role, profile=profile, rpo=timedelta(hours=rpo_hours), skip=[])
+    except AuditError as exc:
+        raise _fail(str(exc)) from None
+    _report(report, output)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `audit` and the `dr` group (`dr verify`) to the main app."""
+    app.command("audit")(audit)
+    dr = typer.Typer(help="Disaster recovery checks of a deployed stack.", no_args_is_help=True)
+    dr.command("verify")(verify)
+    app.add_typer(dr, name="dr")

@@ -1,0 +1,323 @@
+"""A deployed acme-prod, seeded into a moto server the way `pulumi up` would leave it (and ways to break it).
+
+What is seeded follows the components: the VPC and its NAT gateways with tagged egress EIPs
+(`components/network.py`), flow logs of ALL traffic, the internal load balancer and the cluster
+`acme-prod` with one service per stack-file entry at its base (`components/platform.py`), the VPN link
+tagged `acme-prod-dc-santiago` (`components/vpn.py`), the repositories of the account stack
+(`components/registry.py`) and both backup vaults (`components/dr.py`). Everything lives in the tenant
+account 111111111111, reached as the audit reaches it: by assuming the stack's deploy role.
+
+Beside it sits acme-staging (same account and region, its own VPC and cluster) with its own public ENI,
+internet-facing load balancer, public-IP service and an unscanned repository: the acme-prod audit must
+judge none of them.
+
+What moto 5.2.5 cannot hold, tunnel telemetry and recovery points, lives in the state of
+tests/connectctl/moto_extensions.py, which teaches the in-process server to answer with it: every tunnel is UP
+unless `tunnel_down` says otherwise, and the DR vault of an environment with data stores holds a fresh copy of
+each database's daily snapshot unless `dr_vault_holding` puts other points there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+
+from components.config import StackConfig
+from tests.connectctl.moto_extensions import MotoExtensions
+
+ACCOUNT = "111111111111"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/connect-deployer"
+REGION, DR_REGION = "us-east-1", "us-west-2"
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIAAUDITTESTS000000", "AWS_SECRET_ACCESS_KEY": "not-a-real-secret"}
+ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
+
+
+def tenant_session(endpoint: str) -> boto3.Session:
+    """A session in the tenant account, by assuming the deploy role with fake base credentials."""
+    sts = boto3.client("sts", region_name=REGION, endpoint_url=endpoint,
+                       aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                       aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    credentials = sts.assume_role(RoleArn=ROLE_ARN, RoleSessionName="moto-seed")["Credentials"]
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"], region_name=REGION)
+
+
+def aws(session: boto3.Session, endpoint: str, service: str, region: str = REGION) -> Any:
+    """A client on the moto server (untyped: the seed writes plain dicts, as a test fixture may)."""
+    return session.client(service, region_name=region, endpoint_url=endpoint)  # type: ignore[call-overload]
+
+
+def _tags(client: str, environment: str, name: str | None = None) -> list[dict[str, str]]:
+    tags = [{"Key": "connect:client", "Value": client}, {"Key": "connect:environment", "Value": environment},
+            {"Key": "connect:managed-by", "Value": "connect"}]
+    return tags + ([{"Key": "Name", "Value": name}] if name else [])
+
+
+def _spec(resource_type: str, tags: list[dict[str, str]]) -> list[dict[str, Any]]:
+    return [{"ResourceType": resource_type, "Tags": tags}]
+
+
+def vault_arn(region: str, vault: str) -> str:
+    return f"arn:aws:backup:{region}:{ACCOUNT}:backup-vault:{vault}"
+
+
+def dr_copy(prefix: str, database: str, created: datetime, status: str = "COMPLETED") -> dict[str, Any]:
+    """The copy in the DR vault of a database's daily snapshot, as ListRecoveryPointsByBackupVault lists it."""
+    cluster = f"{prefix}-{database}"
+    job = f"{created:%Y%m%d%H%M}-{status.lower()}"
+    return {
+        "RecoveryPointArn": f"arn:aws:rds:{DR_REGION}:{ACCOUNT}:cluster-snapshot:awsbackup:copyjob-{cluster}-{job}",
+        "BackupVaultName": f"{prefix}-dr", "BackupVaultArn": vault_arn(DR_REGION, f"{prefix}-dr"),
+        "SourceBackupVaultArn": vault_arn(REGION, f"{prefix}-primary"),
+        "ResourceArn": f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:{cluster}", "ResourceType": "Aurora",
+        "ResourceName": cluster, "IamRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{prefix}-backup-role-5f3e2a1",
+        "Status": status, "CreationDate": created, "InitiationDate": created,
+        "CompletionDate": created + timedelta(minutes=20), "BackupSizeInBytes": 1_073_741_824,
+        "IsEncrypted": True, "EncryptionKeyArn": f"arn:aws:kms:{DR_REGION}:{ACCOUNT}:key/{prefix}-dr",
+        "Lifecycle": {"DeleteAfterDays": 35}, "VaultType": "BACKUP_VAULT",
+    }
+
+
+@dataclass
+class Environment:
+    """What was seeded for one environment: the ids tests need to break it, check it, or write outputs."""
+
+    prefix: str
+    vpc_id: str
+    subnets: dict[str, dict[str, str]]  # tier -> zone -> subnet id
+    security_group: str
+    egress_ips: list[str]
+    nat_ids: list[str]
+    flow_log_ids: list[str]
+    load_balancer_arn: str
+    cluster: str
+    task_definition: str
+    vpn_connections: dict[str, str] = field(default_factory=dict)
+
+    def outputs(self, client: str, environment: str) -> dict[str, Any]:
+        """The stack outputs `pulumi stack output --json` would print for what was seeded (the parts audited)."""
+        return {
+            "client": client, "environment": environment, "scope": "environment", "region": REGION,
+            "drRegion": DR_REGION, "vpcId": self.vpc_id, "egressIps": list(self.egress_ips),
+            "clusterName": self.cluster, "vpnDeviceConfigurations": "[secret]",
+            "vpnConnections": {name: {"vpnConnectionId": vpn_id, "customerGatewayId": "cgw-0", "tunnelOutsideIps": []}
+                               for name, vpn_id in self.vpn_connections.items()},
+            "backupVaultArns": {"primary": f"arn:aws:backup:{REGION}:{ACCOUNT}:backup-vault:{self.prefix}-primary",
+                                "dr": f"arn:aws:backup:{DR_REGION}:{ACCOUNT}:backup-vault:{self.prefix}-dr"},
+        }
+
+
+def seed_environment(session: boto3.Session, endpoint: str, extensions: MotoExtensions, cfg: StackConfig,
+                     zones: tuple[str, ...], *, public_ip_services: tuple[str, ...] = ()) -> Environment:
+    """The environment a compliant `pulumi up` of `cfg` leaves behind (the resources the audit reads), with its
+    DR vault holding a copy, two hours old, of each database's last daily snapshot."""
+    client, environment, prefix = cfg.tenant.client, cfg.tenant.environment_name, cfg.name_prefix
+    tags = _tags(client, environment)
+    ec2 = aws(session, endpoint, "ec2")
+    vpc = ec2.create_vpc(CidrBlock=cfg.net.cidr, TagSpecifications=_spec("vpc", _tags(client, environment, prefix)))
+    vpc_id = vpc["Vpc"]["VpcId"]
+    base = cfg.net.network.network_address.packed
+    subnets: dict[str, dict[str, str]] = {"app": {}, "ingress": {}}
+    for slot, zone in enumerate(zones):
+        for tier, offset, size in (("app", 0, 20), ("ingress", 24, 22)):
+            cidr = f"{base[0]}.{base[1]}.{slot * 32 + offset}.0/{size}"
+            subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone,
+                                       TagSpecifications=_spec("subnet", [*tags, {"Key": "connect:tier",
+                                                                                  "Value": tier}]))
+            subnets[tier][zone] = subnet["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway(TagSpecifications=_spec("internet-gateway", tags))["InternetGateway"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
+    nat_zones = zones if cfg.net.nat_gateways == "perAz" else zones[:1]
+    egress_ips, nat_ids = [], []
+    for zone in nat_zones:
+        eip = ec2.allocate_address(Domain="vpc", TagSpecifications=_spec(
+            "elastic-ip", _tags(client, environment, f"{prefix}-egress-{zone}")))
+        nat = ec2.create_nat_gateway(SubnetId=subnets["ingress"][zone], AllocationId=eip["AllocationId"],
+                                     TagSpecifications=_spec("natgateway", tags))["NatGateway"]
+        egress_ips.append(eip["PublicIp"])
+        nat_ids.append(nat["NatGatewayId"])
+    logs = aws(session, endpoint, "logs")
+    group = f"/connect/{prefix}/vpc-flow-logs"
+    logs.create_log_group(logGroupName=group)
+    flow_logs = ec2.create_flow_logs(
+        ResourceIds=[vpc_id], ResourceType="VPC", TrafficType="ALL", LogDestinationType="cloud-watch-logs",
+        LogGroupName=group, DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/{prefix}-flow-logs",
+        MaxAggregationInterval=60, TagSpecifications=_spec("vpc-flow-log", tags))["FlowLogIds"]
+    sg = ec2.create_security_group(GroupName=f"{prefix}-app", Description="app tier", VpcId=vpc_id,
+                                   TagSpecifications=_spec("security-group", tags))["GroupId"]
+    app_subnets = list(subnets["app"].values())
+    elbv2 = aws(session, endpoint, "elbv2")
+    balancer = elbv2.create_load_balancer(
+        Name=f"{prefix}-internal", Subnets=app_subnets, SecurityGroups=[sg], Scheme="internal", Type="application",
+        Tags=[*tags, {"Key": "Name", "Value": f"{prefix}-internal"}])["LoadBalancers"][0]
+    ecs = aws(session, endpoint, "ecs")
+    ecs.create_cluster(clusterName=prefix, tags=[{"key": t["Key"], "value": t["Value"]} for t in tags])
+    task_definition = ""
+    for service in cfg.services:
+        task_definition = ecs.register_task_definition(
+            family=f"{prefix}-{service.name}", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+            cpu=str(service.cpu), memory=str(service.memory),
+            containerDefinitions=[{"name": service.name, "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/"
+                                   f"{service.image.repository}:1", "essential": True}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        public = "ENABLED" if service.name in public_ip_services else "DISABLED"
+        ecs.create_service(cluster=prefix, serviceName=service.name, taskDefinition=task_definition,
+                           desiredCount=service.capacity.base, launchType="FARGATE",
+                           networkConfiguration={"awsvpcConfiguration": {
+                               "subnets": app_subnets, "securityGroups": [sg], "assignPublicIp": public}})
+        # moto starts services with every task pending; an update of the desired count makes them run.
+        ecs.update_service(cluster=prefix, service=service.name, desiredCount=service.capacity.base)
+    seeded = Environment(prefix, vpc_id, subnets, sg, egress_ips, nat_ids, flow_logs, balancer["LoadBalancerArn"],
+                         prefix, task_definition)
+    if cfg.vpn and cfg.vpn.connections:
+        gateway = ec2.create_vpn_gateway(Type="ipsec.1", AmazonSideAsn=cfg.vpn.amazon_side_asn,
+                                         TagSpecifications=_spec("vpn-gateway", tags))["VpnGateway"]
+        ec2.attach_vpn_gateway(VpcId=vpc_id, VpnGatewayId=gateway["VpnGatewayId"])
+        for link in cfg.vpn.connections:
+            customer = ec2.create_customer_gateway(Type="ipsec.1", PublicIp=link.peer_ip, BgpAsn=link.bgp_asn,
+                                                   TagSpecifications=_spec("customer-gateway", tags))
+            connection = ec2.create_vpn_connection(
+                Type="ipsec.1", CustomerGatewayId=customer["CustomerGateway"]["CustomerGatewayId"],
+                VpnGatewayId=gateway["VpnGatewayId"],
+                TagSpecifications=_spec("vpn-connection", _tags(client, environment, f"{prefix}-{link.name}")))
+            seeded.vpn_connections[link.name] = connection["VpnConnection"]["VpnConnectionId"]
+    for region, which in ((REGION, "primary"), (DR_REGION, "dr")):
+        aws(session, endpoint, "backup", region).create_backup_vault(
+            BackupVaultName=f"{prefix}-{which}", BackupVaultTags={t["Key"]: t["Value"] for t in tags})
+    copied = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    for database in cfg.data.databases:
+        extensions.recovery_points.add(ACCOUNT, DR_REGION, f"{prefix}-dr", dr_copy(prefix, database.name, copied))
+    return seeded
+
+
+def seed_registry(session: boto3.Session, endpoint: str, client: str, repositories: list[str],
+                  *, unscanned: tuple[str, ...] = ()) -> None:
+    """The account stack's repositories (scan on push unless named in `unscanned`)."""
+    ecr = aws(session, endpoint, "ecr")
+    for name in repositories:
+        ecr.create_repository(repositoryName=name, imageTagMutability="IMMUTABLE",
+                              imageScanningConfiguration={"scanOnPush": name not in unscanned},
+                              tags=_tags(client, "account"))
+
+
+@dataclass
+class Seed:
+    """The seeded account: acme-prod compliant, acme-staging beside it with its own problems."""
+
+    endpoint: str
+    session: boto3.Session
+    extensions: MotoExtensions
+    prod: Environment
+    staging: Environment
+
+
+def seed_account(endpoint: str, extensions: MotoExtensions, prod: StackConfig, staging: StackConfig,
+                 repositories: list[str]) -> Seed:
+    """acme-account's registry, a compliant acme-prod, and a non-compliant acme-staging in the same account."""
+    session = tenant_session(endpoint)
+    seed_registry(session, endpoint, "acme", repositories)
+    seed_registry(session, endpoint, "acme", ["legacy-batch"], unscanned=("legacy-batch",))  # not used by prod
+    seeded_prod = seed_environment(session, endpoint, extensions, prod, ZONES)
+    seeded_staging = seed_environment(session, endpoint, extensions, staging, ZONES[:2],
+                                      public_ip_services=("payments-api",))
+    ec2 = aws(session, endpoint, "ec2")
+    _public_eni(ec2, seeded_staging.subnets["app"][ZONES[0]], "staging debugging box")
+    aws(session, endpoint, "elbv2").create_load_balancer(
+        Name="acme-staging-public", Subnets=list(seeded_staging.subnets["ingress"].values()),
+        Scheme="internet-facing", Type="application", Tags=_tags("acme", "staging"))
+    return Seed(endpoint, session, extensions, seeded_prod, seeded_staging)
+
+
+def _public_eni(ec2: Any, subnet: str, description: str) -> tuple[str, str]:
+    eni = ec2.create_network_interface(SubnetId=subnet, Description=description)["NetworkInterface"]
+    eip = ec2.allocate_address(Domain="vpc")
+    ec2.associate_address(AllocationId=eip["AllocationId"], NetworkInterfaceId=eni["NetworkInterfaceId"])
+    return eni["NetworkInterfaceId"], eip["AllocationId"]
+
+
+@dataclass
+class Broken:
+    """The three faults of the issue's acceptance test, by resource id."""
+
+    eni: str
+    repository: str
+    load_balancer: str
+
+
+@contextmanager
+def broken(seed: Seed, repository: str) -> Iterator[Broken]:
+    """acme-prod with one public ENI, one repository without scan on push and one internet-facing load
+    balancer; put back as it was on exit (the server is shared by the module's tests)."""
+    ec2 = aws(seed.session, seed.endpoint, "ec2")
+    ecr = aws(seed.session, seed.endpoint, "ecr")
+    elbv2 = aws(seed.session, seed.endpoint, "elbv2")
+    eni, allocation = _public_eni(ec2, seed.prod.subnets["app"][ZONES[0]], "hand-made test box")
+    ecr.put_image_scanning_configuration(repositoryName=repository, imageScanningConfiguration={"scanOnPush": False})
+    balancer = elbv2.create_load_balancer(Name="acme-prod-public", Subnets=list(seed.prod.subnets["ingress"].values()),
+                                          Scheme="internet-facing", Type="application")["LoadBalancers"][0]
+    try:
+        yield Broken(eni, repository, "acme-prod-public")
+    finally:
+        elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
+        ecr.put_image_scanning_configuration(repositoryName=repository,
+                                             imageScanningConfiguration={"scanOnPush": True})
+        association = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]["AssociationId"]
+        ec2.disassociate_address(AssociationId=association)
+        ec2.release_address(AllocationId=allocation)
+        ec2.delete_network_interface(NetworkInterfaceId=eni)
+
+
+@contextmanager
+def drifted(seed: Seed) -> Iterator[None]:
+    """acme-prod drifted outside Pulumi in the ways the other moto-backed checks catch; put back on exit:
+    a service given public IPs, a service scaled below its base, the flow log deleted and a classic
+    internet-facing load balancer in the VPC."""
+    ec2 = aws(seed.session, seed.endpoint, "ec2")
+    ecs = aws(seed.session, seed.endpoint, "ecs")
+    elb = aws(seed.session, seed.endpoint, "elb")
+    prod = seed.prod
+
+    def network(public: str) -> dict[str, Any]:
+        return {"awsvpcConfiguration": {"subnets": list(prod.subnets["app"].values()),
+                                        "securityGroups": [prod.security_group], "assignPublicIp": public}}
+
+    ecs.update_service(cluster=prod.cluster, service="accounts-api", networkConfiguration=network("ENABLED"))
+    ecs.update_service(cluster=prod.cluster, service="notifications-worker", desiredCount=1)
+    ec2.delete_flow_logs(FlowLogIds=prod.flow_log_ids)
+    elb.create_load_balancer(LoadBalancerName="acme-prod-classic", Subnets=[prod.subnets["ingress"][ZONES[0]]],
+                             Scheme="internet-facing",
+                             Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}])
+    try:
+        yield
+    finally:
+        elb.delete_load_balancer(LoadBalancerName="acme-prod-classic")
+        prod.flow_log_ids = ec2.create_flow_logs(
+            ResourceIds=[prod.vpc_id], ResourceType="VPC", TrafficType="ALL", LogDestinationType="cloud-watch-logs",
+            LogGroupName=f"/connect/{prod.prefix}/vpc-flow-logs",
+            DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/{prod.prefix}-flow-logs")["FlowLogIds"]
+        ecs.update_service(cluster=prod.cluster, service="notifications-worker", desiredCount=2)
+        ecs.update_service(cluster=prod.cluster, service="accounts-api", networkConfiguration=network("DISABLED"))
+
+
+@contextmanager
+def tunnel_down(seed: Seed, link: str, tunnel: int = 1, message: str = "IPSEC IS DOWN") -> Iterator[str]:
+    """One tunnel (0 or 1) of acme-prod's VPN link `link` reported DOWN by AWS; yields its outside IP. Both
+    tunnels are UP again on exit."""
+    vpn_id = seed.prod.vpn_connections[link]
+    try:
+        yield seed.extensions.telemetry.set(vpn_id, tunnel, "DOWN", message)
+    finally:
+        seed.extensions.telemetry.reset(vpn_id)
+
+
+@contextmanager
+def dr_vault_holding(seed: Seed, points: list[dict[str, Any]]) -> Iterator[None]:
+    """acme-prod's DR vault holds exactly `points` (see `dr_copy`); its fresh copies are back on exit."""
+    with seed.extensions.recovery_points.replaced(ACCOUNT, DR_REGION, f"{seed.prod.prefix}-dr", points):
+        yield

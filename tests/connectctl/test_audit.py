@@ -1,0 +1,561 @@
+"""`connectctl audit` and `connectctl dr verify` against a real moto server, and for edge shapes, botocore's Stubber.
+
+One moto server per test process (module scope) holds acme-account's registry, a compliant acme-prod and a
+non-compliant acme-staging beside it in the same account and region (tests/connectctl/moto_seed.py). Tests
+that break acme-prod do it inside a context manager that puts it back, so every test starts compliant.
+
+moto 5.2.5 alone cannot answer two checks: its VPN connections carry no `VgwTelemetry` (nor can they be
+filtered by `vpn-connection-id`, as the audit does with an outputs file) and it has no
+ListRecoveryPointsByBackupVault (HTTP 404). The server runs in this process, so the module's fixture teaches
+it these before it starts (tests/connectctl/moto_extensions.py, undone at the end of the module): every check
+runs against the server, in this process and in the CLI's own. Stubber still covers the shapes the seed does
+not make (tunnels missing or partly down, partial and expired recovery points, a renamed vault), on
+responses botocore validates against the API model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import moto.backup.urls as backup_urls
+import pytest
+from botocore.stub import Stubber
+from moto.backup.responses import BackupResponse
+from moto.ec2.models.vpn_connections import VPNConnection
+from moto.server import ThreadedMotoServer
+from typer.testing import CliRunner
+
+from components.dr import RPO
+from connectctl import cli
+from connectctl.audit import checks as audit_checks
+from connectctl.audit.checks import CHECK_IDS, DR_RPO, covered_by_registry, wildcard_matches
+from connectctl.audit.context import AuditContext, load_stack_config, registry_location
+from tests.connectctl import moto_extensions, moto_seed
+from tests.connectctl.test_check import assert_sarif_valid
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def aws_env(**extra: str) -> dict[str, str]:
+    """The environment without the caller's AWS settings: fake keys, no config files, no instance metadata."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return env | moto_seed.FAKE_CREDENTIALS | {
+        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true"} | extra
+
+
+def connectctl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real CLI in its own process, as CI runs it."""
+    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False, env=env if env is not None else aws_env())
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """The same CLI in-process (no interpreter start-up): for the many runs that need no process of their own."""
+    result = CliRunner().invoke(cli.app, list(args), env=env if env is not None else aws_env())
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def seed() -> Iterator[moto_seed.Seed]:
+    """moto on 127.0.0.1 (a free port), extended with tunnel telemetry and recovery points, seeded once."""
+    saved = os.environ.get("MOTO_EC2_LOAD_DEFAULT_AMIS")
+    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"  # the audit reads no AMIs: skip loading thousands
+    with moto_extensions.extended_moto() as extensions:  # before the server builds its routing tables
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        try:
+            host, port = server.get_host_and_port()
+            _, prod = load_stack_config("acme-prod")
+            _, staging = load_stack_config("acme-staging")
+            _, account = load_stack_config("acme-account")
+            assert account.registry is not None
+            yield moto_seed.seed_account(f"http://{host}:{port}", extensions, prod, staging,
+                                         list(account.registry.repositories))
+        finally:
+            server.stop()
+            if saved is None:
+                os.environ.pop("MOTO_EC2_LOAD_DEFAULT_AMIS", None)
+            else:
+                os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = saved
+
+
+def findings(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(f["check"], f["resourceId"]) for f in doc["findings"]}
+
+
+def statuses(doc: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["status"] for c in doc["checks"]}
+
+
+# --- the issue's acceptance: compliant seed, then the three faults -------------------------------------------
+
+
+def test_compliant_acme_prod_has_no_findings(seed: moto_seed.Seed) -> None:
+    run = connectctl("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""  # no progress noise when stderr is not a terminal
+    doc = json.loads(run.stdout)
+    assert doc["findings"] == []
+    assert doc["account"] == moto_seed.ACCOUNT
+    assert doc["identity"].startswith(f"arn:aws:sts::{moto_seed.ACCOUNT}:assumed-role/connect-deployer/")
+    assert (doc["stack"], doc["region"], doc["drRegion"]) == ("acme-prod", "us-east-1", "us-west-2")
+    assert statuses(doc) == dict.fromkeys(CHECK_IDS, "passed")
+    examined = {c["id"]: c["examined"] for c in doc["checks"]}
+    assert examined["ecr-scan-on-push"] == 3 and examined["ecs-service-base-capacity"] == 3
+    assert examined["nat-egress-ips"] == 3  # perAz over three zones
+    assert examined["vpn-tunnels-up"] == 1 and examined["dr-recovery-point"] == 1  # both read from the server
+    assert doc["summary"] == {"checks": 9, "passed": 9, "failed": 0, "skipped": 0, "not-applicable": 0,
+                              "findings": 0}
+
+
+def test_the_three_faults_are_exactly_the_findings_in_every_format(seed: moto_seed.Seed) -> None:
+    with moto_seed.broken(seed, "payments-api") as broken:
+        run = connectctl("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+        code, sarif_text, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "sarif")
+        text_code, text, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint)
+    assert run.returncode == 1, run.stderr
+    doc = json.loads(run.stdout)
+    assert findings(doc) == {("no-public-eni", broken.eni), ("ecr-scan-on-push", "payments-api"),
+                             ("alb-internal-only", broken.load_balancer)}
+    by_check = {f["check"]: f for f in doc["findings"]}
+    assert [f["severity"] for f in doc["findings"]] == ["critical", "critical", "high"]  # most severe first
+    assert by_check["ecr-scan-on-push"]["arn"] == f"arn:aws:ecr:us-east-1:{moto_seed.ACCOUNT}:repository/payments-api"
+    assert by_check["ecr-scan-on-push"]["location"] == {"file": "stacks/Pulumi.acme-prod.yaml", "line": 21}
+    assert by_check["alb-internal-only"]["arn"].startswith(
+        f"arn:aws:elasticloadbalancing:us-east-1:{moto_seed.ACCOUNT}:loadbalancer/app/acme-prod-public/")
+    assert "internet-facing" in by_check["alb-internal-only"]["message"]
+    assert "hand-made test box" in by_check["no-public-eni"]["message"]
+    assert doc["summary"]["findings"] == 3 and doc["summary"]["failed"] == 3
+    assert doc["summary"]["passed"] == 6 and doc["summary"]["skipped"] == 0
+
+    assert code == 1
+    sarif = json.loads(sarif_text)
+    assert_sarif_valid(sarif)
+    results = sarif["runs"][0]["results"]
+    assert {(r["ruleId"], r["locations"][0]["logicalLocations"][0]["name"]) for r in results} == findings(doc)
+    assert {r["level"] for r in results} == {"error"}
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == list(CHECK_IDS)
+    for result in results:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stacks/Pulumi.acme-prod.yaml"
+
+    assert text_code == 1
+    assert "FAIL: 3 finding(s)" in text
+    for resource in (broken.eni, "payments-api", broken.load_balancer):
+        assert resource in text
+
+
+def test_the_seed_is_compliant_again_after_breaking(seed: moto_seed.Seed) -> None:
+    with moto_seed.broken(seed, "accounts-api"):
+        assert invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint)[0] == 1
+    code, out, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 0 and json.loads(out)["findings"] == []
+
+
+# --- the other checks against moto ----------------------------------------------------------------------------
+
+
+def test_drift_outside_pulumi_is_caught(seed: moto_seed.Seed) -> None:
+    with moto_seed.drifted(seed):
+        code, out, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert findings(doc) == {
+        ("alb-internal-only", "acme-prod-classic"),
+        ("ecs-service-no-public-ip", "acme-prod/accounts-api"),
+        ("ecs-service-base-capacity", "acme-prod/notifications-worker"),
+        ("vpc-flow-logs", seed.prod.vpc_id),
+    }
+    messages = {f["check"]: f for f in doc["findings"]}
+    assert "runs 1 task(s) (desired 1), below its base of 2" in messages["ecs-service-base-capacity"]["message"]
+    assert messages["ecs-service-base-capacity"]["configPath"] == "connect:services[2].capacity.base"
+    assert messages["alb-internal-only"]["resourceType"] == "AWS::ElasticLoadBalancing::LoadBalancer"
+
+
+def test_outputs_file_pins_vpc_cluster_and_egress_ips(seed: moto_seed.Seed, tmp_path: Path) -> None:
+    outputs = seed.prod.outputs("acme", "prod")
+    exact = tmp_path / "outputs.json"
+    exact.write_text(json.dumps(outputs))
+    code, out, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--outputs", str(exact),
+                          "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["outputsFile"] == str(exact)
+
+    allow_listed = [*outputs["egressIps"][:-1], "203.0.113.77"]  # the client allow-lists an address no NAT uses
+    moved = tmp_path / "moved.json"
+    moved.write_text(json.dumps({**outputs, "egressIps": allow_listed}))
+    code, out, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--outputs", str(moved),
+                          "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert findings(doc) == {("nat-egress-ips", seed.prod.nat_ids[-1]), ("nat-egress-ips", "203.0.113.77")}
+    assert any(f"egresses through {outputs['egressIps'][-1]}" in f["message"] for f in doc["findings"])
+
+
+def test_a_registry_rule_covers_a_repository_without_its_own_flag(seed: moto_seed.Seed) -> None:
+    ecr = moto_seed.aws(seed.session, seed.endpoint, "ecr")
+    rule = {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "payments-*", "filterType": "WILDCARD"}]}
+    with moto_seed.broken(seed, "payments-api"):
+        ecr.put_registry_scanning_configuration(scanType="BASIC", rules=[rule])
+        try:
+            code, out, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+        finally:
+            ecr.put_registry_scanning_configuration(scanType="BASIC", rules=[])
+    assert code == 1
+    assert {check for check, _ in findings(json.loads(out))} == {"no-public-eni", "alb-internal-only"}
+
+
+def test_another_environment_is_judged_only_by_its_own_audit(seed: moto_seed.Seed) -> None:
+    code, out, _ = invoke("audit", "acme-staging", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert {check for check, _ in findings(doc)} == {"no-public-eni", "alb-internal-only", "ecs-service-no-public-ip"}
+    assert ("alb-internal-only", "acme-staging-public") in findings(doc)
+    assert ("ecs-service-no-public-ip", "acme-staging/payments-api") in findings(doc)
+    assert not any(seed.prod.vpc_id in f["message"] or "acme-prod" in f["resourceId"] for f in doc["findings"])
+    assert statuses(doc)["nat-egress-ips"] == "passed"  # natGateways: single
+    assert statuses(doc)["vpn-tunnels-up"] == "passed"  # its own link, both tunnels up
+    assert statuses(doc)["dr-recovery-point"] == "not-applicable"  # no data stores
+
+
+def test_the_account_stack_audits_its_whole_registry(seed: moto_seed.Seed) -> None:
+    code, out, _ = invoke("audit", "acme-account", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert findings(doc) == {("ecr-scan-on-push", "legacy-batch")}  # undeclared, still the client's registry
+    assert statuses(doc) == {**dict.fromkeys(CHECK_IDS, "not-applicable"), "ecr-scan-on-push": "failed"}
+
+
+def test_a_vpn_tunnel_down_is_reported_from_the_servers_telemetry(seed: moto_seed.Seed) -> None:
+    vpn = seed.prod.vpn_connections["dc-santiago"]
+    with moto_seed.tunnel_down(seed, "dc-santiago", tunnel=1, message="IPSEC IS DOWN") as outside_ip:
+        code, out, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert findings(doc) == {("vpn-tunnels-up", vpn)}
+    (finding,) = doc["findings"]
+    assert finding["message"] == (
+        f"VPN connection dc-santiago ({vpn}): tunnel(s) not up: {outside_ip} DOWN (IPSEC IS DOWN)")
+    assert finding["configPath"] == "connect:vpn.connections[0]"
+    assert finding["arn"] == f"arn:aws:ec2:us-east-1:{moto_seed.ACCOUNT}:vpn-connection/{vpn}"
+    assert statuses(doc)["vpn-tunnels-up"] == "failed"
+    code, out, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 0 and statuses(json.loads(out))["vpn-tunnels-up"] == "passed"  # both up again
+
+
+def test_dr_verify_reads_the_dr_vaults_recovery_points_from_the_server(seed: moto_seed.Seed) -> None:
+    code, out, _ = invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["findings"] == [] and [(c["id"], c["status"], c["examined"]) for c in doc["checks"]] == [
+        ("dr-recovery-point", "passed", 1)]
+    assert doc["checks"][0]["note"] == "vault acme-prod-dr in us-west-2, RPO 24.0 h"
+
+    old = moto_seed.dr_copy("acme-prod", "ledger", datetime.now(UTC) - timedelta(hours=30))
+    with moto_seed.dr_vault_holding(seed, [old]):
+        code, out, _ = invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    assert (finding["check"], finding["resourceId"], finding["region"]) == (
+        "dr-recovery-point", "acme-prod-dr", "us-west-2")
+    assert finding["arn"] == moto_seed.vault_arn("us-west-2", "acme-prod-dr")
+    assert f"({old['RecoveryPointArn']}, Aurora) is 30.0 h old, beyond the RPO of 24.0 h" in finding["message"]
+    assert invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint)[0] == 0  # the fresh copy is back
+
+
+def test_a_dr_vault_of_many_points_is_read_across_pages(seed: moto_seed.Seed) -> None:
+    now = datetime.now(UTC)
+    points = [moto_seed.dr_copy("acme-prod", "ledger", now - timedelta(days=day, hours=30)) for day in range(1200)]
+    with moto_seed.dr_vault_holding(seed, points):
+        code, out, _ = invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["checks"][0]["examined"] == 1200  # more than one page of 1000
+    assert "is 30.0 h old" in doc["findings"][0]["message"]
+
+
+def test_the_moto_extensions_undo_themselves() -> None:
+    def state() -> tuple[Any, ...]:
+        return (getattr(VPNConnection, "vgw_telemetry", None), getattr(VPNConnection, "vpn_connection_id", None),
+                getattr(BackupResponse, "list_recovery_points_by_backup_vault", None), dict(backup_urls.url_paths))
+
+    before = state()  # moto's own, or the module fixture's extensions if it is active: either way, restored
+    with moto_extensions.extended_moto():
+        inside = state()
+        assert all(patched is not saved for patched, saved in zip(inside[:3], before[:3], strict=True))
+        assert moto_extensions.RECOVERY_POINTS_PATH in inside[3]
+    assert state() == before
+
+
+# --- errors: one message, exit 2 ---------------------------------------------------------------------------
+
+
+def test_credentials_of_another_account_are_refused(seed: moto_seed.Seed) -> None:
+    code, _, err = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--no-assume-role")
+    assert code == 2
+    assert "account 123456789012" in err and "lives in account 111111111111" in err
+
+
+def test_a_region_without_the_stack_is_an_error(seed: moto_seed.Seed) -> None:
+    code, _, err = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--region", "eu-west-1")
+    assert code == 2
+    assert "no VPC tagged connect:client=acme, connect:environment=prod in eu-west-1" in " ".join(err.split())
+
+
+def test_outputs_of_another_deployment_are_an_error(seed: moto_seed.Seed, tmp_path: Path) -> None:
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({**seed.prod.outputs("acme", "prod"), "vpcId": "vpc-0123456789abcdef0"}))
+    code, _, err = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--outputs", str(path))
+    assert code == 2
+    assert "the outputs name VPC vpc-0123456789abcdef0, which does not exist in us-east-1" in " ".join(err.split())
+
+
+def test_no_credentials() -> None:
+    env = {k: v for k, v in aws_env().items() if k not in moto_seed.FAKE_CREDENTIALS}
+    run = connectctl("audit", "acme-prod", "--endpoint-url", "http://127.0.0.1:9", env=env)
+    assert run.returncode == 2
+    assert "no AWS credentials found" in run.stderr and "Traceback" not in run.stderr
+    assert run.stdout == ""
+
+
+def test_unreachable_endpoint() -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, out, err = invoke("audit", "acme-prod", "--endpoint-url", f"http://127.0.0.1:{port}",
+                            env=aws_env(AWS_MAX_ATTEMPTS="1"))
+    assert code == 2 and out == ""
+    assert f"cannot reach the AWS endpoint http://127.0.0.1:{port}" in " ".join(err.split())
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("{not json", "not JSON"),
+    ("[1, 2]", "a list, expected an object of stack outputs"),
+    ('{"client": "acme", "environment": "staging"}', "not of acme-prod"),
+    ('{"egressIps": "198.51.100.1"}', "output 'egressIps'"),
+    ('{"vpnConnections": {"dc-santiago": {}}}', "output 'vpnConnections'"),
+])
+def test_bad_outputs_file(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "outputs.json"
+    path.write_text(content)
+    code, out, err = invoke("audit", "acme-prod", "--outputs", str(path), "--endpoint-url", "http://127.0.0.1:9")
+    assert code == 2 and out == ""
+    assert expected in " ".join(err.split())
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["audit", "acme-prod", "--skip", "nope"], "unknown check(s) for --skip: nope"),
+    (["audit", "acme-nowhere"], "no stack file stacks/Pulumi.acme-nowhere.yaml"),
+    (["audit", "acme-prod", "--outputs", "/nonexistent/outputs.json"], "cannot read the outputs file"),
+    (["dr", "verify", "acme-nowhere"], "no stack file"),
+])
+def test_bad_input(args: list[str], expected: str) -> None:
+    code, _, err = invoke(*args)
+    assert code == 2
+    assert expected in " ".join(err.split())
+
+
+# --- Stubber: the shapes the seed does not make -------------------------------------------------------------
+
+
+def stubbed(service: str, region: str) -> tuple[Any, Stubber]:
+    client = boto3.client(service, region_name=region, aws_access_key_id="x", aws_secret_access_key="x")  # type: ignore[call-overload]
+    return client, Stubber(client)
+
+
+def context(stack: str, clients: dict[tuple[str, str], Any], outputs: dict[str, Any] | None = None) -> AuditContext:
+    stack_file, cfg = load_stack_config(stack)
+    registry_region, repositories, _ = registry_location(cfg, stack_file)
+    return AuditContext(stack=stack, cfg=cfg, account_id=cfg.tenant.account_id, region=cfg.region,
+                        dr_region=cfg.tenant.dr_region, registry_region=registry_region, repositories=repositories,
+                        client=lambda service, region: clients[service, region], now=NOW, rpo=DR_RPO,
+                        outputs=outputs)
+
+
+def tunnel(ip: str, status: str, message: str = "") -> dict[str, Any]:
+    return {"OutsideIpAddress": ip, "Status": status, "StatusMessage": message, "AcceptedRouteCount": 1,
+            "LastStatusChange": NOW - timedelta(hours=3)}
+
+
+def vpn_connection(vpn_id: str, name: str, telemetry: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """A connection as DescribeVpnConnections lists it (`telemetry` None: without `VgwTelemetry`, as moto's own)."""
+    connection = {"VpnConnectionId": vpn_id, "State": "available", "Type": "ipsec.1",
+                  "CustomerGatewayId": "cgw-0a1b2c3d", "VpnGatewayId": "vgw-0a1b2c3d", "Category": "VPN",
+                  "Tags": [{"Key": "Name", "Value": name}, {"Key": "connect:client", "Value": "acme"},
+                           {"Key": "connect:environment", "Value": "prod"}]}
+    return connection if telemetry is None else {**connection, "VgwTelemetry": telemetry}
+
+
+def stub_vpn(stubber: Stubber, connections: list[dict[str, Any]]) -> None:
+    """The calls `vpn-tunnels-up` makes without outputs: tagged connections, the VPC, its gateways, theirs."""
+    stubber.add_response("describe_vpn_connections", {"VpnConnections": connections})
+    stubber.add_response("describe_vpcs", {"Vpcs": [{"VpcId": "vpc-0a1b2c3d4e5f60718"}]})
+    stubber.add_response("describe_vpn_gateways", {"VpnGateways": [{"VpnGatewayId": "vgw-0a1b2c3d"}]},
+                         {"Filters": [{"Name": "attachment.vpc-id", "Values": ["vpc-0a1b2c3d4e5f60718"]}]})
+    stubber.add_response("describe_vpn_connections", {"VpnConnections": connections})
+
+
+@pytest.mark.parametrize(("telemetry", "expected"), [
+    ([tunnel("52.1.1.1", "UP"), tunnel("52.2.2.2", "UP")], None),
+    ([tunnel("52.1.1.1", "UP"), tunnel("52.2.2.2", "DOWN", "IPSEC IS DOWN")],
+     "tunnel(s) not up: 52.2.2.2 DOWN (IPSEC IS DOWN)"),
+    ([tunnel("52.1.1.1", "DOWN"), tunnel("52.2.2.2", "DOWN")], "52.1.1.1 DOWN; 52.2.2.2 DOWN"),
+    ([tunnel("52.1.1.1", "UP")], "reports 1 tunnel(s) instead of 2"),
+    (None, "AWS reports 0 tunnel(s) instead of 2, so both cannot be confirmed up"),  # no telemetry at all
+])
+def test_vpn_tunnels_from_aws_telemetry(telemetry: list[dict[str, Any]] | None, expected: str | None) -> None:
+    ec2, stubber = stubbed("ec2", "us-east-1")
+    stub_vpn(stubber, [vpn_connection("vpn-0123456789abcdef0", "acme-prod-dc-santiago", telemetry)])
+    with stubber:
+        outcome = audit_checks.vpn_tunnels_up(context("acme-prod", {("ec2", "us-east-1"): ec2}))
+    stubber.assert_no_pending_responses()
+    assert outcome.examined == 1
+    if expected is None:
+        assert outcome.findings == []
+    else:
+        (finding,) = outcome.findings
+        assert finding.resource_id == "vpn-0123456789abcdef0"
+        assert finding.message.startswith("VPN connection dc-santiago (vpn-0123456789abcdef0): ")
+        assert expected in finding.message
+        assert finding.config_path == "connect:vpn.connections[0]"
+
+
+def test_a_declared_vpn_link_that_is_gone_and_a_stray_one() -> None:
+    ec2, stubber = stubbed("ec2", "us-east-1")
+    stray = vpn_connection("vpn-0fedcba9876543210", "someone-else", [tunnel("52.3.3.3", "UP")])
+    stub_vpn(stubber, [stray])
+    with stubber:
+        outcome = audit_checks.vpn_tunnels_up(context("acme-prod", {("ec2", "us-east-1"): ec2}))
+    assert [(f.resource_id, f.config_path) for f in outcome.findings] == [
+        ("acme-prod-dc-santiago", "connect:vpn.connections[0]"),
+        ("vpn-0fedcba9876543210", "connect:vpn")]
+    assert "does not exist" in outcome.findings[0].message
+    assert "reports 1 tunnel(s)" in outcome.findings[1].message  # a stray link on the VPC is audited too
+
+
+def recovery_point(age: timedelta, status: str = "COMPLETED") -> dict[str, Any]:
+    return {"RecoveryPointArn": f"arn:aws:rds:us-west-2:111111111111:cluster-snapshot:awsbackup:copyjob-{age.days}",
+            "BackupVaultName": "acme-prod-dr",
+            "BackupVaultArn": "arn:aws:backup:us-west-2:111111111111:backup-vault:acme-prod-dr",
+            "ResourceArn": "arn:aws:rds:us-east-1:111111111111:cluster:acme-prod-ledger", "ResourceType": "Aurora",
+            "CreationDate": NOW - age, "CompletionDate": NOW - age + timedelta(minutes=20), "Status": status}
+
+
+def stub_dr(stubber: Stubber, points: list[dict[str, Any]], vault: str = "acme-prod-dr") -> None:
+    stubber.add_response("describe_backup_vault", {
+        "BackupVaultName": vault, "BackupVaultArn": f"arn:aws:backup:us-west-2:111111111111:backup-vault:{vault}",
+        "NumberOfRecoveryPoints": len(points), "Locked": True}, {"BackupVaultName": vault})
+    stubber.add_response("list_recovery_points_by_backup_vault", {"RecoveryPoints": points},
+                         {"BackupVaultName": vault})
+
+
+@pytest.mark.parametrize(("points", "expected"), [
+    ([recovery_point(timedelta(hours=30)), recovery_point(timedelta(hours=5))], None),
+    ([recovery_point(timedelta(hours=30)), recovery_point(timedelta(days=3))],
+     "is 30.0 h old, beyond the RPO of 24.0 h"),
+    ([recovery_point(timedelta(hours=1), "PARTIAL"), recovery_point(timedelta(days=9))], "is 9.0 days old"),
+    ([], "holds no usable recovery point (0 in other states)"),
+    ([recovery_point(timedelta(hours=2), "EXPIRED")], "holds no usable recovery point (1 in other states)"),
+])
+def test_dr_recovery_point_age(points: list[dict[str, Any]], expected: str | None) -> None:
+    backup, stubber = stubbed("backup", "us-west-2")
+    stub_dr(stubber, points)
+    with stubber:
+        outcome = audit_checks.dr_recovery_point(context("acme-prod", {("backup", "us-west-2"): backup}))
+    stubber.assert_no_pending_responses()
+    assert outcome.examined == len(points)
+    if expected is None:
+        assert outcome.findings == []
+    else:
+        (finding,) = outcome.findings
+        assert expected in finding.message
+        assert (finding.resource_id, finding.region) == ("acme-prod-dr", "us-west-2")
+
+
+def test_dr_vault_from_the_outputs_and_a_missing_vault() -> None:
+    backup, stubber = stubbed("backup", "us-west-2")
+    stubber.add_client_error("describe_backup_vault", "ResourceNotFoundException", "vault not found",
+                             http_status_code=404, expected_params={"BackupVaultName": "renamed-dr"})
+    outputs = {"backupVaultArns": {"dr": "arn:aws:backup:us-west-2:111111111111:backup-vault:renamed-dr"}}
+    with stubber:
+        outcome = audit_checks.dr_recovery_point(context("acme-prod", {("backup", "us-west-2"): backup}, outputs))
+    (finding,) = outcome.findings
+    assert "DR backup vault renamed-dr does not exist in us-west-2" in finding.message
+
+
+def test_dr_without_data_stores_is_not_applicable() -> None:
+    outcome = audit_checks.dr_recovery_point(context("acme-staging", {}))
+    assert outcome.not_applicable is not None and outcome.findings == []
+
+
+@pytest.fixture
+def stubbed_session(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, str], Any]:
+    """`open_session` answered by stubbed clients: the CLI end to end, without any endpoint."""
+    clients: dict[tuple[str, str], Any] = {}
+
+    def fake_open_session(*args: Any, **kwargs: Any) -> tuple[Any, dict[str, str]]:
+        identity = {"account": "111111111111",
+                    "arn": "arn:aws:sts::111111111111:assumed-role/connect-deployer/connectctl-audit-acme-prod"}
+        return (lambda service, region: clients[service, region]), identity
+
+    monkeypatch.setattr("connectctl.audit.open_session", fake_open_session)
+    return clients
+
+
+@pytest.mark.parametrize(("age", "code"), [(timedelta(hours=2), 0), (timedelta(hours=40), 1)])
+def test_dr_verify_runs_that_check_alone(stubbed_session: dict[tuple[str, str], Any], age: timedelta,
+                                         code: int) -> None:
+    backup, stubber = stubbed("backup", "us-west-2")
+    stubbed_session["backup", "us-west-2"] = backup
+    stub_dr(stubber, [recovery_point(age)])
+    with stubber:
+        exit_code, out, _ = invoke("dr", "verify", "acme-prod", "--format", "json", "--rpo-hours", "36")
+    assert exit_code == code
+    doc = json.loads(out)
+    assert [c["id"] for c in doc["checks"]] == ["dr-recovery-point"]
+    assert doc["checks"][0]["note"] == "vault acme-prod-dr in us-west-2, RPO 36.0 h"
+    assert len(doc["findings"]) == code
+
+
+def test_access_denied_is_one_message(stubbed_session: dict[tuple[str, str], Any]) -> None:
+    ecr, stubber = stubbed("ecr", "us-east-1")
+    stubbed_session["ecr", "us-east-1"] = ecr
+    stubber.add_client_error("describe_repositories", "AccessDeniedException", "User: arn:aws:sts::111111111111:"
+                             "assumed-role/connect-deployer/x is not authorized to perform: ecr:DescribeRepositories",
+                             http_status_code=400)
+    with stubber:
+        code, out, err = invoke("audit", "acme-prod")
+    assert code == 2 and out == ""
+    message = " ".join(err.split())
+    assert message.startswith("error: access denied to DescribeRepositories (check ecr-scan-on-push)")
+    assert "not authorized to perform: ecr:DescribeRepositories" in message
+
+
+# --- pure pieces ------------------------------------------------------------------------------------------
+
+
+def test_registry_wildcards() -> None:
+    assert wildcard_matches("*", "payments-api") and wildcard_matches("pay*-api", "payments-api")
+    assert not wildcard_matches("pay?ents-api", "payments-api")  # only `*` is special in ECR filters
+    rules = [{"scanFrequency": "MANUAL", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]},
+             {"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "acc*", "filterType": "WILDCARD"}]}]
+    assert covered_by_registry(rules, "accounts-api") and not covered_by_registry(rules, "payments-api")
+
+
+def test_the_default_rpo_is_the_documented_dr_region_rpo() -> None:
+    assert timedelta(hours=24) == DR_RPO
+    assert "24 hours" in str(RPO["drRegion"]["databases"])  # type: ignore[index]
