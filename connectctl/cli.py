@@ -22,6 +22,7 @@ from rich.tree import Tree
 from components.config import stack_config_schema
 from connectctl import audit, capacity, diagram, diff, fleet, workflow
 from connectctl.check import CheckInputError, check_file, check_stack
+from connectctl.controls import coverage, coverage_page, coverage_text, frameworks, label, mapping_note
 from connectctl.docs import responsibility_matrix
 from connectctl.engine.analyzer import PackConfigError, load_pack
 from connectctl.engine.project import ProjectError
@@ -137,21 +138,36 @@ class CatalogueFormat(StrEnum):
 def guardrails(
     output: Annotated[CatalogueFormat, typer.Option("--format", help="text (a table), json, or markdown "
                                                     "(docs/guardrails.md)")] = CatalogueFormat.text,
+    by_control: Annotated[bool, typer.Option("--by-control", help="Per control (ISO/IEC 27001:2022 Annex A, CSA "
+                                             "CCM v4) the rules that support it, and the gaps; our mapping.")] = False,
 ) -> None:
-    """List the pack's rules with their metadata: the shared-responsibility matrix."""
-    rules = [rule.metadata() for rule in load_pack().RULES]
-    if output is CatalogueFormat.json:
-        sys.stdout.write(json.dumps({"pack": load_pack().PACK_NAME, "rules": rules}, indent=2) + "\n")
+    """List the pack's rules with their metadata: the shared-responsibility matrix, or the rules per control."""
+    pack = load_pack()
+    rules = [rule.metadata() for rule in pack.RULES]
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    if by_control:
+        doc = coverage(rules)
+        if output is CatalogueFormat.json:
+            sys.stdout.write(json.dumps({"pack": pack.PACK_NAME, **doc}, indent=2) + "\n")
+        elif output is CatalogueFormat.markdown:
+            sys.stdout.write(coverage_page(doc, pack.PACK_NAME))
+        else:
+            coverage_text(doc, console)
+    elif output is CatalogueFormat.json:
+        doc = {"pack": pack.PACK_NAME, "note": mapping_note(), "frameworks": frameworks(), "rules": rules}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     elif output is CatalogueFormat.markdown:
         sys.stdout.write(responsibility_matrix(rules))
     else:
-        table = Table(title=f"{len(rules)} guardrails", show_header=True, header_style="bold")
-        for column in ("id", "kind", "level", "severity", "owner", "unwaivable", "anchors"):
+        table = Table(title=f"{len(rules)} guardrails", caption=escape(mapping_note()), show_header=True,
+                      header_style="bold")
+        for column in ("id", "kind", "level", "severity", "owner", "unwaivable", "anchors", "controls (our mapping)"):
             table.add_column(column, overflow="fold")
         for rule in rules:
             table.add_row(rule["id"], rule["kind"], rule["level"], rule["severity"], rule["owner"],
-                          "yes" if rule["unwaivable"] else "", escape(", ".join(rule["anchors"]) or "none (new)"))
-        Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(table)
+                          "yes" if rule["unwaivable"] else "", escape(", ".join(rule["anchors"]) or "none (new)"),
+                          escape(label(rule["controls"])))
+        console.print(table)
 
 
 @app.command()

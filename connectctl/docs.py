@@ -1,14 +1,17 @@
 """`docs/guardrails.md`: the shared-responsibility matrix, generated from the pack's rule metadata.
 
 Who keeps which guardrail (the operator, i.e. the platform team, or the client's teams), how hard
-it is enforced, and which industry controls it anchors to. `make docs` writes it; a test fails when
-the committed page is stale.
+it is enforced, which industry checks it anchors to, and which ISO/IEC 27001 and CSA CCM controls it
+supports by our mapping (with the per-control coverage, from `connectctl.controls`). `make docs`
+writes it; a test fails when the committed page is stale.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+
+from connectctl.controls import coverage, coverage_markdown, pack_controls
 
 HEADER = """# Guardrails: the shared-responsibility matrix
 
@@ -21,25 +24,32 @@ what they configure on the platform: their microservices. Every rule below is ch
 `pulumi preview` / `pulumi up` and by `connectctl plan`; *mandatory* findings stop the run,
 *advisory* ones are reported. *Unwaivable* rules can never be switched off or exempted.
 
+The *controls* column names the ISO/IEC 27001:2022 Annex A and CSA Cloud Controls Matrix v4
+controls each guardrail supports. That mapping is ours, not a certification: a guardrail is
+technical evidence for a control, never the whole control. The coverage per control, and the
+relevant controls no guardrail supports, follow the remediation list.
+
 """
 
 
 def responsibility_matrix(rules: list[dict[str, Any]]) -> str:
-    """The page: a summary per owner, then one row per rule with an owner column each."""
+    """The page: a summary per owner, one row per rule with an owner column each, then control coverage."""
+    module = pack_controls()
     owners = Counter(rule["owner"] for rule in rules)
     mandatory = Counter(rule["owner"] for rule in rules if rule["level"] == "mandatory")
     lines = [HEADER.rstrip("\n"), "", "| owner | rules | mandatory | advisory |", "|---|---|---|---|"]
     for owner in ("operator", "client"):
         lines.append(f"| {owner} | {owners[owner]} | {mandatory[owner]} | {owners[owner] - mandatory[owner]} |")
-    lines += ["", "| guardrail | operator | client | kind | level | severity | unwaivable | anchors | checks |",
-              "|---|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| guardrail | operator | client | kind | level | severity | unwaivable | anchors | checks | "
+                  "controls (our mapping) |", "|---|---|---|---|---|---|---|---|---|---|"]
     for rule in rules:
         operator = "x" if rule["owner"] == "operator" else ""
         client = "x" if rule["owner"] == "client" else ""
         anchors = ", ".join(rule["anchors"]) or "none (new)"
         lines.append(f"| `{rule['id']}` | {operator} | {client} | {rule['kind']} | {rule['level']} | "
                      f"{rule['severity']} | {'yes' if rule['unwaivable'] else ''} | {anchors} | "
-                     f"{rule['description']} |")
+                     f"{rule['description']} | {module.label(rule.get('controls', {}))} |")
     lines += ["", "## Remediation", ""]
     lines += [f"- `{rule['id']}`: {rule['remediation']}" for rule in rules]
-    return "\n".join(lines) + "\n"
+    lines += ["", *coverage_markdown(coverage(rules, module), level=2)]
+    return "\n".join(lines).rstrip("\n") + "\n"

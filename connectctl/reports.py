@@ -26,6 +26,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from connectctl.check import CheckResult
+from connectctl.controls import mapping_note
 from connectctl.engine.analyzer import LEVEL_NAMES, Violation, effective_config, load_pack
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -200,6 +201,7 @@ def sarif_rules(result: CheckResult, catalogue: ModuleType | None = None) -> lis
     """SARIF `reportingDescriptor`s from the catalogue: description, remediation and the rule's facts."""
     catalogue = catalogue or _catalogue()
     levels = _levels(result, catalogue)
+    note = mapping_note()
     rules = []
     for rule in catalogue.RULES:
         meta = rule.metadata()
@@ -220,6 +222,8 @@ def sarif_rules(result: CheckResult, catalogue: ModuleType | None = None) -> lis
                 "kind": meta["kind"],
                 "level": meta["level"],
                 "effectiveLevel": effective,
+                "controls": meta.get("controls", {}),  # ISO/IEC 27001:2022 Annex A and CSA CCM v4 ids
+                "controlsNote": note,
                 "security-severity": SECURITY_SEVERITY.get(meta["severity"], "5.5"),
                 "tags": ["security", "guardrail", meta["owner"]],
             },

@@ -204,7 +204,7 @@ def test_the_workflows_exist() -> None:
 
 def test_every_connectctl_call_names_a_real_command_and_options() -> None:
     calls = [(name, program(words)[1]) for name, words in workflow_commands() if program(words)[0] == "connectctl"]
-    assert {args[0] for _, args in calls} == {"stacks", "check"}
+    assert {args[0] for _, args in calls} == {"stacks", "check", "diff"}
     for name, args in calls:
         assert connectctl_problems(args) == [], name
 
@@ -390,13 +390,35 @@ def test_pull_request_previews_after_the_checks_and_posts_the_diff() -> None:
     preview = next(s for s in steps(job) if s.get("id") == "preview")
     assert preview["run"].rstrip().endswith("| tee preview.txt")
     assert names.index("pulumi/actions@v6") < names.index("preview")
-    comment, post = steps(job)[names.index("preview") + 1:]
+    comment, post, protected = steps(job)[names.index("preview") + 1:]
     assert "preview.txt" in comment["run"] and comment["run"].rstrip().endswith("> comment.md")
-    assert "connectctl diff" in comment["run"]  # the place a later issue fills (in a comment, not a call)
+    assert "diff.md" in comment["run"]  # connectctl diff's section, after the preview's
     assert post["uses"].startswith("marocchino/sticky-pull-request-comment@")
     assert post["with"] == {"header": "pulumi-preview-${{ matrix.stack }}", "path": "comment.md"}
     for step in (comment, post):  # posted when the preview fails too
         assert step["if"] == "${{ !cancelled() && steps.preview.outcome != 'skipped' }}"
+    assert protected["if"] == "${{ !cancelled() && steps.diff.outputs.status == '1' }}"  # fails the job last
+    assert protected["run"].rstrip().endswith("exit 1")
+
+
+def test_pull_request_diffs_each_stack_file_against_the_base_commit() -> None:
+    """`connectctl diff --base` in the preview job: before the cloud, its markdown in the sticky comment."""
+    job = load("pull-request.yml")["jobs"]["preview"]
+    assert steps(job)[0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}  # the base commit is there
+    names = [str(s.get("uses", s.get("id", s.get("name", s.get("run"))))) for s in steps(job)]
+    diff = next(s for s in steps(job) if s.get("id") == "diff")
+    assert diff["env"] == {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}
+    [words] = [w for w in simple_commands(diff["run"]) if program(w)[0] == "connectctl"]
+    args = program(words)[1]
+    assert args[:2] == ["diff", "$STACK"] and option_values(args, "--base") == ["$BASE_SHA"]
+    assert option_values(args, "--format") == ["markdown"]
+    assert "> diff.md 2> diff.err || status=$?" in diff["run"]  # exit 1 and 2 do not stop the preview ...
+    assert 'echo "status=$status" >> "$GITHUB_OUTPUT"' in diff["run"]
+    assert names.index("uv sync --frozen") < names.index("diff")  # offline: before any credentials
+    assert names.index("diff") < names.index("aws-actions/configure-aws-credentials@v4")
+    comment = steps(job)[names.index("preview") + 1]
+    assert comment["env"]["DIFF_STATUS"] == "${{ steps.diff.outputs.status }}"  # ... exit 2 shows its message
+    assert "diff.err" in comment["run"] and "diff_limit" in comment["run"]
 
 
 def test_main_deploys_account_stacks_before_environment_stacks() -> None:

@@ -14,6 +14,7 @@ if __package__ in (None, ""):  # run as a script: the pack directory is the impo
 
 from connect_guardrails import PACK_NAME
 from connect_guardrails.catalogue import RULES
+from connect_guardrails.controls import MAPPING_NOTE, label
 
 HEADER = f"""# {PACK_NAME}
 
@@ -33,19 +34,24 @@ three integrity policies run (`connect_guardrails/integrity.py`): `exemptions` (
 exemptions, disabled unwaivable rules), `exemptions-unused` (advisory: exemptions that matched
 nothing) and `exempted-findings` (advisory: every suppressed finding, with its reason).
 
+Controls: each rule names the ISO/IEC 27001:2022 Annex A and CSA Cloud Controls Matrix v4 controls it
+supports (`iso27001`, `ccm`; titles and the deliberate gaps in `connect_guardrails/controls.py`).
+{MAPPING_NOTE} Per control: `connectctl guardrails --by-control` and `docs/guardrails.md`.
+
 """
 
 
 def render() -> str:
     """The whole page."""
-    rows = ["| id | kind | level | severity | owner | unwaivable | anchors | checks | remediation |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| id | kind | level | severity | owner | unwaivable | anchors | controls (our mapping) | checks | "
+            "remediation |", "|---|---|---|---|---|---|---|---|---|---|"]
     for rule in RULES:
         anchors = ", ".join(rule.anchors) or "none (new)"
         config = "; ".join(f"`{k}`" for k in rule.config)
         remediation = rule.remediation + (f" Config: {config}." if config else "")
         rows.append(f"| `{rule.id}` | {rule.kind} | {rule.level} | {rule.severity} | {rule.owner} | "
-                    f"{'yes' if rule.unwaivable else 'no'} | {anchors} | {rule.description} | {remediation} |")
+                    f"{'yes' if rule.unwaivable else 'no'} | {anchors} | {label(rule.controls)} | {rule.description} | "
+                    f"{remediation} |")
     return HEADER + "\n".join(rows) + "\n"
 
 

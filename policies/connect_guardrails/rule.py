@@ -57,6 +57,14 @@ class Rule:
     unwaivable: bool
     check: ResourceCheck | StackCheck
     config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The controls the rule helps implement, by our mapping (`controls.py` lists them, with titles).
+    iso27001: tuple[str, ...] = ()  # ISO/IEC 27001:2022 Annex A, e.g. "A.8.20"
+    ccm: tuple[str, ...] = ()  # CSA Cloud Controls Matrix v4, e.g. "IVS-03"
+
+    @property
+    def controls(self) -> dict[str, list[str]]:
+        """The mapped controls by framework key (`controls.FRAMEWORKS`), as reports show them."""
+        return {"iso27001": list(self.iso27001), "ccm": list(self.ccm)}
 
     def config_schema(self) -> dict[str, dict[str, Any]]:
         """The rule's config properties plus `exemptions`, which every rule accepts."""
@@ -120,4 +128,5 @@ class Rule:
             "anchors": list(self.anchors),
             "remediation": self.remediation,
             "unwaivable": self.unwaivable,
+            "controls": self.controls,
         }

@@ -1,4 +1,9 @@
-"""The catalogue: complete metadata, stable ids in catalogue order, one module per rule, a safe entry point."""
+"""The catalogue: complete metadata, stable ids in catalogue order, one module per rule, a safe entry point.
+
+Also the control mapping: every rule names at least one ISO/IEC 27001:2022 Annex A and one CSA CCM v4
+control, each listed in `controls.py` with its title, and every listed control is either supported by
+a rule or a deliberate gap with its reason.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import pulumi_policy
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from connect_guardrails import catalogue, rules
+from connect_guardrails import catalogue, controls, rules
 from connect_guardrails.rule import LEVELS, SEVERITIES, Rule
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -69,6 +74,26 @@ UNWAIVABLE = {"tenant-single-account", "tenant-tags", "no-cross-tenant-sharing",
               "ecs-service-no-public-ip"}
 UNWAIVABLE |= {"ecr-scan-on-push", "private-subnets-only", "alb-internal-only"}
 ANCHOR = re.compile(r"^(FSBP|NAG|CKV2?_AWS)[ _][\w.*/ -]+$")
+# The frameworks' shapes, to catch a mistyped id: ISO/IEC 27001:2022 Annex A has 93 controls in themes
+# 5-8 (37, 8, 14, 34); CCM v4 has 197 in 17 domains (controls per domain).
+ISO_THEMES = {5: 37, 6: 8, 7: 14, 8: 34}
+CCM_DOMAINS = {"A&A": 6, "AIS": 7, "BCR": 11, "CCC": 9, "CEK": 21, "DCS": 15, "DSP": 19, "GRC": 8, "HRS": 13,
+               "IAM": 16, "IPY": 4, "IVS": 9, "LOG": 13, "SEF": 8, "STA": 14, "TVM": 10, "UEM": 14}
+# Titles checked against the published frameworks, pinned so an edit cannot drift from them.
+KNOWN_TITLES = {
+    ("iso27001", "A.5.23"): "Information security for use of cloud services",
+    ("iso27001", "A.5.30"): "ICT readiness for business continuity",
+    ("iso27001", "A.8.13"): "Information backup",
+    ("iso27001", "A.8.20"): "Networks security",
+    ("iso27001", "A.8.22"): "Segregation of networks",
+    ("iso27001", "A.8.24"): "Use of cryptography",
+    ("ccm", "BCR-08"): "Backup",
+    ("ccm", "CEK-03"): "Data Encryption",
+    ("ccm", "IVS-03"): "Network Security",
+    ("ccm", "IVS-06"): "Segmentation and Segregation",
+    ("ccm", "LOG-08"): "Log Records",
+    ("ccm", "TVM-07"): "Vulnerability Identification",
+}
 
 
 def test_ids_are_unique_and_match_the_catalogue() -> None:
@@ -94,6 +119,45 @@ def test_rule_metadata_is_complete(rule: Rule) -> None:
     policy = rule.policy()
     assert isinstance(policy, ResourceValidationPolicy if rule.kind == "resource" else StackValidationPolicy)
     assert rule.metadata()["id"] == rule.id
+
+
+@pytest.mark.parametrize("rule", catalogue.RULES, ids=lambda r: r.id)
+def test_rule_maps_to_listed_controls_of_both_frameworks(rule: Rule) -> None:
+    assert rule.iso27001 and rule.ccm, "every rule supports at least one ISO and one CCM control"
+    for framework, ids in rule.controls.items():
+        assert len(ids) == len(set(ids)), f"{framework} control listed twice"
+        for control_id in ids:
+            control = controls.BY_ID.get((framework, control_id))
+            assert control is not None, f"{framework} {control_id} is not in connect_guardrails/controls.py"
+            assert not control.gap, f"{control_id} is listed as a gap ({control.gap}) but {rule.id} supports it"
+    assert rule.metadata()["controls"] == {"iso27001": list(rule.iso27001), "ccm": list(rule.ccm)}
+
+
+def test_controls_catalogue_names_real_controls_once() -> None:
+    keys = [(c.framework, c.id) for c in controls.CONTROLS]
+    assert len(keys) == len(set(keys)) == len(controls.BY_ID)
+    for control in controls.CONTROLS:
+        assert control.framework in controls.FRAMEWORKS
+        assert control.title.strip() and control.title == control.title.strip()
+        if control.framework == "iso27001":
+            match = re.fullmatch(r"A\.([5-8])\.([1-9]\d?)", control.id)
+            assert match and int(match[2]) <= ISO_THEMES[int(match[1])], control.id
+        else:
+            match = re.fullmatch(r"([A-Z&]{3})-(\d\d)", control.id)
+            assert match and match[1] in CCM_DOMAINS and 1 <= int(match[2]) <= CCM_DOMAINS[match[1]], control.id
+    for key, title in KNOWN_TITLES.items():
+        assert controls.BY_ID[key].title == title
+
+
+def test_every_listed_control_is_supported_or_a_deliberate_gap() -> None:
+    """A control no rule supports must say why (a gap); one that rules support must not carry a gap reason."""
+    supported = {(framework, c) for rule in catalogue.RULES for framework, ids in rule.controls.items() for c in ids}
+    for control in controls.CONTROLS:
+        key = (control.framework, control.id)
+        assert (key in supported) != bool(control.gap), f"{control.id}: supported and gap must not agree"
+    gaps = {c.framework for c in controls.CONTROLS if c.gap}
+    assert gaps == set(controls.FRAMEWORKS), "each framework lists its gaps"
+    assert "not a certification" in controls.MAPPING_NOTE
 
 
 def test_one_module_per_rule() -> None:

@@ -51,6 +51,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("FSBP ELB.5", "NAG ELB2"),
+    iso27001=("A.8.15",),
+    ccm=("LOG-08",),
     remediation=(
         "Set access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=<the environment's log bucket>, enabled=True); the "
         "bucket policy must let the regional ELB log delivery write to it."

@@ -57,6 +57,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("FSBP ELB.4", "FSBP ELB.6", "FSBP ELB.12"),
+    iso27001=("A.8.9", "A.8.20"),
+    ccm=("CCC-04", "IVS-09"),
     remediation=(
         "Set drop_invalid_header_fields=True, desync_mitigation_mode='strictest' (or leave the 'defensive' default) "
         "and enable_deletion_protection=True (production; other stacks may set requireDeletionProtection false)."

@@ -38,6 +38,8 @@ RULE = Rule(
     severity="critical",
     owner="operator",
     anchors=(),
+    iso27001=("A.8.20", "A.8.22"),
+    ccm=("IVS-03", "IVS-09"),
     remediation="Set internal=True on every aws.lb.LoadBalancer; clients reach it through the VPN, never the internet.",
     unwaivable=True,
     check=check,

@@ -100,6 +100,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("FSBP ELB.1", "FSBP ELB.17", "CKV_AWS_103"),
+    iso27001=("A.5.14", "A.8.24"),
+    ccm=("CEK-03", "CEK-04", "IVS-03"),
     remediation=(
         "Use protocol='HTTPS' with ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06' and a certificate_arn; give "
         "any HTTP listener a single default action of type 'redirect' with redirect.protocol='HTTPS'."

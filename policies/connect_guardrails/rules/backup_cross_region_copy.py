@@ -118,6 +118,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=(),
+    iso27001=("A.5.30", "A.8.13", "A.8.14"),
+    ccm=("BCR-08", "BCR-11"),
     remediation=(
         "Create the DR vault with an aws.Provider for the DR region (same account) and give every rule of the "
         "aws.backup.Plan copy_actions=[{'destination_vault_arn': dr_vault.arn, 'lifecycle': {...}}]."

@@ -138,6 +138,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("NAG *InBackupPlan", "CKV2_AWS_8", "CKV2_AWS_9"),
+    iso27001=("A.8.13",),
+    ccm=("BCR-08",),
     remediation=(
         "Give the aws.backup.Plan a rule with schedule='cron(0 5 * * ? *)' (or enable_continuous_backup=True), "
         "lifecycle={'delete_after': >= minRetentionDays} on every rule (continuous rules: up to 35), and add "

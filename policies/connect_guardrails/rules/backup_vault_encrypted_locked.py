@@ -69,6 +69,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("CKV_AWS_166", "FSBP Backup.1"),
+    iso27001=("A.5.33", "A.8.13", "A.8.24"),
+    ccm=("BCR-08", "CEK-03"),
     remediation=(
         "Create aws.backup.Vault(kms_key_arn=key.arn) with the environment's key in each region; in production add "
         "aws.backup.VaultLockConfiguration(backup_vault_name=vault.name, min_retention_days=...) per vault."

@@ -213,6 +213,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("FSBP S3.7", "CKV_AWS_144"),
+    iso27001=("A.5.30", "A.8.13", "A.8.14"),
+    ccm=("BCR-08", "BCR-11"),
     remediation=(
         "Bucket: aws.s3.BucketReplicationConfig(bucket=bucket.id, role=..., rules=[{'status': 'Enabled', "
         "'destination': {'bucket': dr_bucket.arn}}]) with dr_bucket under the DR-region provider; EFS: "

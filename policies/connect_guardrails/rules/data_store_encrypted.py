@@ -133,6 +133,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("CKV_AWS_145", "CKV_AWS_184", "CKV_AWS_327", "FSBP EFS.1", "FSBP RDS.27"),
+    iso27001=("A.8.24",),
+    ccm=("CEK-03", "DSP-17"),
     remediation=(
         "Bucket: aws.s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
         "'apply_server_side_encryption_by_default': {'sse_algorithm': 'aws:kms', 'kms_master_key_id': key.arn}}]); "

@@ -78,6 +78,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("FSBP S3.8", "CKV2_AWS_6", "FSBP RDS.2", "CKV_AWS_17"),
+    iso27001=("A.8.3", "A.8.12"),
+    ccm=("DSP-17", "IAM-16"),
     remediation=(
         "Add aws.s3.BucketPublicAccessBlock(bucket=bucket.id, block_public_acls=True, block_public_policy=True, "
         "ignore_public_acls=True, restrict_public_buckets=True) for every bucket; declare aws.rds.ClusterInstance "

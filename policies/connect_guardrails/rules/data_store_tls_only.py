@@ -125,6 +125,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("FSBP S3.5", "NAG S10"),
+    iso27001=("A.5.14", "A.8.24"),
+    ccm=("CEK-03", "DSP-10"),
     remediation=(
         "Add aws.s3.BucketPolicy(bucket=bucket.id, policy=...) with the statement {'Effect': 'Deny', 'Principal': "
         "'*', 'Action': 's3:*', 'Resource': [bucket.arn, bucket.arn + '/*'], 'Condition': {'Bool': "

@@ -64,6 +64,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("FSBP EC2.2", "CKV2_AWS_12"),
+    iso27001=("A.8.9", "A.8.20"),
+    ccm=("IVS-03", "IVS-04"),
     remediation=(
         "Declare aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id, ingress=[], egress=[]) for every VPC and attach "
         "no rules to it; give workloads their own security groups."

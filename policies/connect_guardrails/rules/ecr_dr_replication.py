@@ -111,6 +111,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=(),
+    iso27001=("A.5.30", "A.8.14"),
+    ccm=("BCR-11",),
     remediation=(
         "Add one aws.ecr.ReplicationConfiguration per registry with a rule (no filter, or a prefix matching every "
         "repository) whose destination is the tenant's registry in the DR region (policy config drRegion)."

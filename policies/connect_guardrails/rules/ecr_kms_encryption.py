@@ -71,6 +71,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("CKV_AWS_136",),
+    iso27001=("A.8.24",),
+    ccm=("CEK-03",),
     remediation=(
         "Set encryption_configurations=[RepositoryEncryptionConfigurationArgs(encryption_type='KMS', "
         "kms_key=<the environment key's ARN>)]; the key must live in the tenant account."

@@ -55,6 +55,8 @@ RULE = Rule(
     severity="low",
     owner="operator",
     anchors=("FSBP ECR.3",),
+    iso27001=("A.8.10",),
+    ccm=("DSP-16",),
     remediation=(
         "Add aws.ecr.LifecyclePolicy(repository=repo.name, policy=...) per repository, expiring untagged images "
         "after a few days and keeping only the newest tagged images."

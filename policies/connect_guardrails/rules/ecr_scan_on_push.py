@@ -128,6 +128,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("FSBP ECR.1", "CKV_AWS_163"),
+    iso27001=("A.8.8",),
+    ccm=("TVM-05", "TVM-07"),
     remediation=(
         "Set image_scanning_configuration=RepositoryImageScanningConfigurationArgs(scan_on_push=True) on every "
         "aws.ecr.Repository, and give the aws.ecr.RegistryScanningConfiguration of the region a SCAN_ON_PUSH or "

@@ -60,6 +60,8 @@ RULE = Rule(
     severity="low",
     owner="operator",
     anchors=("FSBP ECS.12", "NAG ECS4"),
+    iso27001=("A.8.6", "A.8.16"),
+    ccm=("IVS-02",),
     remediation=(
         "Declare the aws.ecs.Cluster with settings=[{'name': 'containerInsights', 'value': 'enabled'}] "
         "(or 'enhanced')."

@@ -61,6 +61,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("FSBP ECS.9", "NAG ECS7"),
+    iso27001=("A.8.15",),
+    ccm=("LOG-07", "LOG-08"),
     remediation=(
         "Give each container definition \"logConfiguration\": {\"logDriver\": \"awslogs\", \"options\": "
         "{\"awslogs-group\": <the service's KMS-encrypted log group>, \"awslogs-region\": ..., "

@@ -82,6 +82,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=(),
+    iso27001=("A.8.32",),
+    ccm=("CCC-09",),
     remediation=(
         "Declare the aws.ecs.Service with deployment_circuit_breaker={'enable': True, 'rollback': True} and "
         "opts=pulumi.ResourceOptions(ignore_changes=['desiredCount'])."

@@ -102,6 +102,8 @@ RULE = Rule(
     severity="high",
     owner="client",
     anchors=("FSBP ECS.8", "NAG ECS2"),
+    iso27001=("A.5.17", "A.8.12"),
+    ccm=("DSP-17", "IAM-15"),
     remediation=(
         "Move passwords, tokens and keys out of a container's environment into its secrets: "
         "{\"name\": \"DB_PASSWORD\", \"valueFrom\": <Secrets Manager secret ARN or SSM parameter ARN in the "

@@ -182,6 +182,8 @@ RULE = Rule(
     severity="medium",
     owner="client",
     anchors=(),
+    iso27001=("A.8.6", "A.8.14"),
+    ccm=("IVS-02",),
     remediation=(
         "For each aws.ecs.Service add aws.appautoscaling.Target(service_namespace='ecs', "
         "scalable_dimension='ecs:service:DesiredCount', resource_id=Output.concat('service/', cluster.name, '/', "

@@ -46,6 +46,8 @@ RULE = Rule(
     severity="high",
     owner="client",
     anchors=("FSBP ECS.2", "FSBP ECS.16", "CKV_AWS_333"),
+    iso27001=("A.8.20", "A.8.22"),
+    ccm=("IVS-03",),
     remediation=(
         "Set network_configuration.assign_public_ip=False on the aws.ecs.Service; tasks live in the app-tier "
         "private subnets and reach the internet through the NAT gateways."

@@ -88,6 +88,8 @@ RULE = Rule(
     severity="high",
     owner="client",
     anchors=("FSBP ECS.1", "FSBP ECS.4", "FSBP ECS.17"),
+    iso27001=("A.8.2", "A.8.9"),
+    ccm=("IAM-05", "IVS-04"),
     remediation=(
         "Declare the aws.ecs.TaskDefinition with network_mode='awsvpc', no pid_mode/ipc_mode 'host', and "
         "container definitions with privileged false and no SYS_ADMIN/NET_ADMIN/ALL in "

@@ -41,6 +41,8 @@ RULE = Rule(
     severity="medium",
     owner="client",
     anchors=("FSBP ECS.5",),
+    iso27001=("A.8.9", "A.8.19"),
+    ccm=("CCC-04", "IVS-04"),
     remediation=(
         "Set \"readonlyRootFilesystem\": true in each container definition; give paths the application writes "
         "(/tmp, caches) a volume or bind mount."

@@ -60,6 +60,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("CKV2_AWS_19",),
+    iso27001=("A.8.20", "A.8.21"),
+    ccm=("IVS-03",),
     remediation=(
         "Use Elastic IPs only as allocation_id of NAT gateways; remove EIPs bound to instances or network "
         "interfaces and any aws.ec2.EipAssociation (workloads reach the internet through the NAT)."

@@ -130,6 +130,8 @@ RULE = Rule(
     severity="critical",
     owner="operator",
     anchors=("FSBP IAM.1", "FSBP IAM.21", "NAG IAM5"),
+    iso27001=("A.5.15", "A.5.18", "A.8.2"),
+    ccm=("IAM-05", "IAM-16"),
     remediation=(
         "Replace Action '*' on Resource '*' with the specific actions and resource ARNs the role needs, and "
         "remove attachments of arn:aws:iam::aws:policy/AdministratorAccess or IAMFullAccess."

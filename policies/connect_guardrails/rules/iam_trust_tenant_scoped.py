@@ -122,6 +122,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("CKV_AWS_60", "CKV_AWS_61"),
+    iso27001=("A.5.15", "A.5.18"),
+    ccm=("IAM-16", "IVS-06"),
     remediation=(
         "In assume_role_policy allow only Service principals such as ecs-tasks.amazonaws.com (with an "
         "aws:SourceAccount condition) or AWS/Federated principal ARNs of the tenant account; never '*'."

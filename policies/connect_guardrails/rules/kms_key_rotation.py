@@ -44,6 +44,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("NAG KMS5", "CKV_AWS_7"),
+    iso27001=("A.8.24",),
+    ccm=("CEK-12",),
     remediation="Set enable_key_rotation=True on every symmetric aws.kms.Key.",
     unwaivable=False,
     check=check,

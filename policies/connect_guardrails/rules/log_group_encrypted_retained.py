@@ -42,6 +42,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("CKV_AWS_158", "CKV_AWS_338"),
+    iso27001=("A.5.33", "A.8.15", "A.8.24"),
+    ccm=("CEK-03", "LOG-02", "LOG-09"),
     remediation=(
         "Set kms_key_id to the environment key's ARN and retention_in_days to at least minRetentionDays "
         "(default 365), or leave retention unset to keep logs forever."

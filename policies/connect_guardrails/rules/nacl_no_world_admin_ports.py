@@ -129,6 +129,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("FSBP EC2.21",),
+    iso27001=("A.8.20",),
+    ccm=("IVS-03", "IVS-09"),
     remediation=(
         "Narrow the entry's cidr_block/ipv6_cidr_block to known CIDRs, or its protocol and port range so it "
         "excludes 22 and 3389 (e.g. 1024-65535 becomes 1024-3388 and 3390-65535); reach instances through "

@@ -202,6 +202,8 @@ RULE = Rule(
     owner="operator",
     anchors=("FSBP KMS.5", "FSBP EC2.23", "NAG ECR1", "CKV_AWS_32", "CKV_AWS_33", "CKV_AWS_60", "CKV_AWS_61",
              "CKV_AWS_331"),
+    iso27001=("A.5.15", "A.8.3", "A.8.22"),
+    ccm=("IAM-16", "IVS-06"),
     remediation=(
         "Remove RAM shares and cross-account peerings; in resource and trust policies name only service "
         "principals or principals of the tenant account, and pin any '*' principal with a condition on "

@@ -70,6 +70,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("FSBP EC2.9", "FSBP EC2.25"),
+    iso27001=("A.8.20", "A.8.22"),
+    ccm=("IVS-03", "IVS-09"),
     remediation=(
         "Leave associate_public_ip_address unset or False on instances, launch configurations and launch template "
         "network interfaces; reach instances through SSM or the VPN."

@@ -199,6 +199,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("CKV2_AWS_35",),
+    iso27001=("A.8.20", "A.8.21", "A.8.22"),
+    ccm=("IVS-03", "IVS-06"),
     remediation=(
         "Give each app-tier route table a 0.0.0.0/0 route to the NAT gateway of its own zone (or to the single "
         "NAT gateway); give data-tier tables no 0.0.0.0/0 or ::/0 route; never route app or data tiers to an "

@@ -229,6 +229,8 @@ RULE = Rule(
     severity="critical",
     owner="operator",
     anchors=("NAG VPCNoUnrestrictedRouteToIGW", "CKV2_AWS_35"),
+    iso27001=("A.8.20", "A.8.22"),
+    ccm=("IVS-03", "IVS-06"),
     remediation=(
         "Pass the app-tier (or data-tier) subnet resources' ids to network_configuration.subnets, subnets / "
         "subnet_mappings and subnet_ids; keep their route tables free of internet gateway routes (egress goes "

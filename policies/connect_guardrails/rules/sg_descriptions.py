@@ -97,6 +97,8 @@ RULE = Rule(
     severity="low",
     owner="operator",
     anchors=("NAG EC27", "CKV_AWS_23"),
+    iso27001=("A.8.9", "A.8.20"),
+    ccm=("IVS-03",),
     remediation=(
         "Give every SecurityGroup a description= saying what it protects (not 'Managed by Pulumi'), and every "
         "inline ingress/egress entry, SecurityGroupIngressRule, SecurityGroupEgressRule and SecurityGroupRule a "

@@ -100,6 +100,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("FSBP EC2.18", "FSBP EC2.19", "NAG EC23"),
+    iso27001=("A.8.20", "A.8.22"),
+    ccm=("IVS-03", "IVS-09"),
     remediation=(
         "Replace 0.0.0.0/0 and ::/0 ingress with the client's CIDRs or a referenced security group "
         "(referenced_security_group_id); public traffic enters only through the platform's ingress path."

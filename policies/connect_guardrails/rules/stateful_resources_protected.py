@@ -51,6 +51,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=(),
+    iso27001=("A.5.33", "A.8.32"),
+    ccm=("CCC-04",),
     remediation=(
         "Declare these resources with pulumi.ResourceOptions(protect=True, retain_on_delete=True); removing "
         "one then needs an explicit unprotect."

@@ -29,6 +29,8 @@ RULE = Rule(
     severity="high",
     owner="operator",
     anchors=("FSBP EC2.15", "CKV_AWS_130"),
+    iso27001=("A.8.20", "A.8.22"),
+    ccm=("IVS-03", "IVS-09"),
     remediation="Set map_public_ip_on_launch=False on every subnet; workloads reach the internet via NAT.",
     unwaivable=True,
     check=check,

@@ -87,6 +87,8 @@ RULE = Rule(
     severity="critical",
     owner="operator",
     anchors=(),
+    iso27001=("A.5.23", "A.8.3"),
+    ccm=("CCC-04", "IVS-06"),
     remediation=(
         "Declare one aws.Provider with allowed_account_ids=[<tenant account>] and pass it to every AWS "
         "resource (or to the components that create them); never rely on the default provider."

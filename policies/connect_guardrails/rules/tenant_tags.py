@@ -59,6 +59,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("FSBP ECS.13 pattern",),
+    iso27001=("A.5.9", "A.5.13"),
+    ccm=("DCS-06",),
     remediation=(
         "Give the resource tags={'connect:client': <client>, 'connect:environment': <environment>, ...} "
         "(the program's stack transformation adds them to every resource declared with a tags argument)."

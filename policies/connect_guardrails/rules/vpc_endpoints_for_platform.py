@@ -105,6 +105,8 @@ RULE = Rule(
     severity="low",
     owner="operator",
     anchors=("FSBP EC2.55-57",),
+    iso27001=("A.8.20", "A.8.21"),
+    ccm=("IVS-03",),
     remediation=(
         "In each VPC with ECS services or load balancers, add interface endpoints (private_dns_enabled=True, app "
         "subnets) for com.amazonaws.<region>.ecr.api, .ecr.dkr and .logs, and a Gateway endpoint for "

@@ -69,6 +69,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("FSBP EC2.6", "NAG VPC7", "CKV2_AWS_11"),
+    iso27001=("A.8.15", "A.8.16"),
+    ccm=("IVS-03", "LOG-08", "LOG-09"),
     remediation=(
         "Add aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type='ALL', log_destination_type='cloud-watch-logs', "
         "log_destination=group.arn) where the group is an aws.cloudwatch.LogGroup with kms_key_id set."

@@ -121,6 +121,8 @@ RULE = Rule(
     severity="low",
     owner="operator",
     anchors=(),
+    iso27001=("A.8.16", "A.8.21"),
+    ccm=("LOG-03",),
     remediation=(
         "For each aws.ec2.VpnConnection add aws.cloudwatch.MetricAlarm(namespace='AWS/VPN', "
         "metric_name='TunnelState', dimensions={'VpnId': connection.id}, statistic='Maximum', period=300, "

@@ -67,6 +67,8 @@ RULE = Rule(
     severity="medium",
     owner="operator",
     anchors=("FSBP EC2.171",),
+    iso27001=("A.8.15", "A.8.21"),
+    ccm=("IVS-03", "LOG-08"),
     remediation=(
         "On aws.ec2.VpnConnection set tunnel1_log_options=aws.ec2.VpnConnectionTunnel1LogOptionsArgs("
         "cloudwatch_log_options=aws.ec2.VpnConnectionTunnel1LogOptionsCloudwatchLogOptionsArgs(log_enabled=True, "
