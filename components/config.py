@@ -19,7 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel, to_snake
 
-from components.data_config import DataConfig, DrConfig
+from components.access_config import AccessConfig, access_issues
+from components.data_config import SECRET_TEXTS, DataConfig, DrConfig, hide_secrets
 from components.data_config import shown as _shown
 from components.limits import log_retention
 from components.regions import REGION_ZONES, zones_of
@@ -50,7 +51,7 @@ TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
 
 # Top-level keys a stack file may set, with the model field that holds each.
 CONNECT_KEYS = ("connect:tenant", "connect:network", "connect:registry", "connect:platform", "connect:services",
-                "connect:vpn", "connect:alerts", "connect:data", "connect:dr")
+                "connect:vpn", "connect:alerts", "connect:data", "connect:dr", "connect:access")
 ORGANIZATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z", re.ASCII)
 REGION_KEY = "aws:region"
 
@@ -299,8 +300,10 @@ class StackConfig(_Model):
                              description="Environment stacks: buckets, file systems and databases.")
     dr: DrConfig = Field(default_factory=DrConfig, alias="connect:dr",
                          description="Environment stacks: DR mode and the backup plan.")
+    access: AccessConfig | None = Field(default=None, alias="connect:access",
+                                        description="Account stacks: the platform team's roles, trail and alerts.")
 
-    @field_validator("network", "registry", "vpn", mode="before")
+    @field_validator("network", "registry", "vpn", "access", mode="before")
     @classmethod
     def _absent(cls, value: Any) -> Any:
         return None if value == {} else value  # the CLI hands typed defaults ({}) for keys not set
@@ -415,6 +418,14 @@ def _issue_from_error(error: Mapping[str, Any]) -> ConfigIssue:
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind != "value_error":
         message = f"{message}; got {_shown(error.get('input'))}"
+    else:  # validators quote the value whole (`{value!r}`): cut a long one as `shown` does
+        value = error.get("input")
+        try:
+            quoted = repr(value)
+        except ValueError:  # an int beyond Python's int-to-text limit
+            quoted = ""
+        if len(quoted) > 80 and quoted in message:
+            message = message.replace(quoted, _shown(value))
     return ConfigIssue(path=_path(loc), message=message)
 
 
@@ -436,6 +447,8 @@ def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
                 f"{tenant.account_id} (no shared resources between clients)",
             ))
     issues += _scope_checks(cfg)
+    issues += [ConfigIssue(path=path, message=message) for path, message in access_issues(
+        cfg.access, tenant_account=tenant.account_id, is_account=cfg.is_account, account_stack=cfg.account_stack)]
     if cfg.network is not None:
         issues += _network_checks(cfg, cfg.network)
     if not cfg.is_account:  # an account stack's services are already reported as not allowed there
@@ -643,7 +656,7 @@ def _scope_checks(cfg: StackConfig) -> list[ConfigIssue]:
         for key, present in environment_only:
             if present:
                 issues.append(ConfigIssue(path=key, message="not used in an account stack (scope: account); "
-                                          "allowed: connect:tenant, connect:registry"))
+                                          "allowed: connect:tenant, connect:registry, connect:access"))
         if cfg.registry is None:
             issues.append(ConfigIssue(path="connect:registry", message="required key is missing (account stacks "
                                       "own the client's ECR repositories)"))
@@ -713,6 +726,36 @@ def _service_checks(cfg: StackConfig) -> list[ConfigIssue]:
     return issues
 
 
+MAX_MESSAGE = 1_000  # characters of one issue's message; longer ones lose their middle
+MAX_PATH = 200
+MIN_SECRET = 4  # shorter texts of a secret value are not hidden: they would blank out unrelated words
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
+def _presentable(issues: list[ConfigIssue], secrets: frozenset[str]) -> list[ConfigIssue]:
+    """Issues fit to print: no secret text (a `secure:` value put where a plain one belongs would
+    otherwise be quoted back), and bounded, whatever value the user pasted."""
+    fixed = []
+    for issue in issues:
+        message = hide_secrets(issue.message, secrets)
+        if len(message) > MAX_MESSAGE:
+            cut = len(message) - MAX_MESSAGE
+            message = f"{message[:MAX_MESSAGE // 2]} ...[{cut} characters cut]... {message[-MAX_MESSAGE // 2:]}"
+        path = hide_secrets(issue.path, secrets)
+        path = path if len(path) <= MAX_PATH else f"{path[:MAX_PATH]}..."
+        fixed.append(ConfigIssue(path=path, message=message))
+    return fixed
+
+
 def parse_stack_config(
     values: Mapping[str, Any], source: str, secret_keys: Collection[str] | None = None
 ) -> StackConfig:
@@ -721,8 +764,19 @@ def parse_stack_config(
     Keys of other namespaces (`aws:profile`, `pulumi:*`) pass through untouched; an unknown key of
     ours is an error with a did-you-mean, except the secret keys the VPN config names for its
     pre-shared keys (checked when `secret_keys` is given). Raises `StackConfigError` listing every
-    problem.
+    problem; no message holds the text of a secret key's value.
     """
+    secrets = frozenset(t for key in secret_keys or () for t in _texts(values.get(key)) if len(t) >= MIN_SECRET)
+    token = SECRET_TEXTS.set(secrets)
+    try:
+        return _parse(values, source, secret_keys)
+    except StackConfigError as exc:
+        raise StackConfigError(source=exc.source, issues=_presentable(exc.issues, secrets)) from None
+    finally:
+        SECRET_TEXTS.reset(token)
+
+
+def _parse(values: Mapping[str, Any], source: str, secret_keys: Collection[str] | None) -> StackConfig:
     ours = {k: v for k, v in values.items() if k.startswith("connect:") or k == REGION_KEY}
     referenced = psk_references(values)
     issues: list[ConfigIssue] = _psk_checks(values, secret_keys)

@@ -8,6 +8,7 @@ out of the region; services reach only the stores they name in `uses`.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -27,12 +28,29 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True)
 
 
+# Secret config values (and their texts) while a stack config is validated: `shown` hides them before it
+# cuts a value short, so not even a prefix of a secret reaches a message (set by `parse_stack_config`).
+SECRET_TEXTS: ContextVar[frozenset[str]] = ContextVar("secret_texts", default=frozenset())
+SECRET = "[secret]"
+
+
+def hide_secrets(text: str, secrets: frozenset[str] | None = None) -> str:
+    """`text` with every secret replaced by `[secret]`, also where it appears escaped (`repr`)."""
+    for secret in sorted(SECRET_TEXTS.get() if secrets is None else secrets, key=len, reverse=True):
+        text = text.replace(secret, SECRET)
+        escaped = repr(secret)[1:-1]
+        if escaped != secret:
+            text = text.replace(escaped, SECRET)
+    return text
+
+
 def shown(value: Any, limit: int = 80) -> str:
-    """A value as the user wrote it, cut short so one huge value cannot flood the report."""
+    """A value as the user wrote it, secrets hidden, cut short so one huge value cannot flood the report."""
     try:
         text = repr(value)
     except ValueError:  # an int beyond Python's int-to-text limit (4300 digits)
         return "a number of over 4300 digits"
+    text = hide_secrets(text)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 

@@ -2,7 +2,8 @@
 
 One key per environment encrypts its logs (and later its registries, backups and data), so a
 client's data is never readable with another client's key. The key policy admits the tenant
-account and, for CloudWatch Logs, only log groups of that account and region.
+account and, for CloudWatch Logs, only log groups of that account and region; CloudWatch and
+EventBridge of that account may use it to publish to the encrypted alerts topic.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from components.config import StackConfig
 
 
 def key_policy(account_id: str, region: str, partition: str = "aws") -> str:
-    """Key policy: the tenant account administers it; CloudWatch Logs may use it for its log groups and
-    CloudWatch alarms of the account may publish to the encrypted alerts topic."""
+    """Key policy: the tenant account administers it; CloudWatch Logs may use it for its log groups; CloudWatch
+    alarms and EventBridge rules of the account may publish to the encrypted alerts topic.
+
+    SNS encrypts each message with this key on behalf of the publishing service, so both publishers need
+    a data key (and `Decrypt` to reuse it); `aws:SourceAccount` keeps other accounts' alarms and rules out.
+    """
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
@@ -44,6 +49,14 @@ def key_policy(account_id: str, region: str, partition: str = "aws") -> str:
                 "Sid": "CloudWatchAlarmsPublishToTheAlertsTopic",
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+            {
+                "Sid": "EventBridgeRulesPublishToTheAlertsTopic",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},

@@ -13,15 +13,18 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
+from components.access import GLOBAL_EVENTS_REGION, AccountAccess, AccountAccessArgs, rule_names
 from components.alerts import AlertsTopic
 from components.config import CONNECT_KEYS, REGION_KEY, StackConfig, StackConfigError, parse_stack_config
 from components.data import DataStores, DataStoresArgs
 from components.dr import DisasterRecovery, DisasterRecoveryArgs
 from components.keys import EnvironmentKey
 from components.network import TenantNetwork, TenantNetworkArgs
+from components.observability import Observability, ObservabilityArgs, event_rule_names
 from components.platform import ContainerPlatform, ContainerPlatformArgs
 from components.registry import AccountRegistry, AccountRegistryArgs
 from components.tenant import register_tenant_tags, tenant_provider
+from components.trail import AuditTrail
 from components.vpn import SiteToSiteVpn, SiteToSiteVpnArgs
 
 STACK_CONFIG_DIR = "stacks"
@@ -98,24 +101,38 @@ async def account_repository_urls(cfg: StackConfig) -> dict[str, str]:
 
 
 def account(cfg: StackConfig, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
-    """The account stack: the account key and the registry every environment pulls from."""
+    """The account stack: the account key, the registry every environment pulls from, the platform team's
+    roles with the break-glass alarm and its alerts topic, and the audit trail (unless the organization's)."""
     key = EnvironmentKey("account-key", cfg, pinned)
-    assert cfg.registry is not None  # validated: account stacks declare their registry
+    assert cfg.registry is not None and cfg.access is not None  # validated: account stacks declare both
     registry = AccountRegistry(
         "registry",
         AccountRegistryArgs(config=cfg.registry, account_id=cfg.tenant.account_id, dr_region=cfg.tenant.dr_region,
                             kms_key_arn=key.arn),
         pinned,
     )
-    return {"repositoryUrls": registry.repository_urls, "repositoryArns": registry.repository_arns,
-            "kmsKeyArn": key.arn}
+    alerts = AlertsTopic("alerts", cfg.access.alerts.as_alerts(), cfg.name_prefix, key.arn, pinned,
+                         account_id=cfg.tenant.account_id, region=cfg.region,
+                         event_rules=list(rule_names(cfg.name_prefix).values()))
+    # STS global-endpoint and IAM calls are recorded in us-east-1: the break-glass rules run there too.
+    global_events = (tenant_provider(cfg, name="global-events", region=GLOBAL_EVENTS_REGION)
+                     if cfg.region != GLOBAL_EVENTS_REGION else None)
+    access = AccountAccess("access", AccountAccessArgs(config=cfg, alerts_topic_arn=alerts.topic.arn,
+                                                       global_provider=global_events), pinned)
+    outputs: dict[str, Any] = {"repositoryUrls": registry.repository_urls, "repositoryArns": registry.repository_arns,
+                               "kmsKeyArn": key.arn, "alertsTopicArn": alerts.topic.arn,
+                               "accessRoleArns": {name: role.arn for name, role in access.roles.items()}}
+    if cfg.access.account_trail:
+        outputs |= AuditTrail("audit-trail", cfg, pinned).outputs()
+    return outputs
 
 
 async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
-    """An environment stack: keys, network, data stores, container platform, client links and DR.
+    """An environment stack: keys, network, data stores, container platform, client links, DR and observability.
 
     Order matters only where one part hands another what it made: the platform needs the stores'
-    security groups, the VPN the load balancer's group, the DR standby the repository URLs.
+    security groups, the VPN the load balancer's group and the alerts topic, the DR standby the
+    repository URLs, observability everything it watches.
     """
     key = EnvironmentKey("environment-key", cfg, pinned)
     zones = resolve_zones(cfg, provider)
@@ -164,23 +181,24 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
             "serviceNames": sorted(platform.services),
             "targetGroupArns": {name: tg.arn for name, tg in platform.target_groups.items()},
         }
-    connections = cfg.vpn.connections if cfg.vpn else []
-    if connections or cfg.alerts.emails or cfg.alerts.https_endpoints:
-        alerts = AlertsTopic("alerts", cfg.alerts, cfg.name_prefix, key.arn, pinned)
-        outputs["alertsTopicArn"] = alerts.topic.arn
-        if cfg.vpn and connections:
-            secrets = pulumi.Config("connect")
-            vpn = SiteToSiteVpn(
-                "vpn",
-                SiteToSiteVpnArgs(
-                    config=cfg.vpn, network=network, name_prefix=cfg.name_prefix, kms_key_arn=key.arn,
-                    alerts_topic_arn=alerts.topic.arn, secret=secrets.require_secret,
-                    load_balancer_sg=platform.alb_sg if platform else None,
-                ),
-                pinned,
-            )
-            outputs["vpnConnections"] = vpn.connection_outputs()
-            outputs["vpnDeviceConfigurations"] = vpn.device_configurations()
+    # Every environment has alarms (NAT gateways, backups), so it always has the topic they go to.
+    alerts = AlertsTopic("alerts", cfg.alerts, cfg.name_prefix, key.arn, pinned, account_id=cfg.tenant.account_id,
+                         region=cfg.region, event_rules=list(event_rule_names(cfg).values()))
+    outputs["alertsTopicArn"] = alerts.topic.arn
+    vpn = None
+    if cfg.vpn and cfg.vpn.connections:
+        secrets = pulumi.Config("connect")
+        vpn = SiteToSiteVpn(
+            "vpn",
+            SiteToSiteVpnArgs(
+                config=cfg.vpn, network=network, name_prefix=cfg.name_prefix, kms_key_arn=key.arn,
+                alerts_topic_arn=alerts.topic.arn, secret=secrets.require_secret,
+                load_balancer_sg=platform.alb_sg if platform else None,
+            ),
+            pinned,
+        )
+        outputs["vpnConnections"] = vpn.connection_outputs()
+        outputs["vpnDeviceConfigurations"] = vpn.device_configurations()
     dr_zones = available_zones(dr_provider, cfg.tenant.dr_region, cfg.zone_count()) if cfg.dr.standby else []
     dr = DisasterRecovery(
         "dr",
@@ -188,6 +206,17 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
                              dr_zones=dr_zones, repository_urls=urls),
         pinned,
     )
+    observability = Observability(
+        "alerts",
+        ObservabilityArgs(
+            config=cfg, topic_arn=alerts.topic.arn, network=network, platform=platform,
+            vpn_connections=vpn.connections if vpn else {},
+            file_systems={name: s.file_system for name, s in stores.items() if s.file_system is not None},
+            dr_platform=dr.platform, dr_provider=dr_provider, dr_kms_key_arn=dr_key.arn,
+        ),
+        pinned,
+    )
+    outputs |= observability.outputs()
     outputs |= dr.outputs()
     outputs["drKmsKeyArn"] = dr_key.arn
     return outputs

@@ -17,6 +17,7 @@ ID or URN, output values their value (or unknown). A file that is not what it sh
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown string, as plans hold it
 SKIPPED_OPS = frozenset({"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"})
 READ_OPS = frozenset({"read", "read-replacement", "read-discard"})
+HUGE_NUMBER = re.compile(r"\d{4301,}")
 
 
 class CheckInputError(Exception):
@@ -116,7 +118,7 @@ def check_file(
     first = next((r.urn for r in resources), "")
     stack_name, project_name = _urn_stack_project(first)
     if stack_file is not None and first and (stack_name, project_name) != (stack_file.stack, stack_file.project.name):
-        raise CheckInputError(f"{path}: its resources belong to stack {project_name}/{stack_name}, not to "
+        raise CheckInputError(f"{path}: its resources belong to stack {_cut(project_name)}/{_cut(stack_name)}, not to "
                               f"{stack_file.project.name}/{stack_file.stack} ({stack_file.display_path}); check it "
                               f"with that stack's file, or without one")
     try:
@@ -136,6 +138,11 @@ def check_file(
         config=config,
         secrets=secrets,
     )
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    """A value from the file, cut short for a message: one huge URN must not flood the report."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _urn_stack_project(urn: str) -> tuple[str, str]:
@@ -172,6 +179,10 @@ def _read_json(path: Path, expected: str) -> Any:
         ended = " (the file ends early: truncated?)" if exc.pos >= len(text.rstrip()) else ""
         raise CheckInputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}{ended}; "
                               f"expected {expected}") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits (no JSONDecodeError, no position)
+        found = HUGE_NUMBER.search(text)
+        at = f":{text.count(chr(10), 0, found.start()) + 1}" if found else ""
+        raise CheckInputError(f"{path}{at}: a number of more than 4300 digits; expected {expected}") from None
     except RecursionError:
         raise CheckInputError(f"{path}: JSON nested too deeply; expected {expected}") from None
 
@@ -194,7 +205,7 @@ def load_state(path: Path, plaintexts: set[str] | None = None) -> list[CapturedR
         raise CheckInputError(f"{path}: no \"version\"; expected {STATE_EXPECTED}")
     version = data["version"]
     if version != 3 or isinstance(version, bool):
-        raise CheckInputError(f"{path}: deployment version {json.dumps(version)} is not supported; expected "
+        raise CheckInputError(f"{path}: deployment version {_cut(json.dumps(version))} is not supported; expected "
                               f"{STATE_EXPECTED} (Pulumi 3 exports version 3)")
     deployment = data.get("deployment")
     if not isinstance(deployment, dict):
@@ -267,7 +278,7 @@ def _resource(entry: Any, where: str, expected: str, plaintexts: set[str] | None
     urn = field_of("urn", str, "", required=True)
     stack, project = _urn_stack_project(urn)
     if not stack or not project:
-        raise CheckInputError(f"{where}: \"urn\" {urn!r} is not a Pulumi URN "
+        raise CheckInputError(f"{where}: \"urn\" {_cut(repr(urn))} is not a Pulumi URN "
                               f"(urn:pulumi:STACK::PROJECT::TYPE::NAME); expected {expected}")
     type_ = field_of("type", str, "", required=True)
     dependencies = field_of("dependencies", list, [])
@@ -278,7 +289,8 @@ def _resource(entry: Any, where: str, expected: str, plaintexts: set[str] | None
             raise CheckInputError(f"{where}: \"{key}\" must list strings; expected {expected}")
     for key, urns in property_dependencies.items():
         if not isinstance(urns, list) or not all(isinstance(d, str) for d in urns):
-            raise CheckInputError(f"{where}: propertyDependencies.{key} must list URN strings; expected {expected}")
+            raise CheckInputError(f"{where}: propertyDependencies.{_cut(key)} must list URN strings; "
+                                  f"expected {expected}")
     secrets = plaintexts if plaintexts is not None else set()
     return CapturedResource(
         urn=urn,
@@ -307,7 +319,7 @@ def _secret_texts(value: Any) -> set[str]:
         found.add(text)
         try:
             decoded = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError, as is a 5000-digit number
             continue
         if isinstance(decoded, dict | list):
             found |= _secret_texts(decoded)
@@ -328,7 +340,7 @@ def _engine_value(value: Any, plaintexts: set[str]) -> Any:
         elif isinstance(value.get("plaintext"), str):  # `pulumi stack export --show-secrets`
             try:
                 inner = json.loads(value["plaintext"])
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # not JSON (or a 5000-digit number): the text itself
                 inner = value["plaintext"]
         else:  # ciphertext: it stays a secret offline
             inner = SECRET

@@ -23,6 +23,7 @@ from components.config import stack_config_schema
 from connectctl import audit, capacity, diagram, diff, fleet, workflow
 from connectctl.check import CheckInputError, check_file, check_stack
 from connectctl.controls import coverage, coverage_page, coverage_text, frameworks, label, mapping_note
+from connectctl.critical_path import print_report
 from connectctl.docs import responsibility_matrix
 from connectctl.engine.analyzer import PackConfigError, load_pack
 from connectctl.engine.project import ProjectError
@@ -63,6 +64,10 @@ def plan(
     output: Annotated[Format, typer.Option("--format", help="text (a tree) or json (the documented document).")] = (
         Format.text
     ),
+    critical_path: Annotated[bool, typer.Option(
+        "--critical-path", help="Instead of the tree: the longest dependency chain weighted by typical AWS creation "
+        "times, an estimate of a first `pulumi up` (json: the document plus \"criticalPath\")."
+    )] = False,
 ) -> None:
     """Plan a stack offline: run the real program under AWS-shaped mocks and the policy pack over it."""
     if (stack is None) == (config_file is None):
@@ -71,7 +76,9 @@ def plan(
         result = plan_stack(stack, config_file=config_file, preview=preview)
     except (ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
         raise _fail(str(exc)) from None
-    if output is Format.json:
+    if critical_path:
+        print_report(result, json_output=output is Format.json)
+    elif output is Format.json:
         sys.stdout.write(json.dumps(result.as_json(), indent=2, sort_keys=False) + "\n")
     else:
         render_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 140))

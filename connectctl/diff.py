@@ -77,6 +77,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration": {"backupVaultName", "changeableForDays",
                                                                  "maxRetentionDays", "minRetentionDays"},
     "aws:backup/vaultPolicy:VaultPolicy": {"backupVaultName"},
+    # CloudTrail: a trail keeps its name (everything else, bucket and key included, changes in place).
+    "aws:cloudtrail/trail:Trail": {"name"},
     # CloudWatch and EventBridge.
     "aws:cloudwatch/dashboard:Dashboard": {"dashboardName"},
     "aws:cloudwatch/eventRule:EventRule": {"name", "namePrefix", "eventBusName"},
@@ -138,6 +140,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "aws:iam/role:Role": {"name", "namePrefix", "path"},
     "aws:iam/rolePolicy:RolePolicy": {"name", "namePrefix", "role"},
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {"role", "policyArn"},
+    "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": {"roleName"},
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": {"roleName"},
     # KMS: the key material's kind is fixed; description, policy and rotation change in place.
     "aws:kms/alias:Alias": {"name", "namePrefix"},
     "aws:kms/key:Key": {"customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"},
@@ -181,6 +185,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "pulumi:pulumi:Stack": set(),
     "pulumi:pulumi:StackReference": {"name"},
     # Our components: no provider, so no input forces replacement (their URN changes make delete + create).
+    "connect:access:AccountAccess": set(),
+    "connect:audit:AuditTrail": set(),
     "connect:data:DataStores": set(),
     "connect:dr:DisasterRecovery": set(),
     "connect:network:TenantNetwork": set(),

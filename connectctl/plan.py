@@ -50,10 +50,7 @@ class Plan(ByLevel):
 
     def secrets(self) -> set[str]:
         """Secret values a report must never print (stand-ins offline, real values under the CLI)."""
-        found: set[str] = set()
-        for key in self.stack_file.secret_keys:
-            found |= set(_strings(self.stack_file.config.get(key)))
-        return {s for s in found if s}
+        return _secret_texts(self.stack_file)
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON document of `connectctl plan --format json`, secrets masked."""
@@ -90,6 +87,13 @@ class Plan(ByLevel):
                 "advisory": len(self.advisory),
             },
         }
+
+
+def _secret_texts(stack_file: StackFile) -> set[str]:
+    found: set[str] = set()
+    for key in stack_file.secret_keys:
+        found |= set(_strings(stack_file.config.get(key)))
+    return {s for s in found if s}
 
 
 def _violation_order(v: Violation) -> tuple[bool, str, str, str]:
@@ -158,8 +162,10 @@ def account_outputs(project: Project, stack_file: StackFile, cfg: StackConfig) -
             problems.append(f"  {where}{path}: {service.image.repository!r} is not declared in "
                             f"{account_file.display_path} (connect:registry.repositories); allowed: "
                             f"{', '.join(sorted(declared)) or 'none declared'}")
-    if problems:
-        raise ConfigReport("\n".join([f"{stack_file.display_path}: invalid stack configuration", *problems]))
+    if problems:  # a repository name held in a `secure:` value is still a secret: masked like every report
+        secrets = _secret_texts(stack_file)
+        raise ConfigReport(mask("\n".join([f"{stack_file.display_path}: invalid stack configuration", *problems]),
+                                secrets))
     capture = run_program(
         main_program(project.main), project=project.name, stack=account_file.stack,
         config=account_file.program_config(), secret_keys=account_file.secret_keys, preview=False,

@@ -9,6 +9,7 @@ and arrays JSON-encoded.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -90,8 +91,31 @@ class StackFile:
         return None
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value for a message, cut short so one huge key or value cannot flood it."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's int-to-text limit
+        return "a number of over 4300 digits"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicated keys instead of silently keeping the last one."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Values a tag cannot hold (`!!int x`, `!!bool maybe`, a 5000-digit number) are YAML errors at
+        their line; PyYAML's constructors let them escape as ValueError or KeyError."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            tag = node.tag.removeprefix("tag:yaml.org,2002:")
+            shown = _shown(node.value) if isinstance(node, yaml.ScalarNode) else \
+                "a sequence" if isinstance(node, yaml.SequenceNode) else "a mapping"
+            reason = "more than 4300 digits" if "4300" in str(exc) else "not a valid value of that type"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown} cannot be read as {tag}: {reason}", node.start_mark
+            ) from None
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -108,7 +132,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
             ) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicated key {key!r} (first on line {seen[key] + 1})", key_node.start_mark
+                None, None, f"duplicated key {_shown(key)} (first on line {seen[key] + 1})", key_node.start_mark
             )
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=deep)
@@ -125,17 +149,112 @@ def _timestamp_as_string(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_string)
 
 
+# Values that YAML aliases may add to a document once expanded. Everything downstream (secret
+# stand-ins, JSON for the program, the line map) walks the expanded values, so a few lines of
+# nested aliases ("billion laughs") would otherwise run for minutes or exhaust memory. A real
+# stack file reuses an anchor for a few dozen values; the Pulumi CLI's YAML decoder has the same
+# kind of guard ("excessive aliasing").
+MAX_ALIAS_EXPANSION = 10_000
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _ExcessiveAliasing(Exception):
+    def __init__(self, mark: yaml.Mark | None) -> None:
+        super().__init__()
+        self.mark = mark
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _guard_aliases(root: yaml.Node) -> bool:
+    """Refuse documents that aliases blow up; True when the document uses merge keys (`<<`).
+
+    Counts each distinct node once (what the file spells out) and the document as expanded
+    (aliases repeated), memoized per node so the count itself stays linear in the file.
+    """
+    distinct: set[int] = set()
+    merges = False
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in distinct:
+            continue
+        distinct.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            merges = merges or any(key.tag == MERGE_TAG for key, _ in node.value)
+        stack.extend(_children(node))
+    bound = len(distinct) + MAX_ALIAS_EXPANSION
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def expanded(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:  # an alias inside its own anchor: load_stack reports it
+            return 0
+        active.add(key)
+        total = 1
+        for child in _children(node):
+            total += expanded(child)
+            if total > bound:
+                raise _ExcessiveAliasing(node.start_mark)
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    expanded(root)
+    return merges
+
+
+def _line_column(text: str | bytes, index: int) -> str:
+    """`line:column` (1-based) of a character or byte offset, as YAML marks are shown."""
+    before = text[:index] if isinstance(text, str) else text[:index].decode("utf-8", "replace")
+    return f"{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file; syntax errors become `ProjectError` with file, line and column."""
+    """Parse a YAML file once; syntax errors become `ProjectError` with file, line and column.
+
+    Returns the data and the composed node graph (for line numbers), as it stood before merge keys
+    were applied.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ProjectError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{path}: cannot be read: {exc}") from None
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"{path}:{_line_column(raw, exc.start)}: cannot be read: not UTF-8 text (byte "
+                           f"0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+    loader: _UniqueKeyLoader | None = None
+    try:
+        loader = _UniqueKeyLoader(text)  # checks every character first: may raise ReaderError
+        node = loader.get_single_node()
+        data = None
+        if node is not None:
+            merges = _guard_aliases(node)
+            # Applying merge keys rewrites the mapping nodes; the line map needs them as written.
+            data = loader.construct_document(copy.deepcopy(node) if merges else node)
+    except _ExcessiveAliasing as exc:
+        where = f":{exc.mark.line + 1}:{exc.mark.column + 1}" if exc.mark else ""
+        raise ProjectError(f"{path}{where}: YAML error: aliases expand the document by more than "
+                           f"{MAX_ALIAS_EXPANSION} values (an alias bomb?); write the values out, or reuse "
+                           "anchors less") from None
+    except yaml.reader.ReaderError as exc:  # a control character (NUL, BEL...) YAML does not allow
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        raise ProjectError(f"{path}:{_line_column(text, exc.position)}: YAML error: character #x{code:04x} is "
+                           f"not allowed in YAML ({exc.reason}); write it as an escape in double quotes, "
+                           "or remove it") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
@@ -143,7 +262,11 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except yaml.YAMLError as exc:
         raise ProjectError(f"{path}: YAML error: {exc}") from None
     except RecursionError:
-        raise ProjectError(f"{path}: YAML error: nested too deeply") from None
+        where = f":{mark.line + 1}:{mark.column + 1}" if loader is not None and (mark := loader.get_mark()) else ""
+        raise ProjectError(f"{path}{where}: YAML error: nested too deeply") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     return data, node
 
 
@@ -177,8 +300,12 @@ def load_project(root: Path = PROJECT_ROOT) -> Project:
 def _line_map(node: yaml.Node | None, project: Project) -> dict[str, int]:
     """Field path -> 1-based line, for every key and list item under `config:`."""
     lines: dict[str, int] = {}
+    inside: set[int] = set()  # the nodes being walked: an alias inside its own anchor is not followed
 
     def walk(n: yaml.Node, path: str) -> None:
+        if id(n) in inside:
+            return
+        inside.add(id(n))
         if isinstance(n, yaml.MappingNode):
             for key_node, value_node in n.value:
                 sub = f"{path}.{key_node.value}" if path else project.full_key(str(key_node.value))
@@ -189,6 +316,7 @@ def _line_map(node: yaml.Node | None, project: Project) -> dict[str, int]:
                 sub = f"{path}[{index}]"
                 lines[sub] = item.start_mark.line + 1
                 walk(item, sub)
+        inside.discard(id(n))
 
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -240,24 +368,40 @@ def load_stack(project: Project, stack: str | None = None, path: Path | None = N
     unknown_top = sorted(map(str, set(data) - {"config", "secretsprovider", "encryptedkey", "encryptionsalt",
                                                "environment"}))
     if unknown_top:
-        raise ProjectError(f"{shown}: unknown top-level key(s) {', '.join(unknown_top)}; allowed: config, "
+        listed = ", ".join(k if len(k) <= 80 else f"{k[:80]}..." for k in unknown_top[:10])
+        listed += f" and {len(unknown_top) - 10} more" if len(unknown_top) > 10 else ""
+        raise ProjectError(f"{shown}: unknown top-level key(s) {listed}; allowed: config, "
                            "secretsprovider, encryptedkey, encryptionsalt, environment")
     raw = data.get("config") or {}
     if not isinstance(raw, dict):
         raise ProjectError(f"{shown}: 'config' must be a mapping of keys to values")
+    lines = _line_map(node, project)
+    spelled: dict[str, Any] = {}
+    for k in raw:
+        full = project.full_key(str(k))
+        if full in spelled:  # `tenant` and `connect:tenant`, or `1` and "1": one key to the CLI, set twice
+            line = lines.get(full)
+            raise ProjectError(f"{shown}{f':{line}' if line else ''}: {full[:80]}: set twice (as "
+                               f"{_shown(spelled[full])} and {_shown(k)}); keep one")
+        spelled[full] = k
     secret_keys: set[str] = set()
-    try:
-        config = {project.full_key(str(k)): _stand_in_secrets(project.full_key(str(k)), v, secret_keys)
-                  for k, v in raw.items()}
-    except RecursionError:  # `&a [1, *a]`: an alias inside its own anchor (the CLI rejects it too)
-        raise ProjectError(f"{shown}: a config value contains itself (YAML alias inside its own anchor)") from None
+    config: dict[str, Any] = {}
+    for k, v in raw.items():
+        full = project.full_key(str(k))
+        try:
+            config[full] = _stand_in_secrets(full, v, secret_keys)
+        except RecursionError:  # `&a [1, *a]`: an alias inside its own anchor (the CLI rejects it too)
+            line = lines.get(full)
+            raise ProjectError(f"{shown}{f':{line}' if line else ''}: {full[:80]}: a config value contains itself "
+                               "(YAML alias inside its own anchor)") from None
     for key, value in config.items():
         try:
             _as_config_string(value)
         except (TypeError, ValueError) as exc:  # e.g. `!!binary` values: the program could not receive them
-            raise ProjectError(f"{shown}: {key}: value cannot be passed to the program: {exc}; allowed: "
+            reason = "a number of more than 4300 digits" if "4300" in str(exc) else str(exc)
+            raise ProjectError(f"{shown}: {key}: value cannot be passed to the program: {reason}; allowed: "
                                "strings, numbers, booleans, lists and mappings") from None
-    stack_file = StackFile(project, stack, path, config, sorted(secret_keys), _line_map(node, project))
+    stack_file = StackFile(project, stack, path, config, sorted(secret_keys), lines)
     _typed_config_checks(stack_file)
     return stack_file
 

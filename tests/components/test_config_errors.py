@@ -540,3 +540,47 @@ def test_odd_list_items_only_ever_raise_stack_config_error(path: str) -> None:
         for container in ([value, value], ["us-east-1a", value], {"us-east-1a": value}, {str(value)[:30]: EIP_A}):
             with pytest.raises(StackConfigError):
                 parse_stack_config(with_changes((path, container)), SOURCE)
+
+
+# --- found by the stack-file fuzzer (tests/fuzz/): secrets quoted back, reports flooded by one value ---------
+
+
+@pytest.mark.parametrize(("path", "secret"), [
+    ("connect:tenant.client", "hunter2-Correct-Horse"),
+    ("connect:network.cidr", "10.99.0.0/8 is my secret " + "s" * 100),  # longer than `shown` shows
+    ("connect:network.availabilityZones", ["us-east-1a", "s3cr3t-zone-name-" + "z" * 80]),
+])
+def test_a_secret_value_in_the_wrong_place_is_never_quoted(path: str, secret: Any) -> None:
+    """`pulumi config set --secret --path connect:tenant.client ...` makes the whole key secret: the program
+    gets the plaintext, and a bad value must not be quoted back (not even cut short)."""
+    config = with_changes((path, secret))
+    key = path.split(".")[0]
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config(config, SOURCE, secret_keys=[key])
+    report = str(caught.value)
+    texts = [secret] if isinstance(secret, str) else [text for text in secret if len(text) > 20]
+    assert not any(text in report or text[:20] in report for text in texts), report
+    assert "[secret]" in report and path in report
+
+
+def test_a_secret_is_quoted_when_it_is_not_a_secret() -> None:
+    """Control: the same value set in plain text is shown, so the test above is about masking."""
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config(with_changes(("connect:tenant.client", "hunter2-Correct-Horse")), SOURCE)
+    assert "hunter2-Correct-Horse" in str(caught.value)
+
+
+@pytest.mark.parametrize("path", ["connect:tenant.client", "connect:tenant.costCenter", "connect:network.cidr",
+                                  "connect:network.flowLogs.retentionDays", "connect:tenant.deployRoleArn"])
+def test_a_megabyte_value_gives_a_short_report(path: str) -> None:
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config(with_changes((path, "x" * 1_000_000)), SOURCE)
+    assert len(str(caught.value)) < 2_000
+    assert caught.value.issues[0].path == path
+    assert "allowed" in caught.value.issues[0].message  # the useful end of the message survives
+
+
+def test_a_huge_unknown_key_gives_a_short_path() -> None:
+    with pytest.raises(StackConfigError) as caught:
+        parse_stack_config({**valid_config(), "connect:" + "k" * 100_000: 1}, SOURCE)
+    assert len(str(caught.value)) < 2_000

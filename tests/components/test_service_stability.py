@@ -53,7 +53,12 @@ def test_removing_a_service_removes_only_its_own_and_retains_its_logs(tmp_path: 
     after = plan_services(tmp_path, [s for s in services_of(BASE) if s["name"] != "accounts-api"], "after")
     removed = {u: before[u] for u in before if u not in after}
     assert removed and all("accounts-api" in r["name"] for r in removed.values())
-    assert all(after[u]["inputs"] == before[u]["inputs"] for u in after)
+    # the scan rules stop watching its repository (no other service pulls from it); nothing else changes
+    changed = {after[u]["name"] for u in after if after[u]["inputs"] != before[u]["inputs"]}
+    assert changed == {"alerts-ecr-scan", "alerts-inspector-scan"}
+    for name in changed:
+        (rule,) = [r for r in after.values() if r["name"] == name]
+        assert "accounts-api" not in rule["inputs"]["eventPattern"]
     types = {r["type"] for r in removed.values()}
     assert {"aws:ecs/service:Service", "aws:lb/listenerRule:ListenerRule", "aws:lb/targetGroup:TargetGroup"} <= types
     log_groups = [r for r in removed.values() if r["type"] == "aws:cloudwatch/logGroup:LogGroup"]

@@ -41,10 +41,11 @@ def test_adding_a_zone_keeps_every_existing_subnet_and_urn(tmp_path: Path) -> No
     for urn, resource in three.items():
         if resource["custom"]:
             # endpoints, the load balancer, the services and the database subnet group gain the new zone's
-            # subnet, in place (none of these replaces on a subnet list change)
+            # subnet, in place (none of these replaces on a subnet list change); the dashboard gains its NAT
+            # gateway and alarms, in place
             assert four[urn]["inputs"] == resource["inputs"] or resource["type"] in {
                 "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:lb/loadBalancer:LoadBalancer", "aws:ecs/service:Service",
-                "aws:rds/subnetGroup:SubnetGroup"}, urn
+                "aws:rds/subnetGroup:SubnetGroup", "aws:cloudwatch/dashboard:Dashboard"}, urn
 
 
 def test_removing_a_middle_zone_touches_no_other_zone(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ def test_globex_two_links_as_promised(preview: bool) -> None:
             logging = connection["inputs"][f"tunnel{n}LogOptions"]["cloudwatchLogOptions"]
             assert logging["logEnabled"] is True
             assert connection["inputs"][f"tunnel{n}DpdTimeoutAction"] == "restart"
-        mine = [a for a in alarms if connection["urn"] in a["propertyDependencies"]["dimensions"]]
+        mine = [a for a in alarms if connection["urn"] in a["propertyDependencies"].get("dimensions", [])]
         assert sorted(a["inputs"]["tags"]["connect:severity"] for a in mine) == ["critical", "warning"]
         topic = of_type(doc, "aws:sns/topic:Topic")[0]["urn"]
         assert all(a["propertyDependencies"]["alarmActions"] == [topic] for a in mine)

@@ -112,3 +112,16 @@ def test_unchanged_copy_plans(tmp_path: Path) -> None:
     plan = plan_stack(config_file=write(tmp_path, ACME_PROD))
     assert plan.config.tenant.client == "acme"
     assert not plan.mandatory
+
+
+def test_a_repository_name_held_as_a_secret_is_not_printed(tmp_path: Path) -> None:
+    """Found by the stack-file fuzzer: a `secure:` value where the repository goes reached this message
+    (its stand-in is a valid repository name), and the message quoted it."""
+    needle = "image: {repository: accounts-api,"
+    text = ACME_PROD.replace(needle, "image: {repository: {secure: v1:cmVwbw==},")
+    assert needle not in text
+    with pytest.raises(ConfigReport) as caught:
+        plan_stack(config_file=write(tmp_path, text))
+    message = str(caught.value)
+    assert "connect:services[1].image.repository: '[secret]' is not declared" in message
+    assert "offline_secret_" not in message

@@ -220,10 +220,10 @@ def test_totals_per_client_across_stacks(workdir: Path) -> None:
     doc = capacity.report_json(estimates, prices, "prices.yaml")
     (acme,) = doc["clients"]
     assert [s["stack"] for s in acme["stacks"]] == ["acme-account", "acme-warm", "acme-single"]
-    expected = 1.0 + warm_expected(workdir)["base"] + staging_expected(workdir, "acme-single", 1, 2)
+    expected = 2.0 + warm_expected(workdir)["base"] + staging_expected(workdir, "acme-single", 1, 2)
     assert acme["totals"]["monthlyUsdBase"] == pytest.approx(expected)
     assert doc["totals"]["monthlyUsdBase"] == pytest.approx(expected)
-    assert acme["stacks"][0]["totals"]["monthlyUsdBase"] == 1  # the account stack: its key only
+    assert acme["stacks"][0]["totals"]["monthlyUsdBase"] == 2  # the account stack: its key and the audit key
 
 
 def test_json_shape(workdir: Path) -> None:

@@ -389,3 +389,31 @@ def test_the_plans_resources_as_pulumi_files_give_the_same_findings_and_lines(
     lines = {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in doc["runs"][0]["results"]
              if r["ruleId"] == "ecs-task-readonly-rootfs"}
     assert lines == {line}
+
+
+# --- found by the check fuzzer (tests/fuzz/): tracebacks and floods -----------------------------------------
+
+
+@pytest.mark.parametrize("flag", ["--state", "--preview-json"])
+def test_a_number_python_cannot_read_is_a_bad_file_not_a_traceback(tmp_path: Path, flag: str) -> None:
+    path = tmp_path / "huge.json"
+    path.write_text('{\n"version": ' + "1" * 5000 + "}")
+    code, out, err = run_cli("check", flag, str(path))
+    assert (code, out) == (2, "")
+    assert f"{path}:2: a number of more than 4300 digits; expected" in err
+
+
+def test_a_plaintext_secret_python_cannot_read_stays_a_secret(tmp_path: Path) -> None:
+    digits = "1" * 5000
+    secret = {SECRET_SIG_KEY: SECRET_SIG, "plaintext": digits}
+    path = write(tmp_path, "state.json", export_doc([resource("aws:ssm/parameter:Parameter", "p", {"value": secret},
+                                                              provider=False)]))
+    code, out, err = run_cli("check", "--state", str(path), "--format", "json")
+    assert code in (0, 1), err
+    assert digits not in out
+
+
+def test_a_huge_urn_gives_a_short_message(tmp_path: Path) -> None:
+    path = write(tmp_path, "state.json", export_doc([{"urn": "x" * 1_000_000, "type": "t"}]))
+    code, _, err = run_cli("check", "--state", str(path))
+    assert code == 2 and "is not a Pulumi URN" in err and len(err) < 1_000

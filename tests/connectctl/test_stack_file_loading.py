@@ -329,3 +329,92 @@ def test_odd_yaml_values_only_raise_project_or_stack_config_errors(
 def test_alias_inside_its_own_anchor_is_rejected(project: Project, tmp_path: Path) -> None:
     message = load_error(project, write(tmp_path, VALID + "  connect:loop: &a [1, *a]\n"))
     assert "a config value contains itself" in message
+
+
+# --- found by the stack-file fuzzer (tests/fuzz/): each was a traceback, a hang, a silent overwrite or a flood ---
+
+
+def _bomb(depth: int, width: int = 9) -> str:
+    rows = [f"  connect:lol0: &a0 [{', '.join(['lol'] * width)}]"]
+    rows += [f"  connect:lol{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, depth)]
+    return VALID + "\n".join(rows) + "\n"
+
+
+def test_an_alias_bomb_is_refused_at_once_with_its_line(project: Project, tmp_path: Path) -> None:
+    """9 aliases of 9 aliases, 9 levels deep: 387 million values once expanded (ran for minutes, then OOM)."""
+    import time
+
+    started = time.perf_counter()
+    message = load_error(project, write(tmp_path, _bomb(9)))
+    assert time.perf_counter() - started < 5
+    assert "YAML error: aliases expand the document by more than 10000 values" in message
+    assert re.match(rf"{re.escape(str(tmp_path))}/Pulumi\.test-dev\.yaml:(1[6-9]|2\d):\d+: ", message), message
+
+
+def test_modest_alias_reuse_still_loads(project: Project, tmp_path: Path) -> None:
+    stack = load_stack(project, path=write(tmp_path, _bomb(3)))  # 9 x 9 x 9 = 729 values: fine
+    assert len(stack.config["connect:lol2"]) == 9
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("!!int x", "'x' cannot be read as int"),
+    ("!!float x", "'x' cannot be read as float"),
+    ("!!bool maybe", "'maybe' cannot be read as bool"),
+    ("9" * 5000, "cannot be read as int: more than 4300 digits"),
+    ("!!map [1]", "a sequence cannot be read as map"),
+])
+def test_a_value_its_tag_cannot_hold_is_a_yaml_error_at_its_line(
+    project: Project, tmp_path: Path, value: str, expected: str
+) -> None:
+    path = write(tmp_path, VALID.replace("retentionDays: 30", f"retentionDays: {value}"))
+    message = load_error(project, path)
+    assert message.startswith(f"{path}:14:22: YAML error: ") and expected in message
+    assert len(message) < 400
+
+
+def test_a_number_too_long_for_the_program_names_its_key(project: Project, tmp_path: Path) -> None:
+    path = write(tmp_path, VALID.replace("retentionDays: 30", "retentionDays: 0b" + "1" * 20_000))
+    message = load_error(project, path)
+    assert "connect:network: value cannot be passed to the program: a number of more than 4300 digits" in message
+    assert "set_int_max_str_digits" not in message
+
+
+def test_a_control_character_is_named_with_its_line(project: Project, tmp_path: Path) -> None:
+    path = write(tmp_path, VALID.replace("client: test", "client: te\x00st"))
+    assert load_error(project, path).startswith(f"{path}:4:15: YAML error: character #x0000 is not allowed")
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(project: Project, tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.test-dev.yaml"
+    path.write_bytes(VALID.replace("client: test", "client: t\u00e9st").encode("latin-1"))
+    assert load_error(project, path) == f"{path}:4:14: cannot be read: not UTF-8 text (byte 0xe9); save the file " \
+                                        "as UTF-8"
+
+
+@pytest.mark.parametrize(("extra", "key", "spelled"), [
+    ("  tenant: {client: other}\n", "connect:tenant", "'connect:tenant' and 'tenant'"),
+    ("  1: x\n  '1': y\n", "connect:1", "1 and '1'"),
+])
+def test_one_key_spelled_twice_is_refused(project: Project, tmp_path: Path, extra: str, key: str,
+                                          spelled: str) -> None:
+    """The CLI sees `tenant` and `connect:tenant` as one key: PyYAML kept both and the last silently won."""
+    path = write(tmp_path, VALID + extra)
+    line = len((VALID + extra).splitlines())
+    assert load_error(project, path) == f"{path}:{line}: {key}: set twice (as {spelled}); keep one"
+
+
+def test_an_alias_inside_its_own_anchor_names_its_key_and_line(project: Project, tmp_path: Path) -> None:
+    message = load_error(project, write(tmp_path, VALID + "  connect:loop: &a [1, *a]\n"))
+    line = len(VALID.splitlines()) + 1
+    assert f"Pulumi.test-dev.yaml:{line}: connect:loop: a config value contains itself" in message
+
+
+def test_nesting_too_deep_gives_a_line(project: Project, tmp_path: Path) -> None:
+    path = write(tmp_path, "config:\n  connect:tenant: " + "[" * 3000 + "]" * 3000 + "\n")
+    assert re.match(rf"{re.escape(str(path))}:2:\d+: YAML error: nested too deeply", load_error(project, path))
+
+
+def test_huge_keys_are_cut_short_in_messages(project: Project, tmp_path: Path) -> None:
+    huge = "k" * 100_000
+    assert len(load_error(project, write(tmp_path, f"{huge}: 1\n"))) < 400
+    assert len(load_error(project, write(tmp_path, VALID + f"  {huge}: 1\n  {huge}: 2\n"))) < 400

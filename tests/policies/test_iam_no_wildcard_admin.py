@@ -95,3 +95,66 @@ def test_admin_grants_are_violations(case: str, preview: bool) -> None:
     build, urn, phrase = CASES[case]
     found = findings(evaluate(program_of(build), preview=preview), POLICY)
     assert_one_mandatory(found, urn, phrase)
+
+
+# --- the break-glass role (account stacks: `breakglassRoles`) ----------------------------------------------
+
+BREAKGLASS = "connect-breakglass"
+BREAKGLASS_CONFIG = {POLICY: {"breakglassRoles": [BREAKGLASS]}}
+IAM_FULL = "arn:aws:iam::aws:policy/IAMFullAccess"
+
+
+def _breakglass(p: aws.Provider) -> None:
+    role = aws.iam.Role("breakglass", name=BREAKGLASS, assume_role_policy=TRUST, tags=TAGS, opts=pinned(p))
+    aws.iam.RolePolicyAttachment("breakglass-admin", role=role.name, policy_arn=ADMIN, opts=pinned(p))
+    aws.iam.RolePolicyAttachmentsExclusive("breakglass-managed", role_name=role.name, policy_arns=[ADMIN],
+                                           opts=pinned(p))
+    aws.iam.Role("breakglass-legacy", name=BREAKGLASS, assume_role_policy=TRUST, managed_policy_arns=[ADMIN],
+                 tags=TAGS, opts=pinned(p))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_the_configured_breakglass_role_may_hold_administrator_access(preview: bool) -> None:
+    found = evaluate(program_of(_breakglass), preview=preview, pack_config=BREAKGLASS_CONFIG)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_breakglass_role_needs_the_config(preview: bool) -> None:
+    found = findings(evaluate(program_of(_breakglass), preview=preview), POLICY)
+    assert len(found) == 3 and all(f"attaches {ADMIN}" in v.message for v in found)
+
+
+BREAKGLASS_CASES: dict[str, tuple[Callable[[aws.Provider], object], str, str]] = {
+    "other-role": (lambda p: aws.iam.RolePolicyAttachment("admin", role="connect-sre-operator", policy_arn=ADMIN,
+                                                          opts=pinned(p)),
+                   "aws:iam/rolePolicyAttachment:RolePolicyAttachment::admin", f"attaches {ADMIN}"),
+    "iam-full-access": (lambda p: aws.iam.RolePolicyAttachmentsExclusive(
+        "admin", role_name=BREAKGLASS, policy_arns=[ADMIN, IAM_FULL], opts=pinned(p)),
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive::admin", f"attaches {IAM_FULL}"),
+    "wildcard-inline": (lambda p: aws.iam.RolePolicy("admin", role=BREAKGLASS, policy=_doc(WILDCARD),
+                                                     opts=pinned(p)),
+                        "aws:iam/rolePolicy:RolePolicy::admin", "allows every action on every resource"),
+}
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("case", sorted(BREAKGLASS_CASES))
+def test_breakglass_config_admits_nothing_else(case: str, preview: bool) -> None:
+    """Only AdministratorAccess, only managed, only on the named role."""
+    build, urn, phrase = BREAKGLASS_CASES[case]
+    found = findings(evaluate(program_of(build), preview=preview, pack_config=BREAKGLASS_CONFIG), POLICY)
+    assert_one_mandatory(found, urn, phrase)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_unknown_role_name_with_administrator_access_decides_on_update(preview: bool) -> None:
+    """An auto-named role's name is unknown in preview: the engine's note; once known it is not the break-glass."""
+    def build(p: aws.Provider) -> None:
+        role = _role(p, "breakglass")
+        aws.iam.RolePolicyAttachment("breakglass-admin", role=role.name, policy_arn=ADMIN, opts=pinned(p))
+
+    found = evaluate(program_of(build), preview=preview, pack_config=BREAKGLASS_CONFIG)
+    assert len(notes(found, POLICY)) == (1 if preview else 0)
+    assert len(findings(found, POLICY)) == (0 if preview else 1)

@@ -57,11 +57,6 @@ def test_service_and_tenant_principals_pass(preview: bool, pack_config: dict[str
     assert notes(found, POLICY) == []
 
 
-@pytest.mark.parametrize("preview", [True, False])
-def test_trusted_accounts_hook_accepts_listed_accounts(preview: bool) -> None:
-    program = _roles(_trust(_allow({"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:role/operator"})))
-    found = evaluate(program, preview=preview, pack_config={POLICY: {"trustedAccountIds": [OTHER_ACCOUNT]}})
-    assert findings(found, POLICY) == []
 
 
 CASES: dict[str, tuple[dict[str, Any], str]] = {
@@ -83,3 +78,64 @@ def test_foreign_or_wildcard_trust_is_violation(case: str, preview: bool) -> Non
     statement, phrase = CASES[case]
     found = findings(evaluate(_roles(_trust(TASKS, statement)), preview=preview), POLICY)
     assert_one_mandatory(found, URN, phrase)
+
+
+# --- the operator's identity account (account stacks: `operatorAccountId`) ---------------------------------
+
+OPERATOR = "999999999999"
+OPERATOR_CONFIG = {POLICY: {"accountId": ACCOUNT, "operatorAccountId": OPERATOR}}
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}, "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
+PEOPLE = _allow({"AWS": f"arn:aws:iam::{OPERATOR}:root"}, Sid="People", Condition=MFA)
+CI_ROLE = _allow({"AWS": f"arn:aws:iam::{OPERATOR}:role/connect-ci"}, Sid="Ci")
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_operator_people_with_mfa_and_its_named_ci_role_are_admitted(preview: bool) -> None:
+    found = evaluate(_roles(_trust(PEOPLE), _trust(CI_ROLE), _trust(TASKS, TENANT)), preview=preview,
+                     pack_config=OPERATOR_CONFIG)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_operator_is_admitted_only_when_configured(preview: bool) -> None:
+    found = findings(evaluate(_roles(_trust(PEOPLE)), preview=preview, pack_config={POLICY: {"accountId": ACCOUNT}}),
+                     POLICY)
+    assert_one_mandatory(found, URN, f"of account {OPERATOR}, not the tenant account {ACCOUNT}")
+
+
+OPERATOR_CASES: dict[str, tuple[dict[str, Any], str]] = {
+    "another-account": (_allow({"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:role/connect-ci"}, Sid="Other"),
+                        f"statement Other trusts AWS principal arn:aws:iam::{OTHER_ACCOUNT}:role/connect-ci of "
+                        f"account {OTHER_ACCOUNT}, not the tenant account {ACCOUNT}"),
+    "root-without-mfa": (_allow({"AWS": f"arn:aws:iam::{OPERATOR}:root"}, Sid="People"),
+                         f"statement People trusts the operator account {OPERATOR} as a whole"),
+    "bare-id-without-mfa": (_allow({"AWS": OPERATOR}, Sid="People"), "without requiring MFA"),
+    "mfa-if-exists": (_allow({"AWS": f"arn:aws:iam::{OPERATOR}:root"}, Sid="People",
+                             Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}),
+                      "without requiring MFA"),
+    "mfa-false": (_allow({"AWS": f"arn:aws:iam::{OPERATOR}:root"}, Sid="People",
+                         Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}}), "without requiring MFA"),
+    "federated": (_allow({"Federated": f"arn:aws:iam::{OPERATOR}:saml-provider/okta"},
+                         "sts:AssumeRoleWithSAML", Sid="Saml"), f"Federated principal arn:aws:iam::{OPERATOR}"),
+}
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("case", sorted(OPERATOR_CASES))
+def test_operator_config_admits_nothing_else(case: str, preview: bool) -> None:
+    """Only AWS principals of the operator account, its root or bare id only with MFA required."""
+    statement, phrase = OPERATOR_CASES[case]
+    found = findings(evaluate(_roles(_trust(TASKS, statement)), preview=preview, pack_config=OPERATOR_CONFIG),
+                     POLICY)
+    assert_one_mandatory(found, URN, phrase)
+
+
+def test_mfa_condition_reading() -> None:
+    from connect_guardrails.rules.iam_trust_tenant_scoped import requires_mfa
+
+    assert requires_mfa(MFA) is True
+    assert requires_mfa({"bool": {"AWS:MultiFactorAuthPresent": ["true"]}}) is True
+    assert requires_mfa({"Bool": {"aws:MultiFactorAuthPresent": True}}) is True
+    assert requires_mfa(None) is False
+    assert requires_mfa({"Bool": {"aws:SecureTransport": "true"}}) is False

@@ -167,3 +167,73 @@ def test_elb_log_delivery_may_put_objects_only(preview: bool) -> None:
     assert_one_mandatory(found, "aws:s3/bucketPolicy:BucketPolicy::logs-policy", "of account 127311923021")
     found = findings(evaluate(_bucket_policy("999999999999", ["s3:PutObject"]), preview=preview), POLICY)
     assert_one_mandatory(found, "aws:s3/bucketPolicy:BucketPolicy::logs-policy", "of account 999999999999")
+
+
+# --- the operator's identity account (account stacks: `operatorAccountId`) ---------------------------------
+
+OPERATOR = "999999999999"
+OPERATOR_CONFIG = {POLICY: {"accountId": ACCOUNT, "operatorAccountId": OPERATOR}}
+PEOPLE_TRUST = {"Sid": "People", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OPERATOR}:root"},
+                "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
+CI_TRUST = {"Sid": "Ci", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OPERATOR}:role/connect-ci"},
+            "Action": "sts:AssumeRole"}
+
+
+def _operator_roles() -> None:
+    p = provider()
+    aws.iam.Role("people", assume_role_policy=_doc(PEOPLE_TRUST), tags=TAGS, opts=pinned(p))
+    aws.iam.Role("deployer", assume_role_policy=_doc(CI_TRUST), tags=TAGS, opts=pinned(p))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_operator_account_is_admitted_in_role_trust_when_configured(preview: bool) -> None:
+    assert findings(evaluate(_operator_roles, preview=preview, pack_config=OPERATOR_CONFIG), POLICY) == []
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_operator_account_is_foreign_when_not_configured(preview: bool) -> None:
+    found = findings(evaluate(_operator_roles, preview=preview, pack_config={POLICY: {"accountId": ACCOUNT}}),
+                     POLICY)
+    assert sorted(v.urn.rsplit("::", 1)[-1] for v in found) == ["deployer", "people"]
+    assert all(f"of account {OPERATOR}, not the tenant account {ACCOUNT}" in v.message for v in found)
+
+
+def _other_account_beside_the_operator() -> None:
+    p = provider()
+    other = {"Sid": "Other", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"},
+             "Action": "sts:AssumeRole"}
+    aws.iam.Role("role", assume_role_policy=_doc(PEOPLE_TRUST, other), tags=TAGS, opts=pinned(p))
+
+
+def _operator_in_a_resource_policy() -> None:
+    p = provider()
+    grant = {**TENANT_ROOT, "Sid": "Operator", "Principal": {"AWS": f"arn:aws:iam::{OPERATOR}:root"}}
+    aws.kms.Key("key", enable_key_rotation=True, policy=_doc(TENANT_ROOT, grant), tags=TAGS, opts=pinned(p))
+
+
+def _operator_in_a_bucket_policy() -> None:
+    p = provider()
+    bucket = aws.s3.Bucket("bucket", bucket="acme-account-data", tags=TAGS, opts=pinned(p))
+    read = {"Sid": "Operator", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OPERATOR}:role/connect-ci"},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::acme-account-data/*"}
+    aws.s3.BucketPolicy("bucket-policy", bucket=bucket.id, policy=_doc(DENY_INSECURE, read), opts=pinned(p))
+
+
+OPERATOR_CASES: list[tuple[Callable[[], None], str, str]] = [
+    (_other_account_beside_the_operator, "aws:iam/role:Role::role", f"statement Other allows principal "
+     f"arn:aws:iam::{OTHER_ACCOUNT}:root of account {OTHER_ACCOUNT}"),
+    (_operator_in_a_resource_policy, "aws:kms/key:Key::key", f"statement Operator allows principal "
+     f"arn:aws:iam::{OPERATOR}:root of account {OPERATOR}"),
+    (_operator_in_a_bucket_policy, "aws:s3/bucketPolicy:BucketPolicy::bucket-policy", f"of account {OPERATOR}"),
+]
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize(("program", "urn_suffix", "phrase"), OPERATOR_CASES,
+                         ids=[c[0].__name__.strip("_") for c in OPERATOR_CASES])
+def test_operator_config_admits_nothing_else(
+    preview: bool, program: Callable[[], None], urn_suffix: str, phrase: str
+) -> None:
+    """Another account beside the operator's stays foreign; the operator gets no resource policy grant."""
+    found = findings(evaluate(program, preview=preview, pack_config=OPERATOR_CONFIG), POLICY)
+    assert_one_mandatory(found, urn_suffix, phrase)

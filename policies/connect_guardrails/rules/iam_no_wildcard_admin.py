@@ -7,6 +7,13 @@
   policy attachments (also the `*PolicyAttachmentsExclusive` resources) or a role's
   `managedPolicyArns`.
 
+One exception, by pack config: `breakglassRoles` names roles (account stacks: `connect-breakglass`)
+that may hold AdministratorAccess, and nothing else of the above, through a role policy attachment
+(`role`), an exclusive attachment (`roleName`) or the role's own `managedPolicyArns` (`name`): an
+emergency role needs full access, and what makes it acceptable is outside this rule (people only,
+MFA: `iam-trust-tenant-scoped`; every use alarmed: the account stack's break-glass rules). The default
+is none; an unknown role name with AdministratorAccess decides the outcome (preview note).
+
 KMS key policies and other resource policies are not IAM identity policies: not checked here.
 An unknown policy document, or an unknown Effect/Action/Resource that could complete a wildcard
 grant, decides the outcome and is left to the engine's preview note (a document built with
@@ -24,7 +31,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import read_document, statement_entries, unknown_key_paths, values_of
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, as_list, get_raw, is_unknown, plain
+from connect_guardrails.util import Pending, as_list, config_of, get_raw, is_unknown, plain
 
 DOCUMENTS = {
     "aws:iam/policy:Policy": "IAM policy",
@@ -43,6 +50,12 @@ ATTACHMENTS = {
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
 }
 ADMIN_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(AdministratorAccess|IAMFullAccess)$")
+BREAKGLASS_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
+ROLE_NAME_PROPS = {  # where an attachment (or the role itself) names the role that gets the policies
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "roleName",
+    ROLE: "name",
+}
 WILD_ACTIONS = frozenset({"*", "*:*"})
 DECIDING = ("Effect", "Action", "Resource")
 
@@ -79,7 +92,8 @@ def _document_findings(props: Any, path: tuple[Any, ...], value: Any, pending: P
     return findings
 
 
-def _admin_arns(args: ResourceValidationArgs) -> list[str]:
+def _admin_arns(args: ResourceValidationArgs, breakglass: set[str], pending: Pending) -> list[str]:
+    """Administrator policies attached, less AdministratorAccess on a configured break-glass role."""
     if args.resource_type in ATTACHMENTS:
         key = ATTACHMENTS[args.resource_type]
         found = as_list(get_raw(args.props, key)) if key.endswith("s") else [get_raw(args.props, key)]
@@ -87,7 +101,17 @@ def _admin_arns(args: ResourceValidationArgs) -> list[str]:
         found = as_list(get_raw(args.props, "managedPolicyArns"))
     else:
         return []
-    return [str(arn) for arn in found if isinstance(arn, str) and ADMIN_POLICY.match(arn)]
+    admin = [str(arn) for arn in found if isinstance(arn, str) and ADMIN_POLICY.match(arn)]
+    name_prop = ROLE_NAME_PROPS.get(args.resource_type)
+    if not breakglass or name_prop is None or not any(BREAKGLASS_POLICY.match(arn) for arn in admin):
+        return admin
+    role = get_raw(args.props, name_prop)
+    if is_unknown(role):
+        pending.add(args.props, name_prop)  # which role gets AdministratorAccess decides
+        return [arn for arn in admin if not BREAKGLASS_POLICY.match(arn)]
+    if isinstance(role, str) and role in breakglass:
+        return [arn for arn in admin if not BREAKGLASS_POLICY.match(arn)]
+    return admin
 
 
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -111,7 +135,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
                     for finding in _document_findings(args.props, ("inlinePolicies", index, "policy"),
                                                       entry.get("policy"), pending)
                 ]
-    findings += [f"attaches {arn}" for arn in _admin_arns(args)]
+    breakglass = {str(name) for name in config_of(args).get("breakglassRoles") or []}
+    findings += [f"attaches {arn}" for arn in _admin_arns(args, breakglass, pending)]
     what = DOCUMENTS.get(kind) or ("role" if kind == ROLE else "policy attachment")
     for finding in findings:
         report_violation(
@@ -134,8 +159,18 @@ RULE = Rule(
     ccm=("IAM-05", "IAM-16"),
     remediation=(
         "Replace Action '*' on Resource '*' with the specific actions and resource ARNs the role needs, and "
-        "remove attachments of arn:aws:iam::aws:policy/AdministratorAccess or IAMFullAccess."
+        "remove attachments of arn:aws:iam::aws:policy/AdministratorAccess or IAMFullAccess. Only a break-glass "
+        "role (people only, MFA, every use alarmed) may hold AdministratorAccess: name it in breakglassRoles."
     ),
     unwaivable=False,
     check=check,
+    config={
+        "breakglassRoles": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": 64},
+            "default": [],
+            "description": "Names of break-glass roles that may hold AdministratorAccess (account stacks: "
+                           "connect-breakglass, trusted by people with MFA, every use alarmed); none by default.",
+        },
+    },
 )

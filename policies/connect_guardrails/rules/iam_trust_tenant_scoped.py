@@ -10,8 +10,13 @@ Deny statements grant nothing and are skipped; conditions do not make a statemen
 
 The tenant account is the pack config's `accountId`, else the single account the role's provider is
 pinned to; when neither is known, AWS and federated principals cannot be verified and are reported.
-`trustedAccountIds` (pack config, default none) lists further accounts whose principals are
-accepted, reserved for the operator's identity account.
+
+The operator's identity account (pack config `operatorAccountId`, set for account stacks) is the one
+other account admitted, as AWS principals only: a named principal of it (the CI role the deployer
+trusts) as it is; the account as a whole (its root or bare id: whoever the operator's own IAM lets
+assume the role, that is people) only in a statement that requires MFA, `"Bool":
+{"aws:MultiFactorAuthPresent": "true"}` (`BoolIfExists` would admit sessions without the key).
+Without the config it is a foreign account like any other.
 An unknown document, Effect, Principal or NotPrincipal decides the outcome and is left to the
 engine's preview note.
 """
@@ -27,12 +32,14 @@ from connect_guardrails.ecs_util import read_document, statement_entries, unknow
 from connect_guardrails.rule import Rule
 from connect_guardrails.util import (
     ACCOUNT_ARN,
+    ACCOUNT_ID,
     Pending,
     config_of,
     get_raw,
     is_unknown,
     principal_account,
     tenant_account,
+    unknown_path,
 )
 
 ROLE = "aws:iam/role:Role"
@@ -41,7 +48,38 @@ UNKNOWN_TENANT = "the tenant account is unknown (set the policy config accountId
 DECIDING = ("Effect", "Principal", "NotPrincipal")
 
 
-def _principal_findings(principal: Any, label: str, accepted: set[str], tenant: str | None) -> list[str]:
+def _whole_account(value: str) -> bool:
+    """The principal is an account as a whole: its root ARN or its bare id."""
+    return bool(ACCOUNT_ID.match(value)) or value.endswith(":root")
+
+
+def _operator_as_a_whole(principal: Any, operator: str | None) -> bool:
+    """The principal names the operator account as a whole (then its MFA condition decides)."""
+    if operator is None or not isinstance(principal, Mapping):
+        return False
+    return any(isinstance(v, str) and principal_account(v) == operator and _whole_account(v)
+               for v in values_of(principal.get("AWS")))
+
+
+def requires_mfa(condition: Any) -> bool | None:
+    """The condition requires MFA (`Bool` `aws:MultiFactorAuthPresent` true); None when it is unknown."""
+    if is_unknown(condition) or unknown_path(condition) is not None:
+        return None
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, block in condition.items():
+        if str(operator).lower() != "bool" or not isinstance(block, Mapping):
+            continue
+        for key, value in block.items():
+            found = value if isinstance(value, list) else [value]
+            if str(key).lower() == "aws:multifactorauthpresent" and found and all(
+                    str(v).lower() == "true" for v in found):
+                return True
+    return False
+
+
+def _principal_findings(principal: Any, label: str, tenant: str | None, operator: str | None,
+                        mfa: bool | None) -> list[str]:
     if principal == "*":
         return [f"{label} trusts any principal ('*')"]
     if not isinstance(principal, Mapping):
@@ -63,7 +101,13 @@ def _principal_findings(principal: Any, label: str, accepted: set[str], tenant: 
                 findings.append(f"{label} trusts any {kind} principal ('*')")
                 continue
             account = principal_account(value) if kind == "AWS" else _federated_account(value)
-            if account is not None and account in accepted:
+            if account is not None and account == tenant:
+                continue
+            if kind == "AWS" and account is not None and account == operator:
+                if _whole_account(value) and mfa is False:
+                    findings.append(f"{label} trusts the operator account {operator} as a whole ({value}) "
+                                    "without requiring MFA; add the condition Bool aws:MultiFactorAuthPresent "
+                                    "\"true\", or name the operator's role")
                 continue
             if account is None:
                 findings.append(f"{label} trusts {kind} principal {value!r}, which names no account"
@@ -88,7 +132,7 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
         return
     config = config_of(args)
     tenant = tenant_account(config, args.provider.props if args.provider is not None else None)
-    accepted = {str(a) for a in config.get("trustedAccountIds") or []} | ({tenant} if tenant else set())
+    operator = str(config["operatorAccountId"]) if config.get("operatorAccountId") else None
     pending = Pending()
     doc = read_document(args.props, ("assumeRolePolicy",), get_raw(args.props, "assumeRolePolicy"), pending)
     findings: list[str] = []
@@ -104,7 +148,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
         if "NotPrincipal" in statement:
             findings.append(f"{label} uses NotPrincipal, which trusts everyone not listed")
         elif not is_unknown(statement.get("Principal")):  # unknown parts inside it are skipped, recorded above
-            findings += _principal_findings(statement.get("Principal"), label, accepted, tenant)
+            mfa = requires_mfa(statement.get("Condition"))
+            if mfa is None and _operator_as_a_whole(statement.get("Principal"), operator):  # the MFA condition decides
+                pending.add(args.props, "assumeRolePolicy", *where, "Condition",
+                            *(unknown_path(statement.get("Condition")) or ()))
+            findings += _principal_findings(statement.get("Principal"), label, tenant, operator, mfa)
     for finding in findings:
         report_violation(
             f"role '{args.name}' trust policy: {finding}; a role trusts only AWS service principals and "
@@ -126,7 +174,8 @@ RULE = Rule(
     ccm=("IAM-16", "IVS-06"),
     remediation=(
         "In assume_role_policy allow only Service principals such as ecs-tasks.amazonaws.com (with an "
-        "aws:SourceAccount condition) or AWS/Federated principal ARNs of the tenant account; never '*'."
+        "aws:SourceAccount condition) or AWS/Federated principal ARNs of the tenant account; never '*'. The "
+        "operator's identity account (operatorAccountId): its role ARNs, or its root with MFA required."
     ),
     unwaivable=False,
     check=check,
@@ -136,12 +185,12 @@ RULE = Rule(
             "pattern": "^[0-9]{12}$",
             "description": "The tenant account; defaults to the account the role's provider is pinned to.",
         },
-        "trustedAccountIds": {
-            "type": "array",
-            "items": {"type": "string", "pattern": "^[0-9]{12}$"},
-            "default": [],
-            "description": "Further accounts whose principals a role may trust (reserved for the operator's "
-                           "identity account); none by default.",
+        "operatorAccountId": {
+            "type": "string",
+            "pattern": "^[0-9]{12}$",
+            "description": "The operator's identity account (account stacks): its named AWS principals may be "
+                           "trusted, the account as a whole only with MFA required; unset, it is a foreign "
+                           "account like any other.",
         },
     },
 )

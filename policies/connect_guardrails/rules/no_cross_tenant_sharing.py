@@ -11,6 +11,11 @@
 - One AWS-owned exception: in S3 bucket policies, Elastic Load Balancing's regional log-delivery
   account may be granted `s3:PutObject` and nothing else (regions opened before August 2022 deliver
   load balancer access logs from that account; `LOG_DELIVERY_ACCOUNTS` lists them).
+- One operator exception: the operator's identity account (pack config `operatorAccountId`, set for
+  account stacks) may be an AWS principal of an IAM role's trust policy, which is how the platform team
+  reaches the account (its roles, `iam-trust-tenant-scoped` judges how). Nowhere else: no resource
+  policy grants the operator account anything directly. Without the config it is a foreign account
+  like any other.
 
 The tenant account is the pack config's `accountId`, else the single account the resource's provider
 is pinned to.
@@ -57,6 +62,7 @@ POLICY_PROPS = {
     "aws:backup/vaultPolicy:VaultPolicy": "policy",
     "aws:iam/role:Role": "assumeRolePolicy",
 }
+ROLE = "aws:iam/role:Role"
 BUCKET_POLICIES = frozenset({"aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 # Elastic Load Balancing log-delivery accounts (AWS documentation, "Enable access logs for your
 # Application Load Balancer"), regions opened before August 2022.
@@ -92,7 +98,9 @@ def _log_delivery_only(statement: Mapping[str, Any], account: str) -> bool:
     return account in LOG_DELIVERY_ACCOUNTS and actions == ["s3:PutObject"] and "NotAction" not in statement
 
 
-def _statement_findings(doc: Mapping[str, Any], tenant: str | None, bucket_policy: bool = False) -> list[str]:
+def _statement_findings(doc: Mapping[str, Any], tenant: str | None, bucket_policy: bool = False,
+                        operator: str | None = None) -> list[str]:
+    """What shares the resource outside the tenant; AWS principals of `operator` (role trust only) pass."""
     findings: list[str] = []
     for index, statement in enumerate(statements(doc)):
         if statement.get("Effect") == "Deny":
@@ -110,7 +118,7 @@ def _statement_findings(doc: Mapping[str, Any], tenant: str | None, bucket_polic
         for kind in ("AWS", "Federated"):
             for value in principal_values(principal, kind):
                 account = principal_account(value)
-                if account is None or account == tenant:
+                if account is None or account == tenant or (kind == "AWS" and account == operator):
                     continue
                 if bucket_policy and kind == "AWS" and _log_delivery_only(statement, account):
                     continue
@@ -139,7 +147,7 @@ def _unknown_parts(doc: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     return paths
 
 
-def _check_policy(args: ResourceValidationArgs, prop: str, tenant: str | None,
+def _check_policy(args: ResourceValidationArgs, prop: str, tenant: str | None, operator: str | None,
                   report_violation: ReportViolation, pending: Pending) -> None:
     value = plain(get_raw(args.props, prop))
     if value in (None, ""):
@@ -153,7 +161,9 @@ def _check_policy(args: ResourceValidationArgs, prop: str, tenant: str | None,
     unknown = _unknown_parts(doc) if isinstance(value, Mapping) else []
     for path in unknown:
         pending.add(args.props, prop, *path)
-    for finding in _statement_findings(doc, tenant, bucket_policy=args.resource_type in BUCKET_POLICIES):
+    trust = operator if args.resource_type == ROLE else None  # the operator is admitted in role trust only
+    for finding in _statement_findings(doc, tenant, bucket_policy=args.resource_type in BUCKET_POLICIES,
+                                       operator=trust):
         report_violation(f"{args.resource_type} '{args.name}' {prop}: {finding}", None)
 
 
@@ -183,13 +193,15 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
         return
     if kind not in PEERINGS and kind not in POLICY_PROPS:
         return
-    tenant = tenant_account(config_of(args), args.provider.props if args.provider is not None else None)
+    config = config_of(args)
+    tenant = tenant_account(config, args.provider.props if args.provider is not None else None)
+    operator = str(config["operatorAccountId"]) if config.get("operatorAccountId") else None
     pending = Pending()
     if kind in PEERINGS:
         prop, what = PEERINGS[kind]
         _check_peering(args, prop, what, tenant, report_violation, pending)
     if kind in POLICY_PROPS:
-        _check_policy(args, POLICY_PROPS[kind], tenant, report_violation, pending)
+        _check_policy(args, POLICY_PROPS[kind], tenant, operator, report_violation, pending)
     pending.settle()
 
 
@@ -207,7 +219,8 @@ RULE = Rule(
     remediation=(
         "Remove RAM shares and cross-account peerings; in resource and trust policies name only service "
         "principals or principals of the tenant account, and pin any '*' principal with a condition on "
-        "aws:PrincipalAccount/aws:SourceAccount/aws:SourceOwner equal to the tenant account."
+        "aws:PrincipalAccount/aws:SourceAccount/aws:SourceOwner equal to the tenant account. The operator's "
+        "identity account (operatorAccountId) belongs in role trust policies only."
     ),
     unwaivable=True,
     check=check,
@@ -216,6 +229,12 @@ RULE = Rule(
             "type": "string",
             "pattern": "^[0-9]{12}$",
             "description": "The tenant account; defaults to the account the resource's provider is pinned to.",
+        },
+        "operatorAccountId": {
+            "type": "string",
+            "pattern": "^[0-9]{12}$",
+            "description": "The operator's identity account (account stacks): admitted as an AWS principal of "
+                           "IAM role trust policies only; unset, it is a foreign account like any other.",
         },
     },
 )
