@@ -76,7 +76,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         name, args = f"{self._name}-{conn.name}", self._args
         child = pulumi.ResourceOptions(parent=self)
         asn = ({"bgp_asn": str(conn.bgp_asn)} if conn.bgp_asn <= STANDARD_ASN_MAX
-               else {"bgp_asn_extended_value": str(conn.bgp_asn)})
+               else {"bgp_asn_extended": str(conn.bgp_asn)})
         customer_gateway = aws.ec2.CustomerGateway(
             f"{name}-cgw", ip_address=conn.peer_ip, type="ipsec.1", device_name=conn.name,
             tags={"Name": f"{args.name_prefix}-{conn.name}"}, opts=child, **asn,

@@ -355,7 +355,7 @@ def _links(res: _Resources, plan: Plan, region: str) -> list[VpnLink]:
         name = str(cgw.get("deviceName") or cgw.name)
         config = configured.get(name)
         is_static = bool(conn.get("staticRoutesOnly"))
-        asn = cgw.get("bgpAsn") or cgw.get("bgpAsnExtendedValue")
+        asn = cgw.get("bgpAsn") or cgw.get("bgpAsnExtended")
         on_prem = sorted(static.get(conn.name, [])) or (list(config.on_prem_cidrs) if config else [])
         links.append(VpnLink(
             name=name,

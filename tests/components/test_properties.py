@@ -40,7 +40,6 @@ from hypothesis import strategies as st
 from connect_guardrails import integrity
 from connect_guardrails.catalogue import RULES
 from connectctl.diff import Action, ResourceDiff, diff_plans
-from connectctl.engine.runner import ProgramError
 from connectctl.plan import Plan, plan_stack
 from tests.components.strategies import Addition, World, additions, shuffled, worlds
 
@@ -376,9 +375,8 @@ def test_removing_the_last_connection_keeps_nothing_protected() -> None:
     check_addition(Addition("connection", _minimal(), _minimal(connections=(CONNECTION,)), (CONNECTION["name"],)))
 
 
-@pytest.mark.xfail(strict=True, raises=(ProgramError, TypeError), reason="components/vpn.py passes "
-                   "`bgp_asn_extended_value` to aws.ec2.CustomerGateway for an ASN above 2147483647; pulumi-aws "
-                   "7.51.1 calls it `bgp_asn_extended`: a valid stack file cannot be planned")
 def test_a_connection_with_an_extended_asn_plans() -> None:
-    """A customer ASN above 2147483647 (valid: AWS's extended field) plans."""
-    plan(_minimal(connections=({**CONNECTION, "bgpAsn": 4200000000},)))
+    """A customer ASN above 2147483647 (valid: AWS's extended field) plans, on the provider's `bgpAsnExtended`."""
+    result = plan(_minimal(connections=({**CONNECTION, "bgpAsn": 4200000000},)))
+    (gateway,) = [r for r in result.resources if r.type == "aws:ec2/customerGateway:CustomerGateway"]
+    assert gateway.inputs["bgpAsnExtended"] == "4200000000" and "bgpAsn" not in gateway.inputs
