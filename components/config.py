@@ -222,6 +222,12 @@ class NetworkConfig(_Model):
     nat_gateways: Literal["perAz", "single"] = Field(
         default="perAz", description="One NAT gateway per AZ (HA) or a single one (lower cost)."
     )
+    nat_zone: str | None = Field(
+        default=None,
+        description="With natGateways: single, the zone of the NAT gateway and its egress IP. Required when "
+        "availabilityZones names the zones, so that adding a zone never moves the gateway and the client's "
+        "allow-listed IP; with a count, the default is the first zone.",
+    )
     egress_ip_allocation_ids: list[str] | dict[str, str] = Field(
         default_factory=list,
         description="Existing EIP allocation ids (eipalloc-...), one per NAT gateway: a list in zone "
@@ -611,6 +617,7 @@ def _network_checks(cfg: StackConfig, network: NetworkConfig) -> list[ConfigIssu
             path="connect:network.availabilityZones",
             message=f"{cfg.region} has {len(region_zones)} zones; allowed: 2 to {min(4, len(region_zones))}",
         ))
+    issues += _nat_zone_checks(cfg, network, region_zones)
     nat_count = 1 if network.nat_gateways == "single" else cfg.zone_count()
     allocations = network.egress_ip_allocation_ids
     if allocations and len(allocations) != nat_count:
@@ -623,7 +630,8 @@ def _network_checks(cfg: StackConfig, network: NetworkConfig) -> list[ConfigIssu
     if isinstance(allocations, dict):
         explicit = cfg.explicit_zones()
         # Zones that will hold a NAT gateway, when the stack file names its zones (see network.nat_zones).
-        nat_zones = None if explicit is None else explicit if network.nat_gateways == "perAz" else explicit[:1]
+        nat_zones = None if explicit is None else explicit if network.nat_gateways == "perAz" else \
+            [network.nat_zone or explicit[0]]
         for zone in allocations:
             if zone not in region_zones:
                 issues.append(ConfigIssue(
@@ -638,6 +646,32 @@ def _network_checks(cfg: StackConfig, network: NetworkConfig) -> list[ConfigIssu
                 ))
     return issues
 
+
+
+def _nat_zone_checks(cfg: StackConfig, network: NetworkConfig, region_zones: list[str]) -> list[ConfigIssue]:
+    """`natZone` pins the single NAT gateway: needed with named zones, meaningless with one per zone.
+
+    Named zones can gain one that sorts first; a default of "the first zone" would then move the gateway
+    and replace the egress IP the client allow-lists. A count only ever adds or drops zones at the end.
+    """
+    path, zone = "connect:network.natZone", network.nat_zone
+    explicit = cfg.explicit_zones()
+    if network.nat_gateways == "perAz":
+        if zone is not None:
+            return [ConfigIssue(path=path, message=f"{zone!r} given with natGateways: perAz, where every zone "
+                                "has its NAT gateway; allowed: natZone only with natGateways: single")]
+        return []
+    if zone is None:
+        if explicit is None:
+            return []
+        return [ConfigIssue(path=path, message="missing: with natGateways: single and named availabilityZones, "
+                            "name the zone of the NAT gateway (so adding a zone never moves it or its egress IP); "
+                            f"allowed: {', '.join(explicit)}")]
+    zones = explicit if explicit is not None else region_zones[:cfg.zone_count()]
+    if zone not in zones:
+        return [ConfigIssue(path=path, message=f"{zone!r} is not one of the environment's zones; "
+                            f"allowed: {', '.join(zones)}")]
+    return []
 
 
 def _scope_checks(cfg: StackConfig) -> list[ConfigIssue]:

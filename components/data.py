@@ -269,6 +269,9 @@ class DataStores(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
         )
         zones = sorted(args.network.subnets["data"])
+        # An instance's zone is chosen when it is created and kept: adding or removing a zone changes the spread
+        # `zones[index % n]` would give, and availabilityZone forces replacement of a running database instance.
+        placed = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["availabilityZone"]))
         for index in range(2 if cfg.tenant.is_production else 1):  # writer, plus a reader in production
             aws.rds.ClusterInstance(
                 f"{key}-instance-{index + 1}",
@@ -281,7 +284,7 @@ class DataStores(pulumi.ComponentResource):
                 publicly_accessible=False,
                 performance_insights_enabled=True,
                 performance_insights_kms_key_id=args.kms_key_arn,
-                opts=child,
+                opts=placed,
             )
         parameter = f"/connect/{cfg.name_prefix}/data/{store.name}/endpoint"
         aws.ssm.Parameter(f"{key}-endpoint", name=parameter, type="String", value=cluster.endpoint,

@@ -174,6 +174,7 @@ class DisasterRecovery(pulumi.ComponentResource):
             "cidr": cfg.dr.cidr or cfg.net.cidr,
             "availability_zones": len(args.dr_zones),
             "egress_ip_allocation_ids": [],
+            "nat_zone": None,  # the primary's zone; the standby's zones are a count: its first zone
         })
         self.network = TenantNetwork(
             f"{self._name}-network",
@@ -182,7 +183,9 @@ class DisasterRecovery(pulumi.ComponentResource):
                               kms_key_arn=args.dr_kms_key_arn),
             opts,
         )
-        if cfg.services and cfg.dr.certificate_arn:
+        # Like the primary platform, the standby exists without services: removing the last service must not
+        # take its protected access-log bucket with it.
+        if cfg.dr.certificate_arn:
             base = 0 if cfg.dr.mode == "pilot-light" else cfg.dr.warm_standby_base
             urls = {repo: url.replace(f".{cfg.region}.", f".{dr_region}.")  # replicated by the registry
                     for repo, url in args.repository_urls.items()}

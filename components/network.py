@@ -41,8 +41,15 @@ def subnet_cidr(vpc_cidr: str, zone: str, tier: str) -> str:
 
 
 def nat_zones(config: NetworkConfig, zones: list[str]) -> list[str]:
-    """Zones that hold a NAT gateway: all of them, or the first zone in slot order."""
-    return list(zones) if config.nat_gateways == "perAz" else [zones[0]]
+    """Zones that hold a NAT gateway: all of them, or `natZone` (default: the first zone in slot order)."""
+    if config.nat_gateways == "perAz":
+        return list(zones)
+    if config.nat_zone is None:
+        return [zones[0]]
+    if config.nat_zone not in zones:  # a count of zones resolved to other zones than the region table's first
+        raise pulumi.RunError(f"connect:network.natZone: {config.nat_zone!r} is not one of the environment's "
+                              f"zones; allowed: {', '.join(zones)}")
+    return [config.nat_zone]
 
 
 def allocation_for(config: NetworkConfig, nat_zone_list: list[str]) -> dict[str, str]:

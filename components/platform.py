@@ -301,7 +301,8 @@ class ContainerPlatform(pulumi.ComponentResource):
         image = self._args.repository_urls[service.image.repository] + service.image.reference()
         region = self._args.target_region
         repository_arn = f"arn:aws:ecr:{region}:{cfg.tenant.account_id}:repository/{service.image.repository}"
-        stores = [self._args.stores[name] for name in service.uses if name in self._args.stores]
+        # By name, not in `uses` order: reordering the list must not rewrite the policy or the task's volumes.
+        stores = [self._args.stores[name] for name in sorted(set(service.uses)) if name in self._args.stores]
         execution_role = aws.iam.Role(
             f"{base}-execution",
             description=f"ECS pulls {service.name}'s image, writes its logs, reads its secrets",

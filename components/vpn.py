@@ -60,10 +60,13 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             tags={"Name": f"{args.name_prefix}-vgw"}, opts=child,
         )
         log_group_name = f"/connect/{args.name_prefix}/vpn-tunnels"
+        # Retained, not protected (as a service's log group): removing the last connection takes the VPN out of
+        # the stack and leaves the tunnel history in AWS, instead of stopping `pulumi up` at a protected group.
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-tunnel-logs", name=log_group_name, kms_key_id=args.kms_key_arn,
             retention_in_days=TUNNEL_LOG_RETENTION_DAYS,
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+            tags={"connect:retain-on-delete": "true"},
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
         self.connections, self.customer_gateways = {}, {}
         for conn in sorted(args.config.connections, key=lambda c: c.name):

@@ -15,12 +15,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-import botocore.session
-from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -34,6 +32,11 @@ from botocore.exceptions import (
 )
 
 from components.config import StackConfig
+
+if TYPE_CHECKING:  # boto3 and botocore's session take about a second to import: only `audit` runs need them
+    import boto3
+    import botocore.config
+    import botocore.session
 from connectctl.audit.model import AuditError
 from connectctl.engine.project import ProjectError, StackFile, load_project, load_stack
 from connectctl.plan import ConfigReport, validate
@@ -43,7 +46,6 @@ ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "Unauthorize
                            "UnauthorizedAccess", "AuthFailure"})
 BAD_CREDENTIALS = frozenset({"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException",
                              "SignatureDoesNotMatch", "UnrecognizedClientException", "InvalidAccessKeyId"})
-CLIENT_CONFIG = Config(connect_timeout=10, read_timeout=60, user_agent_extra="connectctl-audit")
 ROLE_SESSION = re.compile(r"[^\w+=,.@-]")
 
 
@@ -159,9 +161,19 @@ def registry_location(cfg: StackConfig, stack_file: StackFile) -> tuple[str, lis
 _LOADER: list[Any] = []
 
 
+@cache
+def client_config() -> botocore.config.Config:
+    """Timeouts and the user agent of every client (imported on first use, see the imports)."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=10, read_timeout=60, user_agent_extra="connectctl-audit")
+
+
 def _botocore_session() -> botocore.session.Session:
     """A fresh botocore session sharing one model loader per process: auditing several stacks in one process
     (or one test run) parses the large service models (EC2's is megabytes of JSON) once, not per stack."""
+    import botocore.session
+
     session = botocore.session.get_session()
     if not _LOADER:
         _LOADER.append(session.get_component("data_loader"))
@@ -173,12 +185,14 @@ def open_session(cfg: StackConfig, stack: str, *, profile: str | None, assume_ro
                  endpoint_url: str | None) -> tuple[ClientFactory, dict[str, str]]:
     """Clients in the tenant account: the deploy role assumed (as the program's provider does) unless told
     not to; credentials of any other account are refused, as the provider's `allowed_account_ids` does."""
+    import boto3
+
     credentials: dict[str, str] = {}
     try:
         base = boto3.Session(botocore_session=_botocore_session(), profile_name=profile, region_name=region)
         role = cfg.tenant.deploy_role_arn
         if assume_role and role:
-            sts = base.client("sts", region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+            sts = base.client("sts", region_name=region, endpoint_url=endpoint_url, config=client_config())
             name = ROLE_SESSION.sub("-", f"connectctl-audit-{stack}")[:64]
             try:
                 assumed = sts.assume_role(RoleArn=role, RoleSessionName=name)["Credentials"]
@@ -209,7 +223,7 @@ def session_factory(session: boto3.Session, endpoint_url: str | None,
     def client(service: str, region: str) -> Any:
         if (service, region) not in cache:
             cache[service, region] = session.client(  # type: ignore[call-overload]
-                service, region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG, **(credentials or {}))
+                service, region_name=region, endpoint_url=endpoint_url, config=client_config(), **(credentials or {}))
         return cache[service, region]
 
     return client

@@ -123,6 +123,7 @@ class World:
     nat: str
     own_eips: bool
     dr_mode: str
+    nat_zone: str | None = None  # named zones: where a single NAT gateway sits (`natZone`, rendered in single mode)
 
     @property
     def tpl(self) -> Template:
@@ -144,7 +145,7 @@ class World:
     def nat_zones(self) -> list[str]:
         """Zones holding a NAT gateway."""
         zones = self.zone_names()
-        return zones if self.nat == "perAz" else zones[:1]
+        return zones if self.nat == "perAz" else [self.nat_zone or zones[0]]
 
     def replace(self, **changes: Any) -> World:
         """A copy with some fields changed."""
@@ -157,6 +158,8 @@ class World:
         network = config["connect:network"]
         network["availabilityZones"] = self.zones if isinstance(self.zones, int) else list(self.zones)
         network["natGateways"] = self.nat
+        if self.nat == "single" and self.nat_zone is not None:
+            network["natZone"] = self.nat_zone
         if self.own_eips:
             network["egressIpAllocationIds"] = {zone: allocation_id(zone) for zone in self.nat_zones()}
         config["connect:dr"] = {**config["connect:dr"], "mode": self.dr_mode}
@@ -245,9 +248,8 @@ def connections(draw: st.DrawFn, tpl: Template, slots: list[int]) -> list[dict[s
         connection: dict[str, Any] = {
             "name": f"dc-{city}",
             "peerIp": f"190.98.{210 + slot}.{draw(st.integers(1, 254))}",
-            # 2-byte and 4-byte ASNs; not above 2147483647 (AWS's extended field): components/vpn.py passes
-            # `bgp_asn_extended_value`, which pulumi-aws does not have (test_properties.py records it, xfail)
-            "bgpAsn": draw(st.sampled_from([asn_base + slot, 4200000 + slot])),
+            # 2-byte and 4-byte ASNs, also above 2147483647 (the provider's `bgpAsnExtended`)
+            "bgpAsn": draw(st.sampled_from([asn_base + slot, 4200000 + slot, 4200000000 + slot])),
             "onPremCidrs": [f"172.{16 + slot}.0.0/16"] + ([f"192.168.{slot}.0/24"] if draw(st.booleans()) else []),
         }
         if draw(st.booleans()):
@@ -320,15 +322,17 @@ def worlds(
                           unique=True))
     top = tpl.max_zones(dr_mode) - zone_room
     count = draw(st.integers(2, top))
+    zones_ = draw(zones(tpl, dr_mode, count))
     return World(
         template=stack,
         services=tuple(draw(services(tpl, service_words, names))),
         connections=tuple(draw(connections(tpl, slots))),
         stores=tuple(store_list),
-        zones=draw(zones(tpl, dr_mode, count)),
+        zones=zones_,
         nat=draw(st.sampled_from(["perAz", "single"])),
         own_eips=draw(st.booleans()),
         dr_mode=dr_mode,
+        nat_zone=None if isinstance(zones_, int) else draw(st.sampled_from(sorted(zones_))),
     )
 
 
@@ -363,14 +367,10 @@ ROOM: dict[str, dict[str, Any]] = {"service": {"n_services": (0, 3)}, "connectio
 def additions(draw: st.DrawFn, kind: str, **options: Any) -> Addition:
     """A world and one more service, connection, (unused) data store or zone, inserted at a random position.
 
-    `options` go to `worlds()`, over the room the kind needs; `last_standby_service=False` keeps a lone service
-    out of the DR modes with a standby, `move_single_nat=False` never adds a zone before a single NAT gateway's.
+    `options` go to `worlds()`, over the room the kind needs. A zone may come anywhere, also before a single NAT
+    gateway's (`natZone` keeps it where it is).
     """
-    last_standby_service = options.pop("last_standby_service", True)
-    move_single_nat = options.pop("move_single_nat", True)
     world = draw(worlds(**{**ROOM[kind], **options}))
-    if kind == "service" and not world.services and not last_standby_service:
-        world = world.replace(dr_mode="backup-restore")
     if kind == "service":
         free = [w for w in SERVICE_WORDS if not any(s["name"].startswith(f"{w}-") for s in world.services)]
         (extra,) = draw(services(world.tpl, [draw(st.sampled_from(free))], world.store_names()))
@@ -395,11 +395,6 @@ def additions(draw: st.DrawFn, kind: str, **options: Any) -> Addition:
         else:
             named = world.zones
             free = [z for z in zones_of(world.tpl.region)[:6] if z not in named]
-            if world.nat == "single" and not move_single_nat:
-                if not [z for z in free if z > min(named)]:
-                    world = world.replace(nat="perAz")
-                else:
-                    free = [z for z in free if z > min(named)]
             after = world.replace(zones=_insert(draw, named, draw(st.sampled_from(free))))
         added = [z for z in after.zone_names() if z not in world.zone_names()]
         added += [z for z in after.dr_zone_names() if z not in world.dr_zone_names()]

@@ -298,9 +298,33 @@ CASES: dict[str, tuple[list[tuple[str, Any]], str, list[str]]] = {
     ),
     "egress-map-single-nat-other-zone": (
         [("connect:network.availabilityZones", zones("c", "a")), ("connect:network.natGateways", "single"),
-         ("connect:network.egressIpAllocationIds", {"us-east-1c": EIP_A})],
+         ("connect:network.natZone", "us-east-1a"), ("connect:network.egressIpAllocationIds", {"us-east-1c": EIP_A})],
         "connect:network.egressIpAllocationIds.us-east-1c",
         ["natGateways: single", "allowed: us-east-1a"],
+    ),
+    # --- network: the single NAT gateway's zone ---------------------------------------------------
+    "nat-zone-missing-with-named-zones": (
+        [("connect:network.availabilityZones", zones("c", "b")), ("connect:network.natGateways", "single")],
+        "connect:network.natZone", ["missing", "adding a zone never moves it", "allowed: us-east-1b, us-east-1c"],
+    ),
+    "nat-zone-with-per-az": (
+        [("connect:network.natZone", "us-east-1a")], "connect:network.natZone",
+        ["natGateways: perAz", "allowed: natZone only with natGateways: single"],
+    ),
+    "nat-zone-outside-the-count": (
+        [("connect:network.availabilityZones", 2), ("connect:network.natGateways", "single"),
+         ("connect:network.natZone", "us-east-1c")],
+        "connect:network.natZone", ["'us-east-1c' is not one of the environment's zones", "allowed: us-east-1a, "
+                                    "us-east-1b"],
+    ),
+    "nat-zone-outside-the-names": (
+        [("connect:network.availabilityZones", zones("a", "b")), ("connect:network.natGateways", "single"),
+         ("connect:network.natZone", "us-east-1d")],
+        "connect:network.natZone", ["'us-east-1d' is not one of the environment's zones"],
+    ),
+    "nat-zone-not-a-string": (
+        [("connect:network.natGateways", "single"), ("connect:network.natZone", 3)], "connect:network.natZone",
+        ["string"],
     ),
     "egress-ids-a-string": (
         [("connect:network.egressIpAllocationIds", EIP_A)], "connect:network.egressIpAllocationIds",
@@ -343,7 +367,7 @@ CASES: dict[str, tuple[list[tuple[str, Any]], str, list[str]]] = {
     ),
     "network-not-a-mapping": (
         [("connect:network", "10.40.0.0/16")], "connect:network",
-        ["is not a mapping", "cidr, availabilityZones, natGateways, egressIpAllocationIds, flowLogs"],
+        ["is not a mapping", "cidr, availabilityZones, natGateways, natZone, egressIpAllocationIds, flowLogs"],
     ),
     # --- missing keys ---------------------------------------------------------------------------
     "missing-tenant-client": (

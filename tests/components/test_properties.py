@@ -18,9 +18,8 @@ the few resources its whole kind shares when it was the last to need them (`last
 protected or retained one": nothing protected or retained is replaced, nor deleted unless it is one of the
 item's own documented keepers (`KEEPERS`), which `pulumi up` never destroys.
 
-Known bugs of `components/` are recorded as `xfail(strict=True)` tests at the end, each with its
-minimal example; the generators keep clear of their triggers (the tests say where) so the other
-properties stay checked.
+The bugs these properties found in `components/` are fixed; each keeps its minimal example as a regression
+test at the end.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -79,6 +77,9 @@ KEEPERS: dict[str, dict[str, tuple[bool, bool]]] = {
               "aws:rds/cluster:Cluster": (True, True)},
     "zone": {EIP: (True, True)},
 }
+# Resources a whole kind shares that outlive the last item as history: retained (never protected, which would stop
+# `pulumi up`), by name. The VPN's tunnel log group goes out of the stack with the last connection, kept in AWS.
+SHARED_KEEPERS: dict[str, dict[str, tuple[bool, bool]]] = {"connection": {"vpn-tunnel-logs": (False, True)}}
 # The pack is not what these tests look at: every policy off (only tests may do this) saves its run.
 QUIET = {name: {"enforcementLevel": "disabled"} for name in [r.id for r in RULES] + list(integrity.NAMES)}
 # Each plan takes 1-2 s: few examples, no deadline, reproducible in CI (derandomized, no example database).
@@ -145,14 +146,14 @@ def shell(resource: ResourceDiff) -> bool:
 def last_users_of(case: Addition) -> re.Pattern[str]:
     """Names of the resources a kind shares, which the item was the last to need, so removing it deletes them.
 
-    Only these: the image-scan event rules (and targets) watching the services' repositories, and the DR
-    standby's platform and alerts topic, with the last service; the VPN gateway, its tunnel log group and
-    route propagations, with the last connection; a tier's route propagations, with the last BGP connection
-    reaching that tier. They must be neither protected nor retained: removing the last item may not take
-    anything kept along, nor stop `pulumi up`.
+    Only these: the image-scan event rules (and targets) watching the services' repositories, with the last
+    service (the DR standby's platform stays, as the primary one does); the VPN gateway, its tunnel log group
+    and route propagations, with the last connection; a tier's route propagations, with the last BGP connection
+    reaching that tier. None may be protected (that would stop `pulumi up`); only the kind's documented
+    `SHARED_KEEPERS` are retained.
     """
     if case.kind == "service" and case.alone:
-        return re.compile(r"alerts-(ecr|inspector)-scan(-target)?|dr-platform-[a-z0-9-]+|dr-alerts-[a-z0-9-]+")
+        return re.compile(r"alerts-(ecr|inspector)-scan(-target)?")
     if case.kind == "connection":
         if case.alone:
             return re.compile(r"vpn-gateway|vpn-tunnel-logs|vpn-propagation-(app|data)-[a-z0-9-]+")
@@ -197,7 +198,7 @@ def check_addition(case: Addition) -> None:
         flags = (r.protect, r.retain_on_delete)
         if not owned(r.name, case.owners):
             shared = shared_names.fullmatch(r.name)
-            if not shared or any(flags):
+            if not shared or flags != SHARED_KEEPERS.get(case.kind, {}).get(r.name, (False, False)):
                 what = "the kind's, protected or retained" if shared else "not its own"
                 problems.append(f"removing {case.owners}: deletes {r.urn}, {what} (protect, retain: {flags})")
         elif keepers.get(r.type, (False, False)) != flags:
@@ -222,17 +223,17 @@ def check_reordering(world: World, reordered: World) -> None:
 @settings(BUDGET, max_examples=12)
 @given(st.data())
 def test_reordering_lists_changes_no_urn_and_no_input(data: st.DataObject) -> None:
-    """Services, connections, stores, zone names, a link's ranges and tiers, in any order: nothing changes.
-    (A service's `uses` in another order: see the known bugs below.)"""
+    """Services, connections, stores, zone names, a service's `uses`, a link's ranges and tiers, in any order:
+    nothing changes."""
     world = data.draw(worlds(n_services=(1, 4)), label="world")
-    check_reordering(world, data.draw(shuffled(world, uses=False), label="reordered"))
+    check_reordering(world, data.draw(shuffled(world), label="reordered"))
 
 
 # --- adding and removing one item ------------------------------------------------------------------------------
 
 
 @settings(BUDGET, max_examples=8)
-@given(additions("service", last_standby_service=False))  # a standby's last service: see the known bugs below
+@given(additions("service"))
 def test_adding_or_removing_a_service_touches_only_its_own(case: Addition) -> None:
     """Adding a service (anywhere in the list, possibly the first) replaces nothing and updates only the dashboard,
     the image-scan rules and the topic policy admitting them; removing it deletes only its resources (and, with the
@@ -244,7 +245,8 @@ def test_adding_or_removing_a_service_touches_only_its_own(case: Addition) -> No
 @given(additions("connection", n_connections=(1, 2)))
 def test_adding_or_removing_a_connection_touches_only_its_own(case: Addition) -> None:
     """Adding a VPN connection next to others replaces nothing and updates only the dashboard; removing it deletes
-    only its resources, none protected or retained. (Removing the last one: see the known bugs below.)"""
+    only its resources, none protected or retained; the last one also the VPN's gateway and propagations, and its
+    tunnel log group, retained."""
     check_addition(case)
 
 
@@ -257,10 +259,11 @@ def test_adding_or_removing_a_data_store_touches_only_its_own(case: Addition) ->
 
 
 @settings(BUDGET, max_examples=8)
-@given(additions("zone", store_kinds=("buckets", "fileSystems"), move_single_nat=False))  # both: see the known bugs
+@given(additions("zone"))
 def test_adding_or_removing_a_zone_touches_only_its_own(case: Addition) -> None:
-    """Adding a zone (count or name, before or after the others; and its standby zone) replaces nothing and only
-    spreads the subnet lists; removing it deletes only that zone's resources, its egress IP protected and retained."""
+    """Adding a zone (count or name, before or after the others, also before a single NAT gateway's; and its standby
+    zone) replaces nothing (database instances keep their zones) and only spreads the subnet lists; removing it
+    deletes only that zone's resources, its egress IP protected and retained."""
     check_addition(case)
 
 
@@ -271,7 +274,8 @@ def check_nat_switch(world: World) -> None:
     """perAz <-> single: every NAT gateway in both plans keeps its EIP (same URN, inputs, address); the EIPs of the
     dropped ones are protected and retained (or the client's own, read and never released); nothing is replaced."""
     per_az, single = plan(world.replace(nat="perAz")), plan(world.replace(nat="single"))
-    dropped = world.zone_names()[1:] + world.dr_zone_names()[1:]  # zones whose NAT gateway single mode drops
+    kept = world.replace(nat="single").nat_zones()
+    dropped = [z for z in world.zone_names() if z not in kept] + world.dr_zone_names()[1:]  # single mode drops
     problems: list[str] = []
     for old, new, label in ((per_az, single, "perAz -> single"), (single, per_az, "single -> perAz")):
         change = diff_plans(old, new, old_source=label.split()[0], new_source=label.split()[-1])
@@ -307,7 +311,7 @@ def test_switching_the_nat_mode_keeps_every_remaining_eip(world: World) -> None:
     check_nat_switch(world)
 
 
-# --- KNOWN BUGS: minimal failing examples of components/, recorded until fixed ---------------------------------
+# --- REGRESSIONS: the minimal examples of the bugs these properties found in components/ -----------------------
 
 
 SERVICE: dict[str, Any] = {"name": "ledger-api", "image": {"repository": "payments-api", "tag": "1.0.0"}, "cpu": 256,
@@ -325,53 +329,42 @@ def _minimal(**changes: Any) -> World:
     return world.replace(**changes)
 
 
-@pytest.mark.xfail(strict=True, reason="components/platform.py builds the task-role policy in `uses` order: "
-                   "uses [invoices-docs, receipts-docs] and [receipts-docs, invoices-docs] give platform-ledger-api-"
-                   "task-policy two different `policy` documents (statements swapped): an update for a no-op edit; "
-                   "with two file systems the task definition's volumes and mount points follow it too: replaced")
 def test_reordering_uses_changes_nothing() -> None:
-    """The reordering property for a service's `uses`."""
+    """The reordering property for a service's `uses`: the task-role policy (and a task's volumes) follow the store
+    names, not the list's order (they followed it: an update for a no-op edit, a replaced task definition)."""
     world = _minimal(stores=BUCKETS, services=({**SERVICE, "uses": ["invoices-docs", "receipts-docs"]},))
     check_reordering(world, world.replace(services=({**SERVICE, "uses": ["receipts-docs", "invoices-docs"]},)))
 
 
-@pytest.mark.xfail(strict=True, reason="components/data.py places database instance i in sorted(zones)[i % n]: "
-                   "adding us-east-1b to [us-east-1a, us-east-1c] moves data-journal-db-instance-2 from us-east-1c "
-                   "to us-east-1b (and removing it moves it back); availabilityZone forces replacement")
 def test_adding_a_zone_keeps_every_database_instance() -> None:
-    """The zone property with a database: its instances stay where they are."""
+    """The zone property with a database: its instances stay where they are. Instance i is placed in
+    sorted(zones)[i % n] when created; adding us-east-1b would move instance 2 from us-east-1c (availabilityZone
+    forces replacement), so the placement is kept by `ignoreChanges`, which `diff_plans` honours as Pulumi does."""
     database = (("databases", {"name": "journal-db"}),)
     check_addition(Addition("zone", _minimal(stores=database),
                             _minimal(stores=database, zones=("us-east-1a", "us-east-1b", "us-east-1c")),
                             ("us-east-1b",)))
 
 
-@pytest.mark.xfail(strict=True, reason="components/network.py puts the single NAT gateway in the first zone in "
-                   "slot order: adding us-east-1a to [us-east-1b, us-east-1c] (natGateways: single) deletes "
-                   "network-nat-us-east-1b and its protected, retained network-egress-ip-us-east-1b, creates both in "
-                   "us-east-1a and re-points every app route: the client's allow-listed egress IP changes")
 def test_adding_a_zone_keeps_the_single_nat_gateway() -> None:
-    """The zone property in single NAT mode when the new zone comes first in slot order."""
+    """The zone property in single NAT mode when the new zone comes first in slot order: `natZone` (required with
+    named zones) keeps the gateway and the client's allow-listed EIP in us-east-1b; "the first zone" moved both."""
     zones = ("us-east-1b", "us-east-1c")
-    check_addition(Addition("zone", _minimal(nat="single", zones=zones),
-                            _minimal(nat="single", zones=("us-east-1a", *zones)), ("us-east-1a",)))
+    check_addition(Addition("zone", _minimal(nat="single", zones=zones, nat_zone="us-east-1b"),
+                            _minimal(nat="single", zones=("us-east-1a", *zones), nat_zone="us-east-1b"),
+                            ("us-east-1a",)))
 
 
-@pytest.mark.xfail(strict=True, reason="components/dr.py declares the standby platform only while there are "
-                   "services: removing the last service of a pilot-light (or warm-standby) environment deletes "
-                   "dr-platform-access-logs, which is protected and retained, so `pulumi up` stops (the primary "
-                   "platform stays without services)")
 def test_removing_the_last_service_of_a_standby_keeps_nothing_protected() -> None:
-    """The service property for the last service when the DR region has a standby."""
+    """The service property for the last service when the DR region has a standby: the standby platform stays
+    (as the primary one does); it went with the last service, taking its protected access-log bucket."""
     check_addition(Addition("service", _minimal(services=(), dr_mode="pilot-light"), _minimal(dr_mode="pilot-light"),
                             (SERVICE["name"],)))
 
 
-@pytest.mark.xfail(strict=True, reason="components/vpn.py: removing the last connection deletes the environment's "
-                   "vpn-tunnel-logs group, which is protected and retained: `pulumi up` stops at it (a service's "
-                   "log group, by contrast, is retained without protect so that removing the service goes through)")
 def test_removing_the_last_connection_keeps_nothing_protected() -> None:
-    """The connection property for the only connection: the VPN's shared resources go with it, none kept."""
+    """The connection property for the only connection: the VPN's shared resources go with it, the tunnel log
+    group retained but not protected (protected, it stopped `pulumi up`)."""
     check_addition(Addition("connection", _minimal(), _minimal(connections=(CONNECTION,)), (CONNECTION["name"],)))
 
 

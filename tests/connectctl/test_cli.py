@@ -115,3 +115,16 @@ def test_program_refuses_bad_config_and_declares_nothing(tmp_path: Path) -> None
     assert "connect:network.cidr" in str(caught.value) and "not a private block" in str(caught.value)
     assert "stacks/Pulumi.acme-prod.yaml" in str(caught.value)
     assert caught.value.declared == []
+
+
+def test_only_audit_runs_import_the_aws_sdk() -> None:
+    """boto3 and botocore's session and config cost about a second to import: `plan`, `check` and `--help` never
+    pay it; the audit imports them when it opens a session."""
+    code = ("import sys, connectctl.cli; "
+            "print(sorted(m for m in ('boto3', 'botocore.session', 'botocore.config') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            check=True)
+    assert result.stdout.strip() == "[]", result.stdout
+    from connectctl.audit.context import client_config
+
+    assert client_config().connect_timeout == 10 and client_config() is client_config()
