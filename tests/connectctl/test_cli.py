@@ -127,4 +127,6 @@ def test_only_audit_runs_import_the_aws_sdk() -> None:
     assert result.stdout.strip() == "[]", result.stdout
     from connectctl.audit.context import client_config
 
-    assert client_config().connect_timeout == 10 and client_config() is client_config()
+    config = client_config()
+    assert (config.connect_timeout, config.read_timeout) == (10, 60)  # type: ignore[attr-defined]
+    assert config is client_config()
