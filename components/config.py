@@ -707,9 +707,20 @@ def _scope_checks(cfg: StackConfig) -> list[ConfigIssue]:
     return issues
 
 
+# Each service has a target group and a listener rule on the environment's one internal load balancer: AWS allows
+# 100 target groups per Application Load Balancer (not adjustable) and 100 rules (by default). Past it, `pulumi up`
+# would fail halfway, at the 101st rule.
+MAX_SERVICES = 100
+
+
 def _service_checks(cfg: StackConfig) -> list[ConfigIssue]:
     """Rules across services and against the tenant: unique names, priorities and routes; sizes; floors."""
     issues: list[ConfigIssue] = []
+    if len(cfg.services) > MAX_SERVICES:
+        issues.append(ConfigIssue(path="connect:services", message=f"{len(cfg.services)} services; allowed: at most "
+                                  f"{MAX_SERVICES} per environment (each has a target group on the environment's "
+                                  "internal load balancer, and AWS allows 100 target groups per Application Load "
+                                  "Balancer, not adjustable)"))
     names: dict[str, int] = {}
     priorities: dict[int, str] = {}
     routes: dict[tuple[str, str], str] = {}

@@ -457,7 +457,28 @@ def test_several_service_problems_are_reported_together() -> None:
     ]
 
 
+def _services(count: int) -> list[dict[str, Any]]:
+    """`count` valid services (copies of acme-prod's first), each with its own name, priority and path."""
+    template = {k: v for k, v in STACKS["acme-prod"]["connect:services"][0].items() if k != "uses"}
+    return [{**template, "name": f"svc-{n:03d}", "priority": 11 + n, "routes": {"paths": [f"/svc-{n:03d}/*"]}}
+            for n in range(count)]
+
+
+def test_more_services_than_one_load_balancer_holds_are_refused() -> None:
+    """101 services: one issue on the list, naming the AWS quota, before `pulumi up` fails at the 101st rule."""
+    issues = issues_of(config_of("acme-prod", ("connect:services", _services(101))))
+    assert [issue.path for issue in issues] == ["connect:services"]
+    for phrase in ("101 services", "allowed: at most 100 per environment", "100 target groups per Application Load "
+                   "Balancer, not adjustable"):
+        assert phrase in issues[0].message
+
+
 # --- what is allowed ---------------------------------------------------------------------------------
+
+
+def test_one_hundred_services_pass() -> None:
+    cfg = parse_stack_config(config_of("acme-prod", ("connect:services", _services(100))), SOURCE)
+    assert len(cfg.services) == 100
 
 
 @pytest.mark.parametrize("stack", ["acme-prod", "acme-staging", "globex-prod", "acme-account", "globex-account"])
