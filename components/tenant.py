@@ -29,6 +29,11 @@ def tenant_tags(cfg: StackConfig) -> dict[str, str]:
     return tags
 
 
+def _plain_tags(tags: Any) -> bool:
+    """A plain dict of plain strings: the merge needs no `Output` (nothing to wait for, no dependency)."""
+    return type(tags) is dict and all(type(k) is str and type(v) is str for k, v in tags.items())
+
+
 def register_tenant_tags(cfg: StackConfig) -> None:
     """Add the tenant tags to the inputs of every taggable AWS resource declared after this call.
 
@@ -43,7 +48,10 @@ def register_tenant_tags(cfg: StackConfig) -> None:
             return None
         props: dict[str, Any] = dict(args.props)
         own = props.get("tags")
-        props["tags"] = pulumi.Output.from_input(own).apply(lambda t: {**(t or {}), **base})
+        if own is None or _plain_tags(own):  # merged directly: no Output, no task per resource
+            props["tags"] = {**(own or {}), **base}
+        else:  # tags holding Outputs (or an Output or awaitable): merged once they resolve
+            props["tags"] = pulumi.Output.from_input(own).apply(lambda t: {**(t or {}), **base})
         return pulumi.ResourceTransformationResult(props=props, opts=args.opts)
 
     pulumi.runtime.register_stack_transformation(add_tags)

@@ -41,6 +41,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.project import PROJECT_ROOT
+from connectctl.engine.runner import one_collection
 
 PACK_DIR = PROJECT_ROOT / "policies"
 SERVED_PACK_VERSION = "0.0.1"
@@ -302,12 +303,24 @@ def _cannot_run(policy: Policy, pack: str, error: UnknownValueError) -> str:
 def analyze(
     resources: list[CapturedResource], pack_config: dict[str, Any] | None = None, pack_dir: Path = PACK_DIR
 ) -> list[Violation]:
+    """Every diagnostic the pack reports for these resources, resource policies first (`_analyze`).
+
+    Under the engine's collector policy (`runner.one_collection`), as the program runs: the pack
+    allocates per resource and policy while the plan's resources are alive, and at 200 services the
+    collections it triggered (one of them over the whole heap) took 0.6 s of its 1.6 s.
+    """
+    with one_collection():
+        return _analyze(resources, pack_config, pack_dir)
+
+
+def _analyze(resources: list[CapturedResource], pack_config: dict[str, Any] | None, pack_dir: Path) -> list[Violation]:
     """Every diagnostic the pack reports for these resources, resource policies first.
 
     The same semantics as the SDK's servicer (levels from `Configure`, remediate reported as
     mandatory, unknown values turned into an advisory "can't run policy" note, not-applicable
     skipped, a resource finding attributed to its resource), but each resource's properties are
-    deserialized and wrapped once for all policies instead of once per policy.
+    deserialized and wrapped, and its options built, once for all policies instead of once per policy
+    (policies only read them).
     """
     catalogue = load_pack(pack_dir)
     recorder = importlib.import_module("connect_guardrails.exemptions")
@@ -318,21 +331,25 @@ def analyze(
     settings = {p.name: json_format.MessageToDict(configured[p.name].properties) or None for p in policies}
     by_urn = {r.urn: r for r in resources}
     found: list[Violation] = []
+    # What a finding of each policy carries, worked out once per policy rather than once per resource.
+    levels = {p.name: _level(configured[p.name]) for p in policies}
+    severities = {p.name: _severity(p) for p in policies}
+    owned = {p.name: owners.get(p.name, "operator") for p in policies}
+    stack_tags: MappingProxyType[str, str] = MappingProxyType({})  # one mapping for every policy, as the servicer's
 
-    def reporter(policy: Policy, analyzed: str, level: str) -> Callable[[str, str | None], None]:
-        severity = _severity(policy)
+    def reporter(policy: Policy, analyzed: str) -> Callable[[str, str | None], None]:
+        name = policy.name
 
         def report(message: str, urn: str | None = None) -> None:
             text = policy.description + (f"\n{message}" if message else "")
-            found.append(Violation(policy.name, level, severity, owners.get(policy.name, "operator"),
-                                   urn or analyzed, text))
+            found.append(Violation(name, levels[name], severities[name], owned[name], urn or analyzed, text))
         return report
 
     def run(policy: ResourceValidationPolicy | StackValidationPolicy, args: Any, analyzed: str) -> None:
         try:
-            policy.validate(args, reporter(policy, analyzed, _level(configured[policy.name])))
+            policy.validate(args, reporter(policy, analyzed))
         except UnknownValueError as error:
-            found.append(Violation(policy.name, "advisory", "unspecified", owners.get(policy.name, "operator"),
+            found.append(Violation(policy.name, "advisory", "unspecified", owned[policy.name],
                                    analyzed, _cannot_run(policy, catalogue.PACK_NAME, error)))
         except _NotApplicableError:
             pass
@@ -354,14 +371,16 @@ def analyze(
                                      PolicyCustomTimeouts(0, 0, 0), [], resource.parent or None)
 
     providers = {r.urn: provider_of(r) for r in resources}
-    resource_policies = [p for p in policies if isinstance(p, ResourceValidationPolicy) and p.has_validation()]
+    resource_policies = [(p, settings[p.name]) for p in policies
+                         if isinstance(p, ResourceValidationPolicy) and p.has_validation()]
     for resource in resources:
         if resource.external:
             continue
         props = unknown_checking_proxy(deserialize_properties(resource.inputs))
-        for policy in resource_policies:
-            args = ResourceValidationArgs(resource.type, props, resource.urn, resource.name, options_of(resource),
-                                          providers[resource.urn], settings[policy.name], MappingProxyType({}))
+        options, provider = options_of(resource), providers[resource.urn]
+        for policy, policy_config in resource_policies:
+            args = ResourceValidationArgs(resource.type, props, resource.urn, resource.name, options, provider,
+                                          policy_config, stack_tags)
             run(policy, args, resource.urn)
     stack_resources = {
         r.urn: PolicyResource(r.type, unknown_checking_proxy(deserialize_properties(r.outputs)), r.urn, r.name,
@@ -377,7 +396,7 @@ def analyze(
     everything = list(stack_resources.values())
     for policy in policies:
         if isinstance(policy, StackValidationPolicy):
-            run(policy, StackValidationArgs(everything, settings[policy.name], MappingProxyType({})), "")
+            run(policy, StackValidationArgs(everything, settings[policy.name], stack_tags), "")
     return _mark_exempt(found, recorder, catalogue)
 
 

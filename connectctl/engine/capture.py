@@ -7,10 +7,11 @@ engine does (the root stack is not part of a child's type chain).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import struct_pb2
 from pulumi.runtime.mocks import MockMonitor, Mocks
 from pulumi.runtime.settings import get_project, get_stack
 
@@ -38,6 +39,35 @@ class CapturedResource:
     id: str = ""
     external: bool = False
     ignore_changes: list[str] = field(default_factory=list)
+
+
+def struct_to_dict(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """`json_format.MessageToDict` of a `Struct`, the same values in the same order, about twice as fast.
+
+    Why: the capture converts two Structs per registration (inputs and the mock's answer), and the
+    generic printer looks up field descriptors for every value; a Struct holds six kinds of values only.
+    Numbers stay floats and a NaN or infinite number is refused, as `MessageToDict` does.
+    """
+    fields = struct.fields
+    return {key: _value(fields[key]) for key in fields}
+
+
+def _value(value: struct_pb2.Value) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "struct_value":
+        return struct_to_dict(value.struct_value)
+    if kind == "list_value":
+        return [_value(item) for item in value.list_value.values]
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        number = value.number_value
+        if math.isinf(number) or math.isnan(number):
+            raise ValueError(f"Fail to serialize {number} for Value.number_value")
+        return number
+    return None  # null_value, or no kind set
 
 
 def _as_secrets(outputs: dict[str, Any], names: Any) -> dict[str, Any]:
@@ -74,8 +104,8 @@ class CaptureMonitor(MockMonitor):
             retain_on_delete=bool(request.retainOnDelete),
             dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-            inputs=json_format.MessageToDict(request.object),
-            outputs=_as_secrets(json_format.MessageToDict(response.object) if response.object else {},
+            inputs=struct_to_dict(request.object),
+            outputs=_as_secrets(struct_to_dict(response.object),
                                 request.additionalSecretOutputs),
             id=response.id,
             ignore_changes=list(request.ignoreChanges),
@@ -95,8 +125,8 @@ class CaptureMonitor(MockMonitor):
             retain_on_delete=False,
             dependencies=list(request.dependencies),
             property_dependencies={},
-            inputs=json_format.MessageToDict(request.properties),
-            outputs=json_format.MessageToDict(response.properties),
+            inputs=struct_to_dict(request.properties),
+            outputs=struct_to_dict(response.properties),
             id=request.id,
             external=True,
         )
@@ -104,5 +134,5 @@ class CaptureMonitor(MockMonitor):
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         if request.urn in self.captured:
-            self.captured[request.urn].outputs = json_format.MessageToDict(request.outputs)
+            self.captured[request.urn].outputs = struct_to_dict(request.outputs)
         return super().RegisterResourceOutputs(request)
