@@ -19,7 +19,9 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
+from pulumi.runtime import known_types
 from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime import rpc as sdk_rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockEngine, MockSettings
 from pulumi.runtime.proto import source_pb2
@@ -111,6 +113,38 @@ def no_source_positions() -> Iterator[None]:
         sdk_resource._get_stack_trace = original
 
 
+def contains_unknowns(val: Any, seen: set[int] | None = None) -> bool:
+    """`pulumi.runtime.rpc.contains_unknowns`, the same walk and answer, without its per-call reference cycle.
+
+    Why: the SDK's version defines a recursive inner function on every call, a closure that refers to itself,
+    so each of the ~30 calls per resource leaves a cycle only the collector frees: 24,000 of the 26,000 objects
+    acme-prod's program leaves to its final collection beyond the SDK floor's (5 s of collection at 200 services).
+    """
+    if known_types.is_unknown(val):
+        return True
+    seen = set() if seen is None else seen
+    if id(val) in seen:
+        return False
+    seen.add(id(val))
+    if isinstance(val, dict):
+        return any(contains_unknowns(val[key], seen) for key in val)
+    if isinstance(val, list):
+        return any(contains_unknowns(item, seen) for item in val)
+    return False
+
+
+@contextmanager
+def acyclic_unknown_checks() -> Iterator[None]:
+    """The SDK checks values for unknowns with `contains_unknowns` above during runs (every caller goes through
+    the `rpc` module's attribute); restored afterwards."""
+    original = sdk_rpc.contains_unknowns
+    sdk_rpc.contains_unknowns = contains_unknowns
+    try:
+        yield
+    finally:
+        sdk_rpc.contains_unknowns = original
+
+
 def run_program(
     program: Callable[[], None],
     *,
@@ -146,7 +180,7 @@ def run_program(
     )
     runtime_settings.configure(settings)
     try:
-        with one_collection(), no_source_positions(), _program_context(root or Path.cwd()):
+        with one_collection(), no_source_positions(), acyclic_unknown_checks(), _program_context(root or Path.cwd()):
             try:
                 _sync_await(run_in_stack(program))
             finally:
