@@ -312,6 +312,12 @@ class StackDiff:
     new_source: str
     resources: list[ResourceDiff]
     unchanged: int
+    stranded: list[str] = field(default_factory=list)  # kept in a zone the change removes: see `_stranded`
+
+    @property
+    def failing(self) -> bool:
+        """`pulumi up` would stop: a protected resource replaced or deleted, or an instance stranded."""
+        return bool(self.blocked or self.stranded)
 
     @property
     def blocked(self) -> list[ResourceDiff]:
@@ -325,7 +331,7 @@ class StackDiff:
     def counts(self) -> dict[str, int]:
         """How many resources per action (protected ones included), and how many are protected."""
         counts = {action.value: sum(r.action is action for r in self.resources) for action in Action}
-        return {**counts, "same": self.unchanged, "protected": len(self.blocked)}
+        return {**counts, "same": self.unchanged, "protected": len(self.blocked), "stranded": len(self.stranded)}
 
     def as_json(self) -> dict[str, Any]:
         """The documented `--format json` document."""
@@ -333,6 +339,7 @@ class StackDiff:
             "project": self.project, "stack": self.stack,
             "old": self.old_source, "new": self.new_source,
             "resources": [r.as_json() for r in self.resources],
+            "stranded": list(self.stranded),
             "summary": self.counts(),
         }
 
@@ -569,7 +576,41 @@ def diff_plans(old: Plan | None, new: Plan, *, old_source: str = "old", new_sour
     order = list(Action)  # protected first, then by action; in each, what the stack file changed before its echoes
     resources.sort(key=lambda r: (not r.blocked, order.index(r.action), all(c.waits_for for c in r.changes),
                                   any(c.waits_for for c in r.changes), r.urn))
-    return StackDiff(new.capture.project, new.capture.stack, old_source, new_source, resources, unchanged)
+    return StackDiff(new.capture.project, new.capture.stack, old_source, new_source, resources, unchanged,
+                     _stranded(olds, news))
+
+
+ZONE_PINNED = {"aws:rds/clusterInstance:ClusterInstance": "availabilityZone"}  # kept where created (ignoreChanges)
+SUBNET = "aws:ec2/subnet:Subnet"
+
+
+def _stranded(olds: dict[str, CapturedResource], news: dict[str, CapturedResource]) -> list[str]:
+    """Instances the program keeps in the zone they were created in, whose zone the change removes.
+
+    Why: a database instance's zone is kept by `ignoreChanges` (adding a zone must not move it), so removing
+    that zone leaves the instance where it is while its subnet is deleted, which AWS refuses: `pulumi up` would
+    fail halfway. The zones are those of the subnets under the same provider (the DR region has its own).
+    """
+    def zones(resources: dict[str, CapturedResource]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for r in resources.values():
+            if r.type == SUBNET and isinstance(r.inputs.get("availabilityZone"), str):
+                found.setdefault(_provider_urn(r.provider), set()).add(r.inputs["availabilityZone"])
+        return found
+
+    before, after = zones(olds), zones(news)
+    problems = []
+    for urn in sorted(set(olds) & set(news)):
+        old, new = olds[urn], news[urn]
+        key = ZONE_PINNED.get(new.type)
+        if key is None or key not in new.ignore_changes or not isinstance(old.inputs.get(key), str):
+            continue
+        zone, provider = old.inputs[key], _provider_urn(new.provider)
+        if zone in before.get(provider, set()) and zone not in after.get(provider, set()):
+            problems.append(f"{new.name} stays in {zone} (its zone is kept from creation), whose subnets this change "
+                            "deletes: AWS refuses to delete a subnet in use. Remove or move the instance first, or "
+                            "keep the zone")
+    return problems
 
 
 # --- the stack files: two of them, or one at a git revision -----------------------------------------------------
@@ -724,6 +765,10 @@ def render_text(result: StackDiff, console: Console) -> None:
                       "at them; unprotect them on purpose, or change the stack file[/]")
         for resource in result.blocked:
             show(resource, "bold red")
+    if result.stranded:
+        console.print(f"[bold red]Instances left in a removed zone ({len(result.stranded)}): pulumi up would fail[/]")
+        for message in result.stranded:
+            console.print(f"  [bold red]! {escape(message)}[/]")
     styles = {Action.replace: "magenta", Action.delete: "red", Action.update: "yellow", Action.create: "green"}
     for action in Action:
         group = result.of(action)
@@ -736,7 +781,9 @@ def render_text(result: StackDiff, console: Console) -> None:
 
 def _summary(result: StackDiff, blocked: str, ok: str) -> str:
     c = result.counts()
-    verdict = f"{blocked}: {c['protected']} protected resource(s) replaced or deleted" if c["protected"] else ok
+    reasons = [f"{c['protected']} protected resource(s) replaced or deleted"] if c["protected"] else []
+    reasons += [f"{c['stranded']} instance(s) left in a removed zone"] if c["stranded"] else []
+    verdict = f"{blocked}: {', '.join(reasons)}" if reasons else ok
     return (f"{verdict}: {c['replace']} to replace, {c['delete']} to delete, {c['update']} to update, "
             f"{c['create']} to create, {c['same']} unchanged")
 
@@ -788,6 +835,9 @@ def render_markdown(result: StackDiff) -> str:
         lines += ["> [!CAUTION]", "> Protected resources would be replaced or deleted: `pulumi up` stops at them. "
                   "Unprotect them on purpose, or change the stack file.", ""]
         lines += [*table(result.blocked, None), ""]
+    if result.stranded:
+        lines += ["> [!CAUTION]", "> Instances would be left in a removed zone: `pulumi up` would fail.", ">",
+                  *[f"> - {message.replace('|', '/')}" for message in result.stranded], ""]
     for action in Action:
         group = result.of(action)
         if group:
@@ -835,7 +885,7 @@ def diff(
         sys.stdout.write(render_markdown(result))
     else:
         render_text(result, Console(highlight=False, soft_wrap=not sys.stdout.isatty()))  # logs: one line each
-    raise typer.Exit(EXIT_PROTECTED if result.blocked else EXIT_OK)
+    raise typer.Exit(EXIT_PROTECTED if result.failing else EXIT_OK)
 
 
 def register(app: typer.Typer) -> None:

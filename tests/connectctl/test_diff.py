@@ -135,6 +135,38 @@ def test_the_cli_flags_the_cidr_change_with_exit_1(variants: Any) -> None:
     assert lines[-1].startswith("BLOCKED: 1 protected resource(s) replaced or deleted")
 
 
+def zones_a_and_c(config: dict[str, Any]) -> None:
+    config["connect:network"]["availabilityZones"] = ["us-east-1c", "us-east-1a"]
+
+
+def test_removing_the_zone_of_a_database_instance_is_flagged(variants: Any) -> None:
+    """acme-prod's reader was created in us-east-1b and is kept there (ignoreChanges): dropping us-east-1b would
+    delete the subnet it sits in, which AWS refuses; the diff says so and exits 1 (as for the zone's protected
+    egress IPs, in both regions)."""
+    result = compare("acme-prod", variants("acme-prod", "zones-a-c", zones_a_and_c))
+    assert {r.type for r in result.blocked} == {"aws:ec2/eip:Eip"} and result.failing
+    [message] = result.stranded
+    assert message.startswith("data-ledger-instance-2 stays in us-east-1b") and "keep the zone" in message
+    # Its computed zone moved to us-east-1c, which ignoreChanges keeps from being a change of the instance.
+    assert "data-ledger-instance-2" not in {r.name for r in result.resources}
+    assert "network-data-us-east-1b" in of(result, Action.delete)
+    code, output = run("acme-prod", str(variants("acme-prod", "zones-a-c", zones_a_and_c)))
+    assert code == 1 and "Instances left in a removed zone (1)" in output
+    assert re.match(r"BLOCKED: \d+ protected resource\(s\) replaced or deleted, 1 instance\(s\) left in a removed zone",
+                    output.splitlines()[-1])
+    code, output = run("acme-prod", str(variants("acme-prod", "zones-a-c", zones_a_and_c)), "--format", "markdown")
+    assert code == 1 and "> - data-ledger-instance-2 stays in us-east-1b" in output
+
+
+def test_removing_a_zone_no_instance_sits_in_is_not_flagged(variants: Any) -> None:
+    """Three zones to two (a count): us-east-1c goes, the writer (a) and reader (b) stay."""
+    def two(config: dict[str, Any]) -> None:
+        config["connect:network"]["availabilityZones"] = 2
+
+    result = compare("acme-prod", variants("acme-prod", "zones-2", two))
+    assert result.stranded == [] and "network-data-us-east-1c" in of(result, Action.delete)
+
+
 def test_adding_a_service_creates_only_its_resources(variants: Any) -> None:
     def add(config: dict[str, Any]) -> None:
         config["connect:services"].append({
@@ -251,9 +283,10 @@ def test_json_document_shape(variants: Any) -> None:
     code, output = run("acme-prod", str(variants("acme-prod", "cidr", set_cidr)), "--format", "json")
     assert code == 1
     doc = json.loads(output)
-    assert list(doc) == ["project", "stack", "old", "new", "resources", "summary"]
+    assert list(doc) == ["project", "stack", "old", "new", "resources", "stranded", "summary"]
     assert (doc["project"], doc["stack"], doc["old"]) == ("connect", "acme-prod", "stacks/Pulumi.acme-prod.yaml")
-    assert list(doc["summary"]) == ["replace", "delete", "update", "create", "same", "protected"]
+    assert list(doc["summary"]) == ["replace", "delete", "update", "create", "same", "protected", "stranded"]
+    assert doc["stranded"] == [] and doc["summary"]["stranded"] == 0
     assert doc["summary"]["protected"] == 1 and doc["summary"]["replace"] > 50
     first = doc["resources"][0]
     assert list(first) == ["urn", "type", "name", "action", "protect", "retainOnDelete", "protectedViolation",
