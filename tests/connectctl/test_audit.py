@@ -20,6 +20,7 @@ import os
 import socket
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,6 +79,10 @@ def seed() -> Iterator[moto_seed.Seed]:
         server.start()
         try:
             host, port = server.get_host_and_port()
+            # moto's backends live in the process, not in the server: a module that seeded before in this
+            # worker (test_secrets uses this fixture too) left its repositories and VPCs behind.
+            urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"),
+                                   timeout=30).close()
             _, prod = load_stack_config("acme-prod")
             _, staging = load_stack_config("acme-staging")
             _, account = load_stack_config("acme-account")
