@@ -757,6 +757,12 @@ def _service_checks(cfg: StackConfig) -> list[ConfigIssue]:
             elif match and match.group(2) != cfg.region:
                 issues.append(ConfigIssue(path=f"{at}.secrets.{name}", message=f"secret in region {match.group(2)}; "
                                           f"allowed: the stack's region {cfg.region}"))
+        cpu_alarm = cfg.alerts.thresholds.cpu_percent
+        if service.scaling.cpu_target >= cpu_alarm:
+            issues.append(ConfigIssue(path=f"{at}.scaling.cpuTarget", message=f"{service.scaling.cpu_target}% is not "
+                                      f"below connect:alerts.thresholds.cpuPercent ({cpu_alarm:g}%): the service's "
+                                      "cpu-high alarm would fire whenever autoscaling holds its target; allowed: "
+                                      f"below {cpu_alarm:g}, or a higher alarm threshold"))
         if cfg.tenant.is_production and service.capacity.base < 2:
             issues.append(ConfigIssue(path=f"{at}.capacity.base", message=f"{service.capacity.base} task(s) in "
                                       "production; allowed: at least 2, so a zone failure leaves one running"))

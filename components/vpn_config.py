@@ -281,7 +281,7 @@ class AlertThresholds(_Model):
         "latencyP95Seconds, up to 4000.")
     cpu_percent: float = Field(
         default=85.0, json_schema_extra=PERCENT,
-        description="Per service: average CPU of its tasks, in percent; keep it above every service's "
+        description="Per service: average CPU of its tasks, in percent; must be above every service's "
         "scaling.cpuTarget (above 0, up to 100).")
     memory_percent: float = Field(
         default=85.0, json_schema_extra=PERCENT,

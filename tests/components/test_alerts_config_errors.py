@@ -110,6 +110,19 @@ def test_bad_threshold_names_field_and_allowed_values(
         assert phrase in issues[0].message, (phrase, issues[0].message)
 
 
+def test_a_cpu_alarm_at_or_below_a_scaling_target_is_refused() -> None:
+    """globex-prod alarms above 80% CPU; search-api scales to hold 70%, the highest target. An alarm at 70% would
+    fire whenever autoscaling does its job: the service's target is blamed, naming both values."""
+    services = STACKS["globex-prod"]["connect:services"]
+    [index] = [i for i, s in enumerate(services) if s.get("scaling", {}).get("cpuTarget", 60) >= 70]
+    assert services[index]["name"] == "search-api"
+    issues = issues_of(config_of("globex-prod", (f"{T}.cpuPercent", 70)), SECRETS["globex-prod"])
+    assert [issue.path for issue in issues] == [f"connect:services[{index}].scaling.cpuTarget"]
+    for phrase in ("70% is not below connect:alerts.thresholds.cpuPercent (70%)", "allowed: below 70"):
+        assert phrase in issues[0].message
+    parse_stack_config(config_of("globex-prod", (f"{T}.cpuPercent", 71)), SOURCE, SECRETS["globex-prod"])
+
+
 def test_defaults_apply_when_absent_and_the_stack_file_wins_when_set() -> None:
     acme_prod = parse_stack_config(STACKS["acme-prod"], SOURCE, SECRETS["acme-prod"])
     assert acme_prod.alerts.thresholds == AlertThresholds()
@@ -164,4 +177,6 @@ def test_odd_values_only_ever_raise_stack_config_error(stack: str, path: str) ->
     for value in ODD_VALUES:
         error = parse_odd(STACKS[stack], path, value, SECRETS[stack])
         if error is not None and stack != "acme-account":
-            assert all(issue.path.startswith(T) for issue in error.issues), (path, value, error.issues)
+            # A low cpuPercent is refused on the services whose scaling target it does not clear.
+            blamed = (T, "connect:services[") if path.endswith("cpuPercent") else (T,)
+            assert all(issue.path.startswith(blamed) for issue in error.issues), (path, value, error.issues)
