@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -28,14 +29,20 @@ def bucket_name(prefix: str, store: str, account_id: str, dr: bool = False) -> s
     return f"{prefix}-{store}"[: 63 - len(suffix)] + suffix
 
 
+def tls_only(bucket: str) -> dict[str, Any]:
+    """The statement every bucket policy of the platform opens with: no request without TLS, from anyone."""
+    return {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
 def bucket_policy(bucket: str, account_id: str) -> str:
     """TLS only, and no principal outside the tenant account."""
     resources = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": resources,
-             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            tls_only(bucket),
             {"Sid": "TenantAccountOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": resources,
              "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id}}},
         ],

@@ -22,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import StackConfig
-from components.data import StoreAccess
+from components.data import StoreAccess, tls_only
 from components.network import TenantNetwork
 from components.regions import ELB_LOG_DELIVERY_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE, zone_id_prefix
 from components.services_config import ServiceConfig
@@ -57,14 +57,7 @@ def access_log_bucket_policy(bucket: str, account_id: str, region: str) -> str:
                 "Action": "s3:PutObject",
                 "Resource": f"arn:aws:s3:::{bucket}/alb/AWSLogs/{account_id}/*",
             },
-            {
-                "Sid": "TlsOnly",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
+            tls_only(bucket),
         ],
     })
 

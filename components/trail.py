@@ -22,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import StackConfig
-from components.data import bucket_name
+from components.data import bucket_name, tls_only
 
 KEEP = pulumi.ResourceOptions(protect=True, retain_on_delete=True)
 
@@ -85,8 +85,7 @@ def bucket_policy(bucket: str, account_id: str, trail: str) -> str:
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": resources,
-             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            tls_only(bucket),
             {"Sid": "CloudTrailChecksTheBucketAcl", "Effect": "Allow",
              "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:GetBucketAcl",
              "Resource": resources[0], "Condition": {"StringEquals": {"aws:SourceArn": trail}}},
