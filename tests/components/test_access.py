@@ -9,15 +9,12 @@ with zero findings, mandatory or advisory, in preview and update mode.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from components.access import (
     ADMINISTRATOR_ACCESS,
@@ -37,7 +34,7 @@ from components.access import (
     SUPPORT_ACCESS,
 )
 from connectctl.engine.project import load_project
-from connectctl.plan import plan_stack
+from tests.components.plans import plan, plan_file
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = load_project().stacks()
@@ -60,20 +57,6 @@ TYPE_SERVICES = {
     "aws:kms/": "kms", "aws:lb/": "elasticloadbalancing", "aws:rds/": "rds", "aws:s3/": "s3", "aws:sns/": "sns",
     "aws:ssm/": "ssm",
 }
-
-
-@functools.cache
-def plan(stack: str, preview: bool = True) -> dict:
-    return plan_stack(stack, preview=preview).as_json()
-
-
-def plan_file(tmp: Path, stack: str, mutate: Any) -> dict:
-    """Plan a copy of a stack file changed by `mutate(config)` (update mode: values known)."""
-    doc = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
-    mutate(doc["config"])
-    path = tmp / f"Pulumi.{stack}.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return plan_stack(config_file=path, preview=False).as_json()
 
 
 def of_type(doc: dict, type_: str) -> list[dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -11,13 +10,9 @@ import pytest
 import yaml
 
 from connectctl.plan import plan_stack
+from tests.components.plans import plan
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@functools.cache
-def plan(stack: str, preview: bool = True) -> dict:
-    return plan_stack(stack, preview=preview).as_json()
 
 
 def of_type(doc: dict, type_: str) -> list[dict]:

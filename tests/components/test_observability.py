@@ -9,16 +9,13 @@ preview mode through the engine's property dependencies (which resource fed them
 from __future__ import annotations
 
 import copy
-import functools
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from components.vpn_config import AlertThresholds
-from connectctl.plan import plan_stack
+from tests.components.plans import plan, plan_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -50,20 +47,6 @@ REPOSITORIES = {
 CHANGED = {"periodSeconds": 300, "evaluationPeriods": 2, "errorRatePercent": 1.5, "minimumRequests": 50,
            "latencyP95Seconds": 0.3, "latencyP99Seconds": 0.9, "cpuPercent": 70, "memoryPercent": 75,
            "natPacketDropPercent": 0.5}
-
-
-@functools.cache
-def plan(stack: str, preview: bool = True) -> dict:
-    return plan_stack(stack, preview=preview).as_json()
-
-
-def plan_file(tmp: Path, stack: str, mutate: Any) -> dict:
-    """Plan a copy of a stack file changed by `mutate(config)` (update mode: values known)."""
-    doc = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
-    mutate(doc["config"])
-    path = tmp / f"Pulumi.{stack}.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return plan_stack(config_file=path, preview=False).as_json()
 
 
 @pytest.fixture(scope="module")

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
 import pytest
 
 from components.platform import TLS_POLICY, target_group_prefix
-from connectctl.plan import plan_stack
-
-
-@functools.cache
-def plan(stack: str, preview: bool = True) -> dict:
-    return plan_stack(stack, preview=preview).as_json()
+from tests.components.plans import plan
 
 
 def of_type(doc: dict, type_: str) -> list[dict]:

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from connectctl import cli, reports
 from connectctl.check import CheckResult, check_file
-from connectctl.engine.capture import CapturedResource
+from tests.connectctl.state import as_state_resource
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -359,19 +359,6 @@ def test_junit_advisory_findings_pass_with_their_messages(
     passing = {c.get("classname", "").split(".", 1)[1] for c in root.iter("testcase")
                if c.get("name", "").endswith(": no findings")}
     assert passing == {rule.id for rule in reports.load_pack().RULES} - {v.policy for v in result.violations}
-
-
-def as_state_resource(r: CapturedResource) -> dict[str, Any]:
-    """A captured resource as `pulumi stack export` writes it (apitype ResourceV3)."""
-    doc: dict[str, Any] = {"urn": r.urn, "custom": r.custom, "type": r.type, "inputs": r.inputs,
-                           "outputs": r.outputs, "protect": r.protect, "dependencies": r.dependencies,
-                           "propertyDependencies": r.property_dependencies}
-    for key, value in (("id", r.id), ("parent", r.parent), ("provider", r.provider),
-                       ("retainOnDelete", r.retain_on_delete), ("external", r.external),
-                       ("ignoreChanges", r.ignore_changes)):
-        if value:
-            doc[key] = value
-    return doc
 
 
 @pytest.mark.parametrize(("flag", "make"), [("--state", export_doc), ("--preview-json", preview_doc)])

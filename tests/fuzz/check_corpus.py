@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY, CapturedResource
+from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY
+from tests.connectctl.state import as_state_resource
 from tests.fuzz.mutations import RETYPES, Path_, garbage, get, node_paths, put, remove
 
 SEED = 20261128
@@ -83,19 +84,6 @@ class CheckCase:
     def name(self) -> str:
         """`0042-cut:state-pretty`: enough to rebuild and rerun one case."""
         return f"{self.index:04d}-{self.kind}"
-
-
-def as_state_resource(r: CapturedResource) -> dict[str, Any]:
-    """A captured resource as `pulumi stack export` writes it (apitype ResourceV3)."""
-    doc: dict[str, Any] = {"urn": r.urn, "custom": r.custom, "type": r.type, "inputs": r.inputs,
-                           "outputs": r.outputs, "protect": r.protect, "dependencies": r.dependencies,
-                           "propertyDependencies": r.property_dependencies}
-    for key, value in (("id", r.id), ("parent", r.parent), ("provider", r.provider),
-                       ("retainOnDelete", r.retain_on_delete), ("external", r.external),
-                       ("ignoreChanges", r.ignore_changes)):
-        if value:
-            doc[key] = value
-    return doc
 
 
 def export_doc(resources: list[dict[str, Any]]) -> dict[str, Any]:
