@@ -724,6 +724,7 @@ def _service_checks(cfg: StackConfig) -> list[ConfigIssue]:
     names: dict[str, int] = {}
     priorities: dict[int, str] = {}
     routes: dict[tuple[str, str], str] = {}
+    cpu_alarm = cfg.alerts.thresholds.cpu_percent
     for index, service in enumerate(cfg.services):
         at = f"connect:services[{index}]"
         if service.name in names:
@@ -757,7 +758,6 @@ def _service_checks(cfg: StackConfig) -> list[ConfigIssue]:
             elif match and match.group(2) != cfg.region:
                 issues.append(ConfigIssue(path=f"{at}.secrets.{name}", message=f"secret in region {match.group(2)}; "
                                           f"allowed: the stack's region {cfg.region}"))
-        cpu_alarm = cfg.alerts.thresholds.cpu_percent
         if service.scaling.cpu_target >= cpu_alarm:
             issues.append(ConfigIssue(path=f"{at}.scaling.cpuTarget", message=f"{service.scaling.cpu_target}% is not "
                                       f"below connect:alerts.thresholds.cpuPercent ({cpu_alarm:g}%): the service's "
