@@ -521,9 +521,12 @@ def _vpn_checks(cfg: StackConfig, vpn: VpnConfig, network: NetworkConfig) -> lis
         names.setdefault(conn.name, index)
         peer = ipaddress.IPv4Address(conn.peer_ip)
         documentation = conn.is_documentation_peer()
-        if not peer.is_global and not (documentation and not cfg.tenant.is_production):
-            kind = "a documentation-only address (fine in examples, never in production)" if documentation \
-                else "not a public address (private, shared or reserved)"
+        # A customer gateway must be the device's public, Internet-routable address: AWS sends the tunnels'
+        # IKE traffic there (https://docs.aws.amazon.com/vpn/latest/s2svpn/your-cgw.html). A documentation,
+        # private, shared or reserved address deploys and never comes up, in any environment.
+        if not peer.is_global or peer.is_multicast:
+            kind = "a documentation-only address (RFC 5737: for examples, never a stack that deploys)" \
+                if documentation else "not a public address (private, shared, multicast or reserved)"
             issues.append(ConfigIssue(path=f"{at}.peerIp", message=f"{conn.peer_ip} is {kind}; allowed: the public "
                                       "IPv4 address of the client's VPN device"))
         if conn.peer_ip in peers:

@@ -95,13 +95,16 @@ class DataStores(pulumi.ComponentResource):
         self.register_outputs({"stores": sorted(self.access)})
 
     def _hardened_bucket(self, key: str, bucket: str, kms_key_arn: pulumi.Input[str], tags: dict[str, str],
-                         opts: pulumi.ResourceOptions) -> aws.s3.Bucket:
-        """A versioned, KMS-encrypted, private, owner-enforced, TLS-only bucket of the tenant account."""
+                         opts: pulumi.ResourceOptions) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
+        """A versioned, KMS-encrypted, private, owner-enforced, TLS-only bucket of the tenant account.
+
+        Returns the bucket and its versioning: replication must wait for the versioning of both buckets.
+        """
         account = self._args.config.tenant.account_id
         resource = aws.s3.Bucket(key, bucket=bucket, force_destroy=False, tags=tags,
                                  opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                                      protect=True, retain_on_delete=True)))
-        aws.s3.BucketVersioning(
+        versioning = aws.s3.BucketVersioning(
             f"{key}-versioning", bucket=resource.id,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=opts)
         aws.s3.BucketServerSideEncryptionConfiguration(
@@ -120,7 +123,7 @@ class DataStores(pulumi.ComponentResource):
             f"{key}-ownership", bucket=resource.id,
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=opts)
         aws.s3.BucketPolicy(f"{key}-policy", bucket=resource.id, policy=bucket_policy(bucket, account), opts=opts)
-        return resource
+        return resource, versioning
 
     def _bucket(self, store: BucketConfig) -> None:
         """The primary bucket, its DR replica bucket and the replication between them."""
@@ -131,9 +134,9 @@ class DataStores(pulumi.ComponentResource):
         name = bucket_name(cfg.name_prefix, store.name, cfg.tenant.account_id)
         replica_name = bucket_name(cfg.name_prefix, store.name, cfg.tenant.account_id, dr=True)
         alias = f"alias/connect/{cfg.name_prefix}"  # the same alias names the environment key in both regions
-        primary = self._hardened_bucket(key, name, args.kms_key_arn,
+        primary, primary_versioning = self._hardened_bucket(key, name, args.kms_key_arn,
                                         {**BACKUP_TAG, "connect:store": store.name}, child)
-        replica = self._hardened_bucket(f"{key}-dr", replica_name, args.dr_kms_key_arn,
+        replica, replica_versioning = self._hardened_bucket(f"{key}-dr", replica_name, args.dr_kms_key_arn,
                                         {"connect:store": store.name, "connect:replica-of": name}, dr)
         role = aws.iam.Role(
             f"{key}-replication",
@@ -185,7 +188,10 @@ class DataStores(pulumi.ComponentResource):
                             minutes=15)),
                 ),
             )],
-            opts=pulumi.ResourceOptions(parent=self),
+            # S3 refuses a replication configuration until versioning is enabled on the source and the
+            # destination bucket (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html):
+            # without these edges the first `pulumi up` creates them in parallel and can lose the race.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[primary_versioning, replica_versioning]),
         )
         self.access[store.name] = StoreAccess(kind="bucket", name=store.name, bucket=name)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.access import BREAKGLASS, DEPLOYER, role_arn
 from components.config import StackConfig
 from components.data_config import CONTINUOUS_MAX_DAYS
 from components.network import TenantNetwork, TenantNetworkArgs
@@ -48,17 +49,32 @@ RTO = {
 
 
 def vault_policy(account_id: str) -> str:
-    """Nobody, not even the tenant account, deletes recovery points or loosens their lifecycle by API."""
+    """Who may do what to a vault, decided once; `pulumi up` keeps working and no one erases a backup.
+
+    - Nobody in the account deletes a recovery point or shortens its lifecycle. In production the vault lock
+      holds this even against a changed policy (compliance mode, after its grace days).
+    - Only `connect-deployer` (what `pulumi up` runs as) and `connect-breakglass` replace or remove this policy:
+      denying it to the deployer too made every later change of the policy fail.
+    - Only `connect-breakglass` deletes the vault: the stacks retain vaults on delete, so no `pulumi destroy`
+      asks for it; deleting an emptied vault after decommissioning is a break-glass act (README, decommissioning).
+
+    `aws:PrincipalArn` is the role's ARN for any session of it
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+    """
+    everyone = {"AWS": f"arn:aws:iam::{account_id}:root"}
+    deployer, breakglass = role_arn(account_id, DEPLOYER), role_arn(account_id, BREAKGLASS)
     return json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "KeepRecoveryPoints",
-            "Effect": "Deny",
-            "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-            "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle",
-                       "backup:PutBackupVaultAccessPolicy", "backup:DeleteBackupVault"],
-            "Resource": "*",
-        }],
+        "Statement": [
+            {"Sid": "KeepRecoveryPoints", "Effect": "Deny", "Principal": everyone,
+             "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"], "Resource": "*"},
+            {"Sid": "OnlyTheDeployerChangesThisPolicy", "Effect": "Deny", "Principal": everyone,
+             "Action": ["backup:PutBackupVaultAccessPolicy", "backup:DeleteBackupVaultAccessPolicy"],
+             "Resource": "*", "Condition": {"ArnNotEquals": {"aws:PrincipalArn": [deployer, breakglass]}}},
+            {"Sid": "OnlyBreakGlassDeletesTheVault", "Effect": "Deny", "Principal": everyone,
+             "Action": "backup:DeleteBackupVault", "Resource": "*",
+             "Condition": {"ArnNotEquals": {"aws:PrincipalArn": breakglass}}},
+        ],
     })
 
 

@@ -15,6 +15,7 @@ and logs are retained).
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
 
@@ -75,6 +76,31 @@ def ecs_tasks_trust(account_id: str) -> str:
     })
 
 
+# Secrets Manager appends "-" and 6 random characters to every secret's name in its ARN; an ARN written without
+# them (a partial ARN) works for GetSecretValue but matches no secret in an IAM policy, where the suffix must be
+# matched by "-??????". A name that itself ends in "-" + 6 characters reads as a complete ARN, which is why AWS
+# advises against such names. Source: Secrets Manager user guide, "Permissions policy examples"
+# (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html) and the SecretId
+# parameter of GetSecretValue (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html).
+SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}\Z")
+
+
+def in_region(arn: str, region: str) -> str:
+    """The same ARN in another region: where a replicated secret or a parameter written in both regions lives.
+
+    A Secrets Manager replica keeps the primary's name and suffix; only the region differs
+    (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html).
+    """
+    parts = arn.split(":", 5)
+    parts[3] = region
+    return ":".join(parts)
+
+
+def secret_policy_resource(arn: str) -> str:
+    """The IAM `Resource` that matches a Secrets Manager secret: as written when complete, else the `-??????` form."""
+    return arn if SECRET_SUFFIX.search(arn) else f"{arn}-??????"
+
+
 def env_name(store: str, suffix: str) -> str:
     """Environment variable a service reads a store by: ledger -> LEDGER_DB_HOST."""
     return f"{store.upper().replace('-', '_')}_{suffix}"
@@ -82,9 +108,13 @@ def env_name(store: str, suffix: str) -> str:
 
 def container_definitions(service: ServiceConfig, image: str, log_group: str, region: str,
                           stores: list[StoreAccess] | None = None) -> str:
-    """The single container of a service: pinned image, its port, logs, secrets by reference, stores it uses."""
+    """The single container of a service: pinned image, its port, logs, secrets by reference, stores it uses.
+
+    Secrets are read in `region`, the task's own: the DR standby reads the replicas, never the primary region,
+    which a regional outage takes away.
+    """
     environment = dict(service.environment)
-    secrets = dict(service.secrets)
+    secrets = {name: in_region(arn, region) for name, arn in service.secrets.items()}
     mounts = []
     for store in stores or []:
         if store.kind == "bucket":
@@ -482,8 +512,9 @@ class ContainerPlatform(pulumi.ComponentResource):
             {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
              "Resource": f"{log_group_arn}:*"},
         ]
-        secret_arns = sorted(a for a in service.secrets.values() if ":secretsmanager:" in a)
-        parameter_arns = sorted([a for a in service.secrets.values() if ":ssm:" in a]
+        secret_arns = sorted(secret_policy_resource(in_region(a, region))
+                             for a in service.secrets.values() if ":secretsmanager:" in a)
+        parameter_arns = sorted([in_region(a, region) for a in service.secrets.values() if ":ssm:" in a]
                                 + [s.extra["parameter_arn"] for s in stores if s.kind == "database"])
         if secret_arns:
             statements.append({"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",

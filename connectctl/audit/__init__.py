@@ -9,7 +9,7 @@ no credentials, access denied, endpoint unreachable), with one message on stderr
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from connectctl import clock
 from connectctl.audit.checks import CHECK_IDS, CHECKS, DR_RPO
 from connectctl.audit.context import (
     AuditContext,
@@ -68,6 +69,10 @@ def audit_stack(stack: str, checks: list[Check], *, outputs_file: Path | None, e
                 region: str | None, assume_role: bool, profile: str | None, rpo: timedelta,
                 skip: list[str]) -> AuditReport:
     """Load the stack's expectations, open the tenant account, run the checks; AuditError on any failure."""
+    try:
+        checked_at = clock.now()
+    except clock.ClockError as exc:
+        raise AuditError(str(exc)) from None
     stack_file, cfg = load_stack_config(stack)
     outputs = load_outputs(outputs_file, stack, cfg) if outputs_file is not None else None
     primary = region or cfg.region
@@ -79,7 +84,7 @@ def audit_stack(stack: str, checks: list[Check], *, outputs_file: Path | None, e
     ctx = AuditContext(
         stack=stack, cfg=cfg, account_id=identity["account"], region=primary, dr_region=cfg.tenant.dr_region,
         registry_region=registry_region, repositories=repositories, client=client,
-        now=datetime.now(UTC), rpo=rpo, outputs=outputs, partition=identity["arn"].split(":")[1],
+        now=checked_at, rpo=rpo, outputs=outputs, partition=identity["arn"].split(":")[1],
         notes={"ecr-scan-on-push": note} if note else {},
     )
     results = run_checks(ctx, checks, skip)

@@ -27,6 +27,7 @@ from typing import Any
 
 MIN_REASON = 20
 TODAY_ENV = "CONNECT_TODAY"
+NOW_ENV = "CONNECT_NOW"
 
 SCHEMA: dict[str, Any] = {
     "type": "array",
@@ -89,11 +90,19 @@ def clear() -> None:
 
 
 def today() -> datetime.date:
-    """Today's date, or `CONNECT_TODAY` (YYYY-MM-DD) when set (tests)."""
+    """Today's UTC date; `CONNECT_TODAY` (YYYY-MM-DD) or `CONNECT_NOW` (ISO 8601 time) set it in tests.
+
+    Why UTC: CI runners and operators' laptops sit in different zones; an exemption expires on the
+    same day for all of them. `CONNECT_NOW` is the clock `connectctl` reads too (connectctl/clock.py;
+    the pack is self-contained, so it reads the variable itself).
+    """
     override = os.environ.get(TODAY_ENV)
     if override:
         return datetime.date.fromisoformat(override)
-    return datetime.date.today()
+    moment = os.environ.get(NOW_ENV)
+    if moment:
+        return datetime.datetime.fromisoformat(moment.replace("Z", "+00:00")).date()
+    return datetime.datetime.now(datetime.UTC).date()
 
 
 def parse_date(value: Any) -> datetime.date | None:

@@ -58,8 +58,41 @@ def test_continuous_backup_and_vault_lock_in_production() -> None:
     assert rules["continuous"]["lifecycle"]["deleteAfter"] <= 35
     assert len(of_type(doc, "aws:backup/vaultLockConfiguration:VaultLockConfiguration")) == 2
     assert not of_type(plan("acme-staging"), "aws:backup/vaultLockConfiguration:VaultLockConfiguration")
+
+
+
+def _denied(policy: dict[str, Any], principal: str, action: str) -> bool:
+    """Whether the vault policy denies `action` to a session of the role `principal` (Deny + ArnNotEquals only)."""
+    for statement in policy["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if statement["Effect"] != "Deny" or action not in actions:
+            continue
+        assert set(statement.get("Condition", {})) <= {"ArnNotEquals"}, statement  # the only form used
+        excepted = statement.get("Condition", {}).get("ArnNotEquals", {}).get("aws:PrincipalArn", [])
+        if principal not in (excepted if isinstance(excepted, list) else [excepted]):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(("role", "action", "denied"), [
+    ("connect-deployer", "backup:PutBackupVaultAccessPolicy", False),  # the next `pulumi up` can change the policy
+    ("connect-deployer", "backup:DeleteBackupVaultAccessPolicy", False),
+    ("connect-deployer", "backup:DeleteRecoveryPoint", True),  # nobody erases a backup
+    ("connect-deployer", "backup:UpdateRecoveryPointLifecycle", True),
+    ("connect-deployer", "backup:DeleteBackupVault", True),
+    ("connect-breakglass", "backup:DeleteBackupVault", False),  # decommissioning an emptied vault
+    ("connect-breakglass", "backup:DeleteRecoveryPoint", True),
+    ("connect-sre-operator", "backup:PutBackupVaultAccessPolicy", True),
+    ("connect-sre-operator", "backup:DeleteBackupVault", True),
+    ("someone-else", "backup:DeleteBackupVaultAccessPolicy", True),
+])
+def test_the_vault_policy_lets_the_deployer_work_and_nobody_erase_a_backup(role: str, action: str,
+                                                                          denied: bool) -> None:
+    doc = plan("acme-prod")
     policies = [json.loads(p["inputs"]["policy"]) for p in of_type(doc, "aws:backup/vaultPolicy:VaultPolicy")]
-    assert all("backup:DeleteRecoveryPoint" in p["Statement"][0]["Action"] for p in policies)
+    assert len(policies) == 2
+    principal = f"arn:aws:iam::111111111111:role/{role}"
+    assert all(_denied(policy, principal, action) is denied for policy in policies)
 
 
 def test_globex_warm_standby_runs_in_the_dr_region() -> None:
@@ -185,3 +218,45 @@ def test_adding_a_store_changes_no_existing_store(tmp_path: Path) -> None:
     assert set(before) < set(after)
     assert all(after[u]["inputs"] == r["inputs"] for u, r in before.items())
 
+
+
+def _region_of(doc: dict, resource: dict, default: str) -> str:
+    return provider_region(doc, resource) if resource["provider"] else default
+
+
+@pytest.mark.parametrize(("stack", "primary", "dr"), [("acme-prod", "us-east-1", "us-west-2"),
+                                                      ("globex-prod", "eu-west-1", "eu-central-1")])
+def test_every_task_reads_secrets_of_its_own_region_through_arns_that_match_them(stack: str, primary: str,
+                                                                                 dr: str) -> None:
+    """The standby reads the replicas (same name and suffix, its region): a primary outage cannot stop it.
+
+    IAM matches a Secrets Manager ARN written without its 6-character suffix through `-??????` only.
+    """
+    doc = plan(stack, False)
+    seen = {primary: 0, dr: 0}
+    for task in of_type(doc, "aws:ecs/taskDefinition:TaskDefinition"):
+        region = _region_of(doc, task, primary)
+        for secret in json.loads(task["inputs"]["containerDefinitions"])[0]["secrets"]:
+            assert secret["valueFrom"].split(":")[3] == region, (task["urn"], secret)
+            seen[region] += 1
+    assert seen[primary] and seen[dr], seen  # both regions run tasks that read secrets
+    roles = {r["urn"]: r for r in of_type(doc, "aws:iam/role:Role")}
+    for policy in of_type(doc, "aws:iam/rolePolicy:RolePolicy"):
+        statements = json.loads(policy["inputs"]["policy"])["Statement"]
+        for statement in statements:
+            if statement.get("Sid") == "ReadSecrets":
+                region = _region_of(doc, policy, primary)
+                assert all(arn.endswith("-??????") and arn.split(":")[3] == region for arn in statement["Resource"])
+            if statement.get("Sid") == "ReadParameters":
+                region = _region_of(doc, policy, primary)
+                assert all(arn.split(":")[3] == region for arn in statement["Resource"])
+    assert roles
+
+
+def test_a_complete_secret_arn_is_granted_as_written() -> None:
+    from components.platform import secret_policy_resource
+
+    full = "arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db-AbC123"
+    partial = "arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db"
+    assert secret_policy_resource(full) == full
+    assert secret_policy_resource(partial) == f"{partial}-??????"

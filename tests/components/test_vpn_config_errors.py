@@ -25,7 +25,7 @@ C0, C1 = "connect:vpn.connections[0]", "connect:vpn.connections[1]"
 T0, T1 = f"{C0}.tunnels[0]", f"{C0}.tunnels[1]"
 PSK1, PSK2 = "connect:vpnPskSantiago1", "connect:vpnPskSantiago2"
 PUBLIC = "the public IPv4 address of the client's VPN device"
-NOT_PUBLIC = "is not a public address (private, shared or reserved)"
+NOT_PUBLIC = "is not a public address (private, shared, multicast or reserved)"
 ASN_RANGE = "allowed: 1 to 4294967294"
 PRIVATE_ASN = "allowed: 64512-65534 or 4200000000-4294967294"
 ENCRYPTION = "allowed: AES128, AES256, AES128-GCM-16, AES256-GCM-16"
@@ -75,10 +75,11 @@ CASES: dict[str, Case] = {
                          ["is not an IPv4 address"]),
     "peer-documentation-in-production": (
         "acme-prod", [(f"{C0}.peerIp", "198.51.100.20")], [f"{C0}.peerIp"],
-        ["198.51.100.20 is a documentation-only address", "never in production", PUBLIC],
+        ["198.51.100.20 is a documentation-only address", "never a stack that deploys", PUBLIC],
     ),
     "peer-documentation-test-net-1-in-production": (
-        "acme-prod", [(f"{C0}.peerIp", "192.0.2.10")], [f"{C0}.peerIp"], ["documentation-only", "never in production"],
+        "acme-prod", [(f"{C0}.peerIp", "192.0.2.10")], [f"{C0}.peerIp"],
+        ["documentation-only", "never a stack that deploys"],
     ),
     "staging-link-private-peer": ("acme-staging", [(f"{C0}.peerIp", "10.9.9.9")], [f"{C0}.peerIp"], [NOT_PUBLIC]),
     # --- ASNs -----------------------------------------------------------------------------------
@@ -375,17 +376,24 @@ def test_stack_files_with_vpn_links_parse(stack: str) -> None:
         assert [t.preshared_key_secret for t in links["dc-santiago"].tunnels or []] == [
             "vpnPskSantiago1", "vpnPskSantiago2"]
     if stack == "acme-staging":
-        assert links["dc-santiago"].static_routes and links["dc-santiago"].is_documentation_peer()
+        assert links["dc-santiago"].static_routes and not links["dc-santiago"].is_documentation_peer()
     if stack == "globex-prod":
         assert sorted(links) == ["dc-bogota", "dc-lima"] and links["dc-lima"].tunnels is None
 
 
-def test_documentation_peer_is_fine_outside_production_only() -> None:
-    staging = config_of("acme-staging", (f"{C0}.peerIp", "203.0.113.7"))
-    assert parse_stack_config(staging, SOURCE, SECRETS["acme-staging"]).vpn is not None
-    production = config_of("acme-staging", ("connect:tenant.environment", "prod"),
-                           ("connect:services", []), ("connect:platform", {}))
-    assert [issue.path for issue in issues_of(production, [])] == [f"{C0}.peerIp"]
+@pytest.mark.parametrize("address", ["203.0.113.7", "192.0.2.1", "198.51.100.255", "10.0.0.1", "100.64.0.1",
+                                     "127.0.0.1", "169.254.1.1", "224.0.0.5", "240.0.0.1", "0.0.0.0"])
+def test_a_peer_that_cannot_be_reached_is_refused_in_every_environment(address: str) -> None:
+    staging = config_of("acme-staging", (f"{C0}.peerIp", address))
+    (issue,) = issues_of(staging, [])
+    assert issue.path == f"{C0}.peerIp" and issue.message.startswith(f"{address} is ")
+    assert "allowed: the public IPv4 address of the client's VPN device" in issue.message
+
+
+def test_the_first_and_last_public_addresses_around_a_documentation_range_pass() -> None:
+    for address in ("198.51.99.255", "198.51.101.0", "190.98.210.11"):
+        cfg = parse_stack_config(config_of("acme-staging", (f"{C0}.peerIp", address)), SOURCE, SECRETS["acme-staging"])
+        assert cfg.vpn is not None and cfg.vpn.connections[0].peer_ip == address
 
 
 def test_overlapping_ranges_are_fine_when_one_link_is_bgp() -> None:

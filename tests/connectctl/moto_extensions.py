@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -36,6 +36,8 @@ import pytest
 from moto.backup.responses import BackupResponse
 from moto.core.responses import ActionResult
 from moto.ec2.models.vpn_connections import VPNConnection
+
+from connectctl import clock
 
 RECOVERY_POINTS_PATH = "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$"
 
@@ -50,7 +52,7 @@ def _tunnel_ips(vpn_id: str) -> tuple[str, str]:
 class VpnTelemetry:
     """`VgwTelemetry` of every VPN connection by id: two tunnels, both UP until set otherwise."""
 
-    since: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+    since: datetime = field(default_factory=lambda: clock.now().replace(microsecond=0))
     _tunnels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def of(self, vpn_id: str) -> list[dict[str, Any]]:
@@ -65,7 +67,7 @@ class VpnTelemetry:
         """Set one tunnel's status (0 or 1) and return its outside IP address."""
         self.of(vpn_id)
         self._tunnels[vpn_id][tunnel].update(Status=status, StatusMessage=message, AcceptedRouteCount=0,
-                                             LastStatusChange=datetime.now(UTC).replace(microsecond=0))
+                                             LastStatusChange=clock.now().replace(microsecond=0))
         return str(self._tunnels[vpn_id][tunnel]["OutsideIpAddress"])
 
     def reset(self, vpn_id: str) -> None:

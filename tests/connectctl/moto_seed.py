@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 
 from components.config import StackConfig
+from connectctl import clock
 from tests.connectctl.moto_extensions import MotoExtensions
 
 ACCOUNT = "111111111111"
@@ -190,7 +191,7 @@ def seed_environment(session: boto3.Session, endpoint: str, extensions: MotoExte
     for region, which in ((REGION, "primary"), (DR_REGION, "dr")):
         aws(session, endpoint, "backup", region).create_backup_vault(
             BackupVaultName=f"{prefix}-{which}", BackupVaultTags={t["Key"]: t["Value"] for t in tags})
-    copied = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    copied = clock.now().replace(microsecond=0) - timedelta(hours=2)
     for database in cfg.data.databases:
         extensions.recovery_points.add(ACCOUNT, DR_REGION, f"{prefix}-dr", dr_copy(prefix, database.name, copied))
     return seeded

@@ -36,7 +36,7 @@ from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from components.dr import RPO
-from connectctl import cli
+from connectctl import cli, clock
 from connectctl.audit import checks as audit_checks
 from connectctl.audit.checks import CHECK_IDS, DR_RPO, covered_by_registry, wildcard_matches
 from connectctl.audit.context import AuditContext, load_stack_config, registry_location
@@ -270,7 +270,7 @@ def test_dr_verify_reads_the_dr_vaults_recovery_points_from_the_server(seed: mot
         ("dr-recovery-point", "passed", 1)]
     assert doc["checks"][0]["note"] == "vault acme-prod-dr in us-west-2, RPO 24.0 h"
 
-    old = moto_seed.dr_copy("acme-prod", "ledger", datetime.now(UTC) - timedelta(hours=30))
+    old = moto_seed.dr_copy("acme-prod", "ledger", clock.now() - timedelta(hours=30))
     with moto_seed.dr_vault_holding(seed, [old]):
         code, out, _ = invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
     assert code == 1
@@ -283,7 +283,7 @@ def test_dr_verify_reads_the_dr_vaults_recovery_points_from_the_server(seed: mot
 
 
 def test_a_dr_vault_of_many_points_is_read_across_pages(seed: moto_seed.Seed) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     points = [moto_seed.dr_copy("acme-prod", "ledger", now - timedelta(days=day, hours=30)) for day in range(1200)]
     with moto_seed.dr_vault_holding(seed, points):
         code, out, _ = invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
@@ -523,7 +523,8 @@ def stubbed_session(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, str], An
 
 @pytest.mark.parametrize(("age", "code"), [(timedelta(hours=2), 0), (timedelta(hours=40), 1)])
 def test_dr_verify_runs_that_check_alone(stubbed_session: dict[tuple[str, str], Any], age: timedelta,
-                                         code: int) -> None:
+                                         code: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(clock.NOW_ENV, NOW.isoformat())  # the recovery point's age is measured from NOW, on any date
     backup, stubber = stubbed("backup", "us-west-2")
     stubbed_session["backup", "us-west-2"] = backup
     stub_dr(stubber, [recovery_point(age)])
