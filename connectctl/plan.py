@@ -186,8 +186,12 @@ def plan_stack(
     preview: bool = True,
     project: Project | None = None,
     pack_config: dict[str, Any] | None = None,
+    blackout: str | None = None,
 ) -> Plan:
-    """Plan one stack (by name or by stack file path) and run the pack over it."""
+    """Plan one stack (by name or by stack file path) and run the pack over it.
+
+    `blackout`: a region whose answers are all marked (connectctl/engine/blackout.py), for the DR proof.
+    """
     project = project or load_project()
     stack_file = load_stack(project, stack, config_file)
     cfg = validate(stack_file)
@@ -205,6 +209,7 @@ def plan_stack(
         account_id=cfg.tenant.account_id,
         root=project.root,
         references=references,
+        blackout=blackout,
     )
     ran = time.perf_counter()
     if pack_config is None:

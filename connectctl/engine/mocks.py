@@ -66,14 +66,34 @@ NAMED_BY = {
 DOC_RANGES = [ipaddress.IPv4Network("198.51.100.0/24"), ipaddress.IPv4Network("203.0.113.0/24")]
 
 
+BLACKOUT = "blackout!"  # prefix of every value a blacked-out region answers (`AwsMocks.blackout`)
+
+
+def poisoned(value: Any) -> Any:
+    """A value as a blacked-out region answers it: every string marked, so any use of it can be found."""
+    if isinstance(value, str):
+        return value if value.startswith(BLACKOUT) else f"{BLACKOUT}{value}"
+    if isinstance(value, dict):
+        return {k: poisoned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [poisoned(v) for v in value]
+    return value
+
+
 class AwsMocks(Mocks):
-    """Deterministic AWS-shaped answers for one stack (its region and tenant account)."""
+    """Deterministic AWS-shaped answers for one stack (its region and tenant account).
+
+    `blackout`: a region whose every answer (ids, computed attributes, invokes) is marked with `BLACKOUT`,
+    as if the region were lost. A resource of another region whose inputs hold a marked value could not be
+    created or run during that region's outage (`connectctl.engine.blackout`).
+    """
 
     def __init__(self, region: str, account_id: str, preview: bool,
-                 references: dict[str, dict[str, Any]] | None = None) -> None:
+                 references: dict[str, dict[str, Any]] | None = None, blackout: str | None = None) -> None:
         self.region = region
         self.account_id = account_id
         self.preview = preview
+        self.blackout = blackout
         self.references = references or {}
         self.calls: list[str] = []
         self.provider_regions: dict[str, str] = {}
@@ -128,11 +148,18 @@ class AwsMocks(Mocks):
             return "", inputs
         regional = self.in_region_of(args.provider)
         if args.resource_id:  # a read (`Resource.get`): the resource exists, its id is given
-            return args.resource_id, {**inputs, **regional._computed(args, args.resource_id)}
+            return regional._answer(args.resource_id, inputs, regional._computed(args, args.resource_id))
         if self.preview:
             return None, inputs
         resource_id = regional._resource_id(args)
-        return resource_id, {**inputs, **regional._computed(args, resource_id)}
+        return regional._answer(resource_id, inputs, regional._computed(args, resource_id))
+
+    def _answer(self, resource_id: str, inputs: dict[str, Any],
+                computed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The provider's answer; what AWS computes is marked when this region is blacked out."""
+        if self.blackout is not None and self.region == self.blackout:
+            return poisoned(resource_id), {**inputs, **poisoned(computed)}
+        return resource_id, {**inputs, **computed}
 
     def _resource_id(self, args: MockResourceArgs) -> str:
         if args.typ in ID_PREFIXES:
@@ -182,6 +209,11 @@ class AwsMocks(Mocks):
         if regional is not self:
             return regional.call(args)
         self.calls.append(args.token)
+        if self.blackout is not None and self.region == self.blackout:
+            return poisoned(self._invoke(args))
+        return self._invoke(args)
+
+    def _invoke(self, args: MockCallArgs) -> dict[str, Any]:
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             names = zones_of(self.region)
             ids = [f"{self.zone_id_prefix()}-az{ord(n[-1]) - 96}" for n in names]

@@ -157,12 +157,15 @@ def run_program(
     account_id: str,
     root: Path | None = None,
     references: dict[str, dict[str, Any]] | None = None,
+    blackout: str | None = None,
 ) -> Capture:
     """Run `program` under AWS-shaped mocks and return what it registered.
 
     `references` answers `pulumi.StackReference` reads: fully qualified stack name -> its outputs.
+    `blackout` marks everything one region answers (see `AwsMocks`), to prove the others do without it.
     """
-    mocks = AwsMocks(region=region, account_id=account_id, preview=preview, references=references)
+    mocks = AwsMocks(region=region, account_id=account_id, preview=preview, references=references,
+                     blackout=blackout)
     monitor = CaptureMonitor(mocks)
     runtime_settings.ROOT.set(None)
     runtime_settings.SETTINGS.rpc_manager.clear()
