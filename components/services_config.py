@@ -35,6 +35,10 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z", re.ASCII)
 SECRET_ARN = re.compile(
     r"^arn:aws:(secretsmanager|ssm):([a-z0-9-]+):(\d{12}):(secret:[\w/+=.@-]+|parameter/[\w/.-]+)\Z", re.ASCII
 )
+# ECS takes a Secrets Manager secret by its full ARN only, the "-" and 6 characters Secrets Manager appends
+# included (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Secret.html); a partial ARN also
+# matches no secret in an IAM policy (components/platform.py, SECRET_SUFFIX).
+COMPLETE_SECRET = re.compile(r":secret:[\w/+=.@-]+-[A-Za-z0-9]{6}\Z", re.ASCII)
 CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}\Z", re.ASCII)
 PATH_PATTERN = re.compile(r"^[A-Za-z0-9_\-.$/~\"'@:+*?&]{1,128}\Z", re.ASCII)
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]{1,128}\Z", re.ASCII)
@@ -380,6 +384,12 @@ class ServiceConfig(_Model):
                     f"{arn!r} is not a Secrets Manager or SSM parameter ARN; allowed: "
                     "arn:aws:secretsmanager:<region>:<account>:secret:<name> or "
                     "arn:aws:ssm:<region>:<account>:parameter/<name>"
+                )
+            if ":secretsmanager:" in arn and not COMPLETE_SECRET.search(arn):
+                raise ValueError(
+                    f"{arn!r} is a partial Secrets Manager ARN (ECS reads a secret by its full ARN only); allowed: "
+                    "the complete ARN, ending in '-' and the 6 characters Secrets Manager appends, as "
+                    "`aws secretsmanager describe-secret --secret-id NAME --query ARN` prints it"
                 )
         return value
 

@@ -468,7 +468,7 @@ class CapacityFormat(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
+    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(EXIT_INVALID)
 
 
@@ -502,7 +502,7 @@ def capacity(
     elif output is CapacityFormat.csv:
         sys.stdout.write(report_csv(estimates))
     else:
-        render_text(estimates, prices, shown, Console(highlight=False, width=None if sys.stdout.isatty() else 160))
+        render_text(estimates, prices, shown, Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160))
 
 
 def register(app: typer.Typer) -> None:

@@ -50,7 +50,7 @@ class Format(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
+    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(EXIT_INVALID)
 
 
@@ -81,7 +81,7 @@ def plan(
     elif output is Format.json:
         sys.stdout.write(json.dumps(result.as_json(), indent=2, sort_keys=False) + "\n")
     else:
-        render_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
+        render_text(result, Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 140))
     raise typer.Exit(EXIT_VIOLATIONS if result.mandatory else EXIT_OK)
 
 
@@ -127,7 +127,7 @@ def check(
         raise _fail(str(exc)) from None
     report = render(result, output)
     if report is None:
-        render_check_text(result, Console(highlight=False, width=None if sys.stdout.isatty() else 160))
+        render_check_text(result, Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160))
     else:
         sys.stdout.write(report)
     raise typer.Exit(EXIT_VIOLATIONS if result.mandatory else EXIT_OK)
@@ -151,7 +151,7 @@ def guardrails(
     """List the pack's rules with their metadata: the shared-responsibility matrix, or the rules per control."""
     pack = load_pack()
     rules = [rule.metadata() for rule in pack.RULES]
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    console = Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160)
     if by_control:
         doc = coverage(rules)
         if output is CatalogueFormat.json:

@@ -389,7 +389,7 @@ def print_report(plan: Plan, json_output: bool) -> None:
     if json_output:
         sys.stdout.write(json.dumps({**plan.as_json(), "criticalPath": path.as_json()}, indent=2) + "\n")
         return
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
+    console = Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 140)
     render_text(path, f"{plan.capture.project}/{plan.capture.stack}", console)
     console.print(f"Policy findings: {len(plan.mandatory)} mandatory, {len(plan.advisory)} advisory "
                   "(`connectctl plan` without --critical-path lists them)")

@@ -761,7 +761,7 @@ class DiagramFormat(StrEnum):
 
 def _fail(message: str) -> typer.Exit:
     """The error style of `connectctl` (cli.py's `_fail`; not imported: cli.py imports this module)."""
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
+    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(EXIT_INVALID)
 
 
@@ -811,7 +811,7 @@ def diagram(
         output.write_bytes(data)
     except OSError as exc:
         raise _fail(f"{output}: cannot write the diagram: {exc.strerror}") from None
-    Console(stderr=True, highlight=False).print(f"wrote {escape(str(output))} ({len(data):,} bytes)")
+    Console(emoji=False, stderr=True, highlight=False).print(f"wrote {escape(str(output))} ({len(data):,} bytes)")
 
 
 def register(app: typer.Typer) -> None:

@@ -538,7 +538,7 @@ def _interactive() -> bool:
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
+    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(EXIT_USAGE)
 
 
@@ -567,13 +567,13 @@ def _run_command(command: Command, patterns: list[str] | None, parallel: int, or
     except (FleetUsageError, ProjectError) as exc:
         raise _fail(str(exc)) from None
     started = time.monotonic()
-    with reporter_for(Console(stderr=True, highlight=False)) as reporter:
+    with reporter_for(Console(emoji=False, stderr=True, highlight=False)) as reporter:
         outcomes, interrupted = run_fleet(command, targets, factory, parallel, reporter)
     elapsed = time.monotonic() - started
     if output is Format.json:
         sys.stdout.write(json.dumps(summary_json(command, outcomes, elapsed, parallel), indent=2) + "\n")
     else:
-        render_summary(command, outcomes, elapsed, Console(highlight=False, width=None if sys.stdout.isatty() else 140))
+        render_summary(command, outcomes, elapsed, Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 140))
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED)

@@ -8,6 +8,7 @@ AWS-shaped mocks, then run the real pack over what it registered.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from components.config import StackConfig, StackConfigError, parse_stack_config
 from connectctl.engine.analyzer import ByLevel, Violation, analyze, load_pack_config
 from connectctl.engine.capture import CapturedResource
+from connectctl.engine.findings import EngineError
 from connectctl.engine.project import Project, ProjectError, StackFile, load_project, load_stack
 from connectctl.engine.runner import Capture, main_program, run_program
 
@@ -42,6 +44,8 @@ class Plan(ByLevel):
     capture: Capture
     violations: list[Violation]
     timings: dict[str, float] = field(default_factory=dict)
+    errors: list[EngineError] = field(default_factory=list)
+    """What the provider's Check or AWS would refuse (connectctl/engine/findings.py); each is also a violation."""
 
     @property
     def resources(self) -> list[CapturedResource]:
@@ -81,12 +85,75 @@ class Plan(ByLevel):
             "resources": resources,
             "outputs": mask(self.capture.outputs, secrets),
             "violations": [mask(v.as_dict(), secrets) for v in sorted(self.violations, key=_violation_order)],
+            "errors": [mask(e.as_dict(), secrets) for e in self.errors],
             "summary": {
                 "resources": len(resources),
                 "mandatory": len(self.mandatory),
                 "advisory": len(self.advisory),
+                "providerCheck": sum(e.check == PROVIDER_CHECK for e in self.errors),
+                "awsRules": sum(e.check.startswith(AWS_RULE) for e in self.errors),
             },
         }
+
+
+PROVIDER_CHECK, AWS_RULE = "provider-check", "aws-rule:"
+
+
+def value_sources(stack_file: StackFile) -> Callable[[object], str]:
+    """Where a value came from: `stacks/Pulumi.x.yaml:42 (connect:vpn.connections[0].peerIp)`, or "".
+
+    Every plain (non-secret) scalar of the stack file is indexed by its text, so an error on a resource
+    input that holds a stack-file value points at the line to change. A value written in several places
+    names the first.
+    """
+    index: dict[str, str] = {}
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for position, item in enumerate(value):
+                walk(item, f"{path}[{position}]")
+        elif value is not None and not isinstance(value, bool):
+            index.setdefault(_text(value), path)
+
+    for key, value in stack_file.config.items():
+        if key not in stack_file.secret_keys:
+            walk(value, key)
+
+    def source(value: object) -> str:
+        path = index.get(_text(value))
+        if path is None:
+            return ""
+        line = stack_file.line_of(path)
+        return f"{stack_file.display_path}:{line} ({path})" if line else f"{stack_file.display_path} ({path})"
+
+    return source
+
+
+def _text(value: object) -> str:
+    """Numbers arrive from the engine as floats: 3.0 and 3 are the same stack-file value."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def engine_errors(capture: Capture, stack_file: StackFile, cfg: StackConfig) -> list[EngineError]:
+    """The provider's Check and the AWS rules over every registered resource (connectctl/engine/)."""
+    from connectctl.engine import aws_rules, provider_check  # here: they import this module's sentinels
+
+    errors = provider_check.check_resources(capture.resources, value_sources(stack_file))
+    errors += aws_rules.check_resources(capture.resources, region=cfg.region, account_id=cfg.tenant.account_id)
+    return errors
+
+
+def as_violation(error: EngineError) -> Violation:
+    """An engine error in the pack's finding shape: mandatory, never waivable, in every report and exit code."""
+    where = f" [{error.source}]" if error.source else ""
+    path = f"{error.path}: " if error.path else ""
+    return Violation(policy=error.check, level="mandatory", severity="critical", owner="platform", urn=error.urn,
+                     message=f"{path}{error.message}{where}")
 
 
 def _secret_texts(stack_file: StackFile) -> set[str]:
@@ -214,6 +281,12 @@ def plan_stack(
     ran = time.perf_counter()
     if pack_config is None:
         pack_config = load_pack_config(pack_config_path(project, stack_file.stack))
-    violations = analyze(capture.resources, pack_config)
-    timings = {"references": referenced - started, "program": ran - referenced, "pack": time.perf_counter() - ran}
-    return Plan(stack_file, cfg, capture, violations, timings)
+    errors = engine_errors(capture, stack_file, cfg)
+    checked = time.perf_counter()
+    # As the engine does: a resource whose inputs the provider's Check refuses never reaches the analyzers.
+    refused = {e.urn for e in errors if e.check == PROVIDER_CHECK}
+    violations = analyze([r for r in capture.resources if r.urn not in refused] if refused else capture.resources,
+                         pack_config)
+    timings = {"references": referenced - started, "program": ran - referenced, "checks": checked - ran,
+               "pack": time.perf_counter() - checked}
+    return Plan(stack_file, cfg, capture, [*violations, *map(as_violation, errors)], timings, errors)

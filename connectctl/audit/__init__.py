@@ -61,7 +61,7 @@ RpoHours = Annotated[float, typer.Option(
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
+    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(EXIT_INVALID)
 
 
@@ -99,7 +99,7 @@ def audit_stack(stack: str, checks: list[Check], *, outputs_file: Path | None, e
 def _report(report: AuditReport, output: AuditFormat) -> None:
     text = render(report, output.value)
     if text is None:
-        render_text(report, Console(highlight=False, width=None if sys.stdout.isatty() else 160))
+        render_text(report, Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160))
     else:
         sys.stdout.write(text)
     raise typer.Exit(EXIT_FINDINGS if report.findings else EXIT_OK)

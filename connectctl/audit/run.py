@@ -20,7 +20,7 @@ def run_checks(ctx: AuditContext, checks: Iterable[Check], skip: Iterable[str] =
     """
     checks, skipped = list(checks), set(skip)
     results: list[CheckResult] = []
-    console = progress_console or Console(stderr=True)
+    console = progress_console or Console(emoji=False, stderr=True)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:

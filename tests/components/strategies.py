@@ -227,7 +227,7 @@ def services(draw: st.DrawFn, tpl: Template, words: list[str], stores: list[str]
             service["environment"] = {"LOG_LEVEL": draw(st.sampled_from(["debug", "info", "warn"]))}
         if draw(st.booleans()):
             service["secrets"] = {"API_TOKEN": f"arn:aws:secretsmanager:{tpl.region}:{tpl.account_id}:secret:"
-                                               f"{tpl.stack}/{name}"}
+                                               f"{tpl.stack}/{name}-Ab12Cd"}
         if draw(st.booleans()):
             service["readOnlyRootFilesystem"] = draw(st.booleans())
         if stores:

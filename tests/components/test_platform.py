@@ -91,7 +91,7 @@ def test_task_definitions_pin_the_image_of_the_account_registry() -> None:
     assert definitions["acme-prod-accounts-api"]["image"].endswith(
         "/accounts-api@sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b")
     assert payments["readonlyRootFilesystem"] is True and payments["privileged"] is False
-    secret = "arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db"
+    secret = "arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db-Xy7Q2m"
     assert payments["secrets"] == [
         {"name": "DB_PASSWORD", "valueFrom": secret},
         {"name": "LEDGER_DB_HOST",  # the database it uses, by reference
@@ -105,7 +105,7 @@ def test_execution_role_is_limited_to_its_image_logs_and_secrets() -> None:
     policies = {r["name"]: json.loads(r["inputs"]["policy"]) for r in of_type(doc, "aws:iam/rolePolicy:RolePolicy")}
     statements = {s["Sid"]: s for s in policies["platform-payments-api-execution-policy"]["Statement"]}
     assert statements["PullImage"]["Resource"] == "arn:aws:ecr:us-east-1:111111111111:repository/payments-api"
-    secret = "arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db"
+    secret = "arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db-Xy7Q2m"
     assert statements["ReadSecrets"]["Resource"] == [secret]
     assert statements["WriteLogs"]["Resource"].endswith("log-group:/connect/acme-prod/services/payments-api:*")
     worker = {s["Sid"] for s in policies["platform-notifications-worker-execution-policy"]["Statement"]}

@@ -23,7 +23,7 @@ CPU_SIZES = "256, 512, 1024, 2048, 4096, 8192, 16384"
 SERVICE_KEYS = ("name, image, cpu, memory, port, routes, priority, healthCheck, capacity, scaling, environment, "
                 "secrets, readOnlyRootFilesystem")
 CERT_ID = "0d7e3c1a-5b2f-4c8e-9a61-3f2b7c9d1e40"
-SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:acme/prod/payments-db"
+SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:acme/prod/payments-db-Xy7Q2m"
 DIGEST = "sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b"
 S0, S1, S2 = "connect:services[0]", "connect:services[1]", "connect:services[2]"
 
@@ -228,6 +228,10 @@ CASES: dict[str, Case] = {
         "acme-prod", [(f"{S0}.secrets.DB_PASSWORD", "acme/prod/payments-db")], [f"{S0}.secrets"],
         ["'acme/prod/payments-db' is not a Secrets Manager or SSM parameter ARN",
          "arn:aws:secretsmanager:<region>:<account>:secret:<name>", "arn:aws:ssm:<region>:<account>:parameter/<name>"],
+    ),
+    "secret-arn-partial": (
+        "acme-prod", [(f"{S0}.secrets.DB_PASSWORD", "arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/db")],
+        [f"{S0}.secrets"], ["is a partial Secrets Manager ARN", "ending in '-' and the 6 characters"],
     ),
     "secret-arn-short-account": (
         "acme-prod", [(f"{S0}.secrets.DB_PASSWORD", "arn:aws:secretsmanager:us-east-1:1111:secret:x")],

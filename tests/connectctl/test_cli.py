@@ -130,3 +130,20 @@ def test_only_audit_runs_import_the_aws_sdk() -> None:
     config = client_config()
     assert (config.connect_timeout, config.read_timeout) == (10, 60)  # type: ignore[attr-defined]
     assert config is client_config()
+
+
+def test_every_console_prints_arns_as_written() -> None:
+    """Rich turns `:secret:` (in every Secrets Manager ARN) into an emoji unless told not to."""
+    import re
+    from pathlib import Path
+
+    from rich.console import Console
+
+    root = Path(__file__).resolve().parents[2] / "connectctl"
+    plain = [f"{p.relative_to(root)}:{n}" for p in sorted(root.rglob("*.py"))
+             for n, line in enumerate(p.read_text().splitlines(), 1)
+             if re.search(r"\bConsole\((?!emoji=False)", line)]
+    assert plain == []
+    console = Console(emoji=False, record=True, width=200)
+    console.print("arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db-Xy7Q2m")
+    assert ":secret:acme/prod/payments-db-Xy7Q2m" in console.export_text()

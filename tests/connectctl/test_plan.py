@@ -51,11 +51,13 @@ def test_declared_retention_is_real(stack: str) -> None:
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
 def test_json_document_shape(preview: bool) -> None:
     doc = planned("acme-prod", preview).as_json()
-    assert list(doc) == ["project", "stack", "preview", "resources", "outputs", "violations", "summary"]
+    assert list(doc) == ["project", "stack", "preview", "resources", "outputs", "violations", "errors", "summary"]
     assert (doc["project"], doc["stack"], doc["preview"]) == ("connect", "acme-prod", preview)
     assert all(list(r) == RESOURCE_KEYS for r in doc["resources"])
     assert doc["summary"] == {"resources": len(doc["resources"]), "mandatory": 0,
-                              "advisory": len([v for v in doc["violations"] if v["level"] == "advisory"])}
+                              "advisory": len([v for v in doc["violations"] if v["level"] == "advisory"]),
+                              "providerCheck": 0, "awsRules": 0}
+    assert doc["errors"] == []
     json.dumps(doc)  # serialisable as is
 
 
