@@ -19,6 +19,7 @@ from connect_guardrails.rules import (
     data_store_no_public_access,
     data_store_tls_only,
     default_sg_closed,
+    dr_region_self_contained,
     ecr_dr_replication,
     ecr_immutable_tags,
     ecr_kms_encryption,
@@ -107,6 +108,7 @@ RULES: list[Rule] = [
     data_store_no_public_access.RULE,
     data_store_tls_only.RULE,
     data_store_dr_replication.RULE,
+    dr_region_self_contained.RULE,
     # Identity and data safety
     iam_no_wildcard_admin.RULE,
     iam_trust_tenant_scoped.RULE,

@@ -9,15 +9,21 @@ from typing import Any
 
 import yaml
 
-from connectctl.plan import plan_stack
+from connectctl.plan import Plan, plan_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @functools.cache
+def planned(stack: str, preview: bool = True) -> Plan:
+    """`plan_stack(STACK)`, once per stack and mode in a test worker (every test module shares it)."""
+    return plan_stack(stack, preview=preview)
+
+
+@functools.cache
 def plan(stack: str, preview: bool = True) -> dict[str, Any]:
     """`connectctl plan STACK --format json`, once per stack and mode in a test worker."""
-    return plan_stack(stack, preview=preview).as_json()
+    return planned(stack, preview).as_json()
 
 
 def plan_file(tmp: Path, stack: str, mutate: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import Counter
 from pathlib import Path
@@ -10,17 +9,13 @@ from pathlib import Path
 import pytest
 
 from connectctl.engine.project import load_project
-from connectctl.plan import Plan, plan_stack
+from connectctl.plan import plan_stack
+from tests.components.plans import planned
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = load_project().stacks()
 RESOURCE_KEYS = ["urn", "type", "name", "parent", "provider", "custom", "protect", "retainOnDelete",
                  "dependencies", "propertyDependencies", "inputs", "outputs"]
-
-
-@functools.cache
-def planned(stack: str, preview: bool) -> Plan:
-    return plan_stack(stack, preview=preview)
 
 
 def of_type(doc: dict, type_: str) -> list[dict]:

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from connectctl import cli
 from connectctl.plan import engine_errors, plan_stack
+from tests.components.plans import planned
 
 STAGING_VPN = "urn:pulumi:acme-staging::connect::connect:vpn:SiteToSiteVpn$aws:ec2/vpnConnection:VpnConnection::" \
               "vpn-dc-santiago"
@@ -74,6 +75,6 @@ def test_a_standby_reading_the_primary_region_fails_the_plan(monkeypatch: pytest
 @pytest.mark.parametrize("stack", ["acme-account", "acme-prod", "acme-staging", "globex-account", "globex-prod"])
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
 def test_every_committed_stack_plans_with_no_engine_error(stack: str, preview: bool) -> None:
-    plan = plan_stack(stack, preview=preview)
+    plan = planned(stack, preview)
     assert [str(e) for e in plan.errors] == []
     assert plan.mandatory == []

@@ -6,7 +6,6 @@ user's home; the module shares one so the SDK is read once.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +26,7 @@ from connectctl.engine.provider_schema import (
     installed_version,
     resource_schema,
 )
-from connectctl.plan import Plan, plan_stack
+from tests.components.plans import planned
 
 STACKS = load_project().stacks()
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -53,11 +52,6 @@ def schema_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv(CACHE_ENV, str(directory))
         yield directory
 
-
-@functools.cache
-def planned(stack: str, preview: bool) -> Plan:
-    """`plan_stack` once per stack and mode in a test worker."""
-    return plan_stack(stack, preview=preview)
 
 
 def resource(type_: str, inputs: dict[str, Any], *, custom: bool = True, external: bool = False) -> CapturedResource:

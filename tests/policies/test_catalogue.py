@@ -66,6 +66,7 @@ EXPECTED_IDS = [  # guardrails.md order
     "data-store-no-public-access",
     "data-store-tls-only",
     "data-store-dr-replication",
+    "dr-region-self-contained",
     "iam-no-wildcard-admin",
     "iam-trust-tenant-scoped",
     "stateful-resources-protected",
