@@ -6,7 +6,7 @@ UV_VERSION := 0.13.9
 PY := .venv/bin/python
 STACK ?= acme-prod
 
-.PHONY: setup plan test test-future lint pytest schema docs clean
+.PHONY: setup plan test test-future lint pytest scan checkov schema docs clean
 
 setup: .venv/.synced
 
@@ -18,18 +18,27 @@ setup: .venv/.synced
 plan: setup
 	$(PY) -m connectctl plan $(STACK)
 
-test: setup lint pytest
+test: setup lint pytest scan
 
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy components connectctl policies tests
 
-pytest: setup
-	$(PY) -m pytest -n 2
+pytest: setup checkov
+	CONNECT_REQUIRE_CHECKOV=1 $(PY) -m pytest -n 2
+
+# Checkov for `connectctl scan`, pinned by a hashed lock in its own environment (.tools/checkov): its
+# dependencies clash with uv.lock. A no-op when the environment matches the lock.
+checkov: setup
+	tools/install-checkov.sh >/dev/null
+
+# Checkov's second opinion on every stack against checkov-baseline.yaml: new failures and stale entries fail.
+scan: setup checkov
+	$(PY) -m connectctl scan
 
 # The whole suite with the clock a year and a day ahead: nothing may depend on today's date (tests/conftest.py).
-test-future: setup
-	CONNECT_TEST_CLOCK_SHIFT_DAYS=366 $(PY) -m pytest -n 2
+test-future: setup checkov
+	CONNECT_REQUIRE_CHECKOV=1 CONNECT_TEST_CLOCK_SHIFT_DAYS=366 $(PY) -m pytest -n 2
 
 schema: setup
 	$(PY) -m connectctl schema > schemas/stack.schema.json
@@ -37,6 +46,7 @@ schema: setup
 docs: setup
 	$(PY) policies/connect_guardrails/docs.py > policies/README.md
 	$(PY) -m connectctl guardrails --format markdown > docs/guardrails.md
+	$(PY) -m connectctl.docs > docs/engine-checks.md
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

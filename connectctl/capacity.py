@@ -502,7 +502,8 @@ def capacity(
     elif output is CapacityFormat.csv:
         sys.stdout.write(report_csv(estimates))
     else:
-        render_text(estimates, prices, shown, Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160))
+        console = Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160)
+        render_text(estimates, prices, shown, console)
 
 
 def register(app: typer.Typer) -> None:

@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from components.config import StackConfig
+from connectctl.engine import aws_rules, provider_check
 from connectctl.engine.analyzer import ByLevel, Violation, analyze, load_pack_config
 from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY, CapturedResource
 from connectctl.engine.project import Project, StackFile, load_project, load_stack
-from connectctl.plan import SECRET, mask, pack_config_path, plan_stack, validate
+from connectctl.plan import SECRET, as_violation, mask, pack_config_path, plan_stack, validate
 
 STATE_EXPECTED = ('the output of `pulumi stack export`: a JSON object {"version": 3, "deployment": '
                   '{"resources": [...]}}')
@@ -122,7 +123,11 @@ def check_file(
                               f"{stack_file.project.name}/{stack_file.stack} ({stack_file.display_path}); check it "
                               f"with that stack's file, or without one")
     try:
-        violations = analyze(resources, pack_config)
+        # The same engine checks as a plan: what the provider's Check and AWS refuse, judged on what the stack holds.
+        errors = provider_check.check_resources(resources)
+        if config is not None:
+            errors += aws_rules.check_resources(resources, region=config.region, account_id=config.tenant.account_id)
+        violations = analyze(resources, pack_config) + [as_violation(e) for e in errors]
     except Exception as exc:  # a rule tripping over values no program of ours would produce
         raise CheckInputError(f"{path}: the policy pack could not evaluate these resources "
                               f"({type(exc).__name__}: {mask(str(exc), secrets)}); expected {expected}") from None

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.config import stack_config_schema
-from connectctl import audit, capacity, diagram, diff, fleet, workflow
+from connectctl import audit, capacity, diagram, diff, fleet, scan, workflow
 from connectctl.check import CheckInputError, check_file, check_stack
 from connectctl.controls import coverage, coverage_page, coverage_text, frameworks, label, mapping_note
 from connectctl.critical_path import print_report
@@ -47,6 +47,7 @@ class Format(StrEnum):
 
     text = "text"
     json = "json"
+    tfplan = "tfplan"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -61,7 +62,8 @@ def plan(
     preview: Annotated[bool, typer.Option(
         "--preview/--no-preview", help="Computed outputs unknown (as `pulumi preview` of a new stack) or all known."
     )] = True,
-    output: Annotated[Format, typer.Option("--format", help="text (a tree) or json (the documented document).")] = (
+    output: Annotated[Format, typer.Option("--format", help="text (a tree), json (the documented document) or tfplan "
+                                           "(Terraform plan JSON, for Checkov and other scanners).")] = (
         Format.text
     ),
     critical_path: Annotated[bool, typer.Option(
@@ -72,6 +74,8 @@ def plan(
     """Plan a stack offline: run the real program under AWS-shaped mocks and the policy pack over it."""
     if (stack is None) == (config_file is None):
         raise _fail("name a stack (connectctl plan acme-prod) or a file (--config-file PATH), not both")
+    if critical_path and output is Format.tfplan:
+        raise _fail("--critical-path has no tfplan form: use --format json")
     try:
         result = plan_stack(stack, config_file=config_file, preview=preview)
     except (ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
@@ -80,6 +84,10 @@ def plan(
         print_report(result, json_output=output is Format.json)
     elif output is Format.json:
         sys.stdout.write(json.dumps(result.as_json(), indent=2, sort_keys=False) + "\n")
+    elif output is Format.tfplan:
+        from connectctl.tfplan import to_tfplan  # only this format needs the schema-driven export
+
+        sys.stdout.write(json.dumps(to_tfplan(result), indent=2) + "\n")
     else:
         render_text(result, Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 140))
     raise typer.Exit(EXIT_VIOLATIONS if result.mandatory else EXIT_OK)
@@ -242,7 +250,7 @@ def _descendants(children: dict[str, list[dict[str, object]]], urn: str) -> int:
     return sum(1 + _descendants(children, str(k["urn"])) for k in children.get(urn, []))
 
 
-for _module in (audit, capacity, diagram, diff, fleet, workflow):
+for _module in (audit, capacity, diagram, diff, fleet, scan, workflow):
     _module.register(app)
 
 

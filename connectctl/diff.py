@@ -877,14 +877,16 @@ def diff(
                 raise DiffError("name two stack files (connectctl diff OLD NEW), or one stack and --base REV")
             result = diff_files(project, _stack_file(project, old), _stack_file(project, new))
     except (DiffError, ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
-        Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(exc))}")
+        Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(EXIT_INVALID) from None
     if output is DiffFormat.json:
         sys.stdout.write(json.dumps(result.as_json(), indent=2) + "\n")
     elif output is DiffFormat.markdown:
         sys.stdout.write(render_markdown(result))
     else:
-        render_text(result, Console(emoji=False, highlight=False, soft_wrap=not sys.stdout.isatty()))  # logs: one line each
+        render_text(result, Console(emoji=False, highlight=False,
+                                    soft_wrap=not sys.stdout.isatty()))  # logs: one line each
     raise typer.Exit(EXIT_PROTECTED if result.failing else EXIT_OK)
 
 

@@ -53,3 +53,43 @@ def responsibility_matrix(rules: list[dict[str, Any]]) -> str:
     lines += [f"- `{rule['id']}`: {rule['remediation']}" for rule in rules]
     lines += ["", *coverage_markdown(coverage(rules, module), level=2)]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+ENGINE_HEADER = """# Engine checks: what `pulumi up` or AWS would refuse
+
+Generated from `connectctl/engine/aws_rules.py` (`make docs`); do not edit by hand.
+
+Every plan (`connectctl plan`, `check`, `fleet`) runs two checks before the policy pack, and any error
+fails it (exit 1); unlike guardrails they cannot be waived:
+
+- **provider-check**: every resource's inputs against the AWS provider's schema, as its Check does at
+  `pulumi preview`: property names (with a did-you-mean), required inputs, types through nested objects
+  and lists, enumerations, deprecated inputs and types. The schema is derived from the installed pulumi_aws
+  SDK (`connectctl/engine/provider_schema.py`) and cached once per version.
+- **aws-rule:ID**: the rules below, which no schema states. Each names the AWS page it comes from.
+"""
+
+
+def engine_checks_markdown() -> str:
+    """`docs/engine-checks.md`: the AWS rule table with each rule's source, exceptions, orderings and limits."""
+    from connectctl.engine.aws_rules import table
+
+    lines = [ENGINE_HEADER, "| rule | what AWS requires | source |", "|---|---|---|"]
+    rules = table()
+    for rule in rules:
+        sources = " ".join(f"<{url}>" for url in [rule["source"], *rule["see_also"]])
+        lines.append(f"| `{rule['check']}` | {rule['title']} | {sources} |")
+    for rule in rules:
+        if not rule["details"]:
+            continue
+        lines += ["", f"## `{rule['check']}`", ""]
+        keys = [k for k in rule["details"][0] if k != "source"]
+        lines += ["| " + " | ".join(keys) + " | source |", "|" + "---|" * (len(keys) + 1)]
+        for row in rule["details"]:
+            cells = [", ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in row.items() if k != "source"]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + f" | <{row['source']}> |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(engine_checks_markdown(), end="")

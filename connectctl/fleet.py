@@ -573,7 +573,8 @@ def _run_command(command: Command, patterns: list[str] | None, parallel: int, or
     if output is Format.json:
         sys.stdout.write(json.dumps(summary_json(command, outcomes, elapsed, parallel), indent=2) + "\n")
     else:
-        render_summary(command, outcomes, elapsed, Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 140))
+        console = Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 140)
+        render_summary(command, outcomes, elapsed, console)
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     raise typer.Exit(EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED)

@@ -28,6 +28,7 @@ from rich.table import Table
 from connectctl.check import CheckResult
 from connectctl.controls import mapping_note
 from connectctl.engine.analyzer import LEVEL_NAMES, Violation, effective_config, load_pack
+from connectctl.plan import AWS_RULE, PROVIDER_CHECK
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_LEVELS = {"mandatory": "error", "advisory": "warning", "remediate": "warning", "disabled": "none",
@@ -156,12 +157,15 @@ def as_json(result: CheckResult) -> dict[str, Any]:
 
     Violations have the shape of `plan --format json`: `{"policy", "level", "severity", "owner", "urn",
     "message"}`, mandatory first. Findings a pack-config exemption suppressed have level "exempt" and are
-    counted under `summary.exempt` (present only when there are any).
+    counted under `summary.exempt` (present only when there are any). The engine's errors (the provider's
+    Check, the AWS rules) are mandatory violations too, counted apart as in `plan`.
     """
     summary = {
         "resources": len(result.resources),
         "mandatory": len(result.mandatory),
         "advisory": len(result.advisory),
+        "providerCheck": sum(v.policy == PROVIDER_CHECK for v in result.violations),
+        "awsRules": sum(v.policy.startswith(AWS_RULE) for v in result.violations),
     }
     if result.exempt:
         summary["exempt"] = len(result.exempt)

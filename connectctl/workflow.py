@@ -212,7 +212,8 @@ def stacks(
             project, changed_files(project.root, changed_since))
         result = matrix(project, names, scope)
     except (ProjectError, WorkflowError) as exc:
-        Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(exc))}")
+        Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(EXIT_INVALID) from None
     document = json.dumps(result)
     if output is StacksFormat.json:

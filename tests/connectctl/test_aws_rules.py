@@ -640,3 +640,13 @@ def committed(stack: str, preview: bool) -> list[EngineError]:
 @pytest.mark.parametrize("stack", STACKS)
 def test_committed_stacks_break_no_aws_rule(stack: str, preview: bool) -> None:
     assert [str(e) for e in committed(stack, preview)] == []
+
+
+def test_committed_engine_checks_page_is_current() -> None:
+    from pathlib import Path
+
+    from connectctl.docs import engine_checks_markdown
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "engine-checks.md").read_text()
+    assert page == engine_checks_markdown(), "run `make docs`"
+    assert all(f"`aws-rule:{rule.id}`" in page for rule in RULES)

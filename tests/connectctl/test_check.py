@@ -307,7 +307,8 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
         code, out, err = run_cli(*args)
         assert code == 2 and "error:" in err and out == "", args
     code, out, _ = run_cli("check", "--state", str(path), "--format", "json")
-    assert code == 0 and json.loads(out)["summary"] == {"resources": 0, "mandatory": 0, "advisory": 0}
+    assert code == 0 and json.loads(out)["summary"] == {"resources": 0, "mandatory": 0, "advisory": 0,
+                                                        "providerCheck": 0, "awsRules": 0}
     other = write(tmp_path, "other.json", export_doc(bad_resources()))
     code, out, err = run_cli("check", "acme-prod", "--state", str(other))
     assert code == 2 and "belong to stack connect/bad, not to connect/acme-prod" in err

@@ -782,6 +782,19 @@ def file_system_not_replicated(v: Variant) -> None:
     v.drop(v.find("aws:efs/replicationConfiguration:ReplicationConfiguration", "data-report-files-replication"))
 
 
+@capture("dr-region-self-contained", GLOBEX, UP, "the standby's billing-api reads its secret in the primary region")
+def standby_reads_the_primary_region(v: Variant) -> None:
+    _containers(v, "dr-platform-billing-api-task-definition", lambda c: c["secrets"][0].update(
+        valueFrom="arn:aws:secretsmanager:eu-west-1:222222222222:secret:globex/orders-db-Lq93Ts"))
+
+
+@capture("dr-region-self-contained", ACME, PREVIEW, "the standby's cluster logs to the primary region's key")
+def standby_uses_the_primary_key(v: Variant) -> None:
+    primary_key = v.find("aws:kms/key:Key", "environment-key")
+    cluster = v.find("aws:ecs/cluster:Cluster", "dr-platform-cluster")
+    cluster.property_dependencies = {**cluster.property_dependencies, "configuration": [primary_key.urn]}
+
+
 # Identity and data safety ----------------------------------------------------------------------------------
 
 
