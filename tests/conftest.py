@@ -25,6 +25,7 @@ SHIFT_ENV = "CONNECT_TEST_CLOCK_SHIFT_DAYS"
 
 def pytest_configure(config: pytest.Config) -> None:
     """Start the time shift once per process (each xdist worker runs this too)."""
+    config.addinivalue_line("markers", "wall_clock: runs on the real clock even when the suite's clock is moved")
     days = os.environ.get(SHIFT_ENV)
     if days:
         import time_machine
@@ -32,6 +33,24 @@ def pytest_configure(config: pytest.Config) -> None:
         traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=int(days)), tick=True)
         traveller.start()
         config.stash[_TRAVELLER] = traveller
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    """Tests marked `wall_clock` run on the real clock even in a shifted run.
+
+    Why: gRPC's C core waits on the real clock while its Python side reads the shifted one, so closing a
+    channel can wait forever (tests/policies/test_analyzer_protocol.py). Those tests compare no dates.
+    """
+    traveller = item.config.stash.get(_TRAVELLER, None)
+    paused = traveller is not None and item.get_closest_marker("wall_clock") is not None
+    if paused:
+        traveller.stop()  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if paused:
+            traveller.start()  # type: ignore[attr-defined]
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

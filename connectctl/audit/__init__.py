@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from connectctl import clock
-from connectctl.audit.checks import CHECK_IDS, CHECKS, DR_RPO
+from connectctl.audit.checks import CHECK_IDS, CHECKS, DR_CHECK_IDS, DR_RPO
 from connectctl.audit.context import (
     AuditContext,
     load_outputs,
@@ -118,7 +118,8 @@ def audit(
     rpo_hours: RpoHours = DR_RPO_HOURS,
 ) -> None:
     """Audit a deployed stack live (read-only): registry scanning, public IPs, egress IPs, load balancers,
-    ECS services, VPN tunnels, flow logs and the DR vault's newest recovery point."""
+    ECS services, VPN tunnels, flow logs, the DR vault's newest recovery point and the DR copies of the
+    services' secrets."""
     unknown = sorted(set(skip or []) - set(CHECK_IDS))
     if unknown:
         raise _fail(f"unknown check(s) for --skip: {', '.join(unknown)}; checks: {', '.join(CHECK_IDS)}")
@@ -141,8 +142,9 @@ def verify(
     profile: Profile = None,
     rpo_hours: RpoHours = DR_RPO_HOURS,
 ) -> None:
-    """Verify DR copies are arriving: the DR vault's newest recovery point is younger than the RPO."""
-    checks = [c for c in CHECKS if c.id == "dr-recovery-point"]
+    """Verify the DR region can take over: the DR vault's newest recovery point is younger than the RPO, and
+    the standby (pilot-light, warm-standby) finds every secret its services read there."""
+    checks = [c for c in CHECKS if c.id in DR_CHECK_IDS]
     try:
         report = audit_stack(stack, checks, outputs_file=outputs, endpoint_url=endpoint_url, region=region,
                              assume_role=assume_role, profile=profile, rpo=timedelta(hours=rpo_hours), skip=[])

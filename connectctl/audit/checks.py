@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
+from components.platform import in_region
 from connectctl.audit.context import AuditContext, paginate
 from connectctl.audit.model import Check, Finding, Outcome
 
@@ -22,6 +23,7 @@ from connectctl.audit.model import Check, Finding, Outcome
 DR_RPO = timedelta(hours=24)
 SCANNING_FREQUENCIES = frozenset({"SCAN_ON_PUSH", "CONTINUOUS_SCAN"})
 USABLE_RECOVERY_POINTS = frozenset({"COMPLETED", "AVAILABLE"})
+DR_CHECK_IDS = ("dr-recovery-point", "dr-secret-replicas")  # what `connectctl dr verify` runs
 
 
 def _tags(items: list[dict[str, Any]] | None) -> dict[str, str]:
@@ -364,6 +366,125 @@ def dr_recovery_point(ctx: AuditContext) -> Outcome:
     return outcome
 
 
+class _Gap(NamedTuple):
+    """Why the DR standby cannot read one secret, how to fix it, and which copy (region, ARN) is at fault."""
+
+    problem: str
+    fix: str
+    region: str
+    arn: str
+
+
+def _missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+
+
+def _replicate(arn: str, primary: str, dr: str, *, overwrite: bool = False) -> str:
+    """The command that makes (or replaces) a secret's replica in the DR region."""
+    return (f"aws secretsmanager replicate-secret-to-regions --region {primary} --secret-id {arn} "
+            f"--add-replica-regions Region={dr}" + (" --force-overwrite-replica-secret" if overwrite else ""))
+
+
+def _secret_gap(ctx: AuditContext, arn: str) -> _Gap | None:
+    """What keeps the DR standby from reading a Secrets Manager secret's replica, None if nothing.
+
+    The primary's `ReplicationStatus` is authoritative for its replicas. When it lists none in the DR region and
+    the secret is not itself a replica of the DR region's, the DR region is asked directly: that covers two
+    replicas of a third region, and a copy that is not a replica (promoted, or made by hand), which would not
+    follow the secret's rotations.
+    """
+    primary, dr, dr_arn = arn.split(":")[3], ctx.dr_region, in_region(arn, ctx.dr_region)
+    try:
+        described = ctx.client("secretsmanager", primary).describe_secret(SecretId=arn)
+    except ClientError as exc:
+        if not _missing(exc):
+            raise
+        return _Gap(f"which does not exist in {primary}, so there is no replica in {dr} either: neither the services "
+                    "nor the DR standby can start",
+                    f"create the secret, set its ARN in the stack file and replicate it to {dr}: "
+                    f"{_replicate('<its ARN>', primary, dr)}", primary, arn)
+    replica = next((r for r in described.get("ReplicationStatus") or [] if r.get("Region") == dr), None)
+    if replica is not None:
+        status, message = str(replica.get("Status", "?")), str(replica.get("StatusMessage") or "").strip()
+        if status == "InSync":
+            return None
+        problem = (f"whose replica in {dr} is {status}" + (f" ({message})" if message else "")
+                   + f": the DR standby reads {dr_arn} and cannot count on it")
+        if status == "InProgress":
+            return _Gap(problem, f"wait for the replication to finish, then run `connectctl dr verify {ctx.stack}` "
+                        "again", dr, dr_arn)
+        return _Gap(problem, f"remove the failed replica (aws secretsmanager remove-regions-from-replication --region "
+                    f"{primary} --secret-id {arn} --remove-replica-regions {dr}) and replicate the secret to {dr} "
+                    f"again: {_replicate(arn, primary, dr)} (add --force-overwrite-replica-secret if a secret of that "
+                    f"name already exists in {dr})", dr, dr_arn)
+    if described.get("PrimaryRegion") == dr:
+        return None  # the secret in the DR region is the primary; the services read its replica
+    try:
+        copy = ctx.client("secretsmanager", dr).describe_secret(SecretId=dr_arn)
+    except ClientError as exc:
+        if not _missing(exc):
+            raise
+        return _Gap(f"which has no replica in {dr}: the DR standby reads {dr_arn} and cannot start without it",
+                    f"replicate the secret to {dr}: {_replicate(arn, primary, dr)}", dr, dr_arn)
+    if copy.get("PrimaryRegion"):
+        return None  # a replica of the same primary as the secret the services read
+    return _Gap(f"which has no replica in {dr}: {dr_arn} exists there but is not a replica, so it does not follow the "
+                "secret's changes and rotations",
+                f"replicate the secret to {dr}, replacing that copy: {_replicate(arn, primary, dr, overwrite=True)}",
+                dr, dr_arn)
+
+
+def _parameter_name(arn: str) -> tuple[str, list[str]]:
+    """An SSM parameter's name, and the names it can be: a hierarchy's begins with `/`, which its ARN drops; a
+    top-level parameter's ARN is the same with or without it."""
+    path = arn.split(":", 5)[5].removeprefix("parameter/")
+    return (f"/{path}", [f"/{path}"]) if "/" in path else (path, [path, f"/{path}"])
+
+
+def _parameter_gap(ctx: AuditContext, arn: str) -> _Gap | None:
+    """What keeps the DR standby from reading an SSM parameter, None if nothing.
+
+    SSM has no replication: the parameter must be written in the DR region too. DescribeParameters with a Name
+    filter answers without reading any value (GetParameters would); its pages may be empty before the match.
+    """
+    dr, dr_arn, (name, names) = ctx.dr_region, in_region(arn, ctx.dr_region), _parameter_name(arn)
+    if any(paginate(ctx.client("ssm", dr), "describe_parameters", "Parameters",
+                    ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": names}])):
+        return None
+    return _Gap(f"which does not exist in {dr}: SSM parameters are not replicated, and the DR standby reads {dr_arn} "
+                "and cannot start without it",
+                f"write the parameter in {dr} under the same name, with the primary's type and value: aws ssm "
+                f"put-parameter --region {dr} --name {name} --type <its type> --value <its value>", dr, dr_arn)
+
+
+def dr_secret_replicas(ctx: AuditContext) -> Outcome:
+    """Every secret a service reads has its DR copy, the same ARN in the DR region (components/platform.py
+    `in_region`), where the standby's tasks read it: without one the standby cannot start in a regional outage."""
+    dr = ctx.cfg.dr
+    if not dr.standby:
+        return Outcome(not_applicable=f"no standby in {ctx.dr_region} (connect:dr.mode {dr.mode}): no task reads "
+                                      "secrets there")
+    if not dr.certificate_arn:
+        return Outcome(not_applicable=f"no standby platform in {ctx.dr_region} (connect:dr.certificateArn not set): "
+                                      "no task reads secrets there")
+    wanted = [(index, service.name, variable, arn) for index, service in enumerate(ctx.cfg.services)
+              for variable, arn in sorted(service.secrets.items())]
+    if not wanted:
+        return Outcome(not_applicable="no service reads secrets (connect:services[].secrets)")
+    outcome = Outcome(examined=len(wanted), note=f"copies in {ctx.dr_region}, read by the standby ({dr.mode})")
+    for index, service, variable, arn in wanted:
+        secret = ":secretsmanager:" in arn
+        gap = _secret_gap(ctx, arn) if secret else _parameter_gap(ctx, arn)
+        if gap is not None:
+            outcome.findings.append(Finding(
+                "dr-secret-replicas", "high",
+                arn.split(":", 5)[5].removeprefix("secret:") if secret else _parameter_name(arn)[0],
+                "AWS::SecretsManager::Secret" if secret else "AWS::SSM::Parameter",
+                f"service {service} reads {variable} from {arn}, {gap.problem}; {gap.fix}",
+                gap.region, gap.arn, f"connect:services[{index}].secrets.{variable}"))
+    return outcome
+
+
 CHECKS: tuple[Check, ...] = (
     Check("ecr-scan-on-push", "ECR repositories scan on push", "high",
           "Every ECR repository the stack owns (account stack: the whole registry) or pulls images from "
@@ -410,5 +531,13 @@ CHECKS: tuple[Check, ...] = (
           "(24 hours: the DR region's documented RPO for databases).",
           "Check the backup plan's jobs and copy jobs (AWS Backup console, both regions) and the selection's role.",
           dr_recovery_point),
+    Check("dr-secret-replicas", "DR copies of the services' secrets", "high",
+          "With a standby platform in the DR region (connect:dr.mode pilot-light or warm-standby, with "
+          "dr.certificateArn), every secret a service reads (connect:services[].secrets) exists there under the "
+          "same ARN, where the standby's tasks read it: a Secrets Manager replica in sync, an SSM parameter "
+          "written in both regions.",
+          "Replicate the secret to the DR region (aws secretsmanager replicate-secret-to-regions) or write the "
+          "parameter there under the same name (aws ssm put-parameter); the client's SRE team owns both.",
+          dr_secret_replicas),
 )
 CHECK_IDS = tuple(check.id for check in CHECKS)

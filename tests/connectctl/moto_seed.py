@@ -7,6 +7,12 @@ tagged `acme-prod-dc-santiago` (`components/vpn.py`), the repositories of the ac
 (`components/registry.py`) and both backup vaults (`components/dr.py`). Everything lives in the tenant
 account 111111111111, reached as the audit reaches it: by assuming the stack's deploy role.
 
+The services' secrets are not the program's (the client's SRE team makes them): the seed makes them as that
+team should for a standby, each Secrets Manager secret replicated to the DR region and each SSM parameter
+written in both. The stack file names secrets by complete ARN, suffix included (`payments-db-Xy7Q2m`), where
+moto would draw a random suffix; moto's documented `_custom_id_` tag sets the suffix instead, so the ARN the
+audit asks for is the one the stack file holds (the tag stays on the secret; the audit never reads tags).
+
 Beside it sits acme-staging (same account and region, its own VPC and cluster) with its own public ENI,
 internet-facing load balancer, public-IP service and an unscanned repository: the acme-prod audit must
 judge none of them.
@@ -26,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
+from moto.utilities.id_generator import TAG_KEY_CUSTOM_ID
 
 from components.config import StackConfig
 from connectctl import clock
@@ -100,6 +107,7 @@ class Environment:
     cluster: str
     task_definition: str
     vpn_connections: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)  # variable -> ARN, as the stack file names them
 
     def outputs(self, client: str, environment: str) -> dict[str, Any]:
         """The stack outputs `pulumi stack output --json` would print for what was seeded (the parts audited)."""
@@ -194,7 +202,40 @@ def seed_environment(session: boto3.Session, endpoint: str, extensions: MotoExte
     copied = clock.now().replace(microsecond=0) - timedelta(hours=2)
     for database in cfg.data.databases:
         extensions.recovery_points.add(ACCOUNT, DR_REGION, f"{prefix}-dr", dr_copy(prefix, database.name, copied))
+    for service in cfg.services:
+        for variable, arn in service.secrets.items():
+            seed_secret(session, endpoint, arn, replicated=cfg.dr.standby)
+            seeded.secrets[variable] = arn
     return seeded
+
+
+def _secret_name(arn: str) -> tuple[str, str]:
+    """A complete Secrets Manager ARN's secret name and the 6-character suffix Secrets Manager appended."""
+    name, suffix = arn.split(":", 6)[6].rsplit("-", 1)
+    return name, suffix
+
+
+def _seeded_value(name: str) -> str:
+    return f"seeded value of {name}"
+
+
+def _parameter_name(arn: str) -> str:
+    return "/" + arn.split(":", 5)[5].removeprefix("parameter/").lstrip("/")
+
+
+def seed_secret(session: boto3.Session, endpoint: str, arn: str, *, replicated: bool) -> None:
+    """A secret a service reads, at exactly `arn`, with its DR copy when the stack has a standby: a replica in
+    DR_REGION (Secrets Manager) or the same parameter written there too (SSM has no replication)."""
+    region = arn.split(":")[3]
+    if ":secretsmanager:" in arn:
+        name, suffix = _secret_name(arn)
+        aws(session, endpoint, "secretsmanager", region).create_secret(
+            Name=name, SecretString=_seeded_value(name), Tags=[{"Key": TAG_KEY_CUSTOM_ID, "Value": suffix}],
+            AddReplicaRegions=[{"Region": DR_REGION}] if replicated else [])
+        return
+    for where in (region, DR_REGION) if replicated else (region,):
+        aws(session, endpoint, "ssm", where).put_parameter(Name=_parameter_name(arn), Type="SecureString",
+                                                           Value=_seeded_value(_parameter_name(arn)))
 
 
 def seed_registry(session: boto3.Session, endpoint: str, client: str, repositories: list[str],
@@ -322,3 +363,41 @@ def dr_vault_holding(seed: Seed, points: list[dict[str, Any]]) -> Iterator[None]
     """acme-prod's DR vault holds exactly `points` (see `dr_copy`); its fresh copies are back on exit."""
     with seed.extensions.recovery_points.replaced(ACCOUNT, DR_REGION, f"{seed.prod.prefix}-dr", points):
         yield
+
+
+@contextmanager
+def without_dr_copy(seed: Seed, arn: str) -> Iterator[None]:
+    """The secret at `arn` without its DR copy (the replica removed, or the parameter deleted in DR_REGION);
+    the copy is back on exit."""
+    if ":secretsmanager:" in arn:
+        secrets = aws(seed.session, seed.endpoint, "secretsmanager", arn.split(":")[3])
+        secrets.remove_regions_from_replication(SecretId=arn, RemoveReplicaRegions=[DR_REGION])
+        try:
+            yield
+        finally:
+            secrets.replicate_secret_to_regions(SecretId=arn, AddReplicaRegions=[{"Region": DR_REGION}])
+        return
+    ssm, name = aws(seed.session, seed.endpoint, "ssm", DR_REGION), _parameter_name(arn)
+    ssm.delete_parameter(Name=name)
+    try:
+        yield
+    finally:
+        ssm.put_parameter(Name=name, Type="SecureString", Value=_seeded_value(name))
+
+
+@contextmanager
+def failed_replica(seed: Seed, arn: str) -> Iterator[str]:
+    """The Secrets Manager secret at `arn` with a replica in DR_REGION that failed, as AWS fails it when a secret
+    of the same name is already there; yields the replica's StatusMessage. In sync again on exit."""
+    name, _ = _secret_name(arn)
+    secrets = aws(seed.session, seed.endpoint, "secretsmanager", arn.split(":")[3])
+    dr = aws(seed.session, seed.endpoint, "secretsmanager", DR_REGION)
+    secrets.remove_regions_from_replication(SecretId=arn, RemoveReplicaRegions=[DR_REGION])
+    squatter = dr.create_secret(Name=name, SecretString="made by hand in the DR region")["ARN"]
+    status = secrets.replicate_secret_to_regions(SecretId=arn, AddReplicaRegions=[{"Region": DR_REGION}])
+    try:
+        yield next(r["StatusMessage"] for r in status["ReplicationStatus"] if r["Region"] == DR_REGION)
+    finally:
+        secrets.remove_regions_from_replication(SecretId=arn, RemoveReplicaRegions=[DR_REGION])
+        dr.delete_secret(SecretId=squatter, ForceDeleteWithoutRecovery=True)
+        secrets.replicate_secret_to_regions(SecretId=arn, AddReplicaRegions=[{"Region": DR_REGION}])

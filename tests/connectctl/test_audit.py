@@ -22,6 +22,7 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,8 @@ def test_compliant_acme_prod_has_no_findings(seed: moto_seed.Seed) -> None:
     assert examined["ecr-scan-on-push"] == 3 and examined["ecs-service-base-capacity"] == 3
     assert examined["nat-egress-ips"] == 3  # perAz over three zones
     assert examined["vpn-tunnels-up"] == 1 and examined["dr-recovery-point"] == 1  # both read from the server
-    assert doc["summary"] == {"checks": 9, "passed": 9, "failed": 0, "skipped": 0, "not-applicable": 0,
+    assert examined["dr-secret-replicas"] == 2  # DB_PASSWORD (Secrets Manager) and SMTP_TOKEN (SSM)
+    assert doc["summary"] == {"checks": 10, "passed": 10, "failed": 0, "skipped": 0, "not-applicable": 0,
                               "findings": 0}
 
 
@@ -144,7 +146,7 @@ def test_the_three_faults_are_exactly_the_findings_in_every_format(seed: moto_se
     assert "internet-facing" in by_check["alb-internal-only"]["message"]
     assert "hand-made test box" in by_check["no-public-eni"]["message"]
     assert doc["summary"]["findings"] == 3 and doc["summary"]["failed"] == 3
-    assert doc["summary"]["passed"] == 6 and doc["summary"]["skipped"] == 0
+    assert doc["summary"]["passed"] == 7 and doc["summary"]["skipped"] == 0
 
     assert code == 1
     sarif = json.loads(sarif_text)
@@ -267,8 +269,9 @@ def test_dr_verify_reads_the_dr_vaults_recovery_points_from_the_server(seed: mot
     assert code == 0, out
     doc = json.loads(out)
     assert doc["findings"] == [] and [(c["id"], c["status"], c["examined"]) for c in doc["checks"]] == [
-        ("dr-recovery-point", "passed", 1)]
+        ("dr-recovery-point", "passed", 1), ("dr-secret-replicas", "passed", 2)]
     assert doc["checks"][0]["note"] == "vault acme-prod-dr in us-west-2, RPO 24.0 h"
+    assert doc["checks"][1]["note"] == "copies in us-west-2, read by the standby (pilot-light)"
 
     old = moto_seed.dr_copy("acme-prod", "ledger", clock.now() - timedelta(hours=30))
     with moto_seed.dr_vault_holding(seed, [old]):
@@ -522,17 +525,22 @@ def stubbed_session(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, str], An
 
 
 @pytest.mark.parametrize(("age", "code"), [(timedelta(hours=2), 0), (timedelta(hours=40), 1)])
-def test_dr_verify_runs_that_check_alone(stubbed_session: dict[tuple[str, str], Any], age: timedelta,
-                                         code: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dr_verify_runs_the_dr_checks_alone(stubbed_session: dict[tuple[str, str], Any], age: timedelta,
+                                            code: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(clock.NOW_ENV, NOW.isoformat())  # the recovery point's age is measured from NOW, on any date
     backup, stubber = stubbed("backup", "us-west-2")
     stubbed_session["backup", "us-west-2"] = backup
     stub_dr(stubber, [recovery_point(age)])
-    with stubber:
+    stubbers = [stubber, *stub_secrets(stubbed_session)]
+    with ExitStack() as stack:
+        for each in stubbers:
+            stack.enter_context(each)
         exit_code, out, _ = invoke("dr", "verify", "acme-prod", "--format", "json", "--rpo-hours", "36")
+    for each in stubbers:
+        each.assert_no_pending_responses()
     assert exit_code == code
     doc = json.loads(out)
-    assert [c["id"] for c in doc["checks"]] == ["dr-recovery-point"]
+    assert [c["id"] for c in doc["checks"]] == ["dr-recovery-point", "dr-secret-replicas"]
     assert doc["checks"][0]["note"] == "vault acme-prod-dr in us-west-2, RPO 36.0 h"
     assert len(doc["findings"]) == code
 
@@ -565,3 +573,232 @@ def test_registry_wildcards() -> None:
 def test_the_default_rpo_is_the_documented_dr_region_rpo() -> None:
     assert timedelta(hours=24) == DR_RPO
     assert "24 hours" in str(RPO["drRegion"]["databases"])  # type: ignore[index]
+
+
+# --- dr-secret-replicas: the standby's copies of the services' secrets ------------------------------------------
+
+DB_PASSWORD = "arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db-Xy7Q2m"
+DB_PASSWORD_DR = "arn:aws:secretsmanager:us-west-2:111111111111:secret:acme/prod/payments-db-Xy7Q2m"
+SMTP_TOKEN = "arn:aws:ssm:us-east-1:111111111111:parameter/acme/prod/smtp-token"
+SMTP_TOKEN_DR = "arn:aws:ssm:us-west-2:111111111111:parameter/acme/prod/smtp-token"
+REPLICATE = ("aws secretsmanager replicate-secret-to-regions --region us-east-1 --secret-id {arn} "
+             "--add-replica-regions Region=us-west-2")
+
+
+def dr_secret_findings(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for f in doc["findings"] if f["check"] == "dr-secret-replicas"]
+
+
+def test_the_seeded_secrets_are_at_the_stack_files_arns_with_their_dr_copies(seed: moto_seed.Seed) -> None:
+    assert seed.prod.secrets == {"DB_PASSWORD": DB_PASSWORD, "SMTP_TOKEN": SMTP_TOKEN}
+    assert seed.staging.secrets == {}
+    dr = moto_seed.aws(seed.session, seed.endpoint, "secretsmanager", "us-west-2")
+    assert dr.describe_secret(SecretId=DB_PASSWORD_DR)["PrimaryRegion"] == "us-east-1"
+    code, out, _ = invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 0, out
+    result = next(c for c in json.loads(out)["checks"] if c["id"] == "dr-secret-replicas")
+    assert (result["status"], result["examined"], result["findings"]) == ("passed", 2, 0)
+
+
+def test_a_secret_without_its_replica_is_one_finding(seed: moto_seed.Seed) -> None:
+    with moto_seed.without_dr_copy(seed, DB_PASSWORD):
+        code, out, _ = invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert statuses(doc) == {"dr-recovery-point": "passed", "dr-secret-replicas": "failed"}
+    (finding,) = doc["findings"]
+    assert finding == {
+        "check": "dr-secret-replicas", "severity": "high", "resourceId": "acme/prod/payments-db-Xy7Q2m",
+        "resourceType": "AWS::SecretsManager::Secret", "arn": DB_PASSWORD_DR, "region": "us-west-2",
+        "message": f"service payments-api reads DB_PASSWORD from {DB_PASSWORD}, which has no replica in us-west-2: "
+                   f"the DR standby reads {DB_PASSWORD_DR} and cannot start without it; replicate the secret to "
+                   f"us-west-2: {REPLICATE.format(arn=DB_PASSWORD)}",
+        "configPath": "connect:services[0].secrets.DB_PASSWORD",
+        "location": {"file": "stacks/Pulumi.acme-prod.yaml", "line": 32}}
+    assert invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint)[0] == 0  # the replica is back
+
+
+def test_a_failed_replica_is_one_finding_naming_its_status(seed: moto_seed.Seed) -> None:
+    """moto fails a replica as AWS does when a secret of the same name already exists in the region (its
+    StatusMessage is moto's own text)."""
+    with moto_seed.failed_replica(seed, DB_PASSWORD) as message:
+        code, out, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert message == "Replication failed: Secret name simple already exists in region us-west-2."
+    assert code == 1
+    doc = json.loads(out)
+    (finding,) = doc["findings"]  # the audit runs the check too
+    assert (finding["check"], finding["resourceId"], finding["arn"], finding["region"]) == (
+        "dr-secret-replicas", "acme/prod/payments-db-Xy7Q2m", DB_PASSWORD_DR, "us-west-2")
+    assert finding["message"] == (
+        f"service payments-api reads DB_PASSWORD from {DB_PASSWORD}, whose replica in us-west-2 is Failed "
+        f"({message}): the DR standby reads {DB_PASSWORD_DR} and cannot count on it; remove the failed replica "
+        f"(aws secretsmanager remove-regions-from-replication --region us-east-1 --secret-id {DB_PASSWORD} "
+        f"--remove-replica-regions us-west-2) and replicate the secret to us-west-2 again: "
+        f"{REPLICATE.format(arn=DB_PASSWORD)} (add --force-overwrite-replica-secret if a secret of that name "
+        "already exists in us-west-2)")
+    assert invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint)[0] == 0  # in sync again
+
+
+def test_a_parameter_missing_in_the_dr_region_is_one_finding(seed: moto_seed.Seed) -> None:
+    with moto_seed.without_dr_copy(seed, SMTP_TOKEN):
+        code, out, _ = invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 1
+    (finding,) = json.loads(out)["findings"]
+    assert finding == {
+        "check": "dr-secret-replicas", "severity": "high", "resourceId": "/acme/prod/smtp-token",
+        "resourceType": "AWS::SSM::Parameter", "arn": SMTP_TOKEN_DR, "region": "us-west-2",
+        "message": f"service notifications-worker reads SMTP_TOKEN from {SMTP_TOKEN}, which does not exist in "
+                   f"us-west-2: SSM parameters are not replicated, and the DR standby reads {SMTP_TOKEN_DR} and "
+                   "cannot start without it; write the parameter in us-west-2 under the same name, with the "
+                   "primary's type and value: aws ssm put-parameter --region us-west-2 --name /acme/prod/smtp-token "
+                   "--type <its type> --value <its value>",
+        "configPath": "connect:services[2].secrets.SMTP_TOKEN",
+        "location": {"file": "stacks/Pulumi.acme-prod.yaml", "line": 49}}
+    assert invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint)[0] == 0  # written again
+
+
+def with_dr(cfg: Any, **update: Any) -> Any:
+    """The stack config with `connect:dr` changed (models are frozen: a copy)."""
+    return cfg.model_copy(update={"dr": cfg.dr.model_copy(update=update)})
+
+
+@pytest.mark.parametrize(("stack", "change", "note"), [
+    pytest.param("acme-staging", None,
+                 "no standby in us-west-2 (connect:dr.mode backup-restore): no task reads secrets there",
+                 id="backup-restore"),
+    pytest.param("acme-prod", lambda cfg: with_dr(cfg, certificate_arn=None),
+                 "no standby platform in us-west-2 (connect:dr.certificateArn not set): no task reads secrets there",
+                 id="standby-without-platform"),
+    pytest.param("acme-prod", lambda cfg: cfg.model_copy(update={
+        "services": [s.model_copy(update={"secrets": {}}) for s in cfg.services]}),
+        "no service reads secrets (connect:services[].secrets)", id="no-secrets"),
+])
+def test_dr_secret_replicas_without_a_standby_or_secrets_is_not_applicable(stack: str, change: Any,
+                                                                          note: str) -> None:
+    ctx = context(stack, {})  # no client: nothing is asked of AWS
+    if change is not None:
+        ctx.cfg = change(ctx.cfg)
+    outcome = audit_checks.dr_secret_replicas(ctx)
+    assert (outcome.not_applicable, outcome.examined, outcome.findings) == (note, 0, [])
+
+
+def test_acme_staging_reports_dr_secret_replicas_not_applicable(seed: moto_seed.Seed) -> None:
+    code, out, _ = invoke("audit", "acme-staging", "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code == 1  # its own seeded faults
+    doc = json.loads(out)
+    assert statuses(doc)["dr-secret-replicas"] == "not-applicable"
+    assert not dr_secret_findings(doc)
+
+
+def secret_description(arn: str, **fields: Any) -> dict[str, Any]:
+    """DescribeSecret's answer for `arn` (metadata only: DescribeSecret never returns the value)."""
+    return {"ARN": arn, "Name": arn.split(":", 6)[6].rsplit("-", 1)[0], **fields}
+
+
+def in_sync(region: str = "us-west-2") -> dict[str, Any]:
+    return {"Region": region, "KmsKeyId": "alias/aws/secretsmanager", "Status": "InSync",
+            "StatusMessage": "Replication succeeded"}
+
+
+def stub_secrets(clients: dict[tuple[str, str], Any],
+                 secret: dict[str, Any] | tuple[str, str] | None = None) -> list[Stubber]:
+    """acme-prod's two secrets: DB_PASSWORD's DescribeSecret in us-east-1 answered with `secret` (an error: its
+    code and message; default: its replica in us-west-2 in sync), SMTP_TOKEN's DescribeParameters in us-west-2
+    (by name, so no value is read)."""
+    primary, primary_stub = stubbed("secretsmanager", "us-east-1")
+    ssm, ssm_stub = stubbed("ssm", "us-west-2")
+    clients["secretsmanager", "us-east-1"], clients["ssm", "us-west-2"] = primary, ssm
+    if isinstance(secret, tuple):
+        primary_stub.add_client_error("describe_secret", *secret, http_status_code=400,
+                                      expected_params={"SecretId": DB_PASSWORD})
+    else:
+        primary_stub.add_response("describe_secret", secret or secret_description(
+            DB_PASSWORD, ReplicationStatus=[in_sync()]), {"SecretId": DB_PASSWORD})
+    parameters = [{"Name": "/acme/prod/smtp-token", "Type": "SecureString", "Version": 1}]
+    ssm_stub.add_response("describe_parameters", {"Parameters": parameters}, {"ParameterFilters": [
+        {"Key": "Name", "Option": "Equals", "Values": ["/acme/prod/smtp-token"]}]})
+    return [primary_stub, ssm_stub]
+
+
+NOT_FOUND = ("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+
+
+@pytest.mark.parametrize(("primary", "dr", "expected"), [
+    pytest.param(secret_description(DB_PASSWORD, ReplicationStatus=[
+        {**in_sync(), "Status": "InProgress", "StatusMessage": "Replication in progress"}]), None,
+        ("us-west-2", DB_PASSWORD_DR, "whose replica in us-west-2 is InProgress (Replication in progress): the DR "
+         f"standby reads {DB_PASSWORD_DR} and cannot count on it; wait for the replication to finish, then run "
+         "`connectctl dr verify acme-prod` again"), id="replication-in-progress"),
+    pytest.param(secret_description(DB_PASSWORD, ReplicationStatus=[in_sync("eu-west-1")]),
+                 secret_description(DB_PASSWORD_DR),
+                 ("us-west-2", DB_PASSWORD_DR, f"which has no replica in us-west-2: {DB_PASSWORD_DR} exists there but "
+                  "is not a replica, so it does not follow the secret's changes and rotations; replicate the secret "
+                  f"to us-west-2, replacing that copy: {REPLICATE.format(arn=DB_PASSWORD)} "
+                  "--force-overwrite-replica-secret"), id="standalone-copy-in-dr"),
+    pytest.param(NOT_FOUND, None,
+                 ("us-east-1", DB_PASSWORD, "which does not exist in us-east-1, so there is no replica in us-west-2 "
+                  "either: neither the services nor the DR standby can start; create the secret, set its ARN in the "
+                  f"stack file and replicate it to us-west-2: {REPLICATE.format(arn='<its ARN>')}"),
+                 id="primary-missing"),
+    pytest.param(secret_description(DB_PASSWORD, PrimaryRegion="us-west-2"), None, None,
+                 id="the-dr-region-holds-the-primary"),
+    pytest.param(secret_description(DB_PASSWORD, PrimaryRegion="eu-west-1"),
+                 secret_description(DB_PASSWORD_DR, PrimaryRegion="eu-west-1"), None,
+                 id="both-replicas-of-a-third-region"),
+])
+def test_dr_secret_replica_shapes(primary: dict[str, Any] | tuple[str, str], dr: dict[str, Any] | None,
+                                  expected: tuple[str, str, str] | None) -> None:
+    clients: dict[tuple[str, str], Any] = {}
+    stubbers = stub_secrets(clients, primary)
+    if dr is not None:
+        clients["secretsmanager", "us-west-2"], dr_stub = stubbed("secretsmanager", "us-west-2")
+        dr_stub.add_response("describe_secret", dr, {"SecretId": DB_PASSWORD_DR})
+        stubbers.append(dr_stub)
+    with ExitStack() as stack:
+        for each in stubbers:
+            stack.enter_context(each)
+        outcome = audit_checks.dr_secret_replicas(context("acme-prod", clients))
+    for each in stubbers:
+        each.assert_no_pending_responses()
+    assert outcome.examined == 2
+    if expected is None:
+        assert outcome.findings == []
+        return
+    region, arn, problem = expected
+    (finding,) = outcome.findings
+    assert (finding.resource_id, finding.region, finding.arn, finding.config_path) == (
+        "acme/prod/payments-db-Xy7Q2m", region, arn, "connect:services[0].secrets.DB_PASSWORD")
+    assert finding.message == f"service payments-api reads DB_PASSWORD from {DB_PASSWORD}, {problem}"
+
+
+def test_warm_standby_secrets_in_sync_pass() -> None:
+    """globex-prod: warm standby in eu-central-1, two Secrets Manager secrets in eu-west-1."""
+    primary, stubber = stubbed("secretsmanager", "eu-west-1")
+    for arn in ("arn:aws:secretsmanager:eu-west-1:222222222222:secret:globex/orders-db-Lq93Ts",
+                "arn:aws:secretsmanager:eu-west-1:222222222222:secret:globex/stripe-Vb71Kp"):
+        stubber.add_response("describe_secret", secret_description(arn, ReplicationStatus=[in_sync("eu-central-1")]),
+                             {"SecretId": arn})
+    with stubber:
+        outcome = audit_checks.dr_secret_replicas(context("globex-prod", {("secretsmanager", "eu-west-1"): primary}))
+    stubber.assert_no_pending_responses()
+    assert (outcome.examined, outcome.findings, outcome.not_applicable) == (2, [], None)
+    assert outcome.note == "copies in eu-central-1, read by the standby (warm-standby)"
+
+
+def test_access_denied_to_describe_secret_is_one_message(stubbed_session: dict[tuple[str, str], Any],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(clock.NOW_ENV, NOW.isoformat())
+    backup, backup_stub = stubbed("backup", "us-west-2")
+    stubbed_session["backup", "us-west-2"] = backup
+    stub_dr(backup_stub, [recovery_point(timedelta(hours=2))])
+    secrets, secrets_stub = stubbed("secretsmanager", "us-east-1")
+    stubbed_session["secretsmanager", "us-east-1"] = secrets
+    secrets_stub.add_client_error(
+        "describe_secret", "AccessDeniedException", "User: arn:aws:sts::111111111111:assumed-role/connect-deployer/x "
+        "is not authorized to perform: secretsmanager:DescribeSecret", http_status_code=400)
+    with backup_stub, secrets_stub:
+        code, out, err = invoke("dr", "verify", "acme-prod")
+    assert code == 2 and out == ""
+    message = " ".join(err.split())
+    assert message.startswith("error: access denied to DescribeSecret (check dr-secret-replicas)")
+    assert "not authorized to perform: secretsmanager:DescribeSecret" in message

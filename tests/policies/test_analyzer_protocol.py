@@ -24,6 +24,8 @@ from connectctl.engine.project import load_project
 from connectctl.plan import pack_config_path, plan_stack
 from tests.policies.harness import TAGS, capture, pinned, provider
 
+pytestmark = pytest.mark.wall_clock  # gRPC waits on the real clock (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
