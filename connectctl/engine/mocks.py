@@ -97,6 +97,9 @@ class AwsMocks(Mocks):
         self.references = references or {}
         self.calls: list[str] = []
         self.provider_regions: dict[str, str] = {}
+        # What the mocks created, so an attribute naming another resource is that resource's own id (a load
+        # balancer's `vpcId` is its subnets' VPC). Shared by the regional views (`copy.copy` keeps the dict).
+        self.vpc_of_subnet: dict[str, str] = {}
 
     def in_region_of(self, provider_reference: str | None) -> AwsMocks:
         """These mocks answering for the region of an explicit provider (`<urn>::<id>`), e.g. the DR one."""
@@ -152,6 +155,8 @@ class AwsMocks(Mocks):
         if self.preview:
             return None, inputs
         resource_id = regional._resource_id(args)
+        if args.typ == "aws:ec2/subnet:Subnet" and isinstance(inputs.get("vpcId"), str):
+            self.vpc_of_subnet[resource_id] = str(inputs["vpcId"])
         return regional._answer(resource_id, inputs, regional._computed(args, resource_id))
 
     def _answer(self, resource_id: str, inputs: dict[str, Any],
@@ -162,6 +167,12 @@ class AwsMocks(Mocks):
         return resource_id, {**inputs, **computed}
 
     def _resource_id(self, args: MockResourceArgs) -> str:
+        if args.typ in VPC_DEFAULTS:  # adopts the VPC's own default: its id is the VPC's attribute
+            attribute, prefix, seed = VPC_DEFAULTS[args.typ]
+            given = args.inputs.get(attribute)
+            if given:
+                return str(given)
+            return vpc_default_id(self, prefix, seed, str(args.inputs.get("vpcId") or ""))
         if args.typ in ID_PREFIXES:
             return ID_PREFIXES[args.typ] + self.hex_id(args)
         if args.typ == "aws:kms/key:Key":
@@ -228,12 +239,26 @@ class AwsMocks(Mocks):
         raise NotImplementedError(f"the offline engine has no answer for invoke {args.token}")
 
 
+def vpc_default_id(m: AwsMocks, prefix: str, seed: str, vpc_id: str) -> str:
+    """The id of a VPC's default security group, network ACL or route table: one function for the VPC's
+    attribute and for the resource that adopts it (`aws.ec2.DefaultSecurityGroup(vpc_id=...)`)."""
+    return prefix + m._digest(seed, vpc_id)[:17]
+
+
+# Types that adopt a VPC's default: (the input naming it directly, its id prefix, the digest seed).
+VPC_DEFAULTS: dict[str, tuple[str, str, str]] = {
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("", "sg-", "dsg"),
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": ("defaultNetworkAclId", "acl-", "acl"),
+    "aws:ec2/defaultRouteTable:DefaultRouteTable": ("defaultRouteTableId", "rtb-", "drt"),
+}
+
+
 def _vpc(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
     return {
-        "defaultSecurityGroupId": "sg-" + m._digest("dsg", rid)[:17],
-        "defaultNetworkAclId": "acl-" + m._digest("acl", rid)[:17],
-        "defaultRouteTableId": "rtb-" + m._digest("drt", rid)[:17],
-        "mainRouteTableId": "rtb-" + m._digest("drt", rid)[:17],
+        "defaultSecurityGroupId": vpc_default_id(m, "sg-", "dsg", rid),
+        "defaultNetworkAclId": vpc_default_id(m, "acl-", "acl", rid),
+        "defaultRouteTableId": vpc_default_id(m, "rtb-", "drt", rid),
+        "mainRouteTableId": vpc_default_id(m, "rtb-", "drt", rid),
         "dhcpOptionsId": "dopt-" + m._digest("dopt", rid)[:17],
         "instanceTenancy": "default",
     }
@@ -299,7 +324,14 @@ def _load_balancer(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]
     suffix = f"app/{name}/{m._digest('lb', rid)[:16]}"
     return {"name": name, "arn": m.arn("elasticloadbalancing", f"loadbalancer/{suffix}"), "arnSuffix": suffix,
             "dnsName": f"internal-{name}-{int(m._digest('dns', rid)[:8], 16)}.{m.region}.elb.amazonaws.com",
-            "zoneId": "Z35SXDOTRQ7X7K", "vpcId": "vpc-" + m._digest("lbvpc", rid)[:17]}
+            "zoneId": "Z35SXDOTRQ7X7K", "vpcId": _vpc_of_subnets(m, a)}
+
+
+def _vpc_of_subnets(m: AwsMocks, a: MockResourceArgs) -> str:
+    """A load balancer lives in its subnets' VPC (all of them in one VPC: AWS refuses otherwise)."""
+    subnets = [s for s in a.inputs.get("subnets") or [] if isinstance(s, str)]
+    vpcs = {m.vpc_of_subnet[s] for s in subnets if s in m.vpc_of_subnet}
+    return vpcs.pop() if len(vpcs) == 1 else ""
 
 
 def _target_group(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
