@@ -49,11 +49,46 @@ BAD_CREDENTIALS = frozenset({"InvalidClientTokenId", "ExpiredToken", "ExpiredTok
 ROLE_SESSION = re.compile(r"[^\w+=,.@-]")
 
 
+class NotAwsAnswer(Exception):
+    """The endpoint answered with something that is not an AWS API response (an HTML page, a portal)."""
+
+    def __init__(self, url: str, status: int, what: str) -> None:
+        super().__init__(f"{url} did not answer as an AWS API (HTTP {status}, {what})")
+        self.url = url
+
+
+def refuse_non_aws(client: Any) -> Any:
+    """Register on `client` a botocore `before-parse` hook: an HTML body is never an AWS answer; say so before the
+    parser trips on it. Returns the client.
+
+    Why: botocore's parsers raise `ResponseParserError`, or a bare KeyError for query APIs such as STS, on a
+    200 page from a proxy or a wrong `--endpoint-url`; either escaped as a traceback with the findings' exit code.
+    """
+    url = str(client.meta.endpoint_url)
+
+    def check(response_dict: dict[str, Any] | None = None, **_: Any) -> None:
+        response = response_dict or {}
+        body = response.get("body") or b""
+        head = body[:512].lstrip().lower() if isinstance(body, bytes) else b""
+        # The body decides, not the Content-Type: some AWS-compatible servers label JSON errors text/html.
+        if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+            raise NotAwsAnswer(url, int(response.get("status_code") or 0), "an HTML page")
+
+    client.meta.events.register("before-parse", check)
+    return client
+
+
 def explain(exc: Exception, what: str = "") -> AuditError:
     """One user-facing sentence for any AWS failure: what was called, where, and what to do."""
     where = f" ({what})" if what else ""
     if isinstance(exc, AuditError):
         return exc
+    if isinstance(exc, NotAwsAnswer):
+        return AuditError(f"{exc}{where}: check --endpoint-url / AWS_ENDPOINT_URL (and any proxy): it must be an "
+                          "AWS API endpoint")
+    if _is_parse_error(exc):
+        return AuditError(f"the endpoint's answer could not be read as an AWS API response{where}: {exc}; check "
+                          "--endpoint-url / AWS_ENDPOINT_URL (and any proxy)")
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return AuditError(f"no AWS credentials found{where}: set AWS_PROFILE (or --profile), AWS_ACCESS_KEY_ID and "
                           "AWS_SECRET_ACCESS_KEY, or run where an instance or SSO role is available")
@@ -86,6 +121,19 @@ def explain(exc: Exception, what: str = "") -> AuditError:
     if isinstance(exc, BotoCoreError):
         return AuditError(f"AWS call failed{where}: {exc}")
     raise exc
+
+
+def _is_parse_error(exc: Exception) -> bool:
+    from botocore.parsers import ResponseParserError
+
+    return isinstance(exc, ResponseParserError)
+
+
+def aws_errors() -> tuple[type[Exception], ...]:
+    """Everything a botocore call raises for a failure of AWS or of the path to it (not for a bug of ours)."""
+    from botocore.parsers import ResponseParserError
+
+    return (BotoCoreError, ClientError, ResponseParserError, NotAwsAnswer)
 
 
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
@@ -193,6 +241,7 @@ def open_session(cfg: StackConfig, stack: str, *, profile: str | None, assume_ro
         role = cfg.tenant.deploy_role_arn
         if assume_role and role:
             sts = base.client("sts", region_name=region, endpoint_url=endpoint_url, config=client_config())
+            refuse_non_aws(sts)
             name = ROLE_SESSION.sub("-", f"connectctl-audit-{stack}")[:64]
             try:
                 assumed = sts.assume_role(RoleArn=role, RoleSessionName=name)["Credentials"]
@@ -203,7 +252,7 @@ def open_session(cfg: StackConfig, stack: str, *, profile: str | None, assume_ro
                            "aws_session_token": assumed["SessionToken"]}
         client = session_factory(base, endpoint_url, credentials)
         who = client("sts", region).get_caller_identity()
-    except (BotoCoreError, ClientError) as exc:
+    except aws_errors() as exc:
         raise explain(exc, "sts") from None
     identity = {"account": str(who["Account"]), "arn": str(who["Arn"])}
     if identity["account"] != cfg.tenant.account_id:
@@ -222,8 +271,9 @@ def session_factory(session: boto3.Session, endpoint_url: str | None,
 
     def client(service: str, region: str) -> Any:
         if (service, region) not in cache:
-            cache[service, region] = session.client(  # type: ignore[call-overload]
+            made = session.client(  # type: ignore[call-overload]
                 service, region_name=region, endpoint_url=endpoint_url, config=client_config(), **(credentials or {}))
+            cache[service, region] = refuse_non_aws(made)
         return cache[service, region]
 
     return client

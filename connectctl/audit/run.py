@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from connectctl.audit.context import AuditContext, explain
+from connectctl.audit.context import AuditContext, aws_errors, explain
 from connectctl.audit.model import Check, CheckResult
 
 
@@ -34,7 +33,7 @@ def run_checks(ctx: AuditContext, checks: Iterable[Check], skip: Iterable[str] =
             else:
                 try:
                     outcome = check.run(ctx)
-                except (BotoCoreError, ClientError) as exc:
+                except aws_errors() as exc:
                     raise explain(exc, f"check {check.id}") from None
                 if outcome.not_applicable is not None:
                     results.append(CheckResult(check, "not-applicable", outcome.examined, [], outcome.not_applicable))
