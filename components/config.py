@@ -9,11 +9,14 @@ the stack file (`connect:network.cidr`) together with what is allowed.
 from __future__ import annotations
 
 import difflib
+import functools
+import importlib.util
 import ipaddress
 import re
 import typing
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -830,10 +833,47 @@ def parse_stack_config(
         SECRET_TEXTS.reset(token)
 
 
+# The namespaces a stack file of this project may use: ours, the AWS provider's and Pulumi's own. A key of any
+# other namespace is read by nothing: `conect:alerts` (one letter off) would silently drop the paging.
+NAMESPACES = ("connect", "aws", "pulumi")
+
+
+@functools.cache
+def aws_provider_keys() -> tuple[str, ...]:
+    """The AWS provider's configuration keys (`aws:region`, `aws:profile`...), read from the installed SDK.
+
+    Why from the SDK: `pulumi_aws/config/vars.py` is generated from the provider's schema, so the list follows
+    the pinned provider version; it is parsed, not imported (importing pulumi_aws costs a second).
+    """
+    spec = importlib.util.find_spec("pulumi_aws")
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    source = Path(next(iter(spec.submodule_search_locations))) / "config" / "vars.py"
+    return tuple(sorted(set(re.findall(r"__config__\.get\w*\('([A-Za-z0-9]+)'", source.read_text()))))
+
+
+def _namespace_issues(values: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Keys no one reads: an unknown namespace, or an `aws:` key the provider does not know; with a did-you-mean."""
+    issues = []
+    for key in values:
+        namespace, _, name = key.partition(":")
+        if namespace not in NAMESPACES:
+            close = difflib.get_close_matches(namespace, NAMESPACES, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}:{name}'? " if close else ""
+            issues.append(ConfigIssue(path=key, message=f"unknown namespace {namespace!r}: nothing reads this key; "
+                                      f"{hint}allowed namespaces: {', '.join(n + ':' for n in NAMESPACES)}"))
+        elif namespace == "aws" and aws_provider_keys() and name not in aws_provider_keys():
+            close = difflib.get_close_matches(name, aws_provider_keys(), n=1)
+            hint = f"did you mean 'aws:{close[0]}'? " if close else ""
+            issues.append(ConfigIssue(path=key, message=f"the AWS provider has no setting {name!r}; {hint}allowed: "
+                                      "the provider's settings (aws:region, aws:profile, aws:allowedAccountIds, ...)"))
+    return issues
+
+
 def _parse(values: Mapping[str, Any], source: str, secret_keys: Collection[str] | None) -> StackConfig:
     ours = {k: v for k, v in values.items() if k.startswith("connect:") or k == REGION_KEY}
     referenced = psk_references(values)
-    issues: list[ConfigIssue] = _psk_checks(values, secret_keys)
+    issues: list[ConfigIssue] = _psk_checks(values, secret_keys) + _namespace_issues(values)
     for key in ours:
         if key != REGION_KEY and key not in CONNECT_KEYS and key not in referenced:
             close = difflib.get_close_matches(key, CONNECT_KEYS, n=1)
@@ -861,7 +901,9 @@ def stack_config_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["config"],
         "properties": {
-            "config": {**inner, "additionalProperties": True},
+            # other keys pass to the provider and Pulumi; a namespace nothing reads is a typo (editors flag it)
+            "config": {**inner, "additionalProperties": True,
+                       "propertyNames": {"pattern": f"^({'|'.join(NAMESPACES)}):"}},
             "secretsprovider": {"type": "string"},
             "encryptionsalt": {"type": "string"},
             "encryptedkey": {"type": "string"},

@@ -147,3 +147,33 @@ def test_every_console_prints_arns_as_written() -> None:
     console = Console(emoji=False, record=True, width=200)
     console.print("arn:aws:secretsmanager:us-east-1:111111111111:secret:acme/prod/payments-db-Xy7Q2m")
     assert ":secret:acme/prod/payments-db-Xy7Q2m" in console.export_text()
+
+
+@pytest.mark.parametrize(("typo", "right", "message"), [
+    ("conect:alerts", "connect:alerts", "unknown namespace 'conect': nothing reads this key; did you mean "
+                                        "'connect:alerts'?"),
+    ("aws:regoin", "aws:region", "the AWS provider has no setting 'regoin'; did you mean 'aws:region'?"),
+])
+def test_a_typo_in_a_top_level_key_is_refused_with_its_line(tmp_path: Path, typo: str, right: str,
+                                                              message: str) -> None:
+    """One letter off used to drop the whole section silently (a production stack lost its paging)."""
+    text = (ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text()
+    if right == "aws:region":
+        text = text.replace("  aws:region: us-east-1\n", "  aws:region: us-east-1\n  aws:regoin: us-west-2\n", 1)
+    else:
+        text = text.replace(f"  {right}:", f"  {typo}:", 1)
+    assert typo in text
+    path = stack_file(tmp_path, text)
+    result = connectctl("plan", "--config-file", str(path))
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith(f"  {typo}:"))
+    flat = " ".join(result.stderr.split())
+    assert f"{path}:{line}: {typo}: {message}" in flat
+
+
+def test_the_aws_settings_come_from_the_installed_provider() -> None:
+    from components.config import aws_provider_keys
+
+    keys = aws_provider_keys()
+    assert {"region", "profile", "allowedAccountIds", "assumeRoles", "defaultTags"} <= set(keys)
+    assert "regoin" not in keys and len(keys) > 30

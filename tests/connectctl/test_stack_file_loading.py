@@ -208,8 +208,13 @@ def test_program_config_encodes_objects_and_keeps_strings(project: Project, tmp_
     # Project-level values from Pulumi.yaml are handed over too.
     assert config["pulumi:disable-default-providers"] == '["aws"]'
     # Round trip: what the program decodes is what the stack file says.
-    decoded = {k: json.loads(v) if k in CONNECT_KEYS else v for k, v in config.items()}
-    assert parse_stack_config(decoded, "x") == parse_stack_config(stack.config, "x")
+    decoded = {k: json.loads(v) if k in CONNECT_KEYS else v for k, v in config.items()
+               if not k.startswith("other:")}
+    ours = {k: v for k, v in stack.config.items() if not k.startswith("other:")}
+    assert parse_stack_config(decoded, "x") == parse_stack_config(ours, "x")
+    # ...and a namespace no one reads is refused by the config check (a typo of ours would pass silently)
+    with pytest.raises(StackConfigError, match="unknown namespace 'other'"):
+        parse_stack_config(stack.config, "x")
 
 
 def test_short_keys_get_the_project_namespace(project: Project, tmp_path: Path) -> None:
