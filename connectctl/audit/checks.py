@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
-from components.platform import in_region
 from connectctl.audit.context import AuditContext, paginate
 from connectctl.audit.model import Check, Finding, Outcome
 
@@ -393,6 +392,8 @@ def _secret_gap(ctx: AuditContext, arn: str) -> _Gap | None:
     replicas of a third region, and a copy that is not a replica (promoted, or made by hand), which would not
     follow the secret's rotations.
     """
+    from components.platform import in_region  # here: the platform module imports pulumi_aws (a second)
+
     primary, dr, dr_arn = arn.split(":")[3], ctx.dr_region, in_region(arn, ctx.dr_region)
     try:
         described = ctx.client("secretsmanager", primary).describe_secret(SecretId=arn)
@@ -447,6 +448,8 @@ def _parameter_gap(ctx: AuditContext, arn: str) -> _Gap | None:
     SSM has no replication: the parameter must be written in the DR region too. DescribeParameters with a Name
     filter answers without reading any value (GetParameters would); its pages may be empty before the match.
     """
+    from components.platform import in_region  # here: the platform module imports pulumi_aws (a second)
+
     dr, dr_arn, (name, names) = ctx.dr_region, in_region(arn, ctx.dr_region), _parameter_name(arn)
     if any(paginate(ctx.client("ssm", dr), "describe_parameters", "Parameters",
                     ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": names}])):
