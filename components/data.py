@@ -1,10 +1,46 @@
-"""`DataStores`: the environment's buckets, file systems and databases, and their copies out of the region.
+"""`DataStores`: the environment's buckets, file systems and databases, their copies out of the region, and
+the record of who reached them.
 
 Every store is encrypted with the environment key, private, protected and retained, and tagged
 `connect:backup: "true"` so the backup plan selects it. Buckets and file systems also replicate
 natively to the DR region (copies of continuous backups arrive there as snapshots without
 point-in-time restore, so native replication is what keeps their DR copy minutes old). Each store
 has its own security group: only services that `use` it get a path (added by the platform).
+
+Evidence of access to client data (ISO/IEC 27001 A.8.15, CSA CCM LOG-08):
+- Buckets: S3 server access logging on every store bucket and on its DR replica, into an access-log
+  bucket of the environment in the same region (S3 delivers only to a bucket of the source bucket's
+  region and account: https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html). Chosen
+  over CloudTrail data events from the account trail
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/logging-with-S3.html) because:
+  1. the account stack may keep no trail at all (`cloudTrail: organization`: the organization's trail is
+     not ours to configure), and it does not know the environments. Bucket names are deterministic
+     (`bucket_name`), but `<client>-<env>-<store>[-dr]-<account>` shares every prefix a selector could use
+     with the log buckets (`<client>-<env>-<zone>-alb-<account>`, `<client>-account-cloudtrail-<account>`,
+     the access-log buckets below), so a `resources.ARN StartsWith arn:aws:s3:::<client>-` selector would
+     also record the trail's own bucket, which CloudTrail advises excluding
+     (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/filtering-data-events.html), and the log
+     buckets, unless the account stack listed every environment and store;
+  2. the record is configured with the bucket, in the stack that owns it: a new store is covered by the
+     same `pulumi up` that creates it, and the pack checks it in the same plan, preview included
+     (`data-access-recorded`);
+  3. no per-event charge (CloudTrail bills data events per 100,000: https://aws.amazon.com/cloudtrail/pricing/);
+     the cost is storage, bounded by the lifecycle. Server access logs also record failed authentications
+     and lifecycle actions, which data events do not.
+  The trade-off, accepted: delivery is best effort and within hours (logging-with-S3.html above), where
+  data events arrive within minutes with signed digests. The access logs are kept where nobody can
+  delete or write them (below).
+- Access-log buckets: one per region (primary and DR), built whenever the environment has data stores,
+  buckets or not, so removing the last bucket never removes a protected log bucket. SSE-S3 (the default
+  encryption S3 documents for a server access log destination:
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html), ACLs
+  disabled with the log delivery service admitted by the bucket policy (same page), versioned, public
+  access blocked, TLS only; nobody deletes a log and only AWS services write one; the lifecycle expires
+  them after `connect:platform.accessLogs.retentionDays`, the retention the environment already keeps
+  access logs for.
+- Databases: a cluster parameter group per cluster that loads pgAudit (DDL and role changes, never data),
+  logs connections, disconnections and slow statements, exported to an encrypted log group created
+  before the cluster; enhanced monitoring on every instance. See `DataStores._database`.
 """
 
 from __future__ import annotations
@@ -16,11 +52,19 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.boundary import workload_boundary
 from components.config import StackConfig
 from components.data_config import BucketConfig, DatabaseConfig, FileSystemConfig
 from components.network import TenantNetwork
 
 BACKUP_TAG = {"connect:backup": "true"}
+LOG_DELIVERY = "logging.s3.amazonaws.com"  # the S3 server access log delivery service principal
+MONITORING = "monitoring.rds.amazonaws.com"  # RDS enhanced monitoring
+ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+MONITORING_INTERVAL = 60  # seconds between enhanced monitoring samples (1, 5, 10, 15, 30 or 60)
+SLOW_STATEMENT_MS = 1000  # log_min_duration_statement: statements slower than this reach the log
+# pgaudit.log: schema and privilege changes; never read/write/all, the ledger's SQL carries personal data.
+PGAUDIT_CLASSES = "ddl,role"
 
 
 def bucket_name(prefix: str, store: str, account_id: str, dr: bool = False) -> str:
@@ -47,6 +91,156 @@ def bucket_policy(bucket: str, account_id: str) -> str:
              "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id}}},
         ],
     })
+
+
+def access_log_bucket_name(prefix: str, region: str, account_id: str) -> str:
+    """The environment's server-access-log bucket in `region`: `<client>-<env>-access-logs-<region>-<account>`.
+
+    `access-logs-<region>` has over 20 characters, more than any store name, so no store's bucket (or its
+    replica, `<store>-dr`) can take this name.
+    """
+    return bucket_name(prefix, f"access-logs-{region}", account_id)
+
+
+def access_log_bucket_policy(bucket: str, account_id: str, sources: str) -> str:
+    """S3 log delivery writes the access logs of `sources` (an S3 ARN, `*` allowed) of the tenant account, TLS only,
+    and the record holds: no log object is ever deleted (the lifecycle, which no bucket policy governs, expires
+    them), nobody but an AWS service writes one, nobody outside the tenant account but an AWS service gets in.
+
+    The delivery statement is AWS's (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html):
+    `aws:SourceArn` and `aws:SourceAccount` keep other buckets and accounts from writing through the service.
+    """
+    resources = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            tls_only(bucket),
+            {"Sid": "S3ServerAccessLogDelivery", "Effect": "Allow", "Principal": {"Service": LOG_DELIVERY},
+             "Action": "s3:PutObject", "Resource": resources[1],
+             "Condition": {"ArnLike": {"aws:SourceArn": sources}, "StringEquals": {"aws:SourceAccount": account_id}}},
+            {"Sid": "AccessLogsAreNeverDeleted", "Effect": "Deny", "Principal": "*",
+             "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": resources[1]},
+            {"Sid": "OnlyAwsServicesWriteLogs", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+             "Resource": resources[1], "Condition": {"Bool": {"aws:PrincipalIsAWSService": "false"}}},
+            {"Sid": "TenantAccountAndAwsServicesOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": resources,
+             "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id},
+                           "Bool": {"aws:PrincipalIsAWSService": "false"}}},
+        ],
+    })
+
+
+@dataclass(frozen=True)
+class LogBucket:
+    """A server-access-log destination: the bucket, and what must exist before S3 accepts it as a target."""
+
+    bucket: aws.s3.Bucket
+    name: str
+    ready: list[pulumi.Resource]
+
+
+def log_bucket(key: str, bucket: str, *, account_id: str, sources: str, retention_days: int,
+               opts: pulumi.ResourceOptions) -> LogBucket:
+    """A hardened bucket that receives S3 server access logs, protected and retained (it is evidence).
+
+    SSE-S3, not the environment key: the encryption S3 documents for log destinations (`access_log_bucket_policy`'s
+    page). ACLs disabled: delivery is granted by the bucket policy, which PutBucketLogging's target must have first
+    (`ready`). Versioned, so no overwrite loses a record. The lifecycle expires logs after `retention_days` (and
+    the versions that expiry leaves a day later), and aborts incomplete uploads after 7 days.
+    """
+    keep = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
+    resource = aws.s3.Bucket(key, bucket=bucket, force_destroy=False, tags={"connect:logs": "s3-server-access"},
+                             opts=keep)
+    versioning = aws.s3.BucketVersioning(
+        f"{key}-versioning", bucket=resource.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=opts)
+    encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{key}-encryption", bucket=resource.id,
+        rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+            apply_server_side_encryption_by_default=aws.s3.
+            BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(sse_algorithm="AES256"))],
+        opts=opts)
+    block = aws.s3.BucketPublicAccessBlock(
+        f"{key}-public-access-block", bucket=resource.id, block_public_acls=True, block_public_policy=True,
+        ignore_public_acls=True, restrict_public_buckets=True, opts=opts)
+    ownership = aws.s3.BucketOwnershipControls(
+        f"{key}-ownership", bucket=resource.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=opts)
+    aws.s3.BucketLifecycleConfiguration(
+        f"{key}-lifecycle", bucket=resource.id,
+        rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-access-logs", status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=retention_days),
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=1),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=7),
+        )],
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[versioning])))
+    policy = aws.s3.BucketPolicy(f"{key}-policy", bucket=resource.id,
+                                 policy=access_log_bucket_policy(bucket, account_id, sources), opts=opts)
+    return LogBucket(resource, bucket, [versioning, encryption, block, ownership, policy])
+
+
+def access_logging(key: str, source: aws.s3.Bucket, target: LogBucket, prefix: str,
+                   opts: pulumi.ResourceOptions) -> aws.s3.BucketLogging:
+    """Server access logging of `source` into `target` under `prefix`, keys partitioned by event time
+    (`<prefix><account>/<region>/<bucket>/<yyyy>/<mm>/<dd>/...`), which Athena can prune by date."""
+    return aws.s3.BucketLogging(
+        key, bucket=source.id, target_bucket=target.bucket.id, target_prefix=prefix,
+        target_object_key_format=aws.s3.BucketLoggingTargetObjectKeyFormatArgs(
+            partitioned_prefix=aws.s3.BucketLoggingTargetObjectKeyFormatPartitionedPrefixArgs(
+                partition_date_source="EventTime")),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=target.ready)))
+
+
+def aurora_family(engine_version: str) -> str:
+    """The parameter group family of an Aurora PostgreSQL version: `aurora-postgresql<major>` (17.4 ->
+    aurora-postgresql17), as `aws rds describe-db-engine-versions` reports `DBParameterGroupFamily`."""
+    return f"aurora-postgresql{engine_version.split('.', 1)[0]}"
+
+
+def audit_parameters() -> list[aws.rds.ClusterParameterGroupParameterArgs]:
+    """The cluster parameters that make the exported `postgresql` log an audit record, each with its reason.
+
+    - `shared_preload_libraries`: pgAudit, keeping `pg_stat_statements` (the default's library, which Performance
+      Insights reads SQL statistics from); static, so `pending-reboot`: a running cluster loads pgAudit at its next
+      reboot (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.pgaudit.html).
+    - `pgaudit.log`: `PGAUDIT_CLASSES`, schema and privilege changes; not `read`/`write`/`all`, which would copy the
+      ledger's SQL, personal data included, into the log. `pgaudit.log_parameter` stays off (bind values).
+      (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.pgaudit.reference.html)
+    - `log_statement`: `none`, written out: pgAudit records those statements with their class and object;
+      `log_statement` would log them twice (pgAudit's README).
+    - `log_min_duration_statement`: statements slower than `SLOW_STATEMENT_MS`, with their text: rare by design.
+    - `log_connections`, `log_disconnections`: who connected, from where, for how long.
+    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_LogAccess.Concepts.PostgreSQL.overview.parameter-groups.html)
+    """
+    args = aws.rds.ClusterParameterGroupParameterArgs
+    return [
+        args(name="shared_preload_libraries", value="pg_stat_statements,pgaudit", apply_method="pending-reboot"),
+        args(name="pgaudit.log", value=PGAUDIT_CLASSES, apply_method="immediate"),
+        args(name="pgaudit.log_parameter", value="0", apply_method="immediate"),
+        args(name="log_statement", value="none", apply_method="immediate"),
+        args(name="log_min_duration_statement", value=str(SLOW_STATEMENT_MS), apply_method="immediate"),
+        args(name="log_connections", value="1", apply_method="immediate"),
+        args(name="log_disconnections", value="1", apply_method="immediate"),
+    ]
+
+
+def cluster_log_group_name(identifier: str) -> str:
+    """Where RDS exports a cluster's `postgresql` log: `/aws/rds/cluster/<identifier>/postgresql`; RDS writes into
+    the group when it exists, so the stack creates it first, encrypted and retained
+    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html)."""
+    return f"/aws/rds/cluster/{identifier}/postgresql"
+
+
+def monitoring_trust(account_id: str) -> str:
+    """RDS enhanced monitoring of this account's instances publishes OS metrics through the role
+    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.Enabling.html)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": MONITORING}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]})
 
 
 @dataclass
@@ -77,22 +271,40 @@ class DataStoresArgs:
 
 
 class DataStores(pulumi.ComponentResource):
-    """Buckets (replicated), file systems (replicated), Aurora Serverless v2 clusters; keyed by store name."""
+    """Buckets (replicated, access-logged), file systems (replicated), Aurora Serverless v2 clusters (audit-logged,
+    monitored); keyed by store name. The access-log buckets of both regions are keyed by region."""
 
     access: dict[str, StoreAccess]
+    access_logs: dict[str, LogBucket]  # "primary" and "dr": the server-access-log bucket of each region
 
     def __init__(self, name: str, args: DataStoresArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connect:data:DataStores", name, None, opts)
         self._name, self._args = name, args
         self.access = {}
         data = args.config.data
+        self.access_logs = self._access_log_buckets()
         for bucket in sorted(data.buckets, key=lambda b: b.name):
             self._bucket(bucket)
         for file_system in sorted(data.file_systems, key=lambda f: f.name):
             self._file_system(file_system)
         for database in sorted(data.databases, key=lambda d: d.name):
             self._database(database)
-        self.register_outputs({"stores": sorted(self.access)})
+        self.register_outputs({"stores": sorted(self.access),
+                               "accessLogBuckets": {k: v.name for k, v in sorted(self.access_logs.items())}})
+
+    def _access_log_buckets(self) -> dict[str, LogBucket]:
+        """The server-access-log bucket of each region; S3 delivers this environment's buckets' logs only (their
+        names start with the environment's prefix), kept `connect:platform.accessLogs.retentionDays`."""
+        cfg, args = self._args.config, self._args
+        account, prefix = cfg.tenant.account_id, cfg.name_prefix
+        regions = {"primary": (cfg.region, pulumi.ResourceOptions(parent=self)),
+                   "dr": (cfg.tenant.dr_region, pulumi.ResourceOptions(parent=self, provider=args.dr_provider))}
+        return {
+            which: log_bucket(f"{self._name}-access-logs-{region}", access_log_bucket_name(prefix, region, account),
+                              account_id=account, sources=f"arn:aws:s3:::{prefix}-*",
+                              retention_days=cfg.platform.access_logs.retention_days, opts=opts)
+            for which, (region, opts) in regions.items()
+        }
 
     def _hardened_bucket(self, key: str, bucket: str, kms_key_arn: pulumi.Input[str], tags: dict[str, str],
                          opts: pulumi.ResourceOptions) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
@@ -140,6 +352,7 @@ class DataStores(pulumi.ComponentResource):
                                         {"connect:store": store.name, "connect:replica-of": name}, dr)
         role = aws.iam.Role(
             f"{key}-replication",
+            permissions_boundary=workload_boundary(cfg.tenant.account_id),
             description=f"S3 replicates {name} to {replica_name}",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
@@ -193,6 +406,9 @@ class DataStores(pulumi.ComponentResource):
             # without these edges the first `pulumi up` creates them in parallel and can lose the race.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[primary_versioning, replica_versioning]),
         )
+        # Every object-level request to the bucket and to its DR copy, recorded in the access-log bucket of its region.
+        access_logging(f"{key}-access-logging", primary, self.access_logs["primary"], f"{store.name}/", child)
+        access_logging(f"{key}-dr-access-logging", replica, self.access_logs["dr"], f"{store.name}/", dr)
         self.access[store.name] = StoreAccess(kind="bucket", name=store.name, bucket=name)
 
     def _store_group(self, store: str, what: str) -> aws.ec2.SecurityGroup:
@@ -246,7 +462,18 @@ class DataStores(pulumi.ComponentResource):
                                               mount_path=store.path)
 
     def _database(self, store: DatabaseConfig) -> None:
-        """Aurora PostgreSQL Serverless v2 in the data subnets: encrypted, private, protected, IAM auth."""
+        """Aurora PostgreSQL Serverless v2 in the data subnets: encrypted, private, protected, IAM auth, audited.
+
+        Audit: its own cluster parameter group (`audit_parameters`), named after the family so a major upgrade
+        brings a new group beside the old one; setting `db_cluster_parameter_group_name` on a running cluster is
+        an in-place ModifyDBCluster (it is not in `connectctl.diff.FORCE_NEW`), and pgAudit loads at the next
+        reboot. The group is retained on delete: a removed store's cluster is retained and still uses it (RDS
+        refuses to delete a group in use). The exported `postgresql` log goes to a log group the stack creates
+        first (`cluster_log_group_name`), encrypted with the environment key and kept
+        `connect:platform.logRetentionDays` like the services' logs; otherwise RDS would create it unencrypted
+        and never expiring. Every instance has enhanced monitoring (`MONITORING_INTERVAL`) through a role of its
+        own store, and keeps Performance Insights.
+        """
         cfg, args = self._args.config, self._args
         key = f"{self._name}-{store.name}"
         child = pulumi.ResourceOptions(parent=self)
@@ -255,6 +482,22 @@ class DataStores(pulumi.ComponentResource):
         subnet_group = aws.rds.SubnetGroup(
             f"{key}-subnets", name=identifier, description=f"{identifier}: the data tier of every zone",
             subnet_ids=[s.id for _, s in sorted(args.network.subnets["data"].items())], opts=child)
+        family = aurora_family(store.engine_version)
+        parameters = aws.rds.ClusterParameterGroup(
+            f"{key}-parameters", name=f"{identifier}-{family}", family=family,
+            description=f"{identifier}: pgAudit (ddl, role), connections, slow statements",
+            parameters=audit_parameters(), tags={"connect:store": store.name},
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
+        log_group = aws.cloudwatch.LogGroup(
+            f"{key}-logs", name=cluster_log_group_name(identifier), kms_key_id=args.kms_key_arn,
+            retention_in_days=cfg.platform.log_retention_days, tags={"connect:store": store.name},
+            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True))
+        monitoring = aws.iam.Role(
+            f"{key}-monitoring", description=f"RDS enhanced monitoring of {identifier}'s instances",
+            permissions_boundary=workload_boundary(cfg.tenant.account_id),
+            assume_role_policy=monitoring_trust(cfg.tenant.account_id), opts=child)
+        monitoring_policy = aws.iam.RolePolicyAttachment(
+            f"{key}-monitoring-policy", role=monitoring.name, policy_arn=ENHANCED_MONITORING_POLICY, opts=child)
         cluster = aws.rds.Cluster(
             key,
             cluster_identifier=identifier,
@@ -275,11 +518,13 @@ class DataStores(pulumi.ComponentResource):
             copy_tags_to_snapshot=True,
             skip_final_snapshot=False,
             final_snapshot_identifier=f"{identifier}-final",
+            db_cluster_parameter_group_name=parameters.name,
             enabled_cloudwatch_logs_exports=["postgresql"],
             serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
                 min_capacity=store.min_capacity, max_capacity=store.max_capacity),
             tags={**BACKUP_TAG, "connect:store": store.name},
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+            # The log group first: RDS creates a missing one itself, unencrypted and kept forever.
+            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True, depends_on=[log_group]),
         )
         zones = sorted(args.network.subnets["data"])
         # An instance's zone is chosen when it is created and kept: adding or removing a zone changes the spread
@@ -297,7 +542,10 @@ class DataStores(pulumi.ComponentResource):
                 publicly_accessible=False,
                 performance_insights_enabled=True,
                 performance_insights_kms_key_id=args.kms_key_arn,
-                opts=placed,
+                monitoring_interval=MONITORING_INTERVAL,
+                monitoring_role_arn=monitoring.arn,
+                # RDS checks the role's permissions when the instance is created or modified.
+                opts=pulumi.ResourceOptions.merge(placed, pulumi.ResourceOptions(depends_on=[monitoring_policy])),
             )
         parameter = f"/connect/{cfg.name_prefix}/data/{store.name}/endpoint"
         aws.ssm.Parameter(f"{key}-endpoint", name=parameter, type="String", value=cluster.endpoint,

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.access import BREAKGLASS, DEPLOYER, role_arn
+from components.boundary import workload_boundary
 from components.config import StackConfig
 from components.data_config import CONTINUOUS_MAX_DAYS
 from components.network import TenantNetwork, TenantNetworkArgs
@@ -160,6 +161,7 @@ class DisasterRecovery(pulumi.ComponentResource):
         plan = aws.backup.Plan(f"{self._name}-plan", name=f"{cfg.name_prefix}-all-data", rules=rules, opts=child)
         role = aws.iam.Role(
             f"{self._name}-backup-role",
+            permissions_boundary=workload_boundary(cfg.tenant.account_id),
             description="AWS Backup backs up and restores what the plan selects, nothing else",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",

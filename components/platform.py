@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.boundary import workload_boundary
 from components.config import StackConfig
 from components.data import StoreAccess, tls_only
 from components.network import TenantNetwork
@@ -258,6 +259,12 @@ class ContainerPlatform(pulumi.ComponentResource):
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="alb/"),
                 expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
                     days=cfg.platform.access_logs.retention_days),
+            ), aws.s3.BucketLifecycleConfigurationRuleArgs(
+                # parts of an interrupted delivery are stored (and billed) until aborted: every upload, any prefix
+                id="abort-incomplete-uploads", status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(),
+                abort_incomplete_multipart_upload=aws.s3.
+                BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(days_after_initiation=7),
             )],
             opts=child,
         )
@@ -328,6 +335,7 @@ class ContainerPlatform(pulumi.ComponentResource):
         stores = [self._args.stores[name] for name in sorted(set(service.uses)) if name in self._args.stores]
         execution_role = aws.iam.Role(
             f"{base}-execution",
+            permissions_boundary=workload_boundary(cfg.tenant.account_id),
             description=f"ECS pulls {service.name}'s image, writes its logs, reads its secrets",
             assume_role_policy=ecs_tasks_trust(cfg.tenant.account_id),
             opts=child,
@@ -340,6 +348,7 @@ class ContainerPlatform(pulumi.ComponentResource):
         )
         task_role = aws.iam.Role(
             f"{base}-task",
+            permissions_boundary=workload_boundary(cfg.tenant.account_id),
             description=f"What {service.name}'s code may call: the data stores it uses, nothing else",
             assume_role_policy=ecs_tasks_trust(cfg.tenant.account_id),
             opts=child,

@@ -159,11 +159,12 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
     }
     dr_provider = tenant_provider(cfg, name="dr", region=cfg.tenant.dr_region)
     dr_key = EnvironmentKey("dr-key", cfg, pulumi.ResourceOptions(provider=dr_provider), region=cfg.tenant.dr_region)
-    stores = {}
-    if cfg.data.names():
-        data = DataStores("data", DataStoresArgs(config=cfg, network=network, kms_key_arn=key.arn,
-                                                 dr_kms_key_arn=dr_key.arn, dr_provider=dr_provider), pinned)
-        stores = data.access
+    # Always declared, even without stores: its access-log buckets are protected (audit evidence), so removing
+    # the last store must not take them along (a protected resource's delete would stop `pulumi up`).
+    data = DataStores("data", DataStoresArgs(config=cfg, network=network, kms_key_arn=key.arn,
+                                             dr_kms_key_arn=dr_key.arn, dr_provider=dr_provider), pinned)
+    stores = data.access
+    if stores:
         outputs["dataStores"] = sorted(stores)
     platform = None
     urls: dict[str, str] = {}

@@ -11,6 +11,23 @@ Both are encrypted with a key of their own: the audit key's policy admits CloudT
 only, and it does not widen the account key that encrypts the registry. The key, bucket, log group and
 trail are protected and retained: the audit record outlives any stack change (switching to
 `cloudTrail: organization` needs the trail unprotected on purpose first).
+
+Who reads the record, and where it survives:
+- the trail bucket's server access logs go to a log bucket of their own, and its DR copy's to one in that
+  region (`log_bucket` of components/data.py: SSE-S3, versioned, nobody deletes or writes a log but S3's
+  delivery, expired after `connect:access.logRetentionDays`), so every read of an audit file is itself
+  recorded (Security Hub CloudTrail.7 / CIS: "S3 bucket access logging on the CloudTrail S3 bucket",
+  https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html). Logging into the
+  trail bucket itself would log its own deliveries, a loop S3 advises against
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html);
+- the trail bucket replicates to a bucket in the tenant's DR region (`connect:tenant.drRegion`), encrypted
+  there with an audit key of that region (same alias, like the environment keys), hardened like the
+  original and with the same "no log file is ever deleted" statement, so losing the home region loses no
+  evidence (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html).
+  Delete markers are not replicated: a deletion in the home region (which the bucket policy already
+  refuses) never hides the copy. No Replication Time Control: the copy is evidence, not a recovery point
+  with an RPO, and RTC is charged per GB. The DR region's resources use the `dr` provider, the name the
+  environment stacks give theirs.
 """
 
 from __future__ import annotations
@@ -21,8 +38,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.boundary import workload_boundary
 from components.config import StackConfig
-from components.data import bucket_name, tls_only
+from components.data import LogBucket, access_logging, bucket_name, log_bucket, tls_only
+from components.tenant import tenant_provider
 
 KEEP = pulumi.ResourceOptions(protect=True, retain_on_delete=True)
 
@@ -103,6 +122,63 @@ def bucket_policy(bucket: str, account_id: str, trail: str) -> str:
     })
 
 
+def replica_bucket_name(name_prefix: str, account_id: str) -> str:
+    """The trail bucket's copy in the DR region: `<client>-account-cloudtrail-dr-<account>`."""
+    return bucket_name(name_prefix, "cloudtrail", account_id, dr=True)
+
+
+def access_log_bucket_name(name_prefix: str, account_id: str) -> str:
+    """Where the trail bucket's server access logs go: `<client>-account-cloudtrail-access-logs-<account>`."""
+    return bucket_name(name_prefix, "cloudtrail-access-logs", account_id)
+
+
+def replica_bucket_policy(bucket: str, account_id: str) -> str:
+    """The copy keeps the original's guarantees: TLS only, no log file ever deleted, nobody outside the tenant
+    account but an AWS service. Only replication writes to it (through the tenant account's replication role)."""
+    resources = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            tls_only(bucket),
+            {"Sid": "LogFilesAreNeverDeleted", "Effect": "Deny", "Principal": "*",
+             "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": resources[1]},
+            {"Sid": "TenantAccountAndAwsServicesOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": resources,
+             "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id},
+                           "Bool": {"aws:PrincipalIsAWSService": "false"}}},
+        ],
+    })
+
+
+def replica_key_policy(account_id: str) -> str:
+    """The DR region's audit key: the tenant account administers it and its IAM policies grant its use (the
+    replication role encrypts the copies with it); no service principal needs it directly."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "TenantAccountAdministers", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+         "Action": "kms:*", "Resource": "*"}]})
+
+
+def replication_trust(account_id: str) -> str:
+    """S3 replication of this account assumes the role."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]})
+
+
+def replication_policy(source: str, replica: str, key_alias: str) -> str:
+    """Read the trail bucket's versions, write them to the copy, and use the audit keys (the alias names both)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+         "Resource": f"arn:aws:s3:::{source}"},
+        {"Effect": "Allow", "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
+                                       "s3:GetObjectVersionTagging"], "Resource": f"arn:aws:s3:::{source}/*"},
+        {"Effect": "Allow", "Action": ["s3:ReplicateObject", "s3:ReplicateTags"],
+         "Resource": f"arn:aws:s3:::{replica}/*"},
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": "*",
+         "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": key_alias}}},
+    ]})
+
+
 def logs_role_trust(account_id: str, trail: str) -> str:
     """CloudTrail, for this trail only, delivers to the log group."""
     return json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -118,10 +194,14 @@ def logs_role_policy(group_arn: str) -> str:
 
 
 class AuditTrail(pulumi.ComponentResource):
-    """Key, bucket (hardened), log group, delivery role and the multi-region trail."""
+    """Key, bucket (hardened, access-logged, replicated to the DR region), log group, delivery role and the
+    multi-region trail."""
 
     trail: aws.cloudtrail.Trail
     bucket: aws.s3.Bucket
+    replica: aws.s3.Bucket
+    access_logs: LogBucket
+    replica_access_logs: LogBucket
     log_group: aws.cloudwatch.LogGroup
     arn: str
 
@@ -141,11 +221,12 @@ class AuditTrail(pulumi.ComponentResource):
                       opts=child)
         bucket = bucket_name(prefix, "cloudtrail", account)
         self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket, force_destroy=False, opts=keep)
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-bucket-versioning", bucket=self.bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=child)
         hardening: list[pulumi.Resource] = [
-            aws.s3.BucketVersioning(
-                f"{name}-bucket-versioning", bucket=self.bucket.id,
-                versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-                opts=child),
+            versioning,
             aws.s3.BucketServerSideEncryptionConfiguration(
                 f"{name}-bucket-encryption", bucket=self.bucket.id,
                 rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
@@ -171,6 +252,7 @@ class AuditTrail(pulumi.ComponentResource):
         group_arn = log_group_arn(prefix, account, region)
         role = aws.iam.Role(
             f"{name}-logs-delivery", description=f"CloudTrail delivers {trail_name(prefix)} to its log group",
+            permissions_boundary=workload_boundary(account),
             assume_role_policy=logs_role_trust(account, self.arn), opts=child,
         )
         delivery = aws.iam.RolePolicy(f"{name}-logs-delivery-policy", role=role.id, policy=logs_role_policy(group_arn),
@@ -189,8 +271,88 @@ class AuditTrail(pulumi.ComponentResource):
             # CloudTrail checks the bucket policy, the key policy and the role when the trail is created.
             opts=pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(depends_on=[*hardening, delivery])),
         )
-        self.register_outputs({"trailArn": self.arn, "bucket": bucket})
+        self.access_logs = log_bucket(f"{name}-access-logs", access_log_bucket_name(prefix, account),
+                                      account_id=account, sources=f"arn:aws:s3:::{bucket}",
+                                      retention_days=access.log_retention_days, opts=child)
+        access_logging(f"{name}-bucket-access-logging", self.bucket, self.access_logs, "cloudtrail/", child)
+        self.replica = self._replicate(name, cfg, versioning)
+        self.register_outputs({"trailArn": self.arn, "bucket": bucket,
+                               "replicaBucket": replica_bucket_name(prefix, account),
+                               "accessLogBucket": self.access_logs.name})
+
+    def _replicate(self, name: str, cfg: StackConfig, versioning: aws.s3.BucketVersioning) -> aws.s3.Bucket:
+        """The trail bucket's copy in the DR region, its own audit key there, and the replication (module docstring).
+
+        Replication waits for the versioning of both buckets: S3 refuses it before
+        (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html).
+        """
+        account, prefix, dr_region = cfg.tenant.account_id, cfg.name_prefix, cfg.tenant.dr_region
+        child = pulumi.ResourceOptions(parent=self)
+        dr = pulumi.ResourceOptions(parent=self, provider=tenant_provider(cfg, name="dr", region=dr_region))
+        keep = pulumi.ResourceOptions.merge(dr, KEEP)
+        alias = f"alias/connect/{prefix}-trail"  # one alias names the audit key in both regions
+        key = aws.kms.Key(
+            f"{name}-dr-key", description=f"Connect {prefix} ({dr_region}): the copy of the audit trail's log files",
+            enable_key_rotation=True, deletion_window_in_days=30, policy=replica_key_policy(account), opts=keep)
+        aws.kms.Alias(f"{name}-dr-key-alias", name=alias, target_key_id=key.key_id, opts=dr)
+        source, target = bucket_name(prefix, "cloudtrail", account), replica_bucket_name(prefix, account)
+        replica = aws.s3.Bucket(f"{name}-replica", bucket=target, force_destroy=False, opts=keep)
+        replica_versioning = aws.s3.BucketVersioning(
+            f"{name}-replica-versioning", bucket=replica.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=dr)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-replica-encryption", bucket=replica.id,
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                bucket_key_enabled=True,
+                apply_server_side_encryption_by_default=aws.s3.
+                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="aws:kms", kms_master_key_id=key.arn))],
+            opts=dr)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-replica-public-access-block", bucket=replica.id, block_public_acls=True,
+            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=dr)
+        aws.s3.BucketOwnershipControls(
+            f"{name}-replica-ownership", bucket=replica.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=dr)
+        aws.s3.BucketPolicy(f"{name}-replica-policy", bucket=replica.id,
+                            policy=replica_bucket_policy(target, account), opts=dr)
+        # Reads of the copy are recorded too, in its own region (S3 delivers access logs nowhere else).
+        assert cfg.access is not None
+        self.replica_access_logs = log_bucket(
+            f"{name}-dr-access-logs", bucket_name(prefix, "cloudtrail-access-logs", account, dr=True),
+            account_id=account, sources=f"arn:aws:s3:::{target}", retention_days=cfg.access.log_retention_days,
+            opts=dr)
+        access_logging(f"{name}-replica-access-logging", replica, self.replica_access_logs, "cloudtrail/", dr)
+        role = aws.iam.Role(
+            f"{name}-replication", description=f"S3 replicates {source} to {target}",
+            permissions_boundary=workload_boundary(account),
+            assume_role_policy=replication_trust(account), opts=child)
+        aws.iam.RolePolicy(f"{name}-replication-policy", role=role.id,
+                           policy=replication_policy(source, target, alias), opts=child)
+        aws.s3.BucketReplicationConfig(
+            f"{name}-replication",
+            bucket=self.bucket.id,
+            role=role.arn,
+            rules=[aws.s3.BucketReplicationConfigRuleArgs(
+                id="to-dr-region",
+                status="Enabled",
+                filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),
+                delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
+                    status="Disabled"),
+                source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
+                    sse_kms_encrypted_objects=aws.s3.
+                    BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(status="Enabled")),
+                destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                    bucket=replica.arn,
+                    storage_class="STANDARD",
+                    encryption_configuration=aws.s3.
+                    BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(replica_kms_key_id=key.arn)),
+            )],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning, replica_versioning]),
+        )
+        return replica
 
     def outputs(self) -> dict[str, Any]:
         """Stack outputs of the trail."""
-        return {"trailArn": self.arn, "trailBucket": self.bucket.bucket, "trailLogGroup": self.log_group.name}
+        return {"trailArn": self.arn, "trailBucket": self.bucket.bucket, "trailLogGroup": self.log_group.name,
+                "trailReplicaBucket": self.replica.bucket, "trailAccessLogBucket": self.access_logs.bucket.bucket}

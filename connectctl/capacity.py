@@ -26,9 +26,9 @@ from rich.table import Table
 
 from components.config import StackConfig
 from connectctl.engine.capture import CapturedResource
-from connectctl.engine.project import Project, ProjectError, StackFile, load_project, load_stack
+from connectctl.engine.project import Project, ProjectError, StackFile, load_project, load_project_dir, load_stack
 from connectctl.engine.runner import ProgramError, main_program, run_program
-from connectctl.plan import ConfigReport, account_outputs, validate
+from connectctl.plan import ConfigReport, stack_references, validate
 from connectctl.pricing import DEFAULT_PRICE_FILE, PriceFileError, PriceList, RegionPrices, load_prices, shown_path
 
 EXIT_INVALID = 2
@@ -319,15 +319,17 @@ def _alarm_metrics(alarm: CapturedResource) -> int:
 
 
 def capture(project: Project, stack: str | None = None, config_file: Path | None = None,
-            ) -> tuple[StackFile, StackConfig, list[CapturedResource]]:
+            account_files: dict[str, Path] | None = None) -> tuple[StackFile, StackConfig, list[CapturedResource]]:
     """The stack's resources with every value known, as `plan_stack(preview=False)` runs the program.
 
     The policy pack is not run: its verdict changes no quantity, and a capacity report should not
-    depend on the guardrails (`connectctl check` is their command).
+    depend on the guardrails (`connectctl check` is their command). `account_files`: client -> account stack
+    file (`--account-file`); a client not in it finds its account stack as `plan` does (beside, then the project).
     """
     stack_file = load_stack(project, stack, config_file)
     cfg = validate(stack_file)
-    references = {cfg.account_stack_reference: account_outputs(project, stack_file, cfg)} if cfg.services else {}
+    account_file = None if cfg.is_account else (account_files or {}).get(cfg.tenant.client)
+    references = stack_references(project, stack_file, cfg, account_file)
     result = run_program(
         main_program(project.main), project=project.name, stack=stack_file.stack,
         config=stack_file.program_config(), secret_keys=stack_file.secret_keys, preview=False,
@@ -336,11 +338,31 @@ def capture(project: Project, stack: str | None = None, config_file: Path | None
     return stack_file, cfg, result.resources
 
 
+def account_files_by_client(project: Project, paths: Iterable[Path]) -> dict[str, Path]:
+    """`--account-file` (repeatable): each an account stack, at most one per client; client -> file.
+
+    Why by client: one run may estimate several clients' environments, and each reads only its own.
+    """
+    found: dict[str, Path] = {}
+    for path in paths:
+        account_file = load_stack(project, path=path)
+        cfg = validate(account_file)
+        if not cfg.is_account:
+            raise ConfigReport(f"--account-file {path}: an environment stack; allowed: account stacks "
+                               "(connect:tenant.scope: account)")
+        if cfg.tenant.client in found:
+            raise ConfigReport(f"--account-file {path}: a second account stack of {cfg.tenant.client!r} (the first: "
+                               f"{found[cfg.tenant.client]}); allowed: one per client")
+        found[cfg.tenant.client] = path
+    return found
+
+
 def estimate_stacks(stacks: Iterable[str] = (), config_files: Iterable[Path] = (), *,
                     prices: PriceList, price_file: str = "data/prices.yaml",
-                    project: Project | None = None) -> list[StackEstimate]:
+                    project: Project | None = None, account_files: Iterable[Path] = ()) -> list[StackEstimate]:
     """Estimates of named stacks and stack files, in the order given; unknown stacks fail before any run."""
     project = project or load_project()
+    by_client = account_files_by_client(project, account_files)
     stacks = list(dict.fromkeys(stacks))
     unknown = [s for s in stacks if not project.stack_file(s).exists()]
     if unknown:
@@ -349,7 +371,7 @@ def estimate_stacks(stacks: Iterable[str] = (), config_files: Iterable[Path] = (
     runs: list[tuple[str | None, Path | None]] = [(s, None) for s in stacks] + [(None, f) for f in config_files]
     estimates = []
     for stack, path in runs:
-        stack_file, cfg, resources = capture(project, stack, path)
+        stack_file, cfg, resources = capture(project, stack, path, by_client)
         estimates.append(estimate_stack(cfg, stack_file.stack, resources, prices, price_file))
     return estimates
 
@@ -478,6 +500,12 @@ def capacity(
     all_stacks: Annotated[bool, typer.Option("--all", help="Every stack file in stacks/.")] = False,
     config_files: Annotated[list[Path] | None, typer.Option(
         "--config-file", help="Also estimate this stack file (repeatable).", show_default=False)] = None,
+    project_dir: Annotated[Path | None, typer.Option(
+        "--project-dir", help="The project (Pulumi.yaml) to read; default: this checkout.", show_default=False)] = None,
+    account_files: Annotated[list[Path] | None, typer.Option(
+        "--account-file", help="An account stack file its client's environments read (repeatable, one per client). "
+        "Default: Pulumi.<client>-account.yaml beside the stack file, else in the project's stacks.",
+        show_default=False)] = None,
     output: Annotated[CapacityFormat, typer.Option(
         "--format", help="text (tables per client), json (the documented document) or csv (one row per line item)."
     )] = CapacityFormat.text,
@@ -492,9 +520,10 @@ def capacity(
     try:
         prices = load_prices(price_file)
         shown = shown_path(price_file)
-        project = load_project()
+        project = load_project_dir(project_dir)
         names = project.stacks() if all_stacks else list(stacks or [])
-        estimates = estimate_stacks(names, config_files or [], prices=prices, price_file=shown, project=project)
+        estimates = estimate_stacks(names, config_files or [], prices=prices, price_file=shown, project=project,
+                                    account_files=account_files or [])
     except (ProjectError, ConfigReport, ProgramError, PriceFileError) as exc:
         raise _fail(str(exc)) from None
     if output is CapacityFormat.json:

@@ -27,7 +27,7 @@ from connectctl.engine import aws_rules, provider_check
 from connectctl.engine.analyzer import ByLevel, Violation, analyze, load_pack_config
 from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY, CapturedResource
 from connectctl.engine.project import Project, StackFile, load_project, load_stack
-from connectctl.plan import SECRET, as_violation, mask, pack_config_path, plan_stack, validate
+from connectctl.plan import SECRET, as_violation, mask, pack_config_file, plan_stack, validate
 
 STATE_EXPECTED = ('the output of `pulumi stack export`: a JSON object {"version": 3, "deployment": '
                   '{"resources": [...]}}')
@@ -71,9 +71,10 @@ def _masked(violations: list[Violation], secrets: set[str]) -> list[Violation]:
     return [Violation(**mask(v.as_dict(), secrets)) for v in ordered]
 
 
-def check_stack(stack: str | None = None, *, config_file: Path | None = None, preview: bool = True) -> CheckResult:
+def check_stack(stack: str | None = None, *, config_file: Path | None = None, preview: bool = True,
+                project: Project | None = None, account_file: Path | None = None) -> CheckResult:
     """`check STACK`: the plan's run (program under mocks, then the pack), reported as a check."""
-    plan = plan_stack(stack, config_file=config_file, preview=preview)
+    plan = plan_stack(stack, config_file=config_file, preview=preview, project=project, account_file=account_file)
     project = plan.stack_file.project
     secrets = plan.secrets()
     return CheckResult(
@@ -83,7 +84,7 @@ def check_stack(stack: str | None = None, *, config_file: Path | None = None, pr
         source_file=plan.stack_file.display_path,
         resources=plan.resources,
         violations=_masked(plan.violations, secrets),
-        pack_config=load_pack_config(pack_config_path(project, plan.stack_file.stack)),
+        pack_config=load_pack_config(pack_config_file(project, plan.stack_file)),
         stack_file=plan.stack_file,
         config=plan.config,
         secrets=secrets,
@@ -107,7 +108,7 @@ def check_file(
         project = project or load_project()
         stack_file = load_stack(project, stack, config_file)
         config = validate(stack_file)
-        pack_config = load_pack_config(pack_config_path(project, stack_file.stack))
+        pack_config = load_pack_config(pack_config_file(project, stack_file))
         secrets = {s for key in stack_file.secret_keys for s in _strings(stack_file.config.get(key)) if s}
     plaintexts: set[str] = set()
     expected = STATE_EXPECTED if kind == "state" else PREVIEW_EXPECTED

@@ -20,13 +20,13 @@ from rich.table import Table
 from rich.tree import Tree
 
 from components.config import stack_config_schema
-from connectctl import audit, capacity, diagram, diff, fleet, scan, workflow
+from connectctl import audit, capacity, diagram, diff, fleet, new, scan, workflow
 from connectctl.check import CheckInputError, check_file, check_stack
 from connectctl.controls import coverage, coverage_page, coverage_text, frameworks, label, mapping_note
 from connectctl.critical_path import print_report
 from connectctl.docs import responsibility_matrix
 from connectctl.engine.analyzer import PackConfigError, load_pack
-from connectctl.engine.project import ProjectError
+from connectctl.engine.project import ProjectError, load_project_dir
 from connectctl.engine.runner import ProgramError
 from connectctl.plan import ConfigReport, Plan, mask, plan_stack
 from connectctl.reports import CheckFormat, render
@@ -50,15 +50,36 @@ class Format(StrEnum):
     tfplan = "tfplan"
 
 
+ProjectDir = Annotated[Path | None, typer.Option(
+    "--project-dir", help="The project (Pulumi.yaml) to read; a stack name is looked up in its stack config "
+    "directory. Default: this checkout.")]
+AccountFile = Annotated[Path | None, typer.Option(
+    "--account-file", help="The client's account stack file (environment stacks). Default: "
+    "Pulumi.<client>-account.yaml beside the stack file, else in the project's stacks.")]
+
+
 def _fail(message: str) -> typer.Exit:
     Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(EXIT_INVALID)
 
 
+def _one_stack(command: str, stack: str | None, config_file: Path | None) -> None:
+    """Exactly one of STACK and --config-file: say which is missing, or that both were given."""
+    named = f"name a stack (connectctl {command} acme-prod) or a stack file (--config-file PATH)"
+    if stack is None and config_file is None:
+        raise _fail(named)
+    if stack is not None and config_file is not None:
+        raise _fail(f"{named}, not both")
+
+
 @app.command()
 def plan(
     stack: Annotated[str | None, typer.Argument(help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)")] = None,
-    config_file: Annotated[Path | None, typer.Option("--config-file", help="Plan this stack file instead.")] = None,
+    config_file: Annotated[Path | None, typer.Option(
+        "--config-file", help="Plan this stack file instead (its account stack and policy.<stack>.json are looked "
+        "for beside it first).")] = None,
+    project_dir: ProjectDir = None,
+    account_file: AccountFile = None,
     preview: Annotated[bool, typer.Option(
         "--preview/--no-preview", help="Computed outputs unknown (as `pulumi preview` of a new stack) or all known."
     )] = True,
@@ -72,12 +93,13 @@ def plan(
     )] = False,
 ) -> None:
     """Plan a stack offline: run the real program under AWS-shaped mocks and the policy pack over it."""
-    if (stack is None) == (config_file is None):
-        raise _fail("name a stack (connectctl plan acme-prod) or a file (--config-file PATH), not both")
+    _one_stack("plan", stack, config_file)
     if critical_path and output is Format.tfplan:
         raise _fail("--critical-path has no tfplan form: use --format json")
     try:
-        result = plan_stack(stack, config_file=config_file, preview=preview)
+        project = load_project_dir(project_dir)
+        result = plan_stack(stack, config_file=config_file, preview=preview, project=project,
+                            account_file=account_file)
     except (ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
         raise _fail(str(exc)) from None
     if critical_path:
@@ -96,7 +118,11 @@ def plan(
 @app.command()
 def check(
     stack: Annotated[str | None, typer.Argument(help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)")] = None,
-    config_file: Annotated[Path | None, typer.Option("--config-file", help="Check this stack file instead.")] = None,
+    config_file: Annotated[Path | None, typer.Option(
+        "--config-file", help="Check this stack file instead (its account stack and policy.<stack>.json are looked "
+        "for beside it first).")] = None,
+    project_dir: ProjectDir = None,
+    account_file: AccountFile = None,
     state: Annotated[Path | None, typer.Option(
         "--state", help="Check a `pulumi stack export` file (version 3) instead of the offline plan."
     )] = None,
@@ -120,17 +146,22 @@ def check(
     if state is not None and preview_json is not None:
         raise _fail("give --state FILE or --preview-json FILE, not both")
     source = state or preview_json
-    if source is None and (stack is None) == (config_file is None):
-        raise _fail("name a stack (connectctl check acme-prod), a stack file (--config-file PATH), or a file "
-                    "from pulumi (--state FILE, --preview-json FILE)")
-    if source is not None and stack is not None and config_file is not None:
-        raise _fail("name a stack or a stack file (--config-file PATH), not both")
+    named = "name a stack (connectctl check acme-prod) or a stack file (--config-file PATH)"
+    if stack is not None and config_file is not None:
+        raise _fail(f"{named}, not both")
+    if source is None and stack is None and config_file is None:
+        raise _fail(f"{named}, or give a file from pulumi (--state FILE, --preview-json FILE)")
+    if source is not None and account_file is not None:
+        raise _fail("--account-file is read to plan a stack; --state and --preview-json check pulumi's own files, "
+                    "which need no account stack: leave it out")
     try:
+        project = load_project_dir(project_dir)
         if source is None:
-            result = check_stack(stack, config_file=config_file, preview=preview)
+            result = check_stack(stack, config_file=config_file, preview=preview, project=project,
+                                 account_file=account_file)
         else:
             kind = "state" if state is not None else "preview"
-            result = check_file(source, kind, stack=stack, config_file=config_file)
+            result = check_file(source, kind, stack=stack, config_file=config_file, project=project)
     except (ProjectError, ConfigReport, ProgramError, PackConfigError, CheckInputError) as exc:
         raise _fail(str(exc)) from None
     report = render(result, output)
@@ -250,7 +281,7 @@ def _descendants(children: dict[str, list[dict[str, object]]], urn: str) -> int:
     return sum(1 + _descendants(children, str(k["urn"])) for k in children.get(urn, []))
 
 
-for _module in (audit, capacity, diagram, diff, fleet, scan, workflow):
+for _module in (audit, capacity, diagram, diff, fleet, new, scan, workflow):
     _module.register(app)
 
 

@@ -59,7 +59,10 @@ DURATIONS: dict[str, Duration] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": Duration(
         90, "Interface endpoints wait for 'available' (ENIs in every subnet): 1-2 min; " + OBSERVED),
     "aws:ec2/flowLog:FlowLog": Duration(5, API_ONLY),
-    "aws:ec2/networkAcl:NetworkAcl": Duration(3, API_ONLY),
+    "aws:ec2/networkAcl:NetworkAcl": Duration(3, "create, then one call per inline entry; " + API_ONLY),
+    "aws:ec2/networkAclAssociation:NetworkAclAssociation": Duration(2, API_ONLY),
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": Duration(
+        3, "adopts the VPC's default ACL and revokes its entries; " + API_ONLY),
     # Site-to-Site VPN
     "aws:ec2/customerGateway:CustomerGateway": Duration(5, "metadata only; waits for 'available' in seconds"),
     "aws:ec2/vpnGateway:VpnGateway": Duration(
@@ -85,12 +88,15 @@ DURATIONS: dict[str, Duration] = {
         5, "the provider waits until the rules read back; " + OBSERVED),
     "aws:s3/bucketVersioning:BucketVersioning": Duration(3, API_ONLY),
     "aws:s3/bucketReplicationConfig:BucketReplicationConfig": Duration(5, API_ONLY),
+    "aws:s3/bucketLogging:BucketLogging": Duration(3, API_ONLY),
     "aws:efs/fileSystem:FileSystem": Duration(30, "waits for 'available': under a minute; " + OBSERVED),
     "aws:efs/mountTarget:MountTarget": Duration(90, "waits for 'available' (an ENI per zone): 1-2 min; " + OBSERVED),
     "aws:efs/accessPoint:AccessPoint": Duration(5, "waits for 'available'; seconds"),
     "aws:efs/replicationConfiguration:ReplicationConfiguration": Duration(
         300, "creates the replica file system and waits for replication 'ENABLED': minutes; assumption"),
     "aws:rds/subnetGroup:SubnetGroup": Duration(3, API_ONLY),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": Duration(
+        5, "CreateDBClusterParameterGroup, then ModifyDBClusterParameterGroup for its parameters; " + API_ONLY),
     "aws:rds/cluster:Cluster": Duration(
         600, "Aurora cluster: waits for 'available', about 5-10 min; " + OBSERVED),
     "aws:rds/clusterInstance:ClusterInstance": Duration(

@@ -34,7 +34,7 @@ from rich.markup import escape
 
 from connectctl.engine.analyzer import PackConfigError
 from connectctl.engine.capture import CapturedResource
-from connectctl.engine.project import ProjectError
+from connectctl.engine.project import Project, ProjectError, load_project_dir
 from connectctl.engine.runner import ProgramError
 from connectctl.plan import ConfigReport, Plan, mask, plan_stack
 
@@ -765,9 +765,24 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_INVALID)
 
 
-def stack_diagram(stack: str) -> Diagram:
-    """The diagram of a stack by name, from its offline plan with every value known."""
-    return layout(architecture(plan_stack(stack, preview=False)))
+def stack_diagram(stack: str | None = None, *, config_file: Path | None = None, project: Project | None = None,
+                  account_file: Path | None = None) -> tuple[str, Diagram]:
+    """A stack's name and diagram (by name or stack file), from its offline plan with every value known."""
+    plan = plan_stack(stack, config_file=config_file, preview=False, project=project, account_file=account_file)
+    return plan.stack_file.stack, layout(architecture(plan))
+
+
+DIAGRAMS_DIR = Path("out") / "diagrams"
+
+
+def default_output(project: Project, stack: str, output_format: DiagramFormat) -> Path:
+    """Where a PNG or SVG goes without --output: `out/diagrams/<stack>.<format>` under the project.
+
+    Not the current directory (the old default): from anywhere else it scattered pictures wherever the command
+    ran, and in the checkout it left untracked files. `out/` is git-ignored and the same place whatever the
+    directory; `docs/diagram-acme-prod.png` and other committed pictures are written only when named with --output.
+    """
+    return project.root / DIAGRAMS_DIR / f"{stack}.{output_format.value}"
 
 
 def render(diagram: Diagram, output_format: DiagramFormat) -> bytes:
@@ -781,20 +796,36 @@ def render(diagram: Diagram, output_format: DiagramFormat) -> bytes:
 
 
 def diagram(
-    stack: Annotated[str, typer.Argument(help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)")],
+    stack: Annotated[str | None, typer.Argument(
+        help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)", show_default=False)] = None,
+    config_file: Annotated[Path | None, typer.Option(
+        "--config-file", help="Draw this stack file instead (its account stack and policy.<stack>.json are looked "
+        "for beside it first).", show_default=False)] = None,
+    project_dir: Annotated[Path | None, typer.Option(
+        "--project-dir", help="The project (Pulumi.yaml) to read; default: this checkout.", show_default=False)] = None,
+    account_file: Annotated[Path | None, typer.Option(
+        "--account-file", help="The client's account stack file. Default: Pulumi.<client>-account.yaml beside the "
+        "stack file, else in the project's stacks.", show_default=False)] = None,
     output_format: Annotated[DiagramFormat, typer.Option(
         "--format", help="mermaid (flowchart text), dot (Graphviz source), png or svg (rendered by Graphviz's dot)."
     )] = DiagramFormat.mermaid,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write here. Default: stdout for mermaid and dot, <stack>.png / <stack>.svg otherwise."
+        "--output", "-o", help="Write here. Default: stdout for mermaid and dot, out/diagrams/<stack>.png / .svg "
+        "under the project otherwise."
     )] = None,
 ) -> None:
     """Draw a stack's architecture from its offline plan: zones and tiers, NAT egress IPs, VPN links,
     load balancer and services, data stores and the DR region."""
+    named = "name a stack (connectctl diagram acme-prod) or a stack file (--config-file PATH)"
+    if stack is None and config_file is None:
+        raise _fail(named)
+    if stack is not None and config_file is not None:
+        raise _fail(f"{named}, not both")
     if output_format in (DiagramFormat.png, DiagramFormat.svg) and shutil.which("dot") is None:
         raise _fail(GRAPHVIZ_MISSING)
     try:
-        drawing = stack_diagram(stack)
+        project = load_project_dir(project_dir)
+        name, drawing = stack_diagram(stack, config_file=config_file, project=project, account_file=account_file)
         data = render(drawing, output_format)
     except (ProjectError, ConfigReport, ProgramError, PackConfigError, DiagramError) as exc:
         raise _fail(str(exc)) from None
@@ -803,11 +834,13 @@ def diagram(
     except graphviz.CalledProcessError as exc:
         raise _fail(f"Graphviz's dot failed: {exc.stderr.decode(errors='replace').strip()}") from None
     if output is None and output_format in (DiagramFormat.png, DiagramFormat.svg):
-        output = Path(f"{stack}.{output_format.value}")
+        output = default_output(project, name, output_format)
     if output is None:
         sys.stdout.write(data.decode())
         return
     try:
+        if output.parent == project.root / DIAGRAMS_DIR:
+            output.parent.mkdir(parents=True, exist_ok=True)  # the default place; a named one must exist
         output.write_bytes(data)
     except OSError as exc:
         raise _fail(f"{output}: cannot write the diagram: {exc.strerror}") from None

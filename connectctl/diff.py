@@ -48,7 +48,7 @@ from rich.markup import escape
 
 from connectctl.engine.analyzer import PackConfigError
 from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY, STACK_TYPE, CapturedResource
-from connectctl.engine.project import PROJECT_ROOT, Project, ProjectError, load_project, read_yaml, stand_in
+from connectctl.engine.project import Project, ProjectError, load_project_dir, read_yaml, stand_in
 from connectctl.engine.runner import ProgramError
 from connectctl.plan import SECRET, UNKNOWN, ConfigReport, Plan, mask, plan_stack
 
@@ -89,6 +89,11 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "aws:ec2/customerGateway:CustomerGateway": {"bgpAsn", "bgpAsnExtended", "ipAddress", "type", "deviceName",
                                                 "certificateArn"},
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {"vpcId"},
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": {"defaultNetworkAclId"},
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": {"name", "namePrefix", "family", "description"},
+    "aws:s3/bucketLogging:BucketLogging": {"bucket", "expectedBucketOwner"},
+    "aws:ec2/networkAcl:NetworkAcl": {"vpcId"},  # inline entries and subnetIds change in place
+    "aws:ec2/networkAclAssociation:NetworkAclAssociation": {"networkAclId", "subnetId"},  # no update at all
     "aws:ec2/eip:Eip": {"domain", "vpc", "address", "customerOwnedIpv4Pool", "networkBorderGroup",
                         "publicIpv4Pool", "ipamPoolId"},
     "aws:ec2/flowLog:FlowLog": {"vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId",
@@ -138,6 +143,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "aws:efs/replicationConfiguration:ReplicationConfiguration": {"sourceFileSystemId", "destination"},
     # IAM (global: no region).
     "aws:iam/role:Role": {"name", "namePrefix", "path"},
+    "aws:iam/policy:Policy": {"name", "namePrefix", "path", "description"},
     "aws:iam/rolePolicy:RolePolicy": {"name", "namePrefix", "role"},
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": {"role", "policyArn"},
     "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": {"roleName"},
@@ -679,14 +685,16 @@ def base_stack_files(project: Project, revision: str, into: Path) -> Project:
     return dataclasses.replace(project, stack_config_dir=into)
 
 
-def _plan(project: Project, stack: str | None = None, path: Path | None = None) -> Plan:
+def _plan(project: Project, stack: str | None = None, path: Path | None = None,
+          account_file: Path | None = None) -> Plan:
     """A stack's plan in update mode: every value known, IDs stable per URN, so inputs compare as values."""
-    return plan_stack(stack, config_file=path, preview=False, project=project)
+    return plan_stack(stack, config_file=path, preview=False, project=project, account_file=account_file)
 
 
-def diff_files(project: Project, old: Path, new: Path) -> StackDiff:
-    """Plan two stack files and compare them."""
-    return diff_plans(_plan(project, path=old), _plan(project, path=new), old_source=_shown(project, old),
+def diff_files(project: Project, old: Path, new: Path, account_file: Path | None = None) -> StackDiff:
+    """Plan two stack files and compare them (`account_file`, `--account-file`: the account stack of both)."""
+    return diff_plans(_plan(project, path=old, account_file=account_file),
+                      _plan(project, path=new, account_file=account_file), old_source=_shown(project, old),
                       new_source=_shown(project, new))
 
 
@@ -864,18 +872,24 @@ def diff(
         DiffFormat.text),
     project_dir: Annotated[Path | None, typer.Option(
         "--project-dir", help="The project (Pulumi.yaml) to read; default: this checkout.")] = None,
+    account_file: Annotated[Path | None, typer.Option(
+        "--account-file", help="The client's account stack file, read by both plans (not with --base). Default: "
+        "Pulumi.<client>-account.yaml beside each stack file, else in the project's stacks.")] = None,
 ) -> None:
     """What a stack-file change does: resources created, deleted, updated and replaced, protected ones first."""
     try:
-        project = load_project(project_dir.resolve() if project_dir else PROJECT_ROOT)
+        project = load_project_dir(project_dir)
         if base is not None:
             if new is not None:
                 raise DiffError("with --base REV name one stack (connectctl diff acme-prod --base main), not two")
+            if account_file is not None:
+                raise DiffError("--account-file is not for --base: each side reads the account stack of its own "
+                                "revision (the project's stacks at REV, and now)")
             result = diff_base(project, old, base)
         else:
             if new is None:
                 raise DiffError("name two stack files (connectctl diff OLD NEW), or one stack and --base REV")
-            result = diff_files(project, _stack_file(project, old), _stack_file(project, new))
+            result = diff_files(project, _stack_file(project, old), _stack_file(project, new), account_file)
     except (DiffError, ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
         Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(
             f"[bold red]error:[/] {escape(str(exc))}")

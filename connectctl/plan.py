@@ -207,18 +207,69 @@ def validate(stack_file: StackFile) -> StackConfig:
         raise ConfigReport("\n".join(lines)) from None
 
 
-def account_outputs(project: Project, stack_file: StackFile, cfg: StackConfig) -> dict[str, Any]:
+def _account_candidates(project: Project, stack_file: StackFile, cfg: StackConfig) -> list[Path]:
+    """Where the account stack file of an environment is looked for: beside it, then in the project."""
+    beside = stack_file.path.parent / f"Pulumi.{cfg.account_stack}.yaml"
+    in_project = project.stack_file(cfg.account_stack)
+    same = beside.resolve() == in_project.resolve()
+    return [in_project] if same else [beside, in_project]
+
+
+def account_stack_file(project: Project, stack_file: StackFile, cfg: StackConfig,
+                       account_file: Path | None = None) -> tuple[StackFile, StackConfig]:
+    """The client's account stack file, read and validated: the one the environment's `StackReference` names.
+
+    `account_file` (`--account-file PATH`) when given; else `Pulumi.<client>-account.yaml` beside the
+    environment's stack file, then in the project's stack config directory. Beside first, because a new
+    client's files are planned where `connectctl new --dir` wrote them, before they are committed to
+    stacks/ (and an edited copy of a committed environment still finds its committed account stack).
+    The file is read as the stack `<client>-account` whatever it is called, and must be that client's
+    account stack: it stands in for `<organization>/connect/<client>-account`. Errors name both files.
+    """
+    lead = (f"{stack_file.display_path}: its services pull from the account stack {cfg.account_stack!r}"
+            if cfg.services else f"{stack_file.display_path}: its account stack {cfg.account_stack!r}")
+    if account_file is not None:
+        path, given = account_file, f"--account-file {account_file}"
+    else:
+        candidates = _account_candidates(project, stack_file, cfg)
+        found = next((c for c in candidates if c.is_file()), None)
+        if found is None:
+            known = ", ".join(project.stacks()) or "none"
+            relative = _relative(project, candidates[-1])
+            beside = (f"no stack file {candidates[0].name} beside it (in {candidates[0].parent}) and "
+                      if len(candidates) > 1 else "")
+            raise ConfigReport(f"{lead}, which cannot be read: {beside}no stack file {relative} for stack "
+                               f"{cfg.account_stack!r}; stacks: {known}; or give the file with --account-file PATH")
+        path, given = found, ""
+    try:
+        account_file_read = load_stack(project, cfg.account_stack, path)
+    except ProjectError as exc:
+        flag = "--account-file " if account_file is not None else ""
+        raise ConfigReport(f"{lead}, which cannot be read: {flag}{exc}") from None
+    account = validate(account_file_read)
+    if not account.is_account or account.tenant.client != cfg.tenant.client:
+        what = "an environment stack" if not account.is_account else f"the account stack of {account.tenant.client!r}"
+        raise ConfigReport(f"{lead}: {given or account_file_read.display_path} is {what}; allowed: the account "
+                           f"stack of {cfg.tenant.client!r} (connect:tenant.scope: account, client: "
+                           f"{cfg.tenant.client})")
+    return account_file_read, account
+
+
+def _relative(project: Project, path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(project.root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def account_outputs(project: Project, stack_file: StackFile, cfg: StackConfig,
+                    account_file: Path | None = None) -> dict[str, Any]:
     """Resolve the environment's `StackReference` offline: plan the client's account stack file.
 
     Also checks what `pulumi up` would only find out later: every repository a service pulls from
-    is declared in the account stack. Errors name both files.
+    is declared in the account stack. Errors name both files. `account_file`: see `account_stack_file`.
     """
-    try:
-        account_file = load_stack(project, cfg.account_stack)
-    except ProjectError as exc:
-        raise ConfigReport(f"{stack_file.display_path}: its services pull from the account stack "
-                           f"{cfg.account_stack!r}, which cannot be read: {exc}") from None
-    account = validate(account_file)
+    account_file_read, account = account_stack_file(project, stack_file, cfg, account_file)
     declared = set(account.registry.repositories) if account.registry else set()
     problems = []
     for index, service in enumerate(cfg.services):
@@ -227,23 +278,51 @@ def account_outputs(project: Project, stack_file: StackFile, cfg: StackConfig) -
             line = stack_file.line_of(path)
             where = f"{stack_file.display_path}:{line}: " if line else ""
             problems.append(f"  {where}{path}: {service.image.repository!r} is not declared in "
-                            f"{account_file.display_path} (connect:registry.repositories); allowed: "
+                            f"{account_file_read.display_path} (connect:registry.repositories); allowed: "
                             f"{', '.join(sorted(declared)) or 'none declared'}")
     if problems:  # a repository name held in a `secure:` value is still a secret: masked like every report
         secrets = _secret_texts(stack_file)
         raise ConfigReport(mask("\n".join([f"{stack_file.display_path}: invalid stack configuration", *problems]),
                                 secrets))
     capture = run_program(
-        main_program(project.main), project=project.name, stack=account_file.stack,
-        config=account_file.program_config(), secret_keys=account_file.secret_keys, preview=False,
+        main_program(project.main), project=project.name, stack=account_file_read.stack,
+        config=account_file_read.program_config(), secret_keys=account_file_read.secret_keys, preview=False,
         region=account.region, account_id=account.tenant.account_id, root=project.root,
     )
     return dict(capture.outputs)
 
 
+def stack_references(project: Project, stack_file: StackFile, cfg: StackConfig,
+                     account_file: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The stack references the program reads, resolved offline (`plan_stack`, `capacity`).
+
+    Only an environment with services reads its account stack. A given `--account-file` is checked even
+    when nothing reads it (a wrong file named on the command line is an error, not silently unused).
+    """
+    if account_file is not None and cfg.is_account:
+        raise ConfigReport(f"--account-file {account_file}: {stack_file.display_path} is itself an account stack; "
+                           "allowed: --account-file with an environment stack only")
+    if cfg.services:
+        return {cfg.account_stack_reference: account_outputs(project, stack_file, cfg, account_file)}
+    if account_file is not None:
+        account_stack_file(project, stack_file, cfg, account_file)
+    return {}
+
+
 def pack_config_path(project: Project, stack: str) -> Path:
     """Per-stack pack config, used automatically (and passed to `pulumi preview --policy-pack-config`)."""
     return project.stack_config_dir / f"policy.{stack}.json"
+
+
+def pack_config_file(project: Project, stack_file: StackFile) -> Path:
+    """The pack config of a stack file: `policy.<stack>.json` beside it, else in the project's stack config dir.
+
+    Beside first, for the same reason as the account stack: a stack file planned from elsewhere
+    (`--config-file`, a new client's directory) brings its own pack config. For a stack of the project
+    both are the same file.
+    """
+    beside = stack_file.path.parent / f"policy.{stack_file.stack}.json"
+    return beside if beside.is_file() else pack_config_path(project, stack_file.stack)
 
 
 def plan_stack(
@@ -254,16 +333,19 @@ def plan_stack(
     project: Project | None = None,
     pack_config: dict[str, Any] | None = None,
     blackout: str | None = None,
+    account_file: Path | None = None,
 ) -> Plan:
     """Plan one stack (by name or by stack file path) and run the pack over it.
 
     `blackout`: a region whose answers are all marked (connectctl/engine/blackout.py), for the DR proof.
+    `account_file`: the environment's account stack file (`--account-file`); default: found beside the stack
+    file, then in the project (`account_stack_file`). The pack config is found the same way (`pack_config_file`).
     """
     project = project or load_project()
     stack_file = load_stack(project, stack, config_file)
     cfg = validate(stack_file)
     started = time.perf_counter()
-    references = {cfg.account_stack_reference: account_outputs(project, stack_file, cfg)} if cfg.services else {}
+    references = stack_references(project, stack_file, cfg, account_file)
     referenced = time.perf_counter()
     capture = run_program(
         main_program(project.main),
@@ -280,7 +362,7 @@ def plan_stack(
     )
     ran = time.perf_counter()
     if pack_config is None:
-        pack_config = load_pack_config(pack_config_path(project, stack_file.stack))
+        pack_config = load_pack_config(pack_config_file(project, stack_file))
     errors = engine_errors(capture, stack_file, cfg)
     checked = time.perf_counter()
     # As the engine does: a resource whose inputs the provider's Check refuses never reaches the analyzers.

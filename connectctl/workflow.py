@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from components.config import ORGANIZATION, PRODUCTION_ENVIRONMENTS
-from connectctl.engine.project import PROJECT_ROOT, Project, ProjectError, load_project
+from connectctl.engine.project import Project, ProjectError, load_project_dir
 
 EXIT_INVALID = 2
 # Paths (relative to the project root) every stack is built from: a change to any of them affects all stacks.
@@ -207,7 +207,7 @@ def stacks(
 ) -> None:
     """List the stacks, or those a change affects: the matrix of the CI workflows."""
     try:
-        project = load_project(project_dir.resolve() if project_dir else PROJECT_ROOT)
+        project = load_project_dir(project_dir)
         names = project.stacks() if changed_since is None else affected_stacks(
             project, changed_files(project.root, changed_since))
         result = matrix(project, names, scope)

@@ -55,14 +55,16 @@ __all__ = ["seed"]  # the moto server fixture of the audit tests, used here by n
 
 
 def cached_plan_stack(stack: str | None = None, *, config_file: Path | None = None, preview: bool = True,
-                      project: Any = None, pack_config: dict[str, Any] | None = None) -> Plan:
+                      project: Any = None, pack_config: dict[str, Any] | None = None,
+                      account_file: Path | None = None) -> Plan:
     """`plan_stack`, each stack file (by name or by content) planned once per mode (committed stacks through
     the policy tests' shared `baseline` cache)."""
-    if config_file is None and project is None and pack_config is None and stack is not None:
+    if config_file is None and project is None and pack_config is None and account_file is None \
+            and stack is not None:
         return baseline(stack, preview)
-    if pack_config is not None:
+    if pack_config is not None or account_file is not None:
         return _real_plan_stack(stack, config_file=config_file, preview=preview, project=project,
-                                pack_config=pack_config)
+                                pack_config=pack_config, account_file=account_file)
     key = (stack, config_file.name if config_file else "", config_file.read_bytes() if config_file else b"", preview)
     if key not in _plans:
         _plans[key] = _real_plan_stack(stack, config_file=config_file, preview=preview, project=project)

@@ -8,6 +8,7 @@ no credentials, access denied, endpoint unreachable), with one message on stderr
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import timedelta
 from enum import StrEnum
@@ -17,6 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from connectctl import clock
 from connectctl.audit.checks import CHECK_IDS, CHECKS, DR_CHECK_IDS, DR_RPO
@@ -58,6 +60,9 @@ AssumeRole = Annotated[bool, typer.Option(
 Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile of the base credentials.")]
 RpoHours = Annotated[float, typer.Option(
     "--rpo-hours", min=0.1, help="Maximum age of the DR vault's newest recovery point, in hours.")]
+ProjectDir = Annotated[Path | None, typer.Option(
+    "--project-dir", help="The project (Pulumi.yaml) whose stack config directory holds STACK; default: this "
+    "checkout.")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -67,13 +72,13 @@ def _fail(message: str) -> typer.Exit:
 
 def audit_stack(stack: str, checks: list[Check], *, outputs_file: Path | None, endpoint_url: str | None,
                 region: str | None, assume_role: bool, profile: str | None, rpo: timedelta,
-                skip: list[str]) -> AuditReport:
+                skip: list[str], project_dir: Path | None = None) -> AuditReport:
     """Load the stack's expectations, open the tenant account, run the checks; AuditError on any failure."""
     try:
         checked_at = clock.now()
     except clock.ClockError as exc:
         raise AuditError(str(exc)) from None
-    stack_file, cfg = load_stack_config(stack)
+    stack_file, cfg = load_stack_config(stack, project_dir)
     outputs = load_outputs(outputs_file, stack, cfg) if outputs_file is not None else None
     primary = region or cfg.region
     client, identity = open_session(cfg, stack, profile=profile, assume_role=assume_role, region=primary,
@@ -105,8 +110,24 @@ def _report(report: AuditReport, output: AuditFormat) -> None:
     raise typer.Exit(EXIT_FINDINGS if report.findings else EXIT_OK)
 
 
+def list_checks(output: AuditFormat) -> None:
+    """`audit --list`: every check, where it applies, and what it reads (its description)."""
+    rows = [{"id": c.id, "appliesTo": c.applies_to, "severity": c.severity, "title": c.title,
+             "reads": c.description} for c in CHECKS]
+    if output is AuditFormat.json:
+        sys.stdout.write(json.dumps({"checks": rows}, indent=2) + "\n")
+        return
+    console = Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160)
+    table = Table(title="connectctl audit checks", show_header=True, header_style="bold")
+    for column in ("check", "applies to", "severity", "what it reads"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], row["appliesTo"], row["severity"], escape(row["reads"]))
+    console.print(table)
+
+
 def audit(
-    stack: Annotated[str, typer.Argument(help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)")],
+    stack: Annotated[str | None, typer.Argument(help="Stack name, e.g. acme-prod (stacks/Pulumi.<stack>.yaml)")] = None,
     outputs: Outputs = None,
     output: OutputFormat = AuditFormat.text,
     endpoint_url: EndpointUrl = None,
@@ -116,17 +137,25 @@ def audit(
     skip: Annotated[list[str] | None, typer.Option(
         "--skip", help=f"Do not run this check (repeatable): {', '.join(CHECK_IDS)}.")] = None,
     rpo_hours: RpoHours = DR_RPO_HOURS,
+    project_dir: ProjectDir = None,
+    list_: Annotated[bool, typer.Option("--list", help="List every check, where it applies and what it reads; "
+                                                         "no stack, no AWS call.")] = False,
 ) -> None:
     """Audit a deployed stack live (read-only): registry scanning, public IPs, egress IPs, load balancers,
     ECS services, VPN tunnels, flow logs, the DR vault's newest recovery point and the DR copies of the
-    services' secrets."""
+    services' secrets, the account's access roles and audit trail, the default network ACL (`--list`)."""
+    if list_:
+        list_checks(output)
+        return
+    if stack is None:
+        raise _fail("name a stack (connectctl audit acme-prod), or --list the checks")
     unknown = sorted(set(skip or []) - set(CHECK_IDS))
     if unknown:
         raise _fail(f"unknown check(s) for --skip: {', '.join(unknown)}; checks: {', '.join(CHECK_IDS)}")
     try:
         report = audit_stack(stack, list(CHECKS), outputs_file=outputs, endpoint_url=endpoint_url, region=region,
                              assume_role=assume_role, profile=profile, rpo=timedelta(hours=rpo_hours),
-                             skip=skip or [])
+                             skip=skip or [], project_dir=project_dir)
     except AuditError as exc:
         raise _fail(str(exc)) from None
     _report(report, output)
@@ -141,13 +170,15 @@ def verify(
     assume_role: AssumeRole = True,
     profile: Profile = None,
     rpo_hours: RpoHours = DR_RPO_HOURS,
+    project_dir: ProjectDir = None,
 ) -> None:
     """Verify the DR region can take over: the DR vault's newest recovery point is younger than the RPO, and
     the standby (pilot-light, warm-standby) finds every secret its services read there."""
     checks = [c for c in CHECKS if c.id in DR_CHECK_IDS]
     try:
         report = audit_stack(stack, checks, outputs_file=outputs, endpoint_url=endpoint_url, region=region,
-                             assume_role=assume_role, profile=profile, rpo=timedelta(hours=rpo_hours), skip=[])
+                             assume_role=assume_role, profile=profile, rpo=timedelta(hours=rpo_hours), skip=[],
+                             project_dir=project_dir)
     except AuditError as exc:
         raise _fail(str(exc)) from None
     _report(report, output)

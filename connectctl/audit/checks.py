@@ -8,6 +8,7 @@ depends on (the egress IPs they allow-list). Each check is read-only and scoped 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any, NamedTuple
@@ -488,6 +489,150 @@ def dr_secret_replicas(ctx: AuditContext) -> Outcome:
     return outcome
 
 
+# --- access, audit trail and network hygiene (issue #15): expectations from the stack's own plan -----------
+
+def _planned(ctx: AuditContext) -> list[Any]:
+    """The stack's offline plan with every value known, once per audit (the expectations of the checks below)."""
+    if "plan" not in ctx._cache:
+        from connectctl.plan import plan_stack  # here: the engine imports pulumi (a second)
+
+        ctx._cache["plan"] = plan_stack(ctx.stack, preview=False).capture.resources
+    return list(ctx._cache["plan"])
+
+
+def _principals(trust: Any) -> str:
+    statements = trust.get("Statement", []) if isinstance(trust, dict) else []
+    statements = statements if isinstance(statements, list) else [statements]
+    return "; ".join(sorted(json.dumps({k: s.get(k) for k in ("Principal", "Condition") if k in s}, sort_keys=True)
+                            for s in statements if isinstance(s, dict))) or "none"
+
+
+def access_roles(ctx: AuditContext) -> Outcome:
+    """Each role the account stack names is as declared: trust (who, with MFA), boundary, exactly its policies."""
+    from connectctl.audit import expected
+
+    iam = ctx.client("iam", ctx.region)
+    wanted = expected.roles(_planned(ctx))
+    outcome = Outcome(examined=len(wanted))
+
+    def find(role: str, arn: str | None, message: str) -> None:
+        outcome.findings.append(Finding("access-roles", "critical", role, "AWS::IAM::Role", message, "global", arn,
+                                        "connect:access"))
+
+    for name, role in sorted(wanted.items()):
+        try:
+            live = iam.get_role(RoleName=name)["Role"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
+                raise
+            find(name, None, f"role {name} does not exist; run `pulumi up` on {ctx.stack}")
+            continue
+        arn = str(live["Arn"])
+        trust = expected.document(live.get("AssumeRolePolicyDocument"))
+        if trust != role.trust:
+            find(name, arn, f"role {name} is trusted differently from the stack: who may assume it and on what "
+                            f"condition (MFA) are {_principals(trust)}; the stack says {_principals(role.trust)}")
+        boundary = (live.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if boundary != role.boundary:
+            find(name, arn, f"role {name} has permissions boundary {boundary or 'none'}; the stack says "
+                            f"{role.boundary or 'none'}")
+        inline = set(paginate(iam, "list_role_policies", "PolicyNames", RoleName=name))
+        for policy in sorted(inline - set(role.inline)):
+            find(name, arn, f"role {name} has an inline policy {policy} the stack does not declare (written out of "
+                            "band: `pulumi up` removes it; find who wrote it in the trail)")
+        for policy in sorted(set(role.inline) - inline):
+            find(name, arn, f"role {name} lacks its inline policy {policy}")
+        for policy in sorted(inline & set(role.inline)):
+            document = iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+            if expected.document(document) != role.inline[policy]:
+                find(name, arn, f"role {name}'s inline policy {policy} differs from the stack's")
+        attached = {p["PolicyArn"] for p in paginate(iam, "list_attached_role_policies", "AttachedPolicies",
+                                                      RoleName=name)}
+        for policy in sorted(attached - role.attached):
+            find(name, arn, f"role {name} has {policy} attached, which the stack does not declare")
+        for policy in sorted(role.attached - attached):
+            find(name, arn, f"role {name} lacks its managed policy {policy}")
+    return outcome
+
+
+def _selectors(selectors: Any) -> set[tuple[str, str, tuple[str, ...]]]:
+    """Advanced event selectors as comparable (field, operator, values) triples, from the plan or from AWS."""
+    found = set()
+    for selector in selectors or []:
+        for item in selector.get("fieldSelectors") or selector.get("FieldSelectors") or []:
+            field_name = item.get("field") or item.get("Field") or ""
+            for key, values in item.items():
+                if key.lower() not in ("field",) and values:
+                    found.add((field_name, key[0].lower() + key[1:], tuple(sorted(values))))
+    return found
+
+
+def audit_trail(ctx: AuditContext) -> Outcome:
+    """The account's trail logs, in every region, with log-file validation, its bucket and its data events."""
+    from connectctl.audit import expected
+
+    cloudtrail = ctx.client("cloudtrail", ctx.region)
+    wanted = expected.trails(_planned(ctx))
+    outcome = Outcome(examined=len(wanted))
+    for inputs in wanted:
+        name = str(inputs.get("name"))
+        listed = cloudtrail.describe_trails(trailNameList=[name]).get("trailList") or []
+        arn = f"arn:{ctx.partition}:cloudtrail:{ctx.region}:{ctx.account_id}:trail/{name}"
+
+        def find(message: str, trail_name: str = name, trail_arn: str = arn) -> None:
+            outcome.findings.append(Finding("audit-trail", "critical", trail_name, "AWS::CloudTrail::Trail", message,
+                                            ctx.region, trail_arn, "connect:access"))
+
+        if not listed:
+            find(f"trail {name} does not exist: nothing records who did what in the account")
+            continue
+        trail = listed[0]
+        if not cloudtrail.get_trail_status(Name=name).get("IsLogging"):
+            find(f"trail {name} is not logging (StopLogging): calls go unrecorded until it is started again")
+        if inputs.get("isMultiRegionTrail") and not trail.get("IsMultiRegionTrail"):
+            find(f"trail {name} records one region only; the stack's trail records every region")
+        if inputs.get("enableLogFileValidation") and not trail.get("LogFileValidationEnabled"):
+            find(f"trail {name} has log file validation off: tampered logs would go unnoticed")
+        if inputs.get("s3BucketName") and trail.get("S3BucketName") != inputs.get("s3BucketName"):
+            find(f"trail {name} delivers to bucket {trail.get('S3BucketName')}, not {inputs.get('s3BucketName')}")
+        want = _selectors(inputs.get("advancedEventSelectors"))
+        if want:
+            live = cloudtrail.get_event_selectors(TrailName=name).get("AdvancedEventSelectors") or []
+            missing = sorted(want - _selectors(live))
+            if missing:
+                shown = ", ".join(f"{f} {op} {'/'.join(v)}" for f, op, v in missing)
+                find(f"trail {name} lacks the stack's event selectors: {shown} (data events on the client's "
+                     "data, or management events, go unrecorded)")
+    return outcome
+
+
+def default_nacl_closed(ctx: AuditContext) -> Outcome:
+    """The VPC's default network ACL has no rules but AWS's final deny, and no subnet uses it."""
+    vpc = ctx.vpc_id()
+    acls = list(paginate(ctx.ec2(), "describe_network_acls", "NetworkAcls",
+                         Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default", "Values": ["true"]}]))
+    outcome = Outcome(examined=len(acls))
+    for acl in acls:
+        acl_id = str(acl["NetworkAclId"])
+        rules = [e for e in acl.get("Entries", []) if e.get("RuleNumber") != 32767]
+        subnets = sorted(a["SubnetId"] for a in acl.get("Associations", []) if a.get("SubnetId"))
+        problems = []
+        if rules:
+            problems.append("rules " + ", ".join(
+                f"{e['RuleNumber']} {'out' if e.get('Egress') else 'in'} {e.get('RuleAction')} "
+                f"{e.get('CidrBlock') or e.get('Ipv6CidrBlock')}"
+                for e in sorted(rules, key=lambda e: e["RuleNumber"])))
+        if subnets:
+            problems.append("subnets " + ", ".join(subnets))
+        if problems:
+            outcome.findings.append(Finding(
+                "default-nacl-closed", "high", acl_id, "AWS::EC2::NetworkAcl",
+                f"the default network ACL {acl_id} of {vpc} has {'; '.join(problems)}: a subnet that falls back to it "
+                "is open to everything; every subnet belongs to its tier's ACL", ctx.region,
+                ctx.arn("ec2", f"network-acl/{acl_id}"), "connect:network"))
+    return outcome
+
+
 CHECKS: tuple[Check, ...] = (
     Check("ecr-scan-on-push", "ECR repositories scan on push", "high",
           "Every ECR repository the stack owns (account stack: the whole registry) or pulls images from "
@@ -542,5 +687,22 @@ CHECKS: tuple[Check, ...] = (
           "Replicate the secret to the DR region (aws secretsmanager replicate-secret-to-regions) or write the "
           "parameter there under the same name (aws ssm put-parameter); the client's SRE team owns both.",
           dr_secret_replicas),
+    Check("access-roles", "Access roles as the account stack declares them", "critical",
+          "Every role the account stack names (connect-sre-*, connect-breakglass, connect-deployer) exists with the "
+          "stack's trust policy (who may assume it, MFA conditions), its permissions boundary, and exactly its "
+          "inline and managed policies: nothing written or attached out of band.",
+          "Run `pulumi up` on the account stack (its exclusive policy resources remove what was added); find who "
+          "changed the role in the audit trail.",
+          access_roles, environment_only=False, account_only=True),
+    Check("audit-trail", "The account's audit trail records", "critical",
+          "The account stack's trail exists, is logging, records every region, validates its log files, delivers to "
+          "its bucket and has the stack's event selectors (management events and the data events on client data).",
+          "Start logging and run `pulumi up` on the account stack; find who stopped it in the trail's last events.",
+          audit_trail, environment_only=False, account_only=True),
+    Check("default-nacl-closed", "The default network ACL is closed and unused", "high",
+          "The environment VPC's default network ACL has no rule but AWS's final deny, and no subnet is associated "
+          "with it (every subnet uses its tier's ACL).",
+          "Run `pulumi up` (the stack manages the default ACL); a subnet on the default ACL was created out of band.",
+          default_nacl_closed),
 )
 CHECK_IDS = tuple(check.id for check in CHECKS)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # boto3 and botocore's session take about a second to import:
     import botocore.config
     import botocore.session
 from connectctl.audit.model import AuditError
-from connectctl.engine.project import ProjectError, StackFile, load_project, load_stack
+from connectctl.engine.project import ProjectError, StackFile, load_project_dir, load_stack
 from connectctl.plan import ConfigReport, validate
 
 ClientFactory = Callable[[str, str], Any]
@@ -175,10 +175,11 @@ def load_outputs(path: Path, stack: str, cfg: StackConfig) -> dict[str, Any]:
     return data
 
 
-def load_stack_config(stack: str) -> tuple[StackFile, StackConfig]:
-    """The stack file and its validated model; problems are exit-2 messages."""
+def load_stack_config(stack: str, project_dir: Path | None = None) -> tuple[StackFile, StackConfig]:
+    """The stack file (of `--project-dir`'s project, default this checkout) and its validated model; problems are
+    exit-2 messages."""
     try:
-        stack_file = load_stack(load_project(), stack)
+        stack_file = load_stack(load_project_dir(project_dir), stack)
         return stack_file, validate(stack_file)
     except (ProjectError, ConfigReport) as exc:
         raise AuditError(str(exc)) from None

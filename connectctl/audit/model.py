@@ -70,6 +70,14 @@ class Check:
     remediation: str
     run: Callable[[AuditContext], Outcome]
     environment_only: bool = True  # account stacks (scope: account) have only the registry
+    account_only: bool = False  # what only the account stack owns: the access roles, the audit trail
+
+    @property
+    def applies_to(self) -> str:
+        """Which stacks the check judges, for `audit --list`."""
+        if self.account_only:
+            return "account stacks"
+        return "environment stacks" if self.environment_only else "account and environment stacks"
 
 
 @dataclass

@@ -30,6 +30,9 @@ def run_checks(ctx: AuditContext, checks: Iterable[Check], skip: Iterable[str] =
                 results.append(CheckResult(check, "skipped", note="skipped with --skip"))
             elif check.environment_only and ctx.cfg.is_account:
                 results.append(CheckResult(check, "not-applicable", note="account stack: no environment resources"))
+            elif check.account_only and not ctx.cfg.is_account:
+                results.append(CheckResult(check, "not-applicable",
+                                           note=f"owned by the account stack ({ctx.cfg.account_stack}): audit that"))
             else:
                 try:
                     outcome = check.run(ctx)

@@ -297,6 +297,24 @@ def load_project(root: Path = PROJECT_ROOT) -> Project:
     )
 
 
+def load_project_dir(project_dir: Path | None) -> Project:
+    """The project of a `--project-dir` option, or this checkout's when it is not given.
+
+    Why a function of its own: every command that reads stacks takes the option, and a directory without a
+    `Pulumi.yaml` must be the same one message naming the option everywhere, not "Pulumi.yaml: no such file".
+    """
+    if project_dir is None:
+        return load_project(PROJECT_ROOT)
+    root = project_dir.resolve()
+    if not root.is_dir():
+        raise ProjectError(f"--project-dir {project_dir}: not a directory; allowed: a Pulumi project directory "
+                           "(the one holding Pulumi.yaml)")
+    if not (root / "Pulumi.yaml").is_file():
+        raise ProjectError(f"--project-dir {project_dir}: no Pulumi.yaml there; allowed: a Pulumi project directory "
+                           "(the one holding Pulumi.yaml)")
+    return load_project(root)
+
+
 def _line_map(node: yaml.Node | None, project: Project) -> dict[str, int]:
     """Field path -> 1-based line, for every key and list item under `config:`."""
     lines: dict[str, int] = {}

@@ -28,9 +28,14 @@ def containers(args: ResourceValidationArgs, pending: Pending) -> list[dict[str,
     None when the value is unknown (recorded in `pending`), absent or not a JSON list (the provider
     rejects that); non-object entries are dropped.
     """
-    value = get_raw(args.props, "containerDefinitions")
+    return containers_of(args.props, pending)
+
+
+def containers_of(props: Any, pending: Pending) -> list[dict[str, Any]] | None:
+    """`containers` for a task definition's properties (a stack policy's `PolicyResource.props`)."""
+    value = get_raw(props, "containerDefinitions")
     if is_unknown(value):
-        pending.add(args.props, "containerDefinitions")
+        pending.add(props, "containerDefinitions")
         return None
     if isinstance(value, str):
         try:

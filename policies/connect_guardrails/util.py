@@ -234,6 +234,7 @@ SUBNET_ATTACHMENTS: dict[str, tuple[str, ...]] = {
     "aws:lb/loadBalancer:LoadBalancer": ("subnets", "subnetMappings"),
     "aws:alb/loadBalancer:LoadBalancer": ("subnets", "subnetMappings"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("subnetIds",),
+    "aws:lambda/function:Function": ("vpcConfig",),
 }
 
 
@@ -246,16 +247,12 @@ def attached_subnets(resource: PolicyResource) -> list[PolicyResource]:
     return list(found.values())
 
 
-# Data stores and backups: what the data rules share.
+# Data stores and backups: what the data rules share (which resources are data stores: `data_util.py`).
+# The tag the program's backup selection selects by: rules require it (through the selection), never select by it.
 DATA_STORE_TAG = "connect:backup"
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 ARN_REGION = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
-
-
-def is_data_store(resource: PolicyResource) -> bool:
-    """The resource is one of the stack's data stores: tagged `connect:backup: "true"` (what AWS Backup selects)."""
-    return tag(resource.props, DATA_STORE_TAG) == "true"
 
 
 def known_str(props: Any, key: str) -> str | None:
@@ -350,3 +347,128 @@ def port_label(protocol: Any, low: Any, high: Any) -> str:
         span = f"{int(low)}" if low == high else f"{int(low)}-{int(high)}"
         return f"{name} {span}"
     return str(name)
+
+
+# ARNs: `arn:<partition>:<service>:<region>:<account>:<resource>`
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:")
+
+
+def arn_account(value: Any) -> str | None:
+    """The account field of a known ARN (None for ARNs without one, such as S3 buckets', unknowns and non-ARNs)."""
+    value = raw(value)
+    if not isinstance(value, str) or is_unknown(value):
+        return None
+    match = ARN_ACCOUNT.match(value)
+    return match.group(1) if match else None
+
+
+_LAST_INDEX: list[tuple[Any, Index]] = []  # (the resources list, its index): one slot, the current run's stack
+
+
+class Index:
+    """The stack's resources indexed once per check: by type, and who feeds whom.
+
+    `fed(target, types, prop, names)` answers "which resources of `types` name `target` in `prop`": the
+    target fed the property (a property dependency, known in preview), or the property's known string value
+    is one of `names` (the target's known name, id or ARN). Each type is indexed the first time it is asked
+    for, in one pass over its resources, so a rule that asks for every store stays linear in the stack
+    (`attached_to`, which scans every resource per question, is quadratic over many stores).
+    """
+
+    def __init__(self, resources: Iterable[PolicyResource]) -> None:
+        self.resources = list(resources)
+        self.shared: dict[str, Any] = {}  # what helpers derive from the whole stack once (`data_util.Inventory`...)
+        self.by_type: dict[str, list[PolicyResource]] = {}
+        for resource in self.resources:
+            self.by_type.setdefault(resource.resource_type, []).append(resource)
+        self._fed: dict[tuple[str, str, str], list[PolicyResource]] = {}  # (type, prop, feeder URN) -> resources
+        self._named: dict[tuple[str, str, str], list[PolicyResource]] = {}  # (type, prop, known value) -> resources
+        self._indexed: set[str] = set()
+
+    @classmethod
+    def of(cls, resources: Iterable[PolicyResource]) -> Index:
+        """The index of a stack policy's `args.resources`, built once for all the stack policies of a run: the engine
+        hands each of them the same list (checked by identity, and the list is held, so its id cannot be reused)."""
+        if _LAST_INDEX and _LAST_INDEX[0][0] is resources:
+            return _LAST_INDEX[0][1]
+        index = cls(resources)
+        _LAST_INDEX[:] = [(resources, index)]
+        return index
+
+    def of_type(self, *types: str) -> list[PolicyResource]:
+        """Resources of the given types, type by type in stack order."""
+        return [r for t in types for r in self.by_type.get(t, ())]
+
+    def _index(self, type_: str) -> None:
+        if type_ in self._indexed:
+            return
+        self._indexed.add(type_)
+        for resource in self.by_type.get(type_, ()):
+            for prop, feeders in (resource.property_dependencies or {}).items():
+                for feeder in feeders or ():
+                    self._fed.setdefault((type_, prop, feeder.urn), []).append(resource)
+            props = raw(resource.props)
+            if isinstance(props, Mapping):
+                for prop, value in props.items():
+                    value = raw(value)
+                    if isinstance(value, str) and value and value not in UNKNOWN_SENTINELS:
+                        self._named.setdefault((type_, prop, value), []).append(resource)
+
+    def fed(self, target: PolicyResource, types: Iterable[str], prop: str,
+            names: Iterable[str] = ()) -> list[PolicyResource]:
+        """Resources of `types` whose `prop` `target` fed, or whose known `prop` is one of `names` (deduplicated)."""
+        found: dict[str, PolicyResource] = {}
+        for type_ in types:
+            self._index(type_)
+            for resource in self._fed.get((type_, prop, target.urn), ()):
+                found.setdefault(resource.urn, resource)
+            for name in names:
+                for resource in self._named.get((type_, prop, name), ()):
+                    found.setdefault(resource.urn, resource)
+        return list(found.values())
+
+
+def provider_default_tags(provider: Any) -> dict[str, Any] | None:
+    """The tags an explicit provider adds to every resource (`defaultTags.tags`; provider inputs arrive as JSON
+    strings); {} when it adds none, None when they are unknown."""
+    if provider is None:
+        return {}
+    value = raw(get_raw(getattr(provider, "props", None), "defaultTags"))
+    if isinstance(value, str) and not is_unknown(value):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return {}
+    value = plain(value)
+    if is_unknown(value):
+        return None
+    tags = value.get("tags") if isinstance(value, Mapping) else None
+    if is_unknown(tags):
+        return None
+    return dict(tags) if isinstance(tags, Mapping) else {}
+
+
+def known_tags(resource: PolicyResource) -> dict[str, Any] | None:
+    """A resource's tags as AWS applies them: its provider's default tags, overridden by its own `tags`; None when
+    either is unknown. Computed from what the program declares, not read from `tagsAll`, which a preview does not
+    show and a state can hold stale."""
+    merged = provider_default_tags(resource.provider)
+    own = plain(get_raw(resource.props, "tags"))
+    if merged is None or is_unknown(own):
+        return None
+    if isinstance(own, Mapping):
+        merged.update(own)
+    return merged
+
+
+def path_value(value: Any, path: tuple[str, ...]) -> Any:
+    """The plain value at `path` inside a plain value; a one-item list on the way (some SDK shapes carry a block
+    as a list) is stepped into. An unknown on the way is returned as it is; a missing key gives None."""
+    for key in path:
+        if isinstance(value, list):
+            value = value[0] if len(value) == 1 else None
+        if is_unknown(value) or not isinstance(value, Mapping):
+            return value if is_unknown(value) else None
+        value = value.get(key)
+    return value

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.network import TIERS, subnet_cidr
+from components.network import DATA_PORTS, TIERS, subnet_cidr
 from connectctl.engine.project import load_project, load_stack
 from connectctl.engine.runner import ProgramError, main_program, run_program
 from connectctl.plan import plan_stack
@@ -76,14 +76,20 @@ def test_nat_gateways_live_in_the_ingress_tier() -> None:
 def test_security_groups_between_tiers() -> None:
     doc = acme()
     groups = {r["urn"]: r["name"] for r in doc["resources"] if r["type"] == "aws:ec2/securityGroup:SecurityGroup"}
-    rules = {n: r for n, r in named(doc, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").items()
-             if n.startswith("network-")}
+    # no tier-wide data group: each store has its own, which admits only the services that use it, on its port
+    assert sorted(n for n in groups.values() if n.startswith("network-")) == ["network-sg-app", "network-sg-endpoints"]
+    ingress = named(doc, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    rules = {n: r for n, r in ingress.items() if n.startswith("network-")}
+    assert sorted(rules) == ["network-sg-endpoints-from-app-443"]
     for rule in rules.values():
         assert "cidrIpv4" not in rule["inputs"] and rule["inputs"]["description"]
         (source,) = rule["propertyDependencies"]["referencedSecurityGroupId"]
         assert groups[source] == "network-sg-app"
-    data_ports = sorted(r["inputs"]["fromPort"] for r in rules.values() if "sg-data" in r["name"])
-    assert data_ports == [2049, 5432]
+    store_groups = {r["urn"] for r in doc["resources"] if r["type"] == "aws:ec2/securityGroup:SecurityGroup"
+                    and "connect:store" in r["inputs"]["tags"]}
+    to_stores = [r for r in ingress.values() if set(r["propertyDependencies"]["securityGroupId"]) <= store_groups]
+    assert to_stores and all(groups[r["propertyDependencies"]["referencedSecurityGroupId"][0]].startswith("platform-")
+                             and r["inputs"]["fromPort"] in DATA_PORTS for r in to_stores)
     (default_sg,) = named(doc, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").values()
     assert default_sg["inputs"]["ingress"] == [] and default_sg["inputs"]["egress"] == []
 

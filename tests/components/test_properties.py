@@ -69,12 +69,15 @@ AGGREGATES: dict[str, dict[str, set[str]]] = {
 # only forgotten by the state (AWS keeps them), protected ones stop `pulumi up` until someone unprotects
 # them on purpose. Every other resource of the item is neither, and each of these types has exactly these
 # options: a service's logs are kept without blocking its removal; a store's data and an allow-listed
-# egress IP are never lost to a stack-file edit.
+# egress IP are never lost to a stack-file edit; a database's audit log is kept like its data.
 KEEPERS: dict[str, dict[str, tuple[bool, bool]]] = {
     "service": {"aws:cloudwatch/logGroup:LogGroup": (False, True)},
     "connection": {},
     "store": {"aws:s3/bucket:Bucket": (True, True), "aws:efs/fileSystem:FileSystem": (True, True),
-              "aws:rds/cluster:Cluster": (True, True)},
+              "aws:rds/cluster:Cluster": (True, True),
+              # a database's audit log is evidence, kept like its data; its parameter group outlives it (retained)
+              "aws:cloudwatch/logGroup:LogGroup": (True, True),
+              "aws:rds/clusterParameterGroup:ClusterParameterGroup": (False, True)},
     "zone": {EIP: (True, True)},
 }
 # Resources a whole kind shares that outlive the last item as history: retained (never protected, which would stop

@@ -27,7 +27,7 @@ STATEFUL = frozenset({
     "aws:ecr/repository:Repository",  # the images
     "aws:backup/vault:Vault",  # the recovery points
     "aws:cloudwatch/logGroup:LogGroup",  # flow logs, service logs, VPN logs
-    "aws:s3/bucket:Bucket",  # data, access logs, audit trail, replicas
+    "aws:s3/bucket:Bucket",  # data, access logs (load balancer, server access), audit trail, replicas
     "aws:efs/fileSystem:FileSystem",
     "aws:rds/cluster:Cluster",  # the storage of a database lives with its cluster
 })
@@ -37,15 +37,17 @@ STATELESS_PREFIXES = (
     "pulumi:", "connect:", "aws:appautoscaling/", "aws:backup/plan:", "aws:backup/selection:",
     "aws:backup/vaultLockConfiguration:", "aws:backup/vaultPolicy:", "aws:cloudtrail/trail:",
     "aws:cloudwatch/dashboard:", "aws:cloudwatch/eventRule:", "aws:cloudwatch/eventTarget:",
-    "aws:cloudwatch/metricAlarm:", "aws:ec2/customerGateway:", "aws:ec2/defaultSecurityGroup:",
+    "aws:cloudwatch/metricAlarm:", "aws:ec2/customerGateway:", "aws:ec2/defaultNetworkAcl:",
+    "aws:ec2/defaultSecurityGroup:", "aws:ec2/networkAcl:", "aws:ec2/networkAclAssociation:",
     "aws:ec2/flowLog:", "aws:ec2/internetGateway:", "aws:ec2/natGateway:", "aws:ec2/route:", "aws:ec2/routeTable:",
     "aws:ec2/routeTableAssociation:", "aws:ec2/securityGroup:", "aws:ec2/subnet:", "aws:ec2/vpc:",
     "aws:ec2/vpcEndpoint:", "aws:ec2/vpnConnection:", "aws:ec2/vpnConnectionRoute:", "aws:ec2/vpnGateway:",
     "aws:ec2/vpnGatewayRoutePropagation:", "aws:ecr/lifecyclePolicy:", "aws:ecr/registryScanningConfiguration:",
     "aws:ecr/replicationConfiguration:", "aws:ecr/repositoryPolicy:", "aws:ecs/", "aws:efs/accessPoint:",
     "aws:efs/mountTarget:", "aws:efs/replicationConfiguration:", "aws:iam/", "aws:kms/alias:", "aws:lb/",
-    "aws:rds/clusterInstance:", "aws:rds/subnetGroup:", "aws:s3/bucketLifecycleConfiguration:",
-    "aws:s3/bucketOwnershipControls:", "aws:s3/bucketPolicy:", "aws:s3/bucketPublicAccessBlock:",
+    "aws:rds/clusterInstance:", "aws:rds/clusterParameterGroup:", "aws:rds/subnetGroup:",
+    "aws:s3/bucketLifecycleConfiguration:", "aws:s3/bucketLogging:", "aws:s3/bucketOwnershipControls:",
+    "aws:s3/bucketPolicy:", "aws:s3/bucketPublicAccessBlock:",
     "aws:s3/bucketReplicationConfig:", "aws:s3/bucketServerSideEncryptionConfiguration:",
     "aws:s3/bucketVersioning:", "aws:sns/", "aws:ssm/parameter:", "aws:vpc/",
 )

@@ -25,6 +25,7 @@ each database's daily snapshot unless `dr_vault_holding` puts other points there
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -140,6 +141,7 @@ def seed_environment(session: boto3.Session, endpoint: str, extensions: MotoExte
                                        TagSpecifications=_spec("subnet", [*tags, {"Key": "connect:tier",
                                                                                   "Value": tier}]))
             subnets[tier][zone] = subnet["Subnet"]["SubnetId"]
+    close_default_acl(ec2, vpc_id, {tier: list(by_zone.values()) for tier, by_zone in subnets.items()}, tags)
     igw = ec2.create_internet_gateway(TagSpecifications=_spec("internet-gateway", tags))["InternetGateway"]
     ec2.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
     nat_zones = zones if cfg.net.nat_gateways == "perAz" else zones[:1]
@@ -209,6 +211,69 @@ def seed_environment(session: boto3.Session, endpoint: str, extensions: MotoExte
     return seeded
 
 
+def close_default_acl(ec2: Any, vpc_id: str, tiers: dict[str, list[str]], tags: list[dict[str, str]]) -> None:
+    """As the network component leaves it: each tier's subnets on the tier's own ACL, the default one with no
+    rule and no subnet (the tier ACLs' own rules do not matter to the audit)."""
+    for tier, subnet_ids in sorted(tiers.items()):
+        acl = ec2.create_network_acl(VpcId=vpc_id, TagSpecifications=_spec("network-acl", [
+            *tags, {"Key": "connect:tier", "Value": tier}]))["NetworkAcl"]["NetworkAclId"]
+        for subnet in subnet_ids:
+            current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
+            association = next(a["NetworkAclAssociationId"] for a in current["NetworkAcls"][0]["Associations"]
+                               if a["SubnetId"] == subnet)
+            ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
+    default = ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                 {"Name": "default", "Values": ["true"]}])["NetworkAcls"][0]
+    for entry in default["Entries"]:
+        if entry["RuleNumber"] != 32767:
+            ec2.delete_network_acl_entry(NetworkAclId=default["NetworkAclId"], RuleNumber=entry["RuleNumber"],
+                                         Egress=entry["Egress"])
+
+
+def default_acl(seed: Seed) -> str:
+    """acme-prod's default network ACL id."""
+    ec2 = aws(seed.session, seed.endpoint, "ec2")
+    return str(ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [seed.prod.vpc_id]},
+                                                  {"Name": "default", "Values": ["true"]}])
+               ["NetworkAcls"][0]["NetworkAclId"])
+
+
+def seed_access(session: boto3.Session, endpoint: str, stack: str) -> dict[str, Any]:
+    """The account stack's roles and trail as its `pulumi up` leaves them, read from its offline plan.
+
+    Returns the plan's expectations (connectctl/audit/expected.py), so tests can break exactly one of them.
+    """
+    from connectctl.audit import expected
+    from connectctl.plan import plan_stack
+
+    resources = plan_stack(stack, preview=False).capture.resources
+    iam = aws(session, endpoint, "iam")
+    for r in resources:  # customer-managed policies first: roles attach them (the boundary among them)
+        if r.type == expected.POLICY:
+            iam.create_policy(PolicyName=r.inputs["name"], PolicyDocument=r.inputs["policy"])
+    roles = expected.roles(resources)
+    for role in roles.values():
+        extra = {"PermissionsBoundary": role.boundary} if role.boundary else {}
+        iam.create_role(RoleName=role.name, AssumeRolePolicyDocument=json.dumps(role.trust), **extra)
+        for name, document in role.inline.items():
+            iam.put_role_policy(RoleName=role.name, PolicyName=name, PolicyDocument=json.dumps(document))
+        for policy in role.attached:
+            iam.attach_role_policy(RoleName=role.name, PolicyArn=policy)
+    cloudtrail, s3 = aws(session, endpoint, "cloudtrail"), aws(session, endpoint, "s3")
+    for inputs in expected.trails(resources):
+        s3.create_bucket(Bucket=inputs["s3BucketName"])
+        cloudtrail.create_trail(Name=inputs["name"], S3BucketName=inputs["s3BucketName"],
+                                IsMultiRegionTrail=bool(inputs.get("isMultiRegionTrail")),
+                                EnableLogFileValidation=bool(inputs.get("enableLogFileValidation")))
+        cloudtrail.start_logging(Name=inputs["name"])
+        selectors = [{"Name": s.get("name", ""), "FieldSelectors": [
+            {("Field" if k == "field" else k[0].upper() + k[1:]): v for k, v in f.items()}
+            for f in s.get("fieldSelectors", [])]} for s in inputs.get("advancedEventSelectors") or []]
+        if selectors:
+            cloudtrail.put_event_selectors(TrailName=inputs["name"], AdvancedEventSelectors=selectors)
+    return {"roles": roles, "trails": expected.trails(resources)}
+
+
 def _secret_name(arn: str) -> tuple[str, str]:
     """A complete Secrets Manager ARN's secret name and the 6-character suffix Secrets Manager appended."""
     name, suffix = arn.split(":", 6)[6].rsplit("-", 1)
@@ -265,6 +330,7 @@ def seed_account(endpoint: str, extensions: MotoExtensions, prod: StackConfig, s
     session = tenant_session(endpoint)
     seed_registry(session, endpoint, "acme", repositories)
     seed_registry(session, endpoint, "acme", ["legacy-batch"], unscanned=("legacy-batch",))  # not used by prod
+    seed_access(session, endpoint, "acme-account")
     seeded_prod = seed_environment(session, endpoint, extensions, prod, ZONES)
     seeded_staging = seed_environment(session, endpoint, extensions, staging, ZONES[:2],
                                       public_ip_services=("payments-api",))

@@ -75,6 +75,8 @@ def seed() -> Iterator[moto_seed.Seed]:
     """moto on 127.0.0.1 (a free port), extended with tunnel telemetry and recovery points, seeded once."""
     saved = os.environ.get("MOTO_EC2_LOAD_DEFAULT_AMIS")
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"  # the audit reads no AMIs: skip loading thousands
+    saved_policies = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # the access roles attach AWS managed policies
     with moto_extensions.extended_moto() as extensions:  # before the server builds its routing tables
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
@@ -96,6 +98,10 @@ def seed() -> Iterator[moto_seed.Seed]:
                 os.environ.pop("MOTO_EC2_LOAD_DEFAULT_AMIS", None)
             else:
                 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = saved
+            if saved_policies is None:
+                os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
+            else:
+                os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = saved_policies
 
 
 def findings(doc: dict[str, Any]) -> set[tuple[str, str]]:
@@ -109,6 +115,9 @@ def statuses(doc: dict[str, Any]) -> dict[str, str]:
 # --- the issue's acceptance: compliant seed, then the three faults -------------------------------------------
 
 
+ACCOUNT_ONLY = ("access-roles", "audit-trail")  # checks only the account stack owns
+
+
 def test_compliant_acme_prod_has_no_findings(seed: moto_seed.Seed) -> None:
     run = connectctl("audit", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
     assert run.returncode == 0, run.stderr
@@ -118,13 +127,13 @@ def test_compliant_acme_prod_has_no_findings(seed: moto_seed.Seed) -> None:
     assert doc["account"] == moto_seed.ACCOUNT
     assert doc["identity"].startswith(f"arn:aws:sts::{moto_seed.ACCOUNT}:assumed-role/connect-deployer/")
     assert (doc["stack"], doc["region"], doc["drRegion"]) == ("acme-prod", "us-east-1", "us-west-2")
-    assert statuses(doc) == dict.fromkeys(CHECK_IDS, "passed")
+    assert statuses(doc) == {**dict.fromkeys(CHECK_IDS, "passed"), **dict.fromkeys(ACCOUNT_ONLY, "not-applicable")}
     examined = {c["id"]: c["examined"] for c in doc["checks"]}
     assert examined["ecr-scan-on-push"] == 3 and examined["ecs-service-base-capacity"] == 3
     assert examined["nat-egress-ips"] == 3  # perAz over three zones
     assert examined["vpn-tunnels-up"] == 1 and examined["dr-recovery-point"] == 1  # both read from the server
     assert examined["dr-secret-replicas"] == 2  # DB_PASSWORD (Secrets Manager) and SMTP_TOKEN (SSM)
-    assert doc["summary"] == {"checks": 10, "passed": 10, "failed": 0, "skipped": 0, "not-applicable": 0,
+    assert doc["summary"] == {"checks": 13, "passed": 11, "failed": 0, "skipped": 0, "not-applicable": 2,
                               "findings": 0}
 
 
@@ -146,7 +155,7 @@ def test_the_three_faults_are_exactly_the_findings_in_every_format(seed: moto_se
     assert "internet-facing" in by_check["alb-internal-only"]["message"]
     assert "hand-made test box" in by_check["no-public-eni"]["message"]
     assert doc["summary"]["findings"] == 3 and doc["summary"]["failed"] == 3
-    assert doc["summary"]["passed"] == 7 and doc["summary"]["skipped"] == 0
+    assert doc["summary"]["passed"] == 8 and doc["summary"]["skipped"] == 0
 
     assert code == 1
     sarif = json.loads(sarif_text)
@@ -244,7 +253,8 @@ def test_the_account_stack_audits_its_whole_registry(seed: moto_seed.Seed) -> No
     assert code == 1
     doc = json.loads(out)
     assert findings(doc) == {("ecr-scan-on-push", "legacy-batch")}  # undeclared, still the client's registry
-    assert statuses(doc) == {**dict.fromkeys(CHECK_IDS, "not-applicable"), "ecr-scan-on-push": "failed"}
+    assert statuses(doc) == {**dict.fromkeys(CHECK_IDS, "not-applicable"), "ecr-scan-on-push": "failed",
+                             **dict.fromkeys(ACCOUNT_ONLY, "passed")}
 
 
 def test_a_vpn_tunnel_down_is_reported_from_the_servers_telemetry(seed: moto_seed.Seed) -> None:
@@ -842,3 +852,94 @@ def test_an_endpoint_that_is_not_aws_is_one_message_and_exit_2(html_endpoint: st
     assert "Traceback" not in err
     message = " ".join(err.split())
     assert message.startswith("error: ") and f"{html_endpoint} did not answer as an AWS API" in message
+
+
+# --- access roles, audit trail, default network ACL (issue #15) ------------------------------------------
+
+
+def _audit_json(seed: moto_seed.Seed, stack: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = invoke("audit", stack, "--endpoint-url", seed.endpoint, "--format", "json")
+    assert code in (0, 1), err
+    return code, json.loads(out)
+
+
+def _check(doc: dict[str, Any], check: str) -> dict[str, Any]:
+    return next(c for c in doc["checks"] if c["id"] == check)
+
+
+def test_the_account_stacks_roles_and_trail_pass_as_deployed(seed: moto_seed.Seed) -> None:
+    _, doc = _audit_json(seed, "acme-account")
+    # the seed's one unscanned repository (legacy-batch, used by no environment) is the account's only finding
+    assert [(f["check"], f["resourceId"]) for f in doc["findings"]] == [("ecr-scan-on-push", "legacy-batch")]
+    roles, trail = _check(doc, "access-roles"), _check(doc, "audit-trail")
+    assert roles["status"] == "passed" and roles["examined"] >= 4
+    assert trail["status"] == "passed" and trail["examined"] == 1
+    assert _check(doc, "default-nacl-closed")["status"] == "not-applicable"
+    _, prod = _audit_json(seed, "acme-prod")
+    assert _check(prod, "access-roles")["status"] == "not-applicable"
+    assert "owned by the account stack (acme-account)" in _check(prod, "access-roles")["note"]
+    assert _check(prod, "default-nacl-closed")["status"] == "passed"
+
+
+def test_role_drift_is_caught_and_named(seed: moto_seed.Seed) -> None:
+    iam = moto_seed.aws(seed.session, seed.endpoint, "iam")
+    breakglass_trust = iam.get_role(RoleName="connect-breakglass")["Role"]["AssumeRolePolicyDocument"]
+    iam.update_assume_role_policy(RoleName="connect-breakglass", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"AWS": "arn:aws:iam::999999999999:root"}}]}))
+    iam.put_role_policy(RoleName="connect-deployer", PolicyName="backdoor", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    iam.attach_role_policy(RoleName="connect-sre-readonly", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    try:
+        code, doc = _audit_json(seed, "acme-account")
+    finally:
+        iam.update_assume_role_policy(RoleName="connect-breakglass", PolicyDocument=json.dumps(breakglass_trust))
+        iam.delete_role_policy(RoleName="connect-deployer", PolicyName="backdoor")
+        iam.detach_role_policy(RoleName="connect-sre-readonly", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    assert code == 1
+    found = sorted(f["resourceId"] for f in doc["findings"] if f["check"] == "access-roles")
+    assert found == ["connect-breakglass", "connect-deployer", "connect-sre-readonly"]
+    messages = " | ".join(f["message"] for f in doc["findings"])
+    assert "999999999999" in messages and "inline policy backdoor the stack does not declare" in messages
+    assert "arn:aws:iam::aws:policy/IAMFullAccess attached, which the stack does not declare" in messages
+
+
+def test_a_stopped_or_narrowed_trail_is_caught(seed: moto_seed.Seed) -> None:
+    cloudtrail = moto_seed.aws(seed.session, seed.endpoint, "cloudtrail")
+    (trail,) = cloudtrail.describe_trails()["trailList"]
+    cloudtrail.stop_logging(Name=trail["Name"])
+    cloudtrail.update_trail(Name=trail["Name"], IsMultiRegionTrail=False, EnableLogFileValidation=False)
+    try:
+        code, doc = _audit_json(seed, "acme-account")
+    finally:
+        cloudtrail.start_logging(Name=trail["Name"])
+        cloudtrail.update_trail(Name=trail["Name"], IsMultiRegionTrail=True, EnableLogFileValidation=True)
+    assert code == 1
+    messages = sorted(f["message"] for f in doc["findings"] if f["check"] == "audit-trail")
+    assert len(messages) == 3
+    assert any("is not logging" in m for m in messages) and any("one region only" in m for m in messages)
+    assert any("log file validation off" in m for m in messages)
+
+
+def test_a_default_acl_with_a_rule_or_a_subnet_is_caught(seed: moto_seed.Seed) -> None:
+    ec2 = moto_seed.aws(seed.session, seed.endpoint, "ec2")
+    acl = moto_seed.default_acl(seed)
+    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="allow", Egress=False,
+                                 CidrBlock="0.0.0.0/0")
+    try:
+        code, doc = _audit_json(seed, "acme-prod")
+    finally:
+        ec2.delete_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Egress=False)
+    assert code == 1
+    (finding,) = [f for f in doc["findings"] if f["check"] == "default-nacl-closed"]
+    assert finding["resourceId"] == acl and "rules 100 in allow 0.0.0.0/0" in finding["message"]
+
+
+def test_audit_list_names_every_check_without_a_stack() -> None:
+    code, out, _ = invoke("audit", "--list", "--format", "json")
+    assert code == 0
+    listed = {c["id"]: c for c in json.loads(out)["checks"]}
+    assert list(listed) == list(CHECK_IDS)
+    assert listed["access-roles"]["appliesTo"] == "account stacks"
+    assert listed["default-nacl-closed"]["appliesTo"] == "environment stacks"
+    assert all(c["reads"] for c in listed.values())

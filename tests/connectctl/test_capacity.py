@@ -220,10 +220,11 @@ def test_totals_per_client_across_stacks(workdir: Path) -> None:
     doc = capacity.report_json(estimates, prices, "prices.yaml")
     (acme,) = doc["clients"]
     assert [s["stack"] for s in acme["stacks"]] == ["acme-account", "acme-warm", "acme-single"]
-    expected = 2.0 + warm_expected(workdir)["base"] + staging_expected(workdir, "acme-single", 1, 2)
+    expected = 3.5 + warm_expected(workdir)["base"] + staging_expected(workdir, "acme-single", 1, 2)
     assert acme["totals"]["monthlyUsdBase"] == pytest.approx(expected)
     assert doc["totals"]["monthlyUsdBase"] == pytest.approx(expected)
-    assert acme["stacks"][0]["totals"]["monthlyUsdBase"] == 2  # the account stack: its key and the audit key
+    # its key and the audit key (1 each), the audit key's DR-region copy (1.5: this price file's us-west-2 KMS price)
+    assert acme["stacks"][0]["totals"]["monthlyUsdBase"] == 3.5
 
 
 def test_json_shape(workdir: Path) -> None:

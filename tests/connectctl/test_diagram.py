@@ -252,16 +252,43 @@ def test_dot_renders_png_and_svg() -> None:
     assert source.startswith("digraph connect {") and "rankdir=LR" in source and "cluster_dr_region" in source
 
 
+def project_copy(root: Path) -> Path:
+    """A project of its own (Pulumi.yaml, the entry point, the stack files): where a default output may land."""
+    project = root / "project"
+    shutil.copytree(ROOT / "stacks", project / "stacks")
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, project / name)
+    return project
+
+
 @needs_dot
 def test_cli_writes_a_png(tmp_path: Path) -> None:
-    result = connectctl("diagram", "acme-prod", "--format", "png", cwd=tmp_path)  # default: <stack>.png here
+    project, cwd = project_copy(tmp_path), tmp_path / "cwd"
+    cwd.mkdir()
+    result = connectctl("diagram", "acme-prod", "--format", "png", "--project-dir", str(project), cwd=cwd)
     assert result.returncode == 0, result.stderr
-    assert "wrote acme-prod.png" in result.stderr
-    png_size((tmp_path / "acme-prod.png").read_bytes())
+    written = project / "out" / "diagrams" / "acme-prod.png"  # default: under the project, never the cwd
+    assert f"wrote {written}" in " ".join(result.stderr.split()) and not any(cwd.iterdir())
+    png_size(written.read_bytes())
+
+
+def test_png_and_svg_go_under_the_project_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --output a picture goes to out/diagrams/<stack>.<format> of the project (git-ignored), created when
+    missing: not the current directory, which scattered pictures wherever the command ran."""
+    monkeypatch.setattr(diagram, "plan_stack", lambda stack, **_: planned(stack))
+    monkeypatch.setattr(diagram.shutil, "which", lambda _: "/usr/bin/dot")
+    monkeypatch.setattr(diagram, "render", lambda drawing, output_format: b"picture")
+    monkeypatch.chdir(tmp_path)
+    project = project_copy(tmp_path)
+    result = CliRunner().invoke(app, ["diagram", "acme-prod", "--format", "svg", "--project-dir", str(project)])
+    assert result.exit_code == 0, result.stderr
+    assert (project / "out" / "diagrams" / "acme-prod.svg").read_bytes() == b"picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
+    assert "/out/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 def test_cli_text_formats_go_to_stdout_or_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(diagram, "plan_stack", lambda stack, preview: planned(stack))  # in process, planned once
+    monkeypatch.setattr(diagram, "plan_stack", lambda stack, **_: planned(stack))  # in process, planned once
     runner = CliRunner()
     result = runner.invoke(app, ["diagram", "acme-prod"])
     assert result.exit_code == 0 and result.stdout == mermaid("acme-prod")

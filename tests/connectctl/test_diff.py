@@ -40,13 +40,13 @@ _PLANS: dict[tuple[str, str], Plan] = {}
 
 
 def _cached_plan_stack(stack: str | None = None, *, config_file: Path | None = None, preview: bool = True,
-                       project: Any = None, pack_config: Any = None) -> Plan:
+                       project: Any = None, pack_config: Any = None, account_file: Path | None = None) -> Plan:
     """`plan_stack`, once per stack file path and content (a --base copy has its own temporary path)."""
     path = config_file if config_file is not None else (project or load_project()).stack_file(str(stack))
-    key = (f"{Path(path).resolve()}:{preview}", Path(path).read_text(encoding="utf-8"))
+    key = (f"{Path(path).resolve()}:{preview}:{account_file}", Path(path).read_text(encoding="utf-8"))
     if key not in _PLANS:
         _PLANS[key] = plan_stack(stack, config_file=config_file, preview=preview, project=project,
-                                 pack_config=pack_config)
+                                 pack_config=pack_config, account_file=account_file)
     return _PLANS[key]
 
 

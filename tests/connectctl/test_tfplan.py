@@ -209,9 +209,12 @@ def test_property_dependencies_are_reference_expressions(preview: bool) -> None:
         assert all(ref.rpartition(".")[0] in fed for ref in refs if ref.count(".") == 2), r.urn
         linked += bool(fed)
     assert linked > 200
-    rule = config["aws_vpc_security_group_ingress_rule.network_sg_data_from_app_5432"]["expressions"]
-    assert rule["security_group_id"] == {"references": ["aws_security_group.network_sg_data.id",
-                                                        "aws_security_group.network_sg_data"]}
+    rule = config["aws_vpc_security_group_ingress_rule.network_sg_endpoints_from_app_443"]["expressions"]
+    assert rule["security_group_id"] == {"references": ["aws_security_group.network_sg_endpoints.id",
+                                                        "aws_security_group.network_sg_endpoints"]}
+    association = config["aws_network_acl_association.network_data_nacl_us_east_1a"]["expressions"]
+    assert association["network_acl_id"] == {"references": ["aws_network_acl.network_data_nacl.id",
+                                                            "aws_network_acl.network_data_nacl"]}
     if not preview:  # values known: the reference sits on the nested attribute, naming the attribute used
         service = config["aws_ecs_service.platform_payments_api_service"]["expressions"]
         assert service["load_balancer"] == [{"target_group_arn": {"references": [

@@ -240,7 +240,8 @@ def test_a_ref_that_looks_like_an_option(repo: Path) -> None:
 
 
 def test_no_project(tmp_path: Path) -> None:
-    assert "Pulumi.yaml: no such file" in fails(tmp_path, "--changed-since", "main")
+    assert (f"--project-dir {tmp_path}: no Pulumi.yaml there; allowed: a Pulumi project directory"
+            in fails(tmp_path, "--changed-since", "main"))
 
 
 def test_a_stack_file_name_that_is_no_stack_name(repo: Path) -> None:

@@ -344,6 +344,25 @@ def subnets_shared_through_ram(v: Variant) -> None:
           {"name": "acme-prod-subnets", "allowExternalPrincipals": True, "tags": _tags(vpc)})
 
 
+# Design: only the resource types the platform uses -----------------------------------------------------------
+
+
+@capture("allowed-resource-types", ACME, UP, "a private EC2 instance (no public IP) in an app subnet")
+def private_instance_in_app_subnet(v: Variant) -> None:
+    subnet = v.find(SUBNET, "network-app-us-east-1c")
+    v.add(subnet, "aws:ec2/instance:Instance", "network-jump-box",
+          {"ami": "ami-0123456789abcdef0", "instanceType": "t3.micro", "subnetId": _id(subnet),
+           "tags": _tags(subnet)}, deps={"subnetId": [subnet]})
+
+
+@capture("allowed-resource-types", GLOBEX, PREVIEW, "a Lambda function outside the VPC")
+def function_outside_the_vpc(v: Variant) -> None:
+    like = v.find("aws:cloudwatch/logGroup:LogGroup", "platform-billing-api-logs")
+    v.add(like, "aws:lambda/function:Function", "platform-pdf-renderer",
+          {"role": "arn:aws:iam::222222222222:role/pdf-renderer", "runtime": "python3.12", "handler": "app.handler",
+           "s3Bucket": "globex-artifacts", "s3Key": "pdf-renderer.zip", "tags": _tags(like)})
+
+
 # Registry (the account stack) ------------------------------------------------------------------------------
 
 
@@ -795,7 +814,45 @@ def standby_uses_the_primary_key(v: Variant) -> None:
     cluster.property_dependencies = {**cluster.property_dependencies, "configuration": [primary_key.urn]}
 
 
+@capture("data-access-recorded", ACME, PREVIEW, "the documents bucket's DR copy logs no object access")
+def dr_copy_access_not_logged(v: Variant) -> None:
+    v.drop(v.find("aws:s3/bucketLogging:BucketLogging", "data-documents-dr-access-logging"))
+
+
+@capture("database-audit-logging", GLOBEX, UP, "the orders-db parameter group no longer loads pgaudit")
+def orders_db_without_pgaudit(v: Variant) -> None:
+    group = v.find("aws:rds/clusterParameterGroup:ClusterParameterGroup", "data-orders-db-parameters")
+    v.edit(group, lambda props: props.update(parameters=[
+        p for p in props["parameters"] if p["name"] != "shared_preload_libraries"]))
+
+
 # Identity and data safety ----------------------------------------------------------------------------------
+
+
+@capture("iam-no-privilege-escalation", ACCOUNT, UP, "the deployer may write any role's policies, boundary or not")
+def deployer_role_changes_unbounded(v: Variant) -> None:
+    def unbound(doc: Any) -> None:
+        for statement in doc["Statement"]:
+            if statement.get("Sid") == "RolesOnlyWithTheWorkloadBoundary":
+                del statement["Condition"]
+    for policy in v.of_type("aws:iam/policy:Policy"):
+        if policy.name.startswith("access-deployer-policy-") and \
+                "RolesOnlyWithTheWorkloadBoundary" in policy.inputs["policy"]:
+            v.edit_json(policy, "policy", unbound)
+
+
+@capture("iam-no-privilege-escalation", ACCOUNT, PREVIEW, "the operator may pass connect-breakglass to AWS Backup")
+def operator_passes_breakglass(v: Variant) -> None:
+    v.edit_json(v.find("aws:iam/rolePolicy:RolePolicy", "access-sre-operator-day-to-day-operations"), "policy",
+                lambda doc: doc.update(Statement=[s for s in doc["Statement"]
+                                                  if s.get("Sid") != "NoPassingTheAccessRoles"]))
+
+
+@capture("iam-no-privilege-escalation", ACCOUNT, UP, "connect-deployer gets AdministratorAccess")
+def deployer_gets_administrator_access(v: Variant) -> None:
+    exclusive = v.find("aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+                       "access-deployer-managed-policies")
+    v.set(exclusive, "policyArns", [*exclusive.inputs["policyArns"], "arn:aws:iam::aws:policy/AdministratorAccess"])
 
 
 @capture("iam-no-wildcard-admin", ACME, UP, "the backup role gets AdministratorAccess")
@@ -844,6 +901,279 @@ def repository_unprotected(v: Variant) -> None:
 @capture("stateful-resources-protected", GLOBEX, PREVIEW, "the report-files file system is not protected")
 def file_system_unprotected(v: Variant) -> None:
     v.find("aws:efs/fileSystem:FileSystem", "data-report-files").protect = False
+
+
+# The outside reader's misconfigurations (issue #20) --------------------------------------------------------
+# Each is one of the 12 that passed the pack before; each must now be killed on the real plans.
+
+
+@capture("fargate-only", ACME, UP, "payments-api runs on the EC2 launch type")
+def service_on_ec2_launch_type(v: Variant) -> None:
+    v.set(v.find(SERVICE, "platform-payments-api-service"), "launchType", "EC2")
+
+
+@capture("fargate-only", ACME, PREVIEW, "a debug EC2 instance in an app subnet (no public IP)")
+def debug_instance(v: Variant) -> None:
+    subnet = v.find(SUBNET, "network-app-us-east-1a")
+    v.add(subnet, "aws:ec2/instance:Instance", "network-debug-box",
+          {"ami": "ami-0123456789abcdef0", "instanceType": "t3.micro", "subnetId": _id(subnet),
+           "tags": _tags(subnet)}, deps={"subnetId": [subnet]})
+
+
+@capture("fargate-only", GLOBEX, UP, "the cluster gets an EC2 capacity provider")
+def cluster_with_ec2_capacity(v: Variant) -> None:
+    providers = v.find("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "platform-capacity-providers")
+    ec2 = v.add(providers, "aws:ecs/capacityProvider:CapacityProvider", "platform-ec2",
+                {"name": "globex-prod-ec2", "autoScalingGroupProvider": {
+                    "autoScalingGroupArn": "arn:aws:autoscaling:eu-west-1:222222222222:autoScalingGroup:x:"
+                                           "autoScalingGroupName/globex-prod-ec2"}})
+    v.set(providers, "capacityProviders", [*providers.inputs["capacityProviders"], "globex-prod-ec2"])
+    v.depend(providers, "capacityProviders", ec2)
+
+
+@capture("data-store-egress-contained", ACME, PREVIEW, "the ledger's security group may open connections to the "
+         "whole internet")
+def ledger_egress_to_world(v: Variant) -> None:
+    group = v.find("aws:ec2/securityGroup:SecurityGroup", "data-ledger-sg")
+    v.add(group, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "data-ledger-egress",
+          {"securityGroupId": _id(group), "ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0", "tags": _tags(group)},
+          deps={"securityGroupId": [group]})
+
+
+@capture("data-store-egress-contained", GLOBEX, UP, "the report-files group loses its tier tag and gets ::/0 egress")
+def report_files_egress_untagged(v: Variant) -> None:
+    group = v.find("aws:ec2/securityGroup:SecurityGroup", "data-report-files-sg")
+    v.set(group, "tags", {k: t for k, t in _tags(group).items() if k != "connect:tier"})
+    group.outputs["tagsAll"] = dict(group.outputs["tags"])
+    v.set(group, "egress", [{"protocol": "-1", "fromPort": 0, "toPort": 0, "ipv6CidrBlocks": ["::/0"]}])
+
+
+@capture("no-cross-tenant-sharing", ACME, PREVIEW, "a KMS grant lets another account's role use the environment key")
+def key_granted_to_foreign_role(v: Variant) -> None:
+    key = v.find("aws:kms/key:Key", "environment-key")
+    v.add(key, "aws:kms/grant:Grant", "environment-key-partner",
+          {"keyId": _id(key), "granteePrincipal": f"arn:aws:iam::{FOREIGN_ACCOUNT}:role/partner",
+           "operations": ["Decrypt"]}, deps={"keyId": [key]})
+
+
+@capture("no-cross-tenant-sharing", ACME, UP, "the backup plan also copies to a vault of another account")
+def backup_copied_to_foreign_vault(v: Variant) -> None:
+    foreign = {"destinationVaultArn": f"arn:aws:backup:us-west-2:{FOREIGN_ACCOUNT}:backup-vault:central",
+               "lifecycle": {"deleteAfter": 35}}
+    v.edit(v.find("aws:backup/plan:Plan", "dr-plan"), lambda p: p["rules"][0]["copyActions"].append(foreign))
+
+
+@capture("no-cross-tenant-sharing", ACME, PREVIEW, "the VPC attaches to another account's transit gateway hub")
+def vpc_on_foreign_transit_gateway(v: Variant) -> None:
+    vpc = v.find("aws:ec2/vpc:Vpc", "network-vpc")
+    subnet = v.find(SUBNET, "network-app-us-east-1a")
+    v.add(vpc, "aws:ec2transitgateway/vpcAttachment:VpcAttachment", "network-hub",
+          {"transitGatewayId": "tgw-0a1b2c3d4e5f67890", "vpcId": _id(vpc), "subnetIds": [_id(subnet)],
+           "tags": _tags(vpc)}, deps={"vpcId": [vpc], "subnetIds": [subnet]})
+
+
+@capture("no-cross-tenant-sharing", GLOBEX, UP, "a snapshot of the orders database is shared with another account")
+def database_snapshot_shared(v: Variant) -> None:
+    cluster = v.find("aws:rds/cluster:Cluster", "data-orders-db")
+    v.add(cluster, "aws:rds/clusterSnapshot:ClusterSnapshot", "data-orders-db-export",
+          {"dbClusterIdentifier": cluster.outputs.get("id", UNKNOWN), "dbClusterSnapshotIdentifier": "export-1",
+           "sharedAccounts": [FOREIGN_ACCOUNT], "tags": _tags(cluster)}, deps={"dbClusterIdentifier": [cluster]})
+
+
+@capture("data-store-dr-replication", ACME, PREVIEW, "the documents bucket loses its backup tag (no backup selects it)")
+def documents_bucket_untagged(v: Variant) -> None:
+    bucket = v.find("aws:s3/bucket:Bucket", "data-documents")
+    v.set(bucket, "tags", {k: t for k, t in _tags(bucket).items() if k != "connect:backup"})
+    bucket.outputs.pop("tagsAll", None)
+
+
+@capture("data-store-dr-replication", GLOBEX, UP, "the report-files file system loses its backup tag")
+def file_system_untagged(v: Variant) -> None:
+    fs = v.find("aws:efs/fileSystem:FileSystem", "data-report-files")
+    v.set(fs, "tags", {k: t for k, t in _tags(fs).items() if k != "connect:backup"})
+    fs.outputs["tagsAll"] = dict(fs.outputs["tags"])
+
+
+@capture("data-store-encrypted", ACME, UP, "a plain RDS instance (not Aurora) without encryption")
+def rds_instance_unencrypted(v: Variant) -> None:
+    cluster = v.find("aws:rds/cluster:Cluster", "data-ledger")
+    v.add(cluster, "aws:rds/instance:Instance", "data-reports",
+          {"engine": "postgres", "instanceClass": "db.t4g.micro", "allocatedStorage": 20, "username": "connect",
+           "manageMasterUserPassword": True, "storageEncrypted": False, "tags": _tags(cluster)}, protect=True)
+
+
+@capture("data-store-encrypted", GLOBEX, PREVIEW, "the invoices bucket, its backup tag dropped, falls back to SSE-S3")
+def untagged_bucket_sse_s3(v: Variant) -> None:
+    bucket = v.find("aws:s3/bucket:Bucket", "data-invoices")
+    v.set(bucket, "tags", {k: t for k, t in _tags(bucket).items() if k != "connect:backup"})
+    sse = v.find("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                 "data-invoices-encryption")
+    v.set(sse, "rules", [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}])
+    v.depend(sse, "rules")
+
+
+@capture("private-egress-via-nat", ACME, PREVIEW, "an app route table sends ::/0 to an egress-only gateway")
+def app_ipv6_to_egress_only_gateway(v: Variant) -> None:
+    vpc, table = v.find("aws:ec2/vpc:Vpc", "network-vpc"), v.find("aws:ec2/routeTable:RouteTable",
+                                                                  "network-app-rt-us-east-1b")
+    eigw = v.add(vpc, "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", "network-eigw",
+                 {"vpcId": _id(vpc), "tags": _tags(vpc)}, deps={"vpcId": [vpc]})
+    v.add(table, ROUTE, "network-app-v6-us-east-1b",
+          {"routeTableId": _id(table), "destinationIpv6CidrBlock": "::/0", "egressOnlyGatewayId": _id(eigw)},
+          deps={"routeTableId": [table], "egressOnlyGatewayId": [eigw]})
+
+
+@capture("private-egress-via-nat", ACME, UP, "the app security group also allows egress to ::/0")
+def app_sg_egress_v6(v: Variant) -> None:
+    rule = v.find("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "network-sg-app-egress")
+    v.add(rule, rule.type, "network-sg-app-egress-v6",
+          {**{k: val for k, val in rule.inputs.items() if k != "cidrIpv4"}, "cidrIpv6": "::/0"},
+          deps={"securityGroupId": [v.by_urn(rule.property_dependencies["securityGroupId"][0])]})
+
+
+@capture("private-subnets-only", ACME, PREVIEW, "an app subnet assigns IPv6 addresses on creation")
+def app_subnet_assigns_ipv6(v: Variant) -> None:
+    subnet = v.find(SUBNET, "network-app-us-east-1c")
+    v.set(subnet, "assignIpv6AddressOnCreation", True)
+    v.set(subnet, "ipv6CidrBlock", "2600:1f18:1234:5600::/64")
+
+
+@capture("private-subnets-only", ACME, UP, "a Lambda function sits in the ingress subnets")
+def function_in_ingress_subnets(v: Variant) -> None:
+    subnet, group = v.find(SUBNET, "network-ingress-us-east-1a"), v.find("aws:ec2/securityGroup:SecurityGroup",
+                                                                        "network-sg-app")
+    v.add(subnet, "aws:lambda/function:Function", "network-resizer",
+          {"role": "arn:aws:iam::111111111111:role/resizer", "runtime": "python3.12", "handler": "app.handler",
+           "s3Bucket": "acme-prod-code", "s3Key": "resizer.zip", "tags": _tags(subnet),
+           "vpcConfig": {"subnetIds": [_id(subnet)], "securityGroupIds": [_id(group)]}},
+          deps={"vpcConfig": [subnet, group]})
+
+
+@capture("ecs-service-autoscaling", ACME, UP, "a scheduled action sets payments-api to 0 tasks every night")
+def nightly_scale_to_zero(v: Variant) -> None:
+    target = v.find("aws:appautoscaling/target:Target", "platform-payments-api-scaling")
+    v.add(target, "aws:appautoscaling/scheduledAction:ScheduledAction", "platform-payments-api-night",
+          {"serviceNamespace": "ecs", "scalableDimension": "ecs:service:DesiredCount",
+           "resourceId": target.outputs.get("resourceId", UNKNOWN), "schedule": "cron(0 22 * * ? *)",
+           "scalableTargetAction": {"minCapacity": 0, "maxCapacity": 0}},
+          deps={"resourceId": [target], "scalableDimension": [target], "serviceNamespace": [target]})
+
+
+@capture("iam-no-wildcard-admin", ACME, PREVIEW, "a task role may do everything but IAM (NotAction on *)")
+def task_policy_not_action(v: Variant) -> None:
+    v.edit_json(v.find("aws:iam/rolePolicy:RolePolicy", "platform-payments-api-task-policy"), "policy", _statement({
+        "Sid": "AlmostEverything", "Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}))
+
+
+@capture("ecs-no-plaintext-secrets", ACME, UP, "the ledger URL, password included, is a plain environment variable")
+def database_url_with_password(v: Variant) -> None:
+    _containers(v, "platform-payments-api-task-definition", lambda c: c["environment"].append(
+        {"name": "LEDGER_URL", "value": "postgres://payments_api:s3cr3t-pw@acme-prod-ledger.internal:5432/ledger"}))
+
+
+# The adversarial corpus' last misses (issue #20: recall >= 98%) ---------------------------------------------
+# Each extension of a rule (or new rule) that closed one is killed here on another resource or stack.
+
+
+@capture("ecs-task-no-privileged", ACME, UP, "the DR payments-api container adds SYS_PTRACE (Fargate allows it)")
+def dr_container_adds_ptrace(v: Variant) -> None:
+    _containers(v, "dr-platform-payments-api-task-definition",
+                lambda c: c.update(linuxParameters={"capabilities": {"add": ["SYS_PTRACE"]}}))
+
+
+@capture("ecs-images-from-tenant-registry", ACME, PREVIEW, "payments-api runs nginx:latest from Docker Hub")
+def image_from_docker_hub(v: Variant) -> None:
+    _containers(v, "platform-payments-api-task-definition", lambda c: c.update(image="nginx:latest"))
+
+
+@capture("ecs-images-from-tenant-registry", GLOBEX, UP, "the standby's billing-api pulls from another account's ECR")
+def image_from_foreign_registry(v: Variant) -> None:
+    _containers(v, "dr-platform-billing-api-task-definition", lambda c: c.update(
+        image=f"{FOREIGN_ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/billing-api:4.0.3"))
+
+
+@capture("ecs-images-from-tenant-registry", ACME, UP, "accounts-api's image is no longer pinned (no tag: latest)")
+def image_not_pinned(v: Variant) -> None:
+    _containers(v, "platform-accounts-api-task-definition",
+                lambda c: c.update(image=c["image"].split("@")[0].split(":")[0]))
+
+
+@capture("audit-trail-integrity", ACCOUNT, PREVIEW, "the audit trail no longer validates its log files")
+def trail_without_validation(v: Variant) -> None:
+    v.set(v.find("aws:cloudtrail/trail:Trail", "audit-trail"), "enableLogFileValidation", False)
+
+
+@capture("audit-trail-integrity", ACCOUNT, UP, "the audit trail records the home region only")
+def trail_single_region(v: Variant) -> None:
+    v.set(v.find("aws:cloudtrail/trail:Trail", "audit-trail"), "isMultiRegionTrail", False)
+
+
+@capture("audit-trail-integrity", ACCOUNT, UP, "the audit trail's log files lose their KMS key")
+def trail_without_key(v: Variant) -> None:
+    v.delete(v.find("aws:cloudtrail/trail:Trail", "audit-trail"), "kmsKeyId")
+
+
+@capture("iam-trust-tenant-scoped", ACCOUNT, UP, "connect-deployer trusts GitHub Actions of any repository (repo:*)")
+def deployer_trusts_any_repository(v: Variant) -> None:
+    github = "token.actions.githubusercontent.com"
+    v.edit_json(v.find(ROLE, "access-deployer"), "assumeRolePolicy", _statement({
+        "Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::111111111111:oidc-provider/{github}"},
+        "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringLike": {f"{github}:sub": "repo:*"}}}))
+
+
+@capture("iam-no-privilege-escalation", GLOBEX, PREVIEW, "the backup role's boundary becomes AdministratorAccess")
+def backup_role_boundless(v: Variant) -> None:
+    v.set(v.find(ROLE, "dr-backup-role"), "permissionsBoundary", "arn:aws:iam::aws:policy/AdministratorAccess")
+
+
+@capture("iam-no-privilege-escalation", ACME, UP, "the flow-log role loses its permissions boundary")
+def flow_log_role_without_boundary(v: Variant) -> None:
+    v.delete(v.find(ROLE, "network-flow-logs-role"), "permissionsBoundary")
+
+
+@capture("iam-workload-least-privilege", ACME, PREVIEW, "an execution role reads every secret of the account")
+def execution_role_reads_every_secret(v: Variant) -> None:
+    v.edit_json(v.find("aws:iam/rolePolicy:RolePolicy", "platform-accounts-api-execution-policy"), "policy",
+                _statement({"Sid": "AnySecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                            "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceAccount": "111111111111"}}}))
+
+
+@capture("iam-workload-least-privilege", GLOBEX, UP, "the invoices replication role may do anything to any bucket")
+def replication_role_any_bucket(v: Variant) -> None:
+    v.edit_json(v.find("aws:iam/rolePolicy:RolePolicy", "data-invoices-replication-policy"), "policy",
+                _statement({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::*"}))
+
+
+@capture("iam-workload-least-privilege", ACME, UP, "the backup role gets AmazonS3FullAccess")
+def backup_role_s3_full_access(v: Variant) -> None:
+    v.set(v.find("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                 "dr-backup-role-AWSBackupServiceRolePolicyForRestores"), "policyArn",
+          "arn:aws:iam::aws:policy/AmazonS3FullAccess")
+
+
+@capture("stateful-resources-protected", ACME, PREVIEW, "the ledger database can be deleted (deletionProtection off)")
+def ledger_deletable(v: Variant) -> None:
+    v.set(v.find("aws:rds/cluster:Cluster", "data-ledger"), "deletionProtection", False)
+
+
+@capture("stateful-resources-protected", GLOBEX, UP, "the orders database is deleted without a final snapshot")
+def orders_db_without_final_snapshot(v: Variant) -> None:
+    v.set(v.find("aws:rds/cluster:Cluster", "data-orders-db"), "skipFinalSnapshot", True)
+
+
+@capture("data-store-dr-replication", GLOBEX, PREVIEW, "a lifecycle rule expires the invoices' old versions after a "
+         "week")
+def invoices_versions_expire(v: Variant) -> None:
+    bucket = v.find("aws:s3/bucket:Bucket", "data-invoices")
+    v.add(bucket, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "data-invoices-lifecycle",
+          {"bucket": _id(bucket), "rules": [{"id": "trim", "status": "Enabled", "filter": {"prefix": ""},
+                                             "noncurrentVersionExpiration": {"noncurrentDays": 7}}]},
+          deps={"bucket": [bucket]})
+
+
+@capture("data-store-no-public-access", ACME, PREVIEW, "the documents bucket is served as a static website")
+def documents_bucket_website(v: Variant) -> None:
+    v.set(v.find("aws:s3/bucket:Bucket", "data-documents"), "website", {"indexDocument": "index.html"})
 
 
 MANDATORY_RULES = [rule.id for rule in RULES if rule.level == "mandatory"]

@@ -26,6 +26,7 @@ EXPECTED_IDS = [  # guardrails.md order
     "tenant-single-account",
     "tenant-tags",
     "no-cross-tenant-sharing",
+    "allowed-resource-types",
     "ecr-scan-on-push",
     "ecr-immutable-tags",
     "ecr-lifecycle-policy",
@@ -38,6 +39,7 @@ EXPECTED_IDS = [  # guardrails.md order
     "eip-nat-only",
     "private-egress-via-nat",
     "no-public-compute",
+    "fargate-only",
     "vpc-flow-logs",
     "default-sg-closed",
     "sg-no-world-ingress",
@@ -51,6 +53,7 @@ EXPECTED_IDS = [  # guardrails.md order
     "alb-access-logs",
     "alb-hardening",
     "ecs-task-no-privileged",
+    "ecs-images-from-tenant-registry",
     "ecs-task-readonly-rootfs",
     "ecs-no-plaintext-secrets",
     "ecs-container-logging",
@@ -59,21 +62,28 @@ EXPECTED_IDS = [  # guardrails.md order
     "ecs-deployment-safety",
     "kms-key-rotation",
     "log-group-encrypted-retained",
+    "audit-trail-integrity",
     "backup-cross-region-copy",
     "backup-plan-baseline",
     "backup-vault-encrypted-locked",
     "data-store-encrypted",
     "data-store-no-public-access",
     "data-store-tls-only",
+    "data-store-egress-contained",
     "data-store-dr-replication",
+    "data-access-recorded",
+    "database-audit-logging",
     "dr-region-self-contained",
     "iam-no-wildcard-admin",
+    "iam-workload-least-privilege",
+    "iam-no-privilege-escalation",
     "iam-trust-tenant-scoped",
     "stateful-resources-protected",
 ]
 UNWAIVABLE = {"tenant-single-account", "tenant-tags", "no-cross-tenant-sharing", "subnet-no-auto-public-ip",
               "ecs-service-no-public-ip"}
 UNWAIVABLE |= {"ecr-scan-on-push", "private-subnets-only", "alb-internal-only"}
+UNWAIVABLE |= {"iam-no-privilege-escalation"}
 ANCHOR = re.compile(r"^(FSBP|NAG|CKV2?_AWS)[ _][\w.*/ -]+$")
 # The frameworks' shapes, to catch a mistyped id: ISO/IEC 27001:2022 Annex A has 93 controls in themes
 # 5-8 (37, 8, 14, 34); CCM v4 has 197 in 17 domains (controls per domain).

@@ -1,4 +1,4 @@
-"""data-store-no-public-access: every bucket blocks public access; no database instance is public.
+"""data-store-no-public-access: every bucket blocks public access and is no website; no database instance is public.
 
 Each program holds several independent stores, one case each, so the pack runs once per mode.
 """
@@ -47,6 +47,14 @@ def _violating() -> None:
     bucket(p, "partial-block", k, public_block=False, policy=None)
     db_cluster(p, k, "public-db", public=True)
     _instance(p, "public-instance", True)
+    site = bucket(p, "site", k, policy=None)  # fully blocked, but a website
+    aws.s3.BucketWebsiteConfiguration("site-website", bucket=site.id, index_document={"suffix": "index.html"},
+                                      opts=pinned(p))
+    inline = aws.s3.Bucket("inline-site", bucket="connect-inline-site", website={"index_document": "index.html"},
+                           tags=TAGS, opts=pinned(p, protect=True))
+    aws.s3.BucketPublicAccessBlock("inline-site-public-access", bucket=inline.id, block_public_acls=True,
+                                   block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
+                                   opts=pinned(p))
 
 
 CASES: dict[str, tuple[str, str]] = {
@@ -58,6 +66,10 @@ CASES: dict[str, tuple[str, str]] = {
                                 "DB cluster instance 'public-db-1' is publicly accessible"),
     "public-instance": ("aws:rds/instance:Instance::public-instance",
                         "DB instance 'public-instance' is publicly accessible"),
+    "website-configuration": ("aws:s3/bucket:Bucket::site", "bucket 'site': it is served as a static website "
+                                                            "(website configuration 'site-website')"),
+    "inline-website": ("aws:s3/bucket:Bucket::inline-site",
+                       "bucket 'inline-site': it is served as a static website (its inline website)"),
 }
 
 

@@ -152,3 +152,55 @@ def test_the_primary_target_does_not_vouch_for_a_standby_twin(preview: bool) -> 
     """service/apps/api names a service in every region: a target scales only the one in its own region."""
     found = findings(evaluate(program_of(_standby_without_target), preview=preview), POLICY)
     assert_one_mandatory(found, "aws:ecs/service:Service::api-dr", "has no Application Auto Scaling target")
+
+
+# --- scheduled actions: a floor set on a timer -------------------------------------------------------------
+
+
+def _scheduled(*, night_min: int, night_max: int, by_name: bool = False, raise_only: bool = False,
+               target_min: int = 2) -> Callable[[], None]:
+    """The api service, its target, and a nightly scheduled action (linked by the target, or by its known id)."""
+    def build(p: aws.Provider) -> None:
+        apps = cluster(p)
+        api = service(p, apps, task_definition(p))
+        target = scaling(p, apps, api, min_capacity=target_min)
+        resource_id: Any = "service/apps/api" if by_name else target.resource_id
+        aws.appautoscaling.ScheduledAction(
+            "api-night", service_namespace="ecs", scalable_dimension=DIMENSION, resource_id=resource_id,
+            schedule="cron(0 22 * * ? *)",
+            scalable_target_action={"min_capacity": night_min, "max_capacity": night_max}, opts=pinned(p))
+        if raise_only:
+            aws.appautoscaling.ScheduledAction(
+                "api-morning", service_namespace="ecs", scalable_dimension=DIMENSION, resource_id=resource_id,
+                schedule="cron(0 7 * * ? *)", scalable_target_action={"min_capacity": 6, "max_capacity": 12},
+                opts=pinned(p))
+
+    return program_of(build)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_scheduled_actions_at_or_above_the_base_pass(preview: bool) -> None:
+    found = evaluate(_scheduled(night_min=2, night_max=4, raise_only=True), preview=preview, pack_config=PRODUCTION)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("by_name", [False, True], ids=["linked-by-target", "linked-by-resource-id"])
+def test_nightly_scale_to_zero_in_production_is_violation(preview: bool, by_name: bool) -> None:
+    """The outside reader's case: production set to 0 tasks every night by a scheduled action."""
+    found = findings(evaluate(_scheduled(night_min=0, night_max=0, by_name=by_name), preview=preview,
+                              pack_config=PRODUCTION), POLICY)
+    assert_one_mandatory(found, "aws:appautoscaling/scheduledAction:ScheduledAction::api-night",
+                         "scheduled action 'api-night' of ECS service 'api' sets minCapacity 0 and maxCapacity 0 on "
+                         "cron(0 22 * * ? *), below the service's base of 2")
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_scheduled_action_below_the_declared_base_is_violation(preview: bool) -> None:
+    """The target's minCapacity is the client-agreed base: a schedule may not lower it, even above the rule's floor."""
+    found = findings(evaluate(_scheduled(night_min=2, night_max=6, target_min=3), preview=preview,
+                              pack_config=PRODUCTION), POLICY)
+    assert_one_mandatory(found, "ScheduledAction::api-night",
+                         "sets minCapacity 2 on cron(0 22 * * ? *), below the service's base of 3 (the base its "
+                         "scalable target declares)")

@@ -1,4 +1,4 @@
-"""ecs-task-no-privileged: awsvpc, no host pid/ipc, no privileged container, no admin capabilities."""
+"""ecs-task-no-privileged: awsvpc, no host pid/ipc, no privileged container, no added capability."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ URN = "aws:ecs/taskDefinition:TaskDefinition::api"
 
 def _compliant() -> None:
     p = provider()
-    task_definition(p, container(), container(name="proxy", linuxParameters={"capabilities": {"drop": ["ALL"]}}))
+    task_definition(p, container(), container(name="proxy", linuxParameters={"capabilities": {"drop": ["ALL"]}}),
+                    container(name="init", linuxParameters={"capabilities": {"add": [], "drop": ["NET_RAW"]}}))
 
 
 @pytest.mark.parametrize("preview", [True, False])
@@ -52,6 +53,13 @@ CASES: dict[str, tuple[Callable[[aws.Provider], object], str]] = {
     "cap-net-admin": (
         lambda p: task_definition(p, container(linuxParameters={"capabilities": {"add": ["CAP_NET_ADMIN"]}})),
         "adds Linux capabilities CAP_NET_ADMIN"),
+    "sys-ptrace": (
+        lambda p: task_definition(p, container(linuxParameters={"capabilities": {"add": ["SYS_PTRACE"]}})),
+        "adds Linux capabilities SYS_PTRACE"),
+    "any-addition": (
+        lambda p: task_definition(p, container(name="proxy", linuxParameters={"capabilities": {
+            "add": ["NET_BIND_SERVICE", "CHOWN"], "drop": ["ALL"]}})),
+        "container 'proxy' adds Linux capabilities NET_BIND_SERVICE, CHOWN"),
     "bridge": (lambda p: task_definition(p, network_mode="bridge", requires_compatibilities=["EC2"]),
                "networkMode is 'bridge', not 'awsvpc'"),
     "host-pid": (lambda p: task_definition(p, pid_mode="host", requires_compatibilities=["EC2"]),

@@ -158,3 +158,44 @@ def test_unknown_role_name_with_administrator_access_decides_on_update(preview: 
     found = evaluate(program_of(build), preview=preview, pack_config=BREAKGLASS_CONFIG)
     assert len(notes(found, POLICY)) == (1 if preview else 0)
     assert len(findings(found, POLICY)) == (0 if preview else 1)
+
+
+# --- negations: administrator access in disguise ---------------------------------------------------------
+
+NOT_ACTION_CASES: dict[str, tuple[dict[str, Any], str]] = {
+    "not-action-on-star": ({"Sid": "PowerUser", "Effect": "Allow", "NotAction": ["iam:*", "organizations:*"],
+                            "Resource": "*"},
+                           "statement PowerUser allows every action except iam:*, organizations:* on every resource "
+                           "(NotAction): administrator access in disguise"),
+    "star-on-not-resource": ({"Sid": "AllButOne", "Effect": "Allow", "Action": "*",
+                              "NotResource": "arn:aws:s3:::audit"},
+                             "statement AllButOne allows every action on every resource except arn:aws:s3:::audit "
+                             "(NotResource)"),
+    "not-action-not-resource": ({"Sid": "Both", "Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:x"},
+                                "statement Both allows every action except iam:* on every resource except arn:x"),
+}
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("case", sorted(NOT_ACTION_CASES))
+def test_negated_wildcards_are_violations(case: str, preview: bool) -> None:
+    statement, phrase = NOT_ACTION_CASES[case]
+    found = findings(evaluate(program_of(lambda p: aws.iam.Policy("disguised", policy=_doc(statement),
+                                                                  opts=pinned(p))), preview=preview), POLICY)
+    assert_one_mandatory(found, "aws:iam/policy:Policy::disguised", phrase)
+
+
+def _scoped_negations(p: aws.Provider) -> None:
+    aws.iam.Policy("negations", policy=_doc(
+        {"Effect": "Deny", "NotAction": ["sts:GetCallerIdentity"], "Resource": "*"},  # a Deny grants nothing
+        {"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::documents/*"},  # one bucket's objects
+        {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::audit/*"},  # one action
+        {"Effect": "Allow", "NotAction": "*", "Resource": "*"},  # allows nothing
+    ), opts=pinned(p))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_scoped_negations_pass(preview: bool) -> None:
+    found = evaluate(program_of(_scoped_negations), preview=preview)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 import pytest
 
@@ -12,6 +13,7 @@ from tests.policies.ecs_programs import program_of
 from tests.policies.harness import (
     ACCOUNT,
     OTHER_ACCOUNT,
+    REGION,
     TAGS,
     assert_one_mandatory,
     evaluate,
@@ -35,8 +37,14 @@ def _allow(principal: Any, action: str = "sts:AssumeRole", **extra: Any) -> dict
 TASKS = _allow({"Service": "ecs-tasks.amazonaws.com"},
                Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}})
 TENANT = _allow({"AWS": [f"arn:aws:iam::{ACCOUNT}:root", f"arn:aws:iam::{ACCOUNT}:role/deployer", ACCOUNT]})
-OIDC = _allow({"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
-              "sts:AssumeRoleWithWebIdentity")
+GITHUB = "token.actions.githubusercontent.com"
+GITHUB_PROVIDER = {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB}"}
+OIDC = _allow(GITHUB_PROVIDER, "sts:AssumeRoleWithWebIdentity", Condition={
+    "StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"},
+    "StringLike": {f"{GITHUB}:sub": ["repo:acme/payments:ref:refs/heads/main", "repo:acme/ledger:environment:*"]}})
+EKS = f"oidc.eks.{REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+EKS_OIDC = _allow({"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{EKS}"}, "sts:AssumeRoleWithWebIdentity",
+                  Condition={"StringEquals": {f"{EKS}:SUB": "system:serviceaccount:payments:api"}})
 DENY_ALL = {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}
 
 
@@ -52,7 +60,8 @@ def _roles(*trusts: str) -> Any:
 @pytest.mark.parametrize("preview", [True, False])
 @pytest.mark.parametrize("pack_config", [None, {POLICY: {"accountId": ACCOUNT}}], ids=["provider", "config"])
 def test_service_and_tenant_principals_pass(preview: bool, pack_config: dict[str, Any] | None) -> None:
-    found = evaluate(_roles(_trust(TASKS), _trust(TENANT, OIDC, DENY_ALL)), preview=preview, pack_config=pack_config)
+    found = evaluate(_roles(_trust(TASKS), _trust(TENANT, OIDC, DENY_ALL), _trust(EKS_OIDC)), preview=preview,
+                     pack_config=pack_config)
     assert findings(found, POLICY) == []
     assert notes(found, POLICY) == []
 
@@ -78,6 +87,49 @@ def test_foreign_or_wildcard_trust_is_violation(case: str, preview: bool) -> Non
     statement, phrase = CASES[case]
     found = findings(evaluate(_roles(_trust(TASKS, statement)), preview=preview), POLICY)
     assert_one_mandatory(found, URN, phrase)
+
+
+def _github(condition: dict[str, Any] | None) -> dict[str, Any]:
+    return _allow(GITHUB_PROVIDER, "sts:AssumeRoleWithWebIdentity", Sid="Ci",
+                  **({"Condition": condition} if condition is not None else {}))
+
+
+SUBJECT_CASES: dict[str, tuple[dict[str, Any], str]] = {
+    "no-condition": (_github(None), f"statement Ci trusts the web-identity provider {GITHUB} without a "
+                                    f"StringEquals/StringLike condition on {GITHUB}:sub"),
+    "audience-only": (_github({"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}}), f"on {GITHUB}:sub"),
+    "any-subject": (_github({"StringLike": {f"{GITHUB}:sub": "*"}}), "for subject '*', which admits every"),
+    "any-repository": (_github({"StringLike": {f"{GITHUB}:sub": ["repo:acme/payments:*", "repo:*"]}}),
+                       "for subject 'repo:*'"),
+    "any-owner": (_github({"StringLike": {f"{GITHUB}:sub": "repo:*/payments:*"}}), "for subject 'repo:*/payments:*'"),
+    "if-exists": (_github({"StringLikeIfExists": {f"{GITHUB}:sub": "repo:acme/payments:*"}}),
+                  f"without a StringEquals/StringLike condition on {GITHUB}:sub"),
+    "other-provider-key": (_github({"StringEquals": {f"{EKS}:sub": "system:serviceaccount:payments:api"}}),
+                           f"condition on {GITHUB}:sub"),
+}
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("case", sorted(SUBJECT_CASES))
+def test_web_identity_trust_without_a_subject_is_violation(case: str, preview: bool) -> None:
+    """A GitHub OIDC provider of the tenant account, trusted for every repository on GitHub: refused."""
+    statement, phrase = SUBJECT_CASES[case]
+    found = findings(evaluate(_roles(_trust(TASKS, statement)), preview=preview), POLICY)
+    assert_one_mandatory(found, URN, phrase)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_an_unknown_subject_condition_is_decided_on_update(preview: bool) -> None:
+    """The subject comes from another resource's output: the engine's note in preview, judged on update."""
+    def build(p: aws.Provider) -> None:
+        group = aws.cloudwatch.LogGroup("ci", retention_in_days=365, tags=TAGS, opts=pinned(p))
+        trust = pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [
+            _github({"StringEquals": {f"{GITHUB}:sub": pulumi.Output.concat("repo:acme/", group.name, ":*")}})]})
+        aws.iam.Role("trusting", assume_role_policy=trust, tags=TAGS, opts=pinned(p))
+
+    found = evaluate(program_of(build), preview=preview)
+    assert findings(found, POLICY) == []
+    assert len(notes(found, POLICY)) == (1 if preview else 0)
 
 
 # --- the operator's identity account (account stacks: `operatorAccountId`) ---------------------------------

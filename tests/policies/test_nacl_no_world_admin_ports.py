@@ -1,4 +1,5 @@
-"""nacl-no-world-admin-ports: no inbound NACL allow from the world reaches SSH, RDP or all traffic."""
+"""nacl-no-world-admin-ports: no inbound NACL allow from the world reaches SSH, RDP or all traffic; the default
+ACL has no entries and no subnets; the platform's own ACLs (tests/components/test_nacl.py) pass and are judged."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 
+from connectctl.engine.analyzer import analyze
 from tests.policies.ecs_programs import assert_one_advisory
 from tests.policies.harness import TAGS, evaluate, findings, notes, pinned, provider
+from tests.policies.mutations import Variant, baseline, focused_config
 
 POLICY = "nacl-no-world-admin-ports"
 
@@ -25,8 +28,8 @@ def _entry(rule_no: int, protocol: str, low: int, high: int, cidr: str = "0.0.0.
 
 
 def _default_entry(rule_no: int, protocol: str, low: int, high: int,
-                   cidr: str = "0.0.0.0/0") -> aws.ec2.DefaultNetworkAclIngressArgs:
-    return aws.ec2.DefaultNetworkAclIngressArgs(**_fields(rule_no, protocol, low, high, cidr, "allow"))
+                   cidr: str = "0.0.0.0/0", action: str = "allow") -> aws.ec2.DefaultNetworkAclIngressArgs:
+    return aws.ec2.DefaultNetworkAclIngressArgs(**_fields(rule_no, protocol, low, high, cidr, action))
 
 
 def _compliant() -> None:
@@ -51,8 +54,11 @@ def _compliant() -> None:
                            rule_action="allow", cidr_block="0.0.0.0/0", from_port=0, to_port=0, opts=pinned(p))
     aws.ec2.NetworkAclRule("private-deny-rdp", network_acl_id=acl.id, rule_number=80, protocol="udp",
                            rule_action="deny", cidr_block="0.0.0.0/0", from_port=3389, to_port=3389, opts=pinned(p))
-    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id,
-                              ingress=[_default_entry(100, "-1", 0, 0, cidr="10.0.0.0/16")], tags=TAGS, opts=pinned(p))
+    # the default ACL closed: no entries, no subnets (every subnet is in a tier's ACL)
+    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id, ingress=[], egress=[],
+                              tags=TAGS, opts=pinned(p))
+    subnet = aws.ec2.Subnet("app-a", vpc_id=vpc.id, cidr_block="10.0.0.0/20", tags=TAGS, opts=pinned(p))
+    aws.ec2.NetworkAclAssociation("private-app-a", network_acl_id=acl.id, subnet_id=subnet.id, opts=pinned(p))
 
 
 @pytest.mark.parametrize("preview", [True, False])
@@ -97,6 +103,37 @@ def _default_acl_allows_all() -> None:
                               ingress=[_default_entry(100, "-1", 0, 0)], tags=TAGS, opts=pinned(p))
 
 
+def _default_acl_admits_the_vpc() -> None:
+    p = provider()
+    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id,
+                              ingress=[_default_entry(100, "-1", 0, 0, cidr="10.0.0.0/16")], tags=TAGS, opts=pinned(p))
+
+
+def _default_acl_sends_https() -> None:
+    p = provider()
+    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    aws.ec2.DefaultNetworkAcl(
+        "default", default_network_acl_id=vpc.default_network_acl_id,
+        egress=[aws.ec2.DefaultNetworkAclEgressArgs(**_fields(100, "tcp", 443, 443, "0.0.0.0/0", "allow"))],
+        tags=TAGS, opts=pinned(p))
+
+
+def _default_acl_denies_ssh() -> None:
+    p = provider()
+    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id,
+                              ingress=[_default_entry(90, "tcp", 22, 22, action="deny")], tags=TAGS, opts=pinned(p))
+
+
+def _default_acl_holds_a_subnet() -> None:
+    p = provider()
+    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    subnet = aws.ec2.Subnet("app-a", vpc_id=vpc.id, cidr_block="10.0.0.0/20", tags=TAGS, opts=pinned(p))
+    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id, ingress=[], egress=[],
+                              subnet_ids=[subnet.id], tags=TAGS, opts=pinned(p))
+
+
 CASES: list[tuple[Callable[[], None], str, str]] = [
     (_inline_ssh, "aws:ec2/networkAcl:NetworkAcl::public",
      "ingress[1] rule 110 allows tcp 22 from 0.0.0.0/0 (admin port 22)"),
@@ -107,7 +144,18 @@ CASES: list[tuple[Callable[[], None], str, str]] = [
     (_standalone_rdp, "aws:ec2/networkAclRule:NetworkAclRule::public-rdp",
      "rule 130 allows udp 3389 from 0.0.0.0/0 (admin port 3389)"),
     (_default_acl_allows_all, "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl::default",
-     "ingress[0] rule 100 allows all traffic from 0.0.0.0/0"),
+     "ingress[0] rule 100 allows all traffic from 0.0.0.0/0 (admin ports 22 and 3389); the default network ACL "
+     "keeps no rules and no subnets"),
+    # the default ACL: any entry, in either direction, allow or deny, from anywhere; any subnet
+    (_default_acl_admits_the_vpc, "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl::default",
+     "ingress[0] rule 100 allows all traffic from 10.0.0.0/16; the default network ACL keeps no rules"),
+    (_default_acl_sends_https, "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl::default",
+     "egress[0] rule 100 allows tcp 443 to 0.0.0.0/0; the default network ACL keeps no rules"),
+    (_default_acl_denies_ssh, "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl::default",
+     "ingress[0] rule 90 denies tcp 22 from 0.0.0.0/0; the default network ACL keeps no rules"),
+    (_default_acl_holds_a_subnet, "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl::default",
+     "subnetIds associates 1 subnet(s) with it; the default network ACL keeps no rules and no subnets: associate "
+     "every subnet with its tier's ACL"),
 ]
 
 
@@ -141,3 +189,78 @@ def test_unknown_source_is_noted_only_when_it_decides() -> None:
     assert notes(update, POLICY) == []
     assert_one_advisory(findings(update, POLICY), "aws:ec2/networkAclRule:NetworkAclRule::public-ssh",
                         "rule 100 allows tcp 22 from 0.0.0.0/0 (admin port 22)")
+
+
+def _default_acl_with_unknown_entries() -> None:
+    p = provider()
+    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    vpc_range = vpc.id.apply(lambda _: "10.0.0.0/16")  # unknown in preview
+    entry = vpc_range.apply(lambda cidr: aws.ec2.DefaultNetworkAclIngressArgs(
+        rule_no=100, action="allow", protocol="-1", from_port=0, to_port=0, cidr_block=cidr))
+    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id,
+                              ingress=[entry], egress=[], tags=TAGS, opts=pinned(p))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_a_default_acl_entry_is_a_finding_even_before_its_values_are_known(preview: bool) -> None:
+    """An entry of the default ACL is a finding whatever it holds: no unknown value can clear it."""
+    found = evaluate(_default_acl_with_unknown_entries, preview=preview)
+    phrase = ("ingress[0] is a rule whose values are not known yet" if preview
+              else "ingress[0] rule 100 allows all traffic from 10.0.0.0/16")
+    assert_one_advisory(findings(found, POLICY), "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl::default", phrase)
+
+
+# --- the platform's own ACLs, as the program declares them ------------------------------------------------------
+
+DEFAULT_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+ACL = "aws:ec2/networkAcl:NetworkAcl"
+
+
+@pytest.mark.parametrize("stack", ["acme-prod", "globex-prod", "acme-staging"])
+@pytest.mark.parametrize("preview", [True, False])
+def test_the_platforms_acls_pass_and_are_known_in_preview(stack: str, preview: bool) -> None:
+    """Every tier ACL and each VPC's default ACL (primary and DR standby) is judged and passes: no finding, and
+    no note even in preview (every entry is built from the stack file, so nothing waits for an apply)."""
+    resources = baseline(stack, preview).capture.resources
+    assert {r.type for r in resources} >= {ACL, DEFAULT_ACL}
+    found = analyze(resources, focused_config(stack, POLICY))
+    assert [v for v in found if v.policy == POLICY] == []
+
+
+def _real_plan_findings(stack: str, preview: bool, mutate: Callable[[Variant], None]) -> list[str]:
+    variant = Variant(baseline(stack, preview).capture.resources)
+    mutate(variant)
+    return [f"{v.urn.rsplit('::', 1)[1]}: {v.message.splitlines()[-1]}"  # the finding, after the description
+            for v in findings(analyze(variant.resources, focused_config(stack, POLICY)), POLICY)]
+
+
+def _widen_app_returns(v: Variant) -> None:
+    """The app ACL's TCP replies in one entry, 1024-65535: it covers 3389 from the world."""
+    def widen(props: dict[str, Any]) -> None:
+        props["ingress"] = [e for e in props["ingress"] if e["ruleNo"] != 130]
+        next(e for e in props["ingress"] if e["ruleNo"] == 120)["toPort"] = 65535
+    v.edit(v.find(ACL, "network-app-nacl"), widen)
+
+
+def _reopen_default_acl(v: Variant) -> None:
+    """The DR VPC's default ACL gets back AWS's allow-all rules and the standby's first app subnet."""
+    default = v.find(DEFAULT_ACL, "dr-network-default-nacl")
+    everything = {"ruleNo": 100, "action": "allow", "protocol": "-1", "fromPort": 0, "toPort": 0,
+                  "cidrBlock": "0.0.0.0/0"}
+    v.set(default, "ingress", [everything])
+    v.set(default, "egress", [everything])
+    v.set(default, "subnetIds", ["subnet-0standby"])
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_the_rule_judges_the_real_acls(preview: bool) -> None:
+    """Edits of acme-prod's real plan: a widened tier ACL and a reopened default ACL are each reported."""
+    assert _real_plan_findings("acme-prod", preview, _widen_app_returns) == [
+        "network-app-nacl: aws:ec2/networkAcl:NetworkAcl 'network-app-nacl': ingress[2] rule 120 allows tcp "
+        "1024-65535 from 0.0.0.0/0 (admin port 3389); admit SSH/RDP only from known CIDRs, or not at all"]
+    reopened = _real_plan_findings("acme-prod", preview, _reopen_default_acl)
+    assert [f.split(";")[0] for f in reopened] == [
+        f"dr-network-default-nacl: {DEFAULT_ACL} 'dr-network-default-nacl': {text}" for text in (
+            "ingress[0] rule 100 allows all traffic from 0.0.0.0/0 (admin ports 22 and 3389)",
+            "egress[0] rule 100 allows all traffic to 0.0.0.0/0",
+            "subnetIds associates 1 subnet(s) with it")]

@@ -1,7 +1,9 @@
-"""no-cross-tenant-sharing: RAM, cross-account peering and foreign/wildcard principals in policies."""
+"""no-cross-tenant-sharing: RAM, cross-account peering and foreign/wildcard principals in policies; grants, snapshot
+and image shares, backup copies, transit gateway attachments and accepters of other accounts."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -237,3 +239,147 @@ def test_operator_config_admits_nothing_else(
     """Another account beside the operator's stays foreign; the operator gets no resource policy grant."""
     found = findings(evaluate(program, preview=preview, pack_config=OPERATOR_CONFIG), POLICY)
     assert_one_mandatory(found, urn_suffix, phrase)
+
+
+# --- roads to another account besides policies (issue #20) -------------------------------------------------
+
+FOREIGN_ROLE = f"arn:aws:iam::{OTHER_ACCOUNT}:role/reader"
+
+
+def _tenant_scoped_roads() -> None:
+    """Grants, copies, attachments and accepters that stay in the tenant's account: none is a finding."""
+    p = provider()
+    dr = aws.Provider("dr", region="us-west-2", allowed_account_ids=[ACCOUNT])
+    key = aws.kms.Key("key", enable_key_rotation=True, tags=TAGS, opts=pinned(p))
+    role = aws.iam.Role("task-role", assume_role_policy=_doc(SERVICE_TRUST), tags=TAGS, opts=pinned(p))
+    aws.kms.Grant("grant", key_id=key.key_id, grantee_principal=role.arn, operations=["Decrypt"], opts=pinned(p))
+    aws.kms.Grant("grant-literal", key_id=key.key_id, grantee_principal=f"arn:aws:iam::{ACCOUNT}:role/app",
+                  operations=["Decrypt"], opts=pinned(p))
+    vault = aws.backup.Vault("vault", tags=TAGS, opts=pinned(p))
+    dr_vault = aws.backup.Vault("dr-vault", tags=TAGS, opts=pinned(dr))
+    aws.backup.Plan("plan", rules=[{
+        "rule_name": "daily", "target_vault_name": vault.name, "schedule": "cron(0 5 * * ? *)",
+        "copy_actions": [{"destination_vault_arn": dr_vault.arn},
+                         {"destination_vault_arn": f"arn:aws:backup:us-west-2:{ACCOUNT}:backup-vault:spare"}]}],
+        tags=TAGS, opts=pinned(p))
+    aws.rds.ClusterSnapshot("snapshot", db_cluster_identifier="ledger", db_cluster_snapshot_identifier="ledger-1",
+                            shared_accounts=[ACCOUNT], tags=TAGS, opts=pinned(p))
+    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    subnet = aws.ec2.Subnet("subnet", vpc_id=vpc.id, cidr_block="10.0.0.0/24", tags=TAGS, opts=pinned(p))
+    tgw = aws.ec2transitgateway.TransitGateway("tgw", tags=TAGS, opts=pinned(p))
+    aws.ec2transitgateway.VpcAttachment("attachment", transit_gateway_id=tgw.id, vpc_id=vpc.id,
+                                        subnet_ids=[subnet.id], tags=TAGS, opts=pinned(p))
+    peer = aws.ec2.Vpc("dr-vpc", cidr_block="10.1.0.0/16", tags=TAGS, opts=pinned(dr))
+    peering = aws.ec2.VpcPeeringConnection("to-dr", vpc_id=vpc.id, peer_vpc_id=peer.id, peer_region="us-west-2",
+                                           tags=TAGS, opts=pinned(p))
+    aws.ec2.VpcPeeringConnectionAccepter("from-primary", vpc_peering_connection_id=peering.id, auto_accept=True,
+                                         tags=TAGS, opts=pinned(dr))
+    source = aws.s3.Bucket("documents", bucket="connect-documents", tags=TAGS, opts=pinned(p))
+    replica = aws.s3.Bucket("documents-dr", bucket="connect-documents-dr", tags=TAGS, opts=pinned(dr))
+    aws.s3.BucketReplicationConfig("documents-replication", bucket=source.id, role=f"arn:aws:iam::{ACCOUNT}:role/r",
+                                   rules=[{"id": "dr", "status": "Enabled", "destination": {"bucket": replica.arn}},
+                                          {"id": "dr-literal", "status": "Enabled", "priority": 2,
+                                           "destination": {"bucket": "arn:aws:s3:::connect-documents-dr",
+                                                           "account": ACCOUNT}}],
+                                   opts=pinned(p))
+    topic = aws.sns.Topic("alerts", tags=TAGS, opts=pinned(p))
+    queue = aws.sqs.Queue("alerts-queue", tags=TAGS, opts=pinned(p))
+    aws.sns.TopicSubscription("to-queue", topic=topic.arn, protocol="sqs", endpoint=queue.arn, opts=pinned(p))
+    aws.sns.TopicSubscription("to-people", topic=topic.arn, protocol="email", endpoint="oncall@example.com",
+                              opts=pinned(p))
+    aws.ecr.ReplicationConfiguration("registry-replication", replication_configuration={"rules": [{
+        "destinations": [{"region": "us-west-2", "registry_id": ACCOUNT}]}]}, opts=pinned(p))
+    aws.ec2.VpcEndpoint("logs-endpoint", vpc_id=vpc.id, service_name="com.amazonaws.us-east-1.logs",
+                        vpc_endpoint_type="Interface", subnet_ids=[subnet.id], tags=TAGS, opts=pinned(p))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_tenant_scoped_roads_pass(preview: bool) -> None:
+    found = evaluate(_tenant_scoped_roads, preview=preview, pack_config={POLICY: {"accountId": ACCOUNT}})
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []
+
+
+def _foreign_roads() -> None:
+    p = provider()
+    key = aws.kms.Key("key", enable_key_rotation=True, tags=TAGS, opts=pinned(p))
+    aws.kms.Grant("foreign-grant", key_id=key.key_id, grantee_principal=FOREIGN_ROLE, operations=["Decrypt"],
+                  opts=pinned(p))
+    vault = aws.backup.Vault("vault", tags=TAGS, opts=pinned(p))
+    aws.backup.Plan("foreign-copy", rules=[{
+        "rule_name": "daily", "target_vault_name": vault.name, "schedule": "cron(0 5 * * ? *)",
+        "copy_actions": [{"destination_vault_arn": f"arn:aws:backup:us-west-2:{OTHER_ACCOUNT}:backup-vault:hub"}]}],
+        tags=TAGS, opts=pinned(p))
+    aws.rds.Snapshot("db-snapshot", db_instance_identifier="ledger", db_snapshot_identifier="ledger-1",
+                     shared_accounts=[OTHER_ACCOUNT], tags=TAGS, opts=pinned(p))
+    aws.rds.ClusterSnapshot("public-snapshot", db_cluster_identifier="ledger", db_cluster_snapshot_identifier="l-2",
+                            shared_accounts=["all"], tags=TAGS, opts=pinned(p))
+    aws.ec2.SnapshotCreateVolumePermission("volume-permission", snapshot_id="snap-0123456789abcdef0",
+                                           account_id=OTHER_ACCOUNT, opts=pinned(p))
+    aws.ec2.AmiLaunchPermission("launch-permission", image_id="ami-0123456789abcdef0",
+                                organization_arn="arn:aws:organizations::999999999999:organization/o-abc",
+                                opts=pinned(p))
+    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    subnet = aws.ec2.Subnet("subnet", vpc_id=vpc.id, cidr_block="10.0.0.0/24", tags=TAGS, opts=pinned(p))
+    aws.ec2transitgateway.VpcAttachment("hub-attachment", transit_gateway_id="tgw-0a1b2c3d4e5f67890", vpc_id=vpc.id,
+                                        subnet_ids=[subnet.id], tags=TAGS, opts=pinned(p))
+    aws.ec2.VpcPeeringConnectionAccepter("accepter", vpc_peering_connection_id="pcx-0a1b2c3d4e5f67890",
+                                         auto_accept=True, tags=TAGS, opts=pinned(p))
+    source = aws.s3.Bucket("documents", bucket="connect-documents", tags=TAGS, opts=pinned(p))
+    aws.s3.BucketReplicationConfig("partner-replication", bucket=source.id, role=f"arn:aws:iam::{ACCOUNT}:role/r",
+                                   rules=[{"id": "partner", "status": "Enabled",
+                                           "destination": {"bucket": "arn:aws:s3:::partner-documents",
+                                                           "account": OTHER_ACCOUNT}}], opts=pinned(p))
+    topic = aws.sns.Topic("alerts", tags=TAGS, opts=pinned(p))
+    aws.sns.TopicSubscription("to-partner", topic=topic.arn, protocol="sqs",
+                              endpoint=f"arn:aws:sqs:us-east-1:{OTHER_ACCOUNT}:collector", opts=pinned(p))
+    aws.ecr.ReplicationConfiguration("registry-replication", replication_configuration={"rules": [{
+        "destinations": [{"region": "us-east-1", "registry_id": OTHER_ACCOUNT}]}]}, opts=pinned(p))
+    aws.ec2.VpcEndpoint("partner-endpoint", vpc_id=vpc.id, vpc_endpoint_type="Interface", subnet_ids=[subnet.id],
+                        service_name="com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60718", tags=TAGS,
+                        opts=pinned(p))
+
+
+ROADS = {
+    "kms-grant": ("aws:kms/grant:Grant::foreign-grant",
+                  f"KMS grant 'foreign-grant' gives granteePrincipal {FOREIGN_ROLE} of account {OTHER_ACCOUNT}"),
+    "backup-copy": ("aws:backup/plan:Plan::foreign-copy", f"a vault of account {OTHER_ACCOUNT}"),
+    "db-snapshot": ("aws:rds/snapshot:Snapshot::db-snapshot",
+                    f"DB snapshot 'db-snapshot' is shared with account {OTHER_ACCOUNT} (sharedAccounts)"),
+    "public-snapshot": ("aws:rds/clusterSnapshot:ClusterSnapshot::public-snapshot",
+                        "is shared with everyone (sharedAccounts: all)"),
+    "ebs-permission": ("aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission::volume-permission",
+                       f"EBS snapshot create-volume permission 'volume-permission' is shared with account "
+                       f"{OTHER_ACCOUNT}"),
+    "ami-organization": ("aws:ec2/amiLaunchPermission:AmiLaunchPermission::launch-permission",
+                         "shares the image with arn:aws:organizations::999999999999:organization/o-abc"),
+    "tgw-hub": ("aws:ec2transitgateway/vpcAttachment:VpcAttachment::hub-attachment",
+                "joins transit gateway 'tgw-0a1b2c3d4e5f67890', which is no transit gateway of this stack"),
+    "peering-accepter": ("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter::accepter",
+                         "accepts a connection this stack did not request"),
+    "bucket-replication": ("aws:s3/bucketReplicationConfig:BucketReplicationConfig::partner-replication",
+                           f"rule partner copies objects to account {OTHER_ACCOUNT}"),
+    "subscription": ("aws:sns/topicSubscription:TopicSubscription::to-partner",
+                     f"delivers every message to arn:aws:sqs:us-east-1:{OTHER_ACCOUNT}:collector"),
+    "registry-replication": ("aws:ecr/replicationConfiguration:ReplicationConfiguration::registry-replication",
+                             f"copies every image to the registry of account {OTHER_ACCOUNT}"),
+    "endpoint-service": ("aws:ec2/vpcEndpoint:VpcEndpoint::partner-endpoint",
+                         "connects to endpoint service com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60718"),
+}
+
+
+@functools.cache
+def _roads(preview: bool) -> list[Any]:
+    return findings(evaluate(_foreign_roads, preview=preview, pack_config={POLICY: {"accountId": ACCOUNT}}), POLICY)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("case", sorted(ROADS))
+def test_sharing_by_other_roads_is_violation(preview: bool, case: str) -> None:
+    urn, phrase = ROADS[case]
+    assert_one_mandatory([v for v in _roads(preview) if v.urn.endswith(urn)], urn, phrase)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_one_finding_per_road(preview: bool) -> None:
+    assert len(_roads(preview)) == len(ROADS)

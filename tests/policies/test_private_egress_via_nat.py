@@ -1,4 +1,4 @@
-"""private-egress-via-nat: app tier out through a same-zone NAT, data tier without internet route.
+"""private-egress-via-nat: app tier out through a same-zone NAT, data tier without internet route, no IPv6 way out.
 
 Every program is judged in preview too, where route table, NAT and subnet ids are unknown: the rule
 must follow property dependencies (routeTableId, natGatewayId, subnetId, vpcId) to decide.
@@ -27,6 +27,11 @@ class Layout:
     app_b_to_igw: bool = False
     data_default_to_nat: bool = False
     inline_app_routes: bool = False
+    app_a_v6_to_eigw: bool = False  # ::/0 from app table a to an egress-only internet gateway
+    untagged_data: bool = False  # a data subnet (and its table) without any tier tag, holding a DB subnet group
+    v6_egress: bool = False  # the service security group allows egress to ::/0
+    data_to_peering: bool = False  # the data table routes a CIDR to a VPC peering connection
+    nat_in_app: bool = False  # a NAT gateway sits in app subnet a
 
 
 def _network(layout: Layout) -> None:
@@ -51,6 +56,7 @@ def _network(layout: Layout) -> None:
         eip = aws.ec2.Eip(f"eip-{zone[-1]}", domain="vpc", tags=TAGS, opts=pinned(p, protect=True))
         nats[zone] = aws.ec2.NatGateway(f"nat-{zone[-1]}", allocation_id=eip.allocation_id, subnet_id=subnet.id,
                                         tags=TAGS, opts=pinned(p))
+    app_tables: dict[str, aws.ec2.RouteTable] = {}
     for i, zone in enumerate(ZONES):
         target = zone if zone == "us-east-1a" else layout.app_b_nat_zone
         if layout.inline_app_routes and target is not None:
@@ -61,8 +67,9 @@ def _network(layout: Layout) -> None:
                                     availability_zone=zone, tags=TAGS, opts=pinned(p))
             aws.ec2.RouteTableAssociation(f"app-rta-{zone[-1]}", subnet_id=subnet.id, route_table_id=table.id,
                                           opts=pinned(p))
+            app_tables[zone] = table
             continue
-        table = tiered("app", zone, i)
+        table = app_tables[zone] = tiered("app", zone, i)
         if zone == "us-east-1b" and layout.app_b_to_igw:
             aws.ec2.Route("app-default-b", route_table_id=table.id, destination_cidr_block="0.0.0.0/0",
                           gateway_id=igw.id, opts=pinned(p))
@@ -73,6 +80,33 @@ def _network(layout: Layout) -> None:
     if layout.data_default_to_nat:
         aws.ec2.Route("data-default-a", route_table_id=data.id, destination_cidr_block="0.0.0.0/0",
                       nat_gateway_id=nats[layout.nat_zones[0]].id, opts=pinned(p))
+    if layout.data_to_peering:
+        aws.ec2.Route("data-to-analytics", route_table_id=data.id, destination_cidr_block="10.99.0.0/16",
+                      vpc_peering_connection_id="pcx-0a1b2c3d4e5f60718", opts=pinned(p))
+    _ipv6_and_placement(layout, p, vpc, nats, app_tables["us-east-1a"])
+
+
+def _ipv6_and_placement(layout: Layout, p: aws.Provider, vpc: aws.ec2.Vpc, nats: dict[str, aws.ec2.NatGateway],
+                        app_a: aws.ec2.RouteTable) -> None:
+    """The IPv6 and tier-by-placement knobs (a separate app table for the first, a separate subnet for the other)."""
+    if layout.app_a_v6_to_eigw:
+        eigw = aws.ec2.EgressOnlyInternetGateway("eigw", vpc_id=vpc.id, tags=TAGS, opts=pinned(p))
+        aws.ec2.Route("app-v6-a", route_table_id=app_a.id, destination_ipv6_cidr_block="::/0",
+                      egress_only_gateway_id=eigw.id, opts=pinned(p))
+    if layout.untagged_data:
+        subnet = aws.ec2.Subnet("db-c", vpc_id=vpc.id, cidr_block="10.0.60.0/24", availability_zone="us-east-1a",
+                                tags=TAGS, opts=pinned(p))
+        table = aws.ec2.RouteTable("db-rt-c", vpc_id=vpc.id, tags=TAGS, opts=pinned(p))
+        aws.ec2.RouteTableAssociation("db-rta-c", subnet_id=subnet.id, route_table_id=table.id, opts=pinned(p))
+        aws.rds.SubnetGroup("ledger", subnet_ids=[subnet.id], tags=TAGS, opts=pinned(p))
+        aws.ec2.Route("db-default-c", route_table_id=table.id, destination_cidr_block="0.0.0.0/0",
+                      nat_gateway_id=nats[layout.nat_zones[0]].id, opts=pinned(p))
+    group = aws.ec2.SecurityGroup("api-sg", vpc_id=vpc.id, description="api tasks", tags=TAGS, opts=pinned(p))
+    aws.vpc.SecurityGroupEgressRule("api-egress", security_group_id=group.id, ip_protocol="-1",
+                                    cidr_ipv4="0.0.0.0/0", opts=pinned(p))
+    if layout.v6_egress:
+        aws.vpc.SecurityGroupEgressRule("api-egress-v6", security_group_id=group.id, ip_protocol="-1",
+                                        cidr_ipv6="::/0", opts=pinned(p))
 
 
 def _only(layout: Layout, preview: bool, pack_config: dict[str, Any] | None = None) -> list[str]:
@@ -133,3 +167,56 @@ def test_data_tier_default_route_is_violation_unless_allowed(preview: bool) -> N
     assert "the data tier has no internet route" in found[0]
     allowed = {POLICY: {"allowDataTierInternet": True}}
     assert _only(Layout(data_default_to_nat=True), preview, allowed) == []
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_app_ipv6_default_route_to_egress_only_gateway_is_violation(preview: bool) -> None:
+    """The outside reader's case: ::/0 to an egress-only gateway is the internet without the NAT gateway."""
+    found = _only(Layout(app_a_v6_to_eigw=True), preview)
+    assert len(found) == 1, found
+    assert found[0].startswith("app-v6-a: ")
+    assert "sends ::/0 to an egress-only internet gateway" in found[0]
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_data_tier_is_known_by_what_it_holds(preview: bool) -> None:
+    """A subnet holding a DB subnet group is data tier without any tier tag: its default route is a violation."""
+    found = _only(Layout(untagged_data=True), preview)
+    assert len(found) == 1, found
+    assert found[0].startswith("db-default-c: ")
+    assert "data-tier route table 'db-rt-c'" in found[0]
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_security_group_egress_to_ipv6_world_is_violation(preview: bool) -> None:
+    found = _only(Layout(v6_egress=True), preview)
+    assert len(found) == 1, found
+    assert found[0].startswith("api-egress-v6: ")
+    assert "security group 'api-sg': rule 'api-egress-v6' allows egress (all traffic) to ::/0" in found[0]
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_data_route_to_a_peering_connection_is_violation(preview: bool) -> None:
+    """Not a default route, but out of the VPC to another network: refused even with allowDataTierInternet."""
+    for config in (None, {POLICY: {"allowDataTierInternet": True}}):
+        found = _only(Layout(data_to_peering=True), preview, config)
+        assert len(found) == 1, found
+        assert found[0].startswith("data-to-analytics: ")
+        assert "sends 10.99.0.0/16 to a VPC peering connection" in found[0]
+
+
+def _nat_in_app() -> None:
+    _network(Layout())
+    p = provider(name="tenant-nat")
+    subnet = aws.ec2.Subnet("app-z", vpc_id="vpc-0a1b2c3d4e5f60718", cidr_block="10.0.70.0/24",
+                            tags={**TAGS, "connect:tier": "app"}, opts=pinned(p))
+    eip = aws.ec2.Eip("eip-app", domain="vpc", tags=TAGS, opts=pinned(p, protect=True))
+    aws.ec2.NatGateway("nat-in-app", allocation_id=eip.allocation_id, subnet_id=subnet.id, tags=TAGS, opts=pinned(p))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_nat_gateway_in_an_app_subnet_is_violation(preview: bool) -> None:
+    found = evaluate(_nat_in_app, preview=preview)
+    result = [v for v in findings(found, POLICY) if v.urn.endswith("NatGateway::nat-in-app")]
+    assert len(result) == 1, findings(found, POLICY)
+    assert "NAT gateway 'nat-in-app' sits in app-tier subnet 'app-z'" in result[0].message

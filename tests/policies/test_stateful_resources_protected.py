@@ -1,15 +1,16 @@
 """stateful-resources-protected: EIPs, keys, repositories, vaults, log groups and data stores are protected or
-retained."""
+retained; databases refuse deletion and keep a final snapshot."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pytest
 
-from tests.policies.harness import TAGS, evaluate, findings, notes, pinned, provider
+from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned, provider
 
 POLICY = "stateful-resources-protected"
 
@@ -23,7 +24,12 @@ STATEFUL: list[tuple[str, Declare]] = [
     ("aws:s3/bucket:Bucket", lambda o: aws.s3.Bucket("stateful", tags=TAGS, opts=o)),
     ("aws:efs/fileSystem:FileSystem", lambda o: aws.efs.FileSystem("stateful", encrypted=True, tags=TAGS, opts=o)),
     ("aws:rds/cluster:Cluster",
-     lambda o: aws.rds.Cluster("stateful", engine="aurora-postgresql", storage_encrypted=True, tags=TAGS, opts=o)),
+     lambda o: aws.rds.Cluster("stateful", engine="aurora-postgresql", storage_encrypted=True, deletion_protection=True,
+                               tags=TAGS, opts=o)),
+    ("aws:rds/instance:Instance",
+     lambda o: aws.rds.Instance("stateful", engine="postgres", instance_class="db.t4g.micro", allocated_storage=20,
+                                storage_encrypted=True, deletion_protection=True, skip_final_snapshot=False,
+                                final_snapshot_identifier="stateful-final", tags=TAGS, opts=o)),
 ]
 
 
@@ -62,3 +68,39 @@ def test_declared_retained_log_group_passes(preview: bool) -> None:
                                 opts=pinned(provider(), retain_on_delete=True))
 
     assert findings(evaluate(program, preview=preview), POLICY) == []
+
+
+# --- databases: AWS refuses the deletion, whoever asks ------------------------------------------------------
+
+
+def _cluster(**kwargs: Any) -> Callable[[], None]:
+    def program() -> None:
+        args: dict[str, Any] = {"engine": "aurora-postgresql", "storage_encrypted": True, "deletion_protection": True,
+                                "skip_final_snapshot": False, "final_snapshot_identifier": "ledger-final",
+                                "tags": TAGS}
+        aws.rds.Cluster("ledger", **{**args, **kwargs}, opts=pinned(provider(), protect=True))
+    return program
+
+
+DATABASE_CASES: dict[str, tuple[dict[str, Any], str]] = {
+    "deletion-protection-off": ({"deletion_protection": False}, "deletionProtection is off"),
+    "deletion-protection-left-to-the-default": ({"deletion_protection": None}, "deletionProtection is off"),
+    "no-final-snapshot": ({"skip_final_snapshot": True, "final_snapshot_identifier": None},
+                          "skipFinalSnapshot is on: a deletion keeps no final snapshot"),
+}
+
+
+@pytest.mark.parametrize("preview", [True, False])
+@pytest.mark.parametrize("case", sorted(DATABASE_CASES))
+def test_a_database_aws_would_delete_is_violation(case: str, preview: bool) -> None:
+    """pulumi protect holds, but rds:DeleteDBCluster (or a replacement) would drop it with no final snapshot."""
+    changes, phrase = DATABASE_CASES[case]
+    found = findings(evaluate(_cluster(**changes), preview=preview), POLICY)
+    assert_one_mandatory(found, "aws:rds/cluster:Cluster::ledger", phrase)
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_a_protected_database_with_a_final_snapshot_passes(preview: bool) -> None:
+    found = evaluate(_cluster(), preview=preview)
+    assert findings(found, POLICY) == []
+    assert notes(found, POLICY) == []

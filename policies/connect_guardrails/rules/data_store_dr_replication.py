@@ -1,20 +1,40 @@
-"""data-store-dr-replication: every data store reaches the DR region.
+"""data-store-dr-replication: every data store is backed up by a plan of the stack, and reaches the DR region.
 
-Data stores are the resources tagged `connect:backup: "true"`:
-- an S3 bucket needs an `aws:s3/bucketReplicationConfig:BucketReplicationConfig` (the bucket fed its
-  `bucket`, or its known `bucket` names it) with an `Enabled` rule whose `destination.bucket` is a bucket
-  of this stack under a provider in another region. A known destination ARN is matched to the stack's
-  buckets by name; an unknown one (`dr_bucket.arn` in preview) is one of the buckets that fed the
-  configuration's `rules` (property dependencies) other than the source;
-- an `aws:efs/fileSystem:FileSystem` needs an `aws:efs/replicationConfiguration:ReplicationConfiguration`
-  (the file system fed its `sourceFileSystemId`, or its known value is the file system's id) whose
-  `destination.region` differs from the file system's region;
-- an `aws:rds/cluster:Cluster` needs an `aws:backup/selection:Selection` that covers it: its
-  `selectionTags` hold `STRINGEQUALS connect:backup = "true"`, or the cluster fed its `resources`, and
-  the cluster is not in its `notResources`. Databases reach the DR region through the backup plan's
-  copies (backup-cross-region-copy); buckets and file systems replicate natively, because copies of
-  continuous backups arrive as plain snapshots (anchors trap 7).
-When the policy config names a `drRegion`, destinations must be in that region.
+Data stores are judged by what they are (`data_util`), never by a tag: every bucket that holds data, every
+file system, database, table and volume AWS Backup protects (`Kind.backup`). Replicas (a bucket that is a
+replication destination, an RDS read replica) are the DR copy of another store and are not judged again.
+
+- Every such store is selected by an `aws:backup/selection:Selection` whose plan (`planId`) is an
+  `aws:backup/plan:Plan` of the stack, in the store's region: not in its `notResources`, and matching its
+  `resources` (the store fed them, `*`, or an ARN pattern that matches the store's known ARN), its
+  `selectionTags` (any) and its `conditions` (all) when given, evaluated on the store's own tags (AWS Backup's
+  semantics: `data_util`). The program's selection takes everything tagged `connect:backup: "true"`: a store
+  without the tag is not backed up, and that is a finding, not an exemption. Every rule of every plan copies
+  its recovery points to the DR region (`backup-cross-region-copy`): that is how databases, tables, volumes
+  and other file systems reach it.
+- Buckets and EFS file systems also replicate natively, because copies of continuous backups arrive as plain
+  snapshots (anchors trap 7):
+  - a bucket needs an `aws:s3/bucketReplicationConfig:BucketReplicationConfig` (the bucket fed its `bucket`,
+    or its known `bucket` names it) with an `Enabled` rule whose `destination.bucket` is a bucket of this
+    stack under a provider in another region. A known destination ARN is matched to the stack's buckets by
+    name; an unknown one (`dr_bucket.arn` in preview) is one of the buckets that fed the configuration's
+    `rules` (property dependencies) other than the source;
+  - an `aws:efs/fileSystem:FileSystem` needs an `aws:efs/replicationConfiguration:ReplicationConfiguration`
+    (the file system fed its `sourceFileSystemId`, or its known value is the file system's id) whose
+    `destination.region` differs from the file system's region.
+When the policy config names a `drRegion`, replication destinations must be in that region.
+
+What the backups and replicas protect is not deleted on a timer: no lifecycle rule expires the objects of a
+bucket that holds data (DR replicas included): an `Enabled` rule of an `aws:s3/bucketLifecycleConfiguration` (or
+V2) that names the bucket like the replication configuration does, or an enabled entry of the bucket's inline
+`lifecycleRules`, with an `expiration` after `days` or on a `date`, or a `noncurrentVersionExpiration`.
+Expiring client data is data loss with no one asking, and neither copy brings it back: S3 replication does not
+replicate lifecycle expirations, so the primary's objects are gone while the replica quietly diverges, and
+AWS Backup's continuous backups follow the bucket
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html). Transitions to
+colder storage, `expiredObjectDeleteMarker` (it removes delete markers with no version behind them) and
+`abortIncompleteMultipartUpload` delete no data. Log buckets are no data stores: they expire their logs.
 """
 
 from __future__ import annotations
@@ -23,33 +43,30 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
+from connect_guardrails.data_util import BUCKET_KIND, Deciding, Inventory, Selections, Store, record
 from connect_guardrails.rule import Rule
 from connect_guardrails.util import (
     BUCKET_TYPES,
     DATA_STORE_TAG,
     STACK_REFERENCE,
+    Index,
     Pending,
-    as_list,
-    attached_to,
-    bucket_names,
     config_of,
-    depends_on,
     deps_of,
     get_raw,
-    is_data_store,
     is_unknown,
     known_str,
-    of_type,
     plain,
     resource_region,
 )
 
 BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+LIFECYCLE_TYPES = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                   "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+EXPIRY_AFTER = ("days", "date")  # in `expiration`; `expiredObjectDeleteMarker` deletes no data
+NONCURRENT_AFTER = ("noncurrentDays", "days")  # `newerNoncurrentVersions` only keeps versions
 FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
 EFS_REPLICATION = "aws:efs/replicationConfiguration:ReplicationConfiguration"
-DB_CLUSTER = "aws:rds/cluster:Cluster"
-SELECTION = "aws:backup/selection:Selection"
-Undecided = list[tuple[Any, tuple[Any, ...]]]
 
 
 class _Target:
@@ -65,8 +82,8 @@ class _Target:
         return f"the DR region {self.dr_region}" if self.dr_region else "another region"
 
 
-def _bucket_destinations(config: PolicyResource, source: PolicyResource, buckets: list[PolicyResource],
-                         undecided: Undecided) -> tuple[int, set[str]]:
+def _bucket_destinations(config: PolicyResource, source: PolicyResource, inventory: Inventory,
+                         undecided: Deciding) -> tuple[int, set[str]]:
     """(enabled rules, regions their destination buckets may be in)."""
     rules = plain(get_raw(config.props, "rules"))
     if is_unknown(rules):
@@ -92,19 +109,17 @@ def _bucket_destinations(config: PolicyResource, source: PolicyResource, buckets
             if from_outside:
                 undecided.append((config.props, ("rules", index, "destination")))
         elif isinstance(target, str):
-            regions |= {r for r in (resource_region(b) for b in buckets if target in bucket_names(b)) if r}
+            regions |= {r for r in map(resource_region, inventory.named(target)) if r}
     return enabled, regions
 
 
-def _bucket_problem(bucket: PolicyResource, resources: list[PolicyResource], target: _Target,
-                    undecided: Undecided) -> str | None:
-    configs = attached_to(resources, (BUCKET_REPLICATION,), "bucket", bucket, bucket_names(bucket))
+def _bucket_problem(bucket: PolicyResource, inventory: Inventory, target: _Target, undecided: Deciding) -> str | None:
+    configs = inventory.configs(bucket, (BUCKET_REPLICATION,))
     if not configs:
         return "it has no aws.s3.BucketReplicationConfig"
-    buckets = list(of_type(resources, *BUCKET_TYPES))
     enabled, regions = 0, set[str]()
     for config in configs:
-        count, found = _bucket_destinations(config, bucket, buckets, undecided)
+        count, found = _bucket_destinations(config, bucket, inventory, undecided)
         enabled, regions = enabled + count, regions | found
     if any(target.accepts(r) for r in regions):
         return None
@@ -115,10 +130,9 @@ def _bucket_problem(bucket: PolicyResource, resources: list[PolicyResource], tar
     return "its replication destination is no bucket of this stack whose region is known"
 
 
-def _file_system_problem(fs: PolicyResource, resources: list[PolicyResource], target: _Target,
-                         undecided: Undecided) -> str | None:
-    names = {n for n in (known_str(fs.props, "id"),) if n}
-    configs = attached_to(resources, (EFS_REPLICATION,), "sourceFileSystemId", fs, names)
+def _file_system_problem(fs: PolicyResource, index: Index, target: _Target, undecided: Deciding) -> str | None:
+    names = [n for n in (known_str(fs.props, "id"),) if n]
+    configs = index.fed(fs, (EFS_REPLICATION,), "sourceFileSystemId", names)
     if not configs:
         return "it has no aws.efs.ReplicationConfiguration"
     regions: set[str] = set()
@@ -139,88 +153,146 @@ def _file_system_problem(fs: PolicyResource, resources: list[PolicyResource], ta
     return "its replication configuration names no destination region"
 
 
-def _selects_by_tag(selection: PolicyResource, undecided: Undecided) -> bool:
-    tags = plain(get_raw(selection.props, "selectionTags"))
-    if is_unknown(tags):
-        undecided.append((selection.props, ("selectionTags",)))
-        return False
-    for index, entry in enumerate(tags or []):
-        if not isinstance(entry, dict):
+def _block(value: Any) -> Any:
+    """A nested block, whether the SDK shape is an object or a one-item list."""
+    if isinstance(value, list):
+        return value[0] if len(value) == 1 else None
+    return value
+
+
+def _set(value: Any) -> bool:
+    return value not in (None, "", 0, False, [], {})
+
+
+def _shown(value: Any) -> str:
+    """A lifecycle value as written: `30` (the engine passes numbers as floats), `'2030-01-01'`."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else repr(value)
+
+
+def _expiry(rule: dict[str, Any], where: tuple[Any, ...], props: Any, pending: Pending) -> str | None:
+    """What an enabled lifecycle rule expires (None: nothing, or unknown values decide, noted in `pending`)."""
+    found: list[str] = []
+    for block_key, keys, label in (("expiration", EXPIRY_AFTER, "current objects"),
+                                   ("noncurrentVersionExpiration", NONCURRENT_AFTER, "noncurrent versions")):
+        declared = rule.get(block_key)
+        block, step = _block(declared), (block_key, 0) if isinstance(declared, list) else (block_key,)
+        if is_unknown(block):
+            pending.add(props, *where, *step)
             continue
-        if any(is_unknown(entry.get(k)) for k in ("type", "key", "value")):
-            undecided.append((selection.props, ("selectionTags", index)))
-        elif (entry.get("type") == "STRINGEQUALS" and entry.get("key") == DATA_STORE_TAG
-              and entry.get("value") == "true"):
-            return True
-    return False
-
-
-def _names(value: Any) -> list[Any]:
-    return [v for v in as_list(value) if isinstance(v, str)]
-
-
-def _cluster_problem(cluster: PolicyResource, resources: list[PolicyResource], undecided: Undecided) -> str | None:
-    arn = known_str(cluster.props, "arn")
-    for selection in of_type(resources, SELECTION):
-        excluded = depends_on(selection, "notResources", cluster) or (
-            arn is not None and arn in _names(get_raw(selection.props, "notResources")))
-        if excluded:
+        if not isinstance(block, dict):
             continue
-        listed = depends_on(selection, "resources", cluster) or (
-            arn is not None and arn in _names(get_raw(selection.props, "resources")))
-        if listed or _selects_by_tag(selection, undecided):
-            return None
-    return (f"no aws.backup.Selection covers it (selection_tags STRINGEQUALS {DATA_STORE_TAG} = 'true', or "
-            f"resources=[cluster.arn]), so no backup copy reaches the DR region")
+        for key in keys:
+            if is_unknown(block.get(key)):
+                pending.add(props, *where, *step, key)
+            elif _set(block.get(key)):
+                found.append(f"{label} ({key} {_shown(block[key])})")
+                break
+    return " and ".join(found) or None
+
+
+def _rules_expiring(props: Any, path: tuple[Any, ...], rules: Any, inline: bool, pending: Pending) -> list[str]:
+    """The enabled rules of a lifecycle configuration (or inline `lifecycleRules`) that expire objects."""
+    if is_unknown(rules):
+        pending.add(props, *path)
+        return []
+    found: list[str] = []
+    for position, rule in enumerate(rules if isinstance(rules, list) else []):
+        if not isinstance(rule, dict):
+            continue
+        where = (*path, position)
+        switch, on = ("enabled", True) if inline else ("status", "Enabled")
+        state = rule.get(switch)
+        if is_unknown(state):
+            pending.add(props, *where, switch)
+            continue
+        if state != on:
+            continue
+        expires = _expiry(rule, where, props, pending)
+        if expires:
+            label = rule.get("id") if isinstance(rule.get("id"), str) and rule.get("id") else f"#{position + 1}"
+            found.append(f"rule {label} expires {expires}")
+    return found
+
+
+def _expiring(bucket: PolicyResource, inventory: Inventory, pending: Pending) -> list[tuple[str, str]]:
+    """(URN to report, finding) for each lifecycle configuration (or the inline rules) that expires the bucket's
+    objects."""
+    found = [(config.urn, f"lifecycle configuration '{config.name}'", _rules_expiring(
+        config.props, ("rules",), plain(get_raw(config.props, "rules")), False, pending))
+        for config in inventory.configs(bucket, LIFECYCLE_TYPES)]
+    found.append((bucket.urn, "its inline lifecycleRules", _rules_expiring(
+        bucket.props, ("lifecycleRules",), plain(get_raw(bucket.props, "lifecycleRules")), True, pending)))
+    return [(urn, f"{where} deletes its data: {'; '.join(rules)}") for urn, where, rules in found if rules]
+
+
+def _problems(store: Store, inventory: Inventory, selections: Selections, dr_region: str | None,
+              undecided: Deciding) -> list[str]:
+    """What keeps one store from its backups and from the DR region (empty: nothing, or unknowns decide)."""
+    resource, problems = store.resource, []
+    if store.kind.backup and not selections.covers(resource, undecided):
+        problems.append(
+            f"it is not selected by any backup plan (no aws.backup.Selection of this stack's plans selects it: the "
+            f"platform's selection takes what is tagged {DATA_STORE_TAG} = 'true'), so it has no backup and no copy "
+            f"in the DR region")
+    target = _Target(resource_region(resource), dr_region)
+    if store.kind is BUCKET_KIND:
+        problem = _bucket_problem(resource, inventory, target, undecided)
+        if problem:
+            problems.append(f"{problem}; replicate it (aws.s3.BucketReplicationConfig) to a bucket in {target.where()}")
+    elif resource.resource_type == FILE_SYSTEM:
+        problem = _file_system_problem(resource, inventory.index, target, undecided)
+        if problem:
+            problems.append(f"{problem}; replicate it (aws.efs.ReplicationConfiguration) to {target.where()}")
+    return problems
 
 
 def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Data-store buckets and file systems replicate to the DR region; data-store DB clusters are backed up."""
+    """Every data store is selected by a backup plan of the stack; data buckets and file systems also replicate to
+    the DR region."""
     dr_region = config_of(args).get("drRegion") or None
     pending = Pending()
-    resources = list(args.resources)
-    kinds = {FILE_SYSTEM: "EFS file system", DB_CLUSTER: "DB cluster"}
-    for store in of_type(resources, *BUCKET_TYPES, FILE_SYSTEM, DB_CLUSTER):
-        if not is_data_store(store):
+    index = Index.of(args.resources)
+    inventory, selections = Inventory.of(index), Selections(index)
+    for store in inventory.stores():
+        if store.kind is BUCKET_KIND:
+            for urn, finding in _expiring(store.resource, inventory, pending):
+                report_violation(
+                    f"data store {store.label}: {finding}; a data bucket keeps its objects and their versions "
+                    f"(transitions to colder storage are fine)",
+                    urn,
+                )
+        if store.replica_of is not None:
             continue
-        target = _Target(resource_region(store), dr_region)
-        undecided: Undecided = []
-        if store.resource_type in BUCKET_TYPES:
-            what, problem = "bucket", _bucket_problem(store, resources, target, undecided)
-            fix = f"replicate it (aws.s3.BucketReplicationConfig) to a bucket in {target.where()}"
-        elif store.resource_type == FILE_SYSTEM:
-            what, problem = kinds[FILE_SYSTEM], _file_system_problem(store, resources, target, undecided)
-            fix = f"replicate it (aws.efs.ReplicationConfiguration) to {target.where()}"
-        else:
-            what, problem = kinds[DB_CLUSTER], _cluster_problem(store, resources, undecided)
-            fix = "select it for AWS Backup, whose plan copies to the DR region"
-        if problem is None:
-            continue
+        undecided: Deciding = []
+        problems = _problems(store, inventory, selections, dr_region, undecided)
         if undecided:
-            for props, path in undecided:
-                pending.add(props, *path)
+            record(pending, undecided)
             continue
-        report_violation(f"data store {what} '{store.name}': {problem}; {fix}", store.urn)
+        if problems:
+            report_violation(f"data store {store.label}: {'; '.join(problems)}", store.resource.urn)
     pending.settle()
 
 
 RULE = Rule(
     id="data-store-dr-replication",
-    description="Data-store buckets and file systems replicate to the DR region; database clusters are selected "
-                "for backups that are copied there.",
+    description="Every data store is selected by a backup plan of the stack (whose copies reach the DR region); "
+                "data buckets and file systems also replicate there natively; no lifecycle rule expires a data "
+                "bucket's objects.",
     kind="stack",
     level="mandatory",
     severity="medium",
     owner="operator",
     anchors=("FSBP S3.7", "CKV_AWS_144"),
     iso27001=("A.5.30", "A.8.13", "A.8.14"),
-    ccm=("BCR-08", "BCR-11"),
+    ccm=("BCR-08", "BCR-11", "DSP-16"),
     remediation=(
-        "Bucket: aws.s3.BucketReplicationConfig(bucket=bucket.id, role=..., rules=[{'status': 'Enabled', "
-        "'destination': {'bucket': dr_bucket.arn}}]) with dr_bucket under the DR-region provider; EFS: "
-        "aws.efs.ReplicationConfiguration(source_file_system_id=fs.id, destination={'region': dr_region}); Aurora: "
-        "aws.backup.Selection(plan_id=plan.id, selection_tags=[{'type': 'STRINGEQUALS', 'key': 'connect:backup', "
-        "'value': 'true'}])."
+        "Select every data store for AWS Backup: the platform's aws.backup.Selection(plan_id=plan.id, "
+        "selection_tags=[{'type': 'STRINGEQUALS', 'key': 'connect:backup', 'value': 'true'}]) takes it once it is "
+        "tagged connect:backup = 'true'. Bucket: also aws.s3.BucketReplicationConfig(bucket=bucket.id, role=..., "
+        "rules=[{'status': 'Enabled', 'destination': {'bucket': dr_bucket.arn}}]) with dr_bucket under the "
+        "DR-region provider; EFS: also aws.efs.ReplicationConfiguration(source_file_system_id=fs.id, "
+        "destination={'region': dr_region}). Give data buckets no lifecycle expiration or "
+        "noncurrent_version_expiration (transitions are fine)."
     ),
     unwaivable=False,
     check=check,

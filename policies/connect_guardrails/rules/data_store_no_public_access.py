@@ -3,8 +3,15 @@
 Every `aws:s3/bucket:Bucket` (data store or not: access logs too) needs an
 `aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock` (the bucket fed its `bucket`, or its known
 `bucket` names it) with `blockPublicAcls`, `blockPublicPolicy`, `ignorePublicAcls` and
-`restrictPublicBuckets` all true. Every `aws:rds/clusterInstance:ClusterInstance` and
-`aws:rds/instance:Instance` keeps `publiclyAccessible` unset or false.
+`restrictPublicBuckets` all true, and no static website: neither a website configuration
+(`aws:s3/bucketWebsiteConfiguration`, or V2, that names the bucket the same way) nor the bucket's inline
+`website` (`websites` on BucketV2). A website endpoint serves objects to anonymous HTTP clients: behind a
+public access block it answers 403, but it is one bucket policy (or a weakened block) away from a public
+site, and buckets here hold client data or logs, never web content
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteHosting.html,
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteAccessPermissionsReqd.html).
+Every `aws:rds/clusterInstance:ClusterInstance` and `aws:rds/instance:Instance` keeps `publiclyAccessible`
+unset or false.
 """
 
 from __future__ import annotations
@@ -14,17 +21,43 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import BUCKET_TYPES, Pending, attached_to, bucket_names, get_raw, is_unknown, of_type
+from connect_guardrails.util import (
+    BUCKET_TYPES,
+    Index,
+    Pending,
+    bucket_names,
+    get_raw,
+    is_set,
+    is_unknown,
+    plain,
+)
 
 ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+WEBSITE_TYPES = ("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",
+                 "aws:s3/bucketWebsiteConfigurationV2:BucketWebsiteConfigurationV2")
+INLINE_WEBSITE = ("website", "websites")  # Bucket (object), BucketV2 (list)
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 DB_INSTANCES = {"aws:rds/clusterInstance:ClusterInstance": "DB cluster instance", "aws:rds/instance:Instance":
                 "DB instance"}
 
 
-def _bucket_problem(bucket: PolicyResource, resources: list[PolicyResource], pending: Pending) -> str | None:
+def _website(bucket: PolicyResource, index: Index, names: set[str], pending: Pending) -> str | None:
+    """How a bucket is served as a static website, if it is (an unknown inline website is left to `pending`)."""
+    configs = index.fed(bucket, WEBSITE_TYPES, "bucket", names)
+    if configs:
+        return f"it is served as a static website (website configuration '{configs[0].name}')"
+    for prop in INLINE_WEBSITE:
+        value = plain(get_raw(bucket.props, prop))
+        if is_unknown(value):
+            pending.add(bucket.props, prop)
+        elif is_set(bucket.props, prop) and value not in ([{}], [None]):
+            return f"it is served as a static website (its inline {prop})"
+    return None
+
+
+def _bucket_problem(bucket: PolicyResource, index: Index, names: set[str], pending: Pending) -> str | None:
     """Why a bucket is not fully blocked from public access (None: it is, or that depends on unknown values)."""
-    blocks = attached_to(resources, (ACCESS_BLOCK,), "bucket", bucket, bucket_names(bucket))
+    blocks = index.fed(bucket, (ACCESS_BLOCK,), "bucket", names)
     if not blocks:
         return "it has no aws.s3.BucketPublicAccessBlock"
     reasons: list[str] = []
@@ -46,18 +79,27 @@ def _bucket_problem(bucket: PolicyResource, resources: list[PolicyResource], pen
 
 
 def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Per bucket: a public access block with all four flags true; per DB instance: not publicly accessible."""
+    """Per bucket: a public access block with all four flags true and no static website; per DB instance: not
+    publicly accessible."""
     pending = Pending()
-    resources = list(args.resources)
-    for bucket in of_type(resources, *BUCKET_TYPES):
-        problem = _bucket_problem(bucket, resources, pending)
+    index = Index.of(args.resources)
+    for bucket in index.of_type(*BUCKET_TYPES):
+        names = bucket_names(bucket)
+        problem = _bucket_problem(bucket, index, names, pending)
         if problem:
             report_violation(
                 f"bucket '{bucket.name}': {problem}; every bucket blocks public access (block_public_acls, "
                 f"block_public_policy, ignore_public_acls, restrict_public_buckets all True)",
                 bucket.urn,
             )
-    for instance in of_type(resources, *DB_INSTANCES):
+        website = _website(bucket, index, names, pending)
+        if website:
+            report_violation(
+                f"bucket '{bucket.name}': {website}; no bucket is a website (remove the website configuration; "
+                f"content for browsers goes behind the internal load balancer)",
+                bucket.urn,
+            )
+    for instance in index.of_type(*DB_INSTANCES):
         public = get_raw(instance.props, "publiclyAccessible")
         if is_unknown(public):
             pending.add(instance.props, "publiclyAccessible")
@@ -72,7 +114,8 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 RULE = Rule(
     id="data-store-no-public-access",
-    description="Every S3 bucket blocks public access and no database instance is publicly accessible.",
+    description="Every S3 bucket blocks public access and is no static website; no database instance is publicly "
+                "accessible.",
     kind="stack",
     level="mandatory",
     severity="high",
@@ -82,7 +125,8 @@ RULE = Rule(
     ccm=("DSP-17", "IAM-16"),
     remediation=(
         "Add aws.s3.BucketPublicAccessBlock(bucket=bucket.id, block_public_acls=True, block_public_policy=True, "
-        "ignore_public_acls=True, restrict_public_buckets=True) for every bucket; declare aws.rds.ClusterInstance "
+        "ignore_public_acls=True, restrict_public_buckets=True) for every bucket, and no "
+        "aws.s3.BucketWebsiteConfiguration or website argument; declare aws.rds.ClusterInstance "
         "and aws.rds.Instance with publicly_accessible=False."
     ),
     unwaivable=False,

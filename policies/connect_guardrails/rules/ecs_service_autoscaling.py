@@ -10,6 +10,13 @@ config says `production`; the capacity floor must be explicit, anchors trap 4) a
 `maxCapacity` >= `minCapacity`. A scaling policy (`aws:appautoscaling/policy:Policy`) must use the
 target: the target fed its `resourceId`, `scalableDimension` or `serviceNamespace`, the service fed
 its `resourceId`, or its known `resourceId` and dimension equal the target's.
+Scheduled actions (`aws:appautoscaling/scheduledAction:ScheduledAction`) set the floor too, on their schedule:
+one that belongs to a service (linked like a policy: its target or the service fed its `resourceId`,
+`scalableDimension` or `serviceNamespace`, or its known `resourceId` is the target's or the service's) may not
+set `scalableTargetAction.minCapacity` or `maxCapacity` below the service's base: the floor above (2 in
+production), or the base its target declares (`minCapacity`, the client-agreed base), whichever is higher. A
+nightly action to 0 is a production outage on a timer
+(https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-scheduled-scaling.html).
 Services with the DAEMON scheduling strategy run one task per instance and cannot scale: exempt.
 When the pack config names a `standbyRegion`, services whose provider is in that region are the DR
 standby (pilot light: zero tasks until failover): their floor is 0, production or not; they still need
@@ -38,6 +45,8 @@ from connect_guardrails.util import (
 
 TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+LINK_KEYS = ("resourceId", "scalableDimension", "serviceNamespace")
 NAMESPACE = "ecs"
 DIMENSION = "ecs:service:DesiredCount"
 
@@ -118,6 +127,36 @@ class Links:
         return known is not None and (provider_region(target.provider), known) in self._named_dimension
 
 
+class Schedules:
+    """Which scheduled actions belong to a service or its targets: indexed once per check, like `Links`."""
+
+    def __init__(self, actions: list[PolicyResource]) -> None:
+        self._fed: dict[str, list[PolicyResource]] = {}  # URN that fed an action's link keys -> actions
+        self._named: dict[tuple[str | None, str], list[PolicyResource]] = {}  # (region, known resourceId) -> actions
+        self.unlinked: list[PolicyResource] = []  # unknown resourceId fed by no service or target
+        for action in actions:
+            feeders = {r.urn: r for key in LINK_KEYS for r in deps_of(action, key)}
+            for urn in feeders:
+                self._fed.setdefault(urn, []).append(action)
+            known = _known_str(action, "resourceId")
+            if known is not None:
+                self._named.setdefault((provider_region(action.provider), known), []).append(action)
+            elif not any(r.resource_type in (SERVICE, TARGET) for r in feeders.values()):
+                self.unlinked.append(action)
+
+    def of(self, service: PolicyResource, resource_id: str | None,
+           targets: list[PolicyResource]) -> list[PolicyResource]:
+        """The scheduled actions of a service or of its targets (deduplicated)."""
+        found: dict[str, PolicyResource] = {}
+        region = provider_region(service.provider)
+        for owner in (service, *targets):
+            found |= {a.urn: a for a in self._fed.get(owner.urn, ())}
+        for known in [resource_id, *(_known_str(t, "resourceId") for t in targets)]:
+            if known:
+                found |= {a.urn: a for a in self._named.get((region, known), ())}
+        return list(found.values())
+
+
 Unknowns = list[tuple[PolicyResource, str]]
 
 
@@ -150,15 +189,58 @@ def _problems(target: PolicyResource, service: PolicyResource, links: Links, flo
     return problems
 
 
+def _base(targets: list[PolicyResource], floor: int, production: bool) -> tuple[float, str]:
+    """The service's base: the floor, or the highest known minCapacity its targets declare; and why."""
+    declared = [v for t in targets if isinstance(v := get_raw(t.props, "minCapacity"), int | float)
+                and not isinstance(v, bool)]
+    if declared and max(declared) > floor:
+        return float(max(declared)), "the base its scalable target declares"
+    if floor == 0:
+        return 0.0, "the standby floor"
+    return float(floor), "production: at least 2 tasks" if production and floor == 2 else "at least 1 task"
+
+
+def _check_action(action: PolicyResource, service: PolicyResource, targets: list[PolicyResource], floor: int,
+                  production: bool, report_violation: ReportViolation, pending: Pending) -> None:
+    """A scheduled action of the service sets min/max capacity no lower than the service's base."""
+    dimension = get_raw(action.props, "scalableDimension")
+    if isinstance(dimension, str) and not is_unknown(dimension) and dimension != DIMENSION:
+        return
+    step = get_raw(action.props, "scalableTargetAction")
+    if is_unknown(step):
+        pending.add(action.props, "scalableTargetAction")
+        return
+    base, why = _base(targets, floor, production)
+    low: list[str] = []
+    for key in ("minCapacity", "maxCapacity"):
+        value = get_raw(step, key)
+        if is_unknown(value):
+            pending.add(action.props, "scalableTargetAction", key)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and value < base:
+            low.append(f"{key} {value:g}")
+    if low:
+        schedule = get_raw(action.props, "schedule")
+        when = f" on {schedule}" if isinstance(schedule, str) and not is_unknown(schedule) else ""
+        report_violation(
+            f"scheduled action '{action.name}' of ECS service '{service.name}' sets {' and '.join(low)}{when}, below "
+            f"the service's base of {base:g} ({why}); a schedule may raise capacity, never take the service below "
+            f"its base",
+            action.urn,
+        )
+
+
 def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Per ECS service: a DesiredCount target, min >= 1 (2 in production, 0 in the standby region), max >= min,
-    a scaling policy."""
+    a scaling policy; no scheduled action below the service's base."""
     pending = Pending()
     config = config_of(args)
     production = bool(config.get("production", False))
     standby_region = config.get("standbyRegion") or None
     resources = list(args.resources)
     links = Links(list(of_type(resources, TARGET)), list(of_type(resources, SCALING_POLICY)))
+    schedules = Schedules(list(of_type(resources, SCHEDULED_ACTION)))
+    for action in schedules.unlinked:
+        pending.add(action.props, "resourceId")  # could schedule any service
     for service in of_type(resources, SERVICE):
         if get_raw(service.props, "schedulingStrategy") == "DAEMON":
             continue  # an unknown strategy is REPLICA, the default: DAEMON is always written out
@@ -166,6 +248,8 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         floor = 0 if standby else 2 if production else 1
         resource_id = _resource_id(service)
         mine = links.targets_of(service, resource_id)
+        for action in schedules.of(service, resource_id, mine):
+            _check_action(action, service, mine, floor, production, report_violation, pending)
         if not mine:
             for target in links.maybe:
                 pending.add(target.props, "resourceId")
@@ -200,7 +284,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 RULE = Rule(
     id="ecs-service-autoscaling",
     description="Each ECS service has a scalable target (min >= 1, >= 2 in production, 0 allowed in the DR "
-                "standby region, max >= min) and a scaling policy.",
+                "standby region, max >= min) and a scaling policy; no scheduled action takes it below its base.",
     kind="stack",
     level="mandatory",
     severity="medium",
@@ -212,7 +296,8 @@ RULE = Rule(
         "For each aws.ecs.Service add aws.appautoscaling.Target(service_namespace='ecs', "
         "scalable_dimension='ecs:service:DesiredCount', resource_id=Output.concat('service/', cluster.name, '/', "
         "service.name), min_capacity>=1 (2 in production), max_capacity>=min) and an aws.appautoscaling.Policy "
-        "with resource_id=target.resource_id."
+        "with resource_id=target.resource_id. Scheduled actions (aws.appautoscaling.ScheduledAction) may raise "
+        "min_capacity/max_capacity, never set them below the target's min_capacity."
     ),
     unwaivable=False,
     check=check,

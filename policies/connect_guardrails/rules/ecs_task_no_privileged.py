@@ -3,9 +3,13 @@
 On an `aws:ecs/taskDefinition:TaskDefinition`:
 - `networkMode` must be `awsvpc` (absent means `bridge` on EC2; `host` shares the host's network);
 - `pidMode` and `ipcMode` must not be `host`;
-- in `containerDefinitions` (JSON) no container is `privileged`, and none adds the Linux
-  capabilities SYS_ADMIN, NET_ADMIN or ALL (`linuxParameters.capabilities.add`, with or without the
-  `CAP_` prefix).
+- in `containerDefinitions` (JSON) no container is `privileged`, and none adds any Linux capability
+  (`linuxParameters.capabilities.add` lists none, with or without the `CAP_` prefix). Docker's default set
+  is what a container needs; every addition widens what a compromised process can do to the task's other
+  processes or the host. On Fargate the only capability a container may add is SYS_PTRACE
+  (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html), which lets it
+  trace and inject into the task's other processes (sidecars holding credentials included): refused too.
+  Dropping capabilities (`drop`) is welcome.
 
 `containerDefinitions` built from other resources' outputs is unknown in preview: that decides the
 outcome, so after reporting what the other inputs prove the rule leaves it to the engine's note.
@@ -22,22 +26,15 @@ from connect_guardrails.ecs_util import TASK_DEFINITION, container_label, contai
 from connect_guardrails.rule import Rule
 from connect_guardrails.util import Pending, get_raw, is_unknown
 
-FORBIDDEN_CAPABILITIES = frozenset({"SYS_ADMIN", "NET_ADMIN", "ALL"})
-
 
 def _added_capabilities(container: Mapping[str, Any]) -> list[str]:
+    """Every capability the container adds (`linuxParameters.capabilities.add`), as written."""
     linux = container.get("linuxParameters")
     capabilities = linux.get("capabilities") if isinstance(linux, Mapping) else None
     added = capabilities.get("add") if isinstance(capabilities, Mapping) else None
-    if not isinstance(added, list):
+    if added is None or added == "":
         return []
-    found = []
-    for value in added:
-        name = str(value).upper()
-        name = name.removeprefix("CAP_")
-        if name in FORBIDDEN_CAPABILITIES:
-            found.append(str(value))
-    return found
+    return [str(value) for value in (added if isinstance(added, list) else [added]) if value not in (None, "")]
 
 
 def _task_problems(args: ResourceValidationArgs, pending: Pending) -> list[str]:
@@ -59,7 +56,7 @@ def _task_problems(args: ResourceValidationArgs, pending: Pending) -> list[str]:
 
 
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """awsvpc; no host pid/ipc; no privileged container; no SYS_ADMIN/NET_ADMIN/ALL capability."""
+    """awsvpc; no host pid/ipc; no privileged container; no added Linux capability."""
     if args.resource_type != TASK_DEFINITION:
         return
     pending = Pending()
@@ -82,7 +79,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 RULE = Rule(
     id="ecs-task-no-privileged",
-    description="Task definitions use awsvpc networking, no host PID/IPC namespace and no privileged containers.",
+    description="Task definitions use awsvpc networking, no host PID/IPC namespace, no privileged containers and "
+                "no added Linux capabilities.",
     kind="resource",
     level="mandatory",
     severity="high",
@@ -92,8 +90,8 @@ RULE = Rule(
     ccm=("IAM-05", "IVS-04"),
     remediation=(
         "Declare the aws.ecs.TaskDefinition with network_mode='awsvpc', no pid_mode/ipc_mode 'host', and "
-        "container definitions with privileged false and no SYS_ADMIN/NET_ADMIN/ALL in "
-        "linuxParameters.capabilities.add."
+        "container definitions with privileged false and no linuxParameters.capabilities.add (drop what the "
+        "container does not need instead)."
     ),
     unwaivable=False,
     check=check,

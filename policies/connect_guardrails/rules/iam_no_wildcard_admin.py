@@ -2,7 +2,12 @@
 
 - Policy documents of `aws:iam/policy:Policy`, `aws:iam/rolePolicy:RolePolicy`,
   `aws:iam/userPolicy:UserPolicy`, `aws:iam/groupPolicy:GroupPolicy` and the `inlinePolicies` of
-  `aws:iam/role:Role`: no Allow statement whose Action is `*` (or `*:*`) and whose Resource is `*`.
+  `aws:iam/role:Role`: no Allow statement whose Action is `*` (or `*:*`) and whose Resource is `*`. Negations
+  are wildcards in disguise: `NotAction` allows every action but the ones listed (AWS's PowerUserAccess is
+  `NotAction: iam:*, organizations:*, account:*` on `*`), `NotResource` every resource but the ones listed
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html). So an Allow
+  with `NotAction` (or Action `*`) on Resource `*` (or with `NotResource`) is a violation too; a `NotAction` or
+  `NotResource` that lists `*` itself allows nothing.
 - The AWS managed policies AdministratorAccess and IAMFullAccess attached through role/user/group/
   policy attachments (also the `*PolicyAttachmentsExclusive` resources) or a role's
   `managedPolicyArns`.
@@ -57,7 +62,7 @@ ROLE_NAME_PROPS = {  # where an attachment (or the role itself) names the role t
     ROLE: "name",
 }
 WILD_ACTIONS = frozenset({"*", "*:*"})
-DECIDING = ("Effect", "Action", "Resource")
+DECIDING = ("Effect", "Action", "Resource", "NotAction", "NotResource")
 
 
 def _state(values: list[Any], wild: frozenset[str]) -> str:
@@ -65,6 +70,25 @@ def _state(values: list[Any], wild: frozenset[str]) -> str:
     if any(isinstance(v, str) and v in wild for v in values):
         return "yes"
     return "maybe" if any(is_unknown(v) for v in values) else "no"
+
+
+def _negated(statement: Mapping[str, Any], key: str, wild: frozenset[str]) -> tuple[str, list[Any]]:
+    """Whether a statement's `key` (Action/Resource) covers everything: 'yes', 'maybe' or 'no'; with `Not<key>`,
+    'yes' unless it lists a wildcard itself, and what it excepts."""
+    excepted = statement.get(f"Not{key}")
+    if excepted is None:
+        return _state(values_of(statement.get(key)), wild), []
+    values = values_of(excepted)
+    if any(isinstance(v, str) and v in wild | {"*"} for v in values):
+        return "no", values
+    return "yes", values
+
+
+def _scope(statement: Mapping[str, Any]) -> str:
+    excepted = statement.get("NotResource")
+    if excepted is None:
+        return "every resource"
+    return f"every resource except {', '.join(map(str, values_of(excepted)))} (NotResource)"
 
 
 def _document_findings(props: Any, path: tuple[Any, ...], value: Any, pending: Pending) -> list[str]:
@@ -80,12 +104,17 @@ def _document_findings(props: Any, path: tuple[Any, ...], value: Any, pending: P
         effect = statement.get("Effect")
         if effect == "Deny":
             continue
-        action = _state(values_of(statement.get("Action")), WILD_ACTIONS)
-        resource = _state(values_of(statement.get("Resource")), frozenset({"*"}))
+        action, negated = _negated(statement, "Action", WILD_ACTIONS)
+        resource, _ = _negated(statement, "Resource", frozenset({"*"}))
         if "no" in (action, resource):
             continue
         if action == resource == "yes" and effect == "Allow":
-            findings.append(f"statement {statement.get('Sid') or where[-1]} allows every action on every resource")
+            label = statement.get("Sid") or where[-1]
+            if negated:
+                findings.append(f"statement {label} allows every action except {', '.join(map(str, negated))} on "
+                                f"{_scope(statement)} (NotAction): administrator access in disguise")
+            else:
+                findings.append(f"statement {label} allows every action on {_scope(statement)}")
             continue
         for key_path in unknown_key_paths(statement, DECIDING).values():
             pending.add(props, *path, *where, *key_path)
@@ -149,7 +178,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 RULE = Rule(
     id="iam-no-wildcard-admin",
-    description="No IAM policy allows every action on every resource; no AdministratorAccess attachment.",
+    description="No IAM policy allows every action on every resource, NotAction/NotResource included; no "
+                "AdministratorAccess attachment.",
     kind="resource",
     level="mandatory",
     severity="critical",
@@ -158,7 +188,8 @@ RULE = Rule(
     iso27001=("A.5.15", "A.5.18", "A.8.2"),
     ccm=("IAM-05", "IAM-16"),
     remediation=(
-        "Replace Action '*' on Resource '*' with the specific actions and resource ARNs the role needs, and "
+        "Replace Action '*' (or NotAction) on Resource '*' (or NotResource) with the specific actions and resource "
+        "ARNs the role needs, and "
         "remove attachments of arn:aws:iam::aws:policy/AdministratorAccess or IAMFullAccess. Only a break-glass "
         "role (people only, MFA, every use alarmed) may hold AdministratorAccess: name it in breakglassRoles."
     ),

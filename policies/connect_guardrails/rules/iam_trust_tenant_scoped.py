@@ -8,6 +8,15 @@ A wildcard principal (`"*"`, `{"AWS": "*"}`), `NotPrincipal`, a `CanonicalUser`,
 principal (e.g. a public identity provider) or a principal of any other account is a violation.
 Deny statements grant nothing and are skipped; conditions do not make a statement acceptable.
 
+A web-identity (OIDC) provider of the tenant account (`arn:aws:iam::<account>:oidc-provider/<host>`) vouches
+for every identity it issues tokens to: GitHub's (`token.actions.githubusercontent.com`) for every workflow
+of every repository on GitHub. So a statement trusting one must also name whose tokens it accepts, with a
+`StringEquals` or `StringLike` condition on `<host>:sub` (the `...IfExists` forms admit tokens without the
+claim), every value known and none a bare wildcard (nothing but `*`/`?`); for GitHub a `repo:` subject must
+name its owner without a wildcard (`repo:<owner>/...`)
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub,
+https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services).
+
 The tenant account is the pack config's `accountId`, else the single account the role's provider is
 pinned to; when neither is known, AWS and federated principals cannot be verified and are reported.
 
@@ -23,6 +32,7 @@ engine's preview note.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +53,10 @@ from connect_guardrails.util import (
 )
 
 ROLE = "aws:iam/role:Role"
+OIDC_PROVIDER = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(.+)$")
+SUB_OPERATORS = ("StringEquals", "StringLike")
+GITHUB = "token.actions.githubusercontent.com"
+GITHUB_REPO = re.compile(r"^repo:[^/*?]+/")
 SERVICE_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
 UNKNOWN_TENANT = "the tenant account is unknown (set the policy config accountId or pin the provider)"
 DECIDING = ("Effect", "Principal", "NotPrincipal")
@@ -121,6 +135,53 @@ def _principal_findings(principal: Any, label: str, tenant: str | None, operator
     return findings
 
 
+def _broad_subject(value: Any, host: str) -> bool:
+    """A `sub` value that admits anyone: not a string, only wildcards, or a GitHub repo of any owner."""
+    if not isinstance(value, str) or not value.strip("*?"):
+        return True
+    return host == GITHUB and value.startswith("repo:") and not GITHUB_REPO.match(value)
+
+
+def _subjects(condition: Any, host: str) -> list[Any]:
+    """The values a StringEquals/StringLike condition requires of `<host>:sub` (keys are case-insensitive)."""
+    if not isinstance(condition, Mapping):
+        return []
+    key = f"{host}:sub".lower()
+    found: list[Any] = []
+    for operator in SUB_OPERATORS:
+        block = condition.get(operator)
+        if isinstance(block, Mapping):
+            found += [v for name, value in block.items() if str(name).lower() == key for v in values_of(value)]
+    return found
+
+
+def _subject_findings(statement: Mapping[str, Any], label: str, where: tuple[Any, ...], props: Any,
+                      pending: Pending) -> list[str]:
+    """An OIDC provider trusted without a `<host>:sub` condition that names whose tokens it accepts."""
+    principal = statement.get("Principal")
+    federated = values_of(principal.get("Federated")) if isinstance(principal, Mapping) else []
+    hosts = [match.group(1) for value in federated if isinstance(value, str)
+             and (match := OIDC_PROVIDER.match(value))]
+    if not hosts:
+        return []
+    condition = statement.get("Condition")
+    unknown = unknown_path(condition)
+    if unknown is not None:
+        pending.add(props, "assumeRolePolicy", *where, "Condition", *unknown)
+        return []
+    findings: list[str] = []
+    for host in hosts:
+        subjects = _subjects(condition, host)
+        broad = [v for v in subjects if _broad_subject(v, host)]
+        if not subjects:
+            findings.append(f"{label} trusts the web-identity provider {host} without a StringEquals/StringLike "
+                            f"condition on {host}:sub: every identity it issues tokens to may assume the role")
+        elif broad:
+            findings.append(f"{label} trusts the web-identity provider {host} for subject "
+                            f"{', '.join(repr(v) for v in broad)}, which admits every identity it issues tokens to")
+    return findings
+
+
 def _federated_account(value: Any) -> str | None:
     match = ACCOUNT_ARN.match(value) if isinstance(value, str) else None
     return match.group(1) if match else None
@@ -153,6 +214,7 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
                 pending.add(args.props, "assumeRolePolicy", *where, "Condition",
                             *(unknown_path(statement.get("Condition")) or ()))
             findings += _principal_findings(statement.get("Principal"), label, tenant, operator, mfa)
+            findings += _subject_findings(statement, label, where, args.props, pending)
     for finding in findings:
         report_violation(
             f"role '{args.name}' trust policy: {finding}; a role trusts only AWS service principals and "
@@ -164,7 +226,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 RULE = Rule(
     id="iam-trust-tenant-scoped",
-    description="Role trust policies name only AWS service principals or principals of the tenant account.",
+    description="Role trust policies name only AWS service principals or principals of the tenant account; a "
+                "web-identity provider only with a subject condition.",
     kind="resource",
     level="mandatory",
     severity="high",
@@ -175,7 +238,9 @@ RULE = Rule(
     remediation=(
         "In assume_role_policy allow only Service principals such as ecs-tasks.amazonaws.com (with an "
         "aws:SourceAccount condition) or AWS/Federated principal ARNs of the tenant account; never '*'. The "
-        "operator's identity account (operatorAccountId): its role ARNs, or its root with MFA required."
+        "operator's identity account (operatorAccountId): its role ARNs, or its root with MFA required. An OIDC "
+        "provider: with Condition StringEquals/StringLike '<host>:sub' naming the subjects, e.g. "
+        "'repo:<owner>/<repo>:ref:refs/heads/main' for GitHub Actions."
     ),
     unwaivable=False,
     check=check,

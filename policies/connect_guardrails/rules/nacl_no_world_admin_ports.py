@@ -1,4 +1,4 @@
-"""nacl-no-world-admin-ports: no network ACL lets the world reach SSH (22) or RDP (3389).
+"""nacl-no-world-admin-ports: no network ACL lets the world reach SSH (22) or RDP (3389); the default ACL is empty.
 
 Inbound entries only: inline `ingress` of `aws:ec2/networkAcl:NetworkAcl` and
 `aws:ec2/defaultNetworkAcl:DefaultNetworkAcl`, and `aws:ec2/networkAclRule:NetworkAclRule` with `egress`
@@ -12,6 +12,17 @@ false (its default). An entry is a finding when all of these hold:
 Each entry is judged alone, as FSBP EC2.21 does: a lower-numbered deny does not excuse an allow. An entry
 with a value that is not known yet is a finding only once it is: when a known part already clears the entry
 nothing is noted, otherwise the engine notes the unknown.
+
+The default ACL is held to more: no entries and no subnets. AWS gives every VPC a default ACL that allows all
+traffic in and out (https://docs.aws.amazon.com/vpc/latest/userguide/default-network-acl.html) and puts in it
+every subnet not associated with another ACL; the platform associates each subnet with its tier's ACL and
+declares the default one with `ingress=[]` and `egress=[]`, so it only catches a subnet nobody associated and
+then admits nothing. So on an `aws:ec2/defaultNetworkAcl:DefaultNetworkAcl` every entry is a finding, inbound or
+outbound, allow or deny (an inbound allow from the world to 22 or 3389 is described as above), whatever its
+values, known or not; and so is a non-empty `subnetIds` (the length of the list is known in preview, even when
+the subnet ids are not). Not seen here (a resource rule sees one resource, not what fed its inputs): a
+`NetworkAclRule` or `NetworkAclAssociation` whose `networkAclId` is the VPC's `defaultNetworkAclId`, and a VPC
+whose default ACL is not declared at all; `tests/components/test_nacl.py` holds the platform to both.
 """
 
 from __future__ import annotations
@@ -23,7 +34,8 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 from connect_guardrails.rule import Rule
 from connect_guardrails.util import ALL_PROTOCOLS, Pending, is_unknown, plain, port_label, protocol_name
 
-ACLS = ("aws:ec2/networkAcl:NetworkAcl", "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl")
+DEFAULT_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+ACLS = ("aws:ec2/networkAcl:NetworkAcl", DEFAULT_ACL)
 ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
 ADMIN_PORTS = (22, 3389)
@@ -31,6 +43,10 @@ PORTED = frozenset({"tcp", "udp"})
 
 # Where each shape keeps its fields: (action, rule number).
 FIELDS = {"inline": ("action", "ruleNo"), "rule": ("ruleAction", "ruleNumber")}
+OPEN_ADMIN = "admit SSH/RDP only from known CIDRs, or not at all"
+CLOSED = ("the default network ACL keeps no rules and no subnets: associate every subnet with its tier's ACL and "
+          "declare aws.ec2.DefaultNetworkAcl(default_network_acl_id=vpc.default_network_acl_id, ingress=[], "
+          "egress=[])")
 
 
 def _admin_ports(entry: dict[str, Any]) -> tuple[list[int], list[str]]:
@@ -84,25 +100,64 @@ def _judge(entry: dict[str, Any], shape: str) -> tuple[str | None, list[str]]:
     return f"{label} allows {traffic} from {', '.join(sources)} ({admitted})", []
 
 
+def _shown(value: Any) -> str:
+    return "(not known yet)" if is_unknown(value) else str(value)
+
+
+def _describe(entry: dict[str, Any], key: str) -> str:
+    """Any inline entry in words, unknown parts marked: `rule 100 allows all traffic from 10.0.0.0/16`."""
+    number, action, protocol = entry.get("ruleNo"), entry.get("action"), entry.get("protocol")
+    label = f"rule {int(number)}" if isinstance(number, float | int) else "rule (number not known)"
+    verb = {"allow": "allows", "deny": "denies"}.get(str(action).strip().lower(), f"{_shown(action)} (action)")
+    traffic = ("traffic (protocol not known yet)" if is_unknown(protocol)
+               else port_label(protocol, entry.get("fromPort"), entry.get("toPort")))
+    peers = [_shown(entry[k]) for k in ("cidrBlock", "ipv6CidrBlock") if entry.get(k) not in (None, "")]
+    return f"{label} {verb} {traffic} {'from' if key == 'ingress' else 'to'} {', '.join(peers) or '(no CIDR)'}"
+
+
+def _acl(args: ResourceValidationArgs, props: dict[str, Any], pending: Pending) -> list[tuple[str, str]]:
+    """Findings of an ACL with inline entries: (text, advice). A default ACL is judged on every entry and on
+    its subnets; another ACL on its inbound allows from the world only."""
+    default = args.resource_type == DEFAULT_ACL
+    found: list[tuple[str, str]] = []
+    for key in ("ingress", "egress") if default else ("ingress",):
+        entries = props.get(key)
+        if is_unknown(entries):
+            pending.add(args.props, key)
+            continue
+        for index, entry in enumerate(entries or []):
+            where = f"{key}[{index}]"
+            if is_unknown(entry) or not isinstance(entry, dict):
+                if default:  # an entry, whatever it holds: the default ACL has none
+                    found.append((f"{where} is a rule whose values are not known yet", CLOSED))
+                elif is_unknown(entry):
+                    pending.add(args.props, key, index)
+                continue
+            text, unknown = _judge(entry, "inline") if key == "ingress" else (None, [])
+            if default:
+                found.append((f"{where} {text or _describe(entry, key)}", CLOSED))
+                continue
+            if text:
+                found.append((f"{where} {text}", OPEN_ADMIN))
+            for field in unknown:
+                pending.add(args.props, key, index, field)
+    if default:
+        subnets = props.get("subnetIds")
+        if is_unknown(subnets):
+            pending.add(args.props, "subnetIds")
+        elif subnets:
+            found.append((f"subnetIds associates {len(subnets)} subnet(s) with it", CLOSED))
+    return found
+
+
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """Flag every inbound allow from the world that reaches port 22 or 3389."""
+    """Flag every inbound allow from the world that reaches port 22 or 3389, and every entry or subnet of a
+    default ACL."""
     pending = Pending()
     props = plain(args.props)
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     if args.resource_type in ACLS:
-        ingress = props.get("ingress")
-        if is_unknown(ingress):
-            pending.add(args.props, "ingress")
-            ingress = []
-        for index, entry in enumerate(ingress or []):
-            if is_unknown(entry):
-                pending.add(args.props, "ingress", index)
-            elif isinstance(entry, dict):
-                text, unknown = _judge(entry, "inline")
-                if text:
-                    found.append(f"ingress[{index}] {text}")
-                for key in unknown:
-                    pending.add(args.props, "ingress", index, key)
+        found = _acl(args, props, pending)
     elif args.resource_type == ACL_RULE:
         egress = props.get("egress")
         if egress is not True:
@@ -110,14 +165,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
             if is_unknown(egress) and (text or unknown):
                 pending.add(args.props, "egress")
             elif text:
-                found.append(text)
+                found.append((text, OPEN_ADMIN))
             for key in unknown:
                 pending.add(args.props, key)
-    for text in found:
-        report_violation(
-            f"{args.resource_type} '{args.name}': {text}; admit SSH/RDP only from known CIDRs, or not at all",
-            None,
-        )
+    for text, advice in found:
+        report_violation(f"{args.resource_type} '{args.name}': {text}; {advice}", None)
     pending.settle()
 
 

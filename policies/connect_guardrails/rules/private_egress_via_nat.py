@@ -1,16 +1,25 @@
 """private-egress-via-nat: the app tier leaves through a NAT gateway of its zone; the data tier stays in.
 
-Tiers come from the `connect:tier` tag (`app`, `data`) on a route table, or on a subnet the table is
-associated with (`RouteTableAssociation`). A table's routes are its `aws:ec2/route:Route` resources
-(whose `routeTableId` it fed) and its inline `routes`. Everything is followed through property
+Tiers come from what the subnets a route table is associated with (`RouteTableAssociation`) hold, and from
+the `connect:tier` tag (`app`, `data`) on the table or its subnets: a subnet an ECS service or a Lambda
+function attaches to is app tier; a subnet a DB, cache or Redshift subnet group or an EFS mount target uses
+is data tier, tag or not (dropping a tag exempts nothing). A table's routes are its `aws:ec2/route:Route`
+resources (whose `routeTableId` it fed) and its inline `routes`. Everything is followed through property
 dependencies, so the rule decides in preview, when ids are unknown.
 
 - An app-tier table has a default route (0.0.0.0/0) to a NAT gateway. When the VPC has a NAT gateway
   in the zone of the table's subnets, the route must use that one (with a single NAT gateway for the
   VPC, crossing zones is the accepted trade-off). A NAT's zone is the `availabilityZone` of the subnet
   that fed its `subnetId`.
-- A data-tier table has no route to 0.0.0.0/0 or ::/0 unless `allowDataTierInternet` is set.
-- No app- or data-tier table routes anything to an internet gateway.
+- A data-tier table has no route to 0.0.0.0/0 or ::/0 unless `allowDataTierInternet` is set, and no route to a
+  VPC peering connection or a transit gateway (another network, perhaps another account's), except a default
+  route when `allowDataTierInternet` is set.
+- No NAT gateway sits in an app- or data-tier subnet: NAT gateways belong in the ingress tier.
+- No app- or data-tier table routes anything to an internet gateway or an egress-only internet gateway
+  (IPv6 addresses are public: `::/0` to an egress-only gateway is the internet without the NAT gateway,
+  https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html).
+- No security group allows egress to `::/0`: the platform's egress is IPv4 through the NAT gateways (the data
+  tier's groups are `data-store-egress-contained`'s, which refuses any egress out of the VPC).
 """
 
 from __future__ import annotations
@@ -19,8 +28,10 @@ from dataclasses import dataclass, field
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
+from connect_guardrails.data_util import SECURITY_GROUPS, Deciding, data_security_groups, group_egress, record
 from connect_guardrails.rule import Rule
 from connect_guardrails.util import (
+    Index,
     Pending,
     config_of,
     deps_of,
@@ -39,6 +50,19 @@ ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
 IGW = "aws:ec2/internetGateway:InternetGateway"
+EIGW = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
+GATEWAYS = {"igw": "an internet gateway", "eigw": "an egress-only internet gateway"}
+NETWORKS = {"peering": "a VPC peering connection", "transit": "a transit gateway"}
+APP_PLACEMENTS = (("aws:ecs/service:Service", "networkConfiguration"), ("aws:lambda/function:Function", "vpcConfig"))
+DATA_PLACEMENTS = (
+    ("aws:rds/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:efs/mountTarget:MountTarget", "subnetId"),
+    ("aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:docdb/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:neptune/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:redshift/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:memorydb/subnetGroup:SubnetGroup", "subnetIds"),
+)
 TIER_TAG = "connect:tier"
 DEFAULT_V4, DEFAULT_V6 = "0.0.0.0/0", "::/0"
 OTHER_TARGETS = ("transitGatewayId", "vpcPeeringConnectionId", "networkInterfaceId", "vpcEndpointId",
@@ -50,19 +74,25 @@ class Hop:
     """One route of a table: where to, through what."""
 
     destination: str
-    target: str  # "nat", "igw", "other"
+    target: str  # "nat", "igw", "eigw", "other"
     label: str  # how the message names the route
     urn: str  # where the finding goes
     nats: list[PolicyResource] = field(default_factory=list)
 
 
 def _target(props: object, gateway_deps: list[PolicyResource], nat_deps: list[PolicyResource],
-            nat_key: str, gateway_key: str) -> str:
+            nat_key: str, gateway_key: str, eigw_deps: list[PolicyResource]) -> str:
     if nat_deps or is_set(props, nat_key):
         return "nat"
     gateway = get_raw(props, gateway_key)
     if any(d.resource_type == IGW for d in gateway_deps) or (isinstance(gateway, str) and gateway.startswith("igw-")):
         return "igw"
+    if eigw_deps or is_set(props, "egressOnlyGatewayId") or (isinstance(gateway, str) and gateway.startswith("eigw-")):
+        return "eigw"
+    if is_set(props, "vpcPeeringConnectionId"):
+        return "peering"
+    if is_set(props, "transitGatewayId"):
+        return "transit"
     return "other"
 
 
@@ -75,7 +105,7 @@ def _hops(table: PolicyResource, routes: list[PolicyResource], pending: Pending)
                 pending.add(route.props, key)
             elif destination:
                 target = _target(route.props, deps_of(route, "gatewayId"), deps_of_type(route, "natGatewayId", NAT),
-                                 "natGatewayId", "gatewayId")
+                                 "natGatewayId", "gatewayId", deps_of(route, "egressOnlyGatewayId"))
                 hops.append(Hop(destination, target, f"route '{route.name}'", route.urn,
                                 deps_of_type(route, "natGatewayId", NAT)))
     declared = {h.destination for h in hops}
@@ -93,7 +123,7 @@ def _hops(table: PolicyResource, routes: list[PolicyResource], pending: Pending)
             if is_unknown(destination):
                 pending.add(table.props, "routes", index, key)
             elif destination and destination not in declared:  # refreshed state lists Route resources too
-                target = _target(entry, fed, [], "natGatewayId", "gatewayId")
+                target = _target(entry, fed, [], "natGatewayId", "gatewayId", [])
                 hops.append(Hop(destination, target, f"inline route {destination}", table.urn, nats))
     return hops
 
@@ -113,11 +143,42 @@ def _same_vpc(a: list[PolicyResource], b: list[PolicyResource]) -> bool:
     return not a or not b or bool({r.urn for r in a} & {r.urn for r in b})
 
 
+def _placed_tiers(resources: list[PolicyResource]) -> dict[str, set[str]]:
+    """Subnet URN -> the tiers what is placed in it makes it: app (services, functions), data (data stores)."""
+    placed: dict[str, set[str]] = {}
+    for tier, placements in (("app", APP_PLACEMENTS), ("data", DATA_PLACEMENTS)):
+        wanted = dict(placements)
+        for resource in resources:
+            prop = wanted.get(resource.resource_type)
+            if prop is not None:
+                for subnet in deps_of_type(resource, prop, SUBNET):
+                    placed.setdefault(subnet.urn, set()).add(tier)
+    return placed
+
+
+def _ipv6_egress(index: Index, report_violation: ReportViolation, pending: Pending) -> None:
+    """Security groups (the data tier's excepted: `data-store-egress-contained`) allow no egress to ::/0."""
+    data = data_security_groups(index)
+    for group in index.of_type(*SECURITY_GROUPS):
+        if group.urn in data:
+            continue
+        deciding: Deciding = []
+        for entry in group_egress(index, group, deciding):
+            if DEFAULT_V6 in entry.cidrs:
+                report_violation(
+                    f"security group '{group.name}': {entry.where} allows egress ({entry.ports}) to ::/0; the "
+                    f"platform's egress is IPv4 through its NAT gateways: remove the IPv6 egress",
+                    entry.urn,
+                )
+        record(pending, deciding)
+
+
 def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """App tier: default route to a same-zone NAT; data tier: no internet route; neither: an IGW route."""
+    """App tier: default route to a same-zone NAT; data tier: no internet route; neither: an IGW or egress-only
+    gateway route; no security group egress to ::/0."""
     allow_data = bool(config_of(args).get("allowDataTierInternet", False))
     pending = Pending()
-    resources = args.resources
+    resources = list(args.resources)
     subnets_of: dict[str, list[PolicyResource]] = {}
     for association in of_type(resources, ASSOCIATION):
         for table in deps_of_type(association, "routeTableId", ROUTE_TABLE):
@@ -139,18 +200,30 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
          [vpc for subnet in deps_of_type(nat, "subnetId", SUBNET) for vpc in deps_of(subnet, "vpcId")])
         for nat in of_type(resources, NAT)
     ]
+    placed = _placed_tiers(resources)
+    for nat in of_type(resources, NAT):
+        for subnet in deps_of_type(nat, "subnetId", SUBNET):
+            tiers = ({tag(subnet.props, TIER_TAG)} | placed.get(subnet.urn, set())) & {"app", "data"}
+            if tiers:
+                report_violation(
+                    f"NAT gateway '{nat.name}' sits in {'/'.join(sorted(tiers))}-tier subnet '{subnet.name}'; NAT "
+                    f"gateways belong in the ingress tier, whose route table reaches the internet gateway",
+                    nat.urn,
+                )
     for table in of_type(resources, ROUTE_TABLE):
         subnets = subnets_of.get(table.urn, [])
         tiers = {tag(table.props, TIER_TAG)} | {tag(s.props, TIER_TAG) for s in subnets}
+        tiers |= {tier for s in subnets for tier in placed.get(s.urn, ())}
         if not tiers & {"app", "data"}:
             continue
         tier_name = "/".join(sorted(t for t in tiers if t in ("app", "data")))
         hops = _hops(table, routes_of.get(table.urn, []), pending)
         for hop in hops:
-            if hop.target == "igw":
+            if hop.target in GATEWAYS:
                 report_violation(
-                    f"{tier_name}-tier route table '{table.name}': {hop.label} sends {hop.destination} to an "
-                    f"internet gateway; only the ingress tier routes to the internet gateway",
+                    f"{tier_name}-tier route table '{table.name}': {hop.label} sends {hop.destination} to "
+                    f"{GATEWAYS[hop.target]}; only the ingress tier routes to the internet gateway, and the "
+                    f"platform's egress is IPv4 through its NAT gateways",
                     hop.urn,
                 )
         if "app" in tiers:
@@ -160,8 +233,15 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
                     f"app-tier route table '{table.name}' has no default route (0.0.0.0/0); route it to a NAT gateway",
                     table.urn,
                 )
+            for hop in hops:
+                if hop.destination == DEFAULT_V6 and hop.target not in GATEWAYS:
+                    report_violation(
+                        f"app-tier route table '{table.name}': {hop.label} sends ::/0 out of the VPC; the app tier "
+                        f"leaves over IPv4 through a NAT gateway only",
+                        hop.urn,
+                    )
             for hop in defaults:
-                if hop.target == "other":
+                if hop.target != "nat" and hop.target not in GATEWAYS:
                     report_violation(
                         f"app-tier route table '{table.name}': {hop.label} sends 0.0.0.0/0 somewhere other than "
                         f"a NAT gateway; the app tier leaves through a NAT gateway",
@@ -180,20 +260,32 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
                             f"use the NAT gateway of the same zone ('{local[0].name}')",
                             hop.urn,
                         )
+        if "data" in tiers:
+            for hop in hops:
+                if hop.target in NETWORKS and not (allow_data and hop.destination in (DEFAULT_V4, DEFAULT_V6)):
+                    report_violation(
+                        f"data-tier route table '{table.name}': {hop.label} sends {hop.destination} to "
+                        f"{NETWORKS[hop.target]}, another network (perhaps another account's); the data tier stays in "
+                        f"its VPC",
+                        hop.urn,
+                    )
         if "data" in tiers and not allow_data:
             for hop in hops:
-                if hop.destination in (DEFAULT_V4, DEFAULT_V6) and hop.target != "igw":
+                if hop.destination in (DEFAULT_V4, DEFAULT_V6) and hop.target not in GATEWAYS \
+                        and hop.target not in NETWORKS:
                     report_violation(
                         f"data-tier route table '{table.name}': {hop.label} sends {hop.destination} out of the "
                         f"VPC; the data tier has no internet route (policy config allowDataTierInternet)",
                         hop.urn,
                     )
+    _ipv6_egress(Index.of(args.resources), report_violation, pending)
     pending.settle()
 
 
 RULE = Rule(
     id="private-egress-via-nat",
-    description="The app tier's default route goes to a NAT gateway in its zone; the data tier has no internet route.",
+    description="The app tier's default route goes to a NAT gateway in its zone; the data tier has no internet route; "
+                "no app/data route to an internet or egress-only gateway, no ::/0 egress.",
     kind="stack",
     level="mandatory",
     severity="high",
@@ -204,7 +296,7 @@ RULE = Rule(
     remediation=(
         "Give each app-tier route table a 0.0.0.0/0 route to the NAT gateway of its own zone (or to the single "
         "NAT gateway); give data-tier tables no 0.0.0.0/0 or ::/0 route; never route app or data tiers to an "
-        "internet gateway."
+        "internet gateway or an egress-only internet gateway, and give no security group egress to ::/0."
     ),
     unwaivable=False,
     check=check,

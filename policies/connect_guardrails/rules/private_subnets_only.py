@@ -1,9 +1,10 @@
-"""private-subnets-only: services, load balancers and interface endpoints live only in private subnets.
+"""private-subnets-only: services, load balancers, endpoints and functions live only in private, IPv4-only subnets.
 
 Checked attachments: `aws:ecs/service:Service` (`networkConfiguration.subnets`),
 `aws:lb/loadBalancer:LoadBalancer` / `aws:alb/loadBalancer:LoadBalancer` (`subnets`,
-`subnetMappings[].subnetId`) and `aws:ec2/vpcEndpoint:VpcEndpoint` (`subnetIds`). Each subnet must be
-provably private:
+`subnetMappings[].subnetId`), `aws:ec2/vpcEndpoint:VpcEndpoint` (`subnetIds`) and
+`aws:lambda/function:Function` (`vpcConfig.subnetIds`: a function in the ingress subnets is refused here,
+whatever `fargate-only` says of functions). Each subnet must be provably private:
 
 - it is a subnet resource of the stack, linked by property dependencies (the engine records the
   subnets behind `networkConfiguration` for ECS services); a literal id no subnet resource explains
@@ -17,6 +18,16 @@ provably private:
   `InternetGateway` fed its `gatewayId`, or the known id starts with `igw-`.
 
 One finding per attaching resource lists every subnet that fails.
+
+Private subnets are also IPv4-only. An IPv6 address is globally routable: it needs no NAT to reach the
+internet, or to be reached through an egress-only or internet gateway
+(https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html), so it bypasses the
+platform's egress path and its allow-listed addresses. Per subnet (one finding on the subnet):
+- no subnet hands out IPv6 addresses on launch (`assignIpv6AddressOnCreation`, `ipv6Native`), whatever its
+  tier: the IPv6 twin of `mapPublicIpOnLaunch` (`subnet-no-auto-public-ip`);
+- a private subnet (`connect:tier` app or data, or a subnet a workload uses: the attachments above, DB and
+  cache subnet groups, EFS mount targets) has no `ipv6CidrBlock` (an unknown value counts as set), no
+  `enableDns64` and no `enableResourceNameDnsAaaaRecordOnLaunch`.
 """
 
 from __future__ import annotations
@@ -33,12 +44,15 @@ from connect_guardrails.util import (
     deps_of,
     deps_of_type,
     get_raw,
+    is_set,
     is_unknown,
     of_type,
     plain,
+    tag,
 )
 
 ECS_SERVICE = "aws:ecs/service:Service"
+LAMBDA = "aws:lambda/function:Function"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 VPC_TYPES = ("aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc")
@@ -51,7 +65,20 @@ MAIN_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
 IGW = "aws:ec2/internetGateway:InternetGateway"
 TIER_TAG = "connect:tier"
 PRIVATE_TIERS = ("app", "data")
-LABELS = {ECS_SERVICE: "ECS service", ENDPOINT: "VPC endpoint"}
+LABELS = {ECS_SERVICE: "ECS service", ENDPOINT: "VPC endpoint", LAMBDA: "Lambda function"}
+SUBNET_TYPES = ("aws:ec2/subnet:Subnet", "aws:ec2/defaultSubnet:DefaultSubnet")
+# Data and cache placements: (type, property naming the subnets).
+DATA_PLACEMENTS = (
+    ("aws:rds/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:efs/mountTarget:MountTarget", "subnetId"),
+    ("aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:docdb/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:neptune/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:redshift/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:memorydb/subnetGroup:SubnetGroup", "subnetIds"),
+)
+ON_LAUNCH = ("assignIpv6AddressOnCreation", "ipv6Native")  # every subnet
+PRIVATE_IPV6 = ("enableDns64", "enableResourceNameDnsAaaaRecordOnLaunch")  # private subnets, besides the block
 
 
 def _attachment_values(resource: PolicyResource) -> tuple[list[Any] | None, tuple[Any, ...]]:
@@ -68,6 +95,14 @@ def _attachment_values(resource: PolicyResource) -> tuple[list[Any] | None, tupl
     if resource.resource_type == ENDPOINT:
         subnets = get_raw(props, "subnetIds")
         return (None, (props, "subnetIds")) if is_unknown(subnets) else (list(plain(subnets) or []), ())
+    if resource.resource_type == LAMBDA:
+        config = get_raw(props, "vpcConfig")
+        if is_unknown(config):
+            return None, (props, "vpcConfig")
+        subnets = get_raw(config, "subnetIds")
+        if is_unknown(subnets):
+            return None, (props, "vpcConfig", "subnetIds")
+        return list(plain(subnets) or []), ()
     values: list[Any] = []
     subnets, mappings = get_raw(props, "subnets"), get_raw(props, "subnetMappings")
     if is_unknown(subnets):
@@ -195,11 +230,40 @@ class Network:
         return problems
 
 
+def _ipv6_problems(subnet: PolicyResource, private: bool, pending: Pending) -> list[str]:
+    """The IPv6 settings a subnet may not have (every subnet: on-launch addresses; private ones: any IPv6)."""
+    problems: list[str] = []
+    for key in ON_LAUNCH + (PRIVATE_IPV6 if private else ()):
+        value = get_raw(subnet.props, key)
+        if is_unknown(value):
+            pending.add(subnet.props, key)
+        elif value is True:
+            problems.append(f"{key} is true")
+    if private and is_set(subnet.props, "ipv6CidrBlock"):
+        block = get_raw(subnet.props, "ipv6CidrBlock")
+        problems.append(f"it has the IPv6 block {block}" if not is_unknown(block) else "it has an IPv6 block")
+    return problems
+
+
+def _used_subnets(resources: list[PolicyResource], attachers: list[PolicyResource]) -> set[str]:
+    """URNs of the subnets a workload or a data store is placed in."""
+    used = {s.urn for r in attachers for s in attached_subnets(r)}
+    placements = dict(DATA_PLACEMENTS)
+    for resource in resources:
+        prop = placements.get(resource.resource_type)
+        if prop is not None:
+            used |= {s.urn for s in deps_of_type(resource, prop, *SUBNET_TYPES)}
+    return used
+
+
 def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Every subnet an ECS service, load balancer or endpoint attaches to is an app/data subnet without IGW route."""
+    """Every subnet an ECS service, load balancer, endpoint or function attaches to is an app/data subnet without IGW
+    route; no subnet assigns IPv6 on launch, no private subnet has IPv6."""
     pending = Pending()
-    network = Network(list(args.resources))
-    for resource in of_type(args.resources, *SUBNET_ATTACHMENTS):
+    resources = list(args.resources)
+    network = Network(resources)
+    attachers = list(of_type(resources, *SUBNET_ATTACHMENTS))
+    for resource in attachers:
         values, unknown_at = _attachment_values(resource)
         subnets = attached_subnets(resource)
         if values is None and not subnets:
@@ -215,14 +279,25 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
                 f"attach only to app- or data-tier subnets whose route tables have no internet gateway route",
                 resource.urn,
             )
+    used = _used_subnets(resources, attachers)
+    for subnet in of_type(resources, *SUBNET_TYPES):
+        private = subnet.urn in used or tag(subnet.props, TIER_TAG) in PRIVATE_TIERS
+        problems = _ipv6_problems(subnet, private, pending)
+        if problems:
+            report_violation(
+                f"subnet '{subnet.name}' {'(private) ' if private else ''}uses IPv6: {'; '.join(problems)}; IPv6 "
+                f"addresses are globally routable and bypass the NAT gateways: keep subnets IPv4-only (no "
+                f"assign_ipv6_address_on_creation, ipv6_native, ipv6_cidr_block, enable_dns64)",
+                subnet.urn,
+            )
     pending.settle()
 
 
 RULE = Rule(
     id="private-subnets-only",
     description=(
-        "ECS services, load balancers and interface endpoints attach only to app/data subnets without a route to "
-        "an internet gateway."
+        "ECS services, load balancers, interface endpoints and Lambda functions attach only to app/data subnets "
+        "without a route to an internet gateway; no subnet assigns IPv6 on launch, no private subnet has IPv6."
     ),
     kind="stack",
     level="mandatory",
@@ -233,8 +308,8 @@ RULE = Rule(
     ccm=("IVS-03", "IVS-06"),
     remediation=(
         "Pass the app-tier (or data-tier) subnet resources' ids to network_configuration.subnets, subnets / "
-        "subnet_mappings and subnet_ids; keep their route tables free of internet gateway routes (egress goes "
-        "through a NAT gateway)."
+        "subnet_mappings, subnet_ids and vpc_config.subnet_ids; keep their route tables free of internet gateway "
+        "routes (egress goes through a NAT gateway) and the subnets IPv4-only."
     ),
     unwaivable=True,
     check=check,
