@@ -11,7 +11,17 @@ import pytest
 
 from connectctl.engine.analyzer import analyze
 from tests.components.plans import planned
-from tests.policies.harness import ACCOUNT, REGION, TAGS, assert_one_mandatory, evaluate, findings, notes, pinned, provider
+from tests.policies.harness import (
+    ACCOUNT,
+    REGION,
+    TAGS,
+    assert_one_mandatory,
+    evaluate,
+    findings,
+    notes,
+    pinned,
+    provider,
+)
 from tests.policies.mutations import focused_config
 
 POLICY = "audit-trail-integrity"

@@ -184,8 +184,7 @@ NONCURRENT = {"id": "old-versions", "status": "Enabled", "filter": {"prefix": "e
 DELETES = "deletes its data"
 
 
-def _lifecycle(data_rules: list[dict[str, Any]] | None = None, log_rules: list[dict[str, Any]] | None = None,
-               inline: list[dict[str, Any]] | None = None) -> Any:
+def _lifecycle(data_rules: Any = None, log_rules: Any = None, inline: Any = None) -> Any:
     """A replicated, backed-up data bucket and a log bucket; lifecycle configurations on either, and a second data
     bucket with inline lifecycle rules."""
     def program() -> None:
@@ -244,8 +243,8 @@ def test_an_unknown_rule_status_is_decided_on_update(preview: bool) -> None:
     def program() -> None:
         p, dr = providers()
         documents = replicated_bucket(p, dr, "documents")
-        aws.s3.BucketLifecycleConfiguration("documents-lifecycle", bucket=documents.id, opts=pinned(p), rules=[
-            {**EXPIRES, "status": documents.id.apply(lambda _: "Enabled")}])
+        rules: Any = [{**EXPIRES, "status": documents.id.apply(lambda _: "Enabled")}]
+        aws.s3.BucketLifecycleConfiguration("documents-lifecycle", bucket=documents.id, rules=rules, opts=pinned(p))
         backup(p, dr, lock=False)
 
     found = evaluate(program, preview=preview)

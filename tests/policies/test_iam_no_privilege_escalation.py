@@ -221,8 +221,8 @@ BOUNDARY_CASES: dict[str, tuple[dict[str, Any], str]] = {
                                          f"has permissions boundary {ADMIN}, not {BOUNDARY}"),
     "another-policy": ({"permissions_boundary": f"arn:aws:iam::{ACCOUNT}:policy/connect-wide-open"},
                        "policy/connect-wide-open, not"),
-    "another-accounts-boundary": ({"permissions_boundary": "arn:aws:iam::222222222222:policy/connect-workload-boundary"},
-                                  f"not {BOUNDARY}"),
+    "another-accounts-boundary": (
+        {"permissions_boundary": "arn:aws:iam::222222222222:policy/connect-workload-boundary"}, f"not {BOUNDARY}"),
 }
 
 

@@ -1,4 +1,5 @@
-"""data-store-dr-replication: every data store is backed up by a plan of the stack, and reaches the DR region.
+"""data-store-dr-replication: every data store is backed up by a plan of the stack, reaches the DR region, and
+keeps its objects.
 
 Data stores are judged by what they are (`data_util`), never by a tag: every bucket that holds data, every
 file system, database, table and volume AWS Backup protects (`Kind.backup`). Replicas (a bucket that is a
@@ -28,9 +29,9 @@ What the backups and replicas protect is not deleted on a timer: no lifecycle ru
 bucket that holds data (DR replicas included): an `Enabled` rule of an `aws:s3/bucketLifecycleConfiguration` (or
 V2) that names the bucket like the replication configuration does, or an enabled entry of the bucket's inline
 `lifecycleRules`, with an `expiration` after `days` or on a `date`, or a `noncurrentVersionExpiration`.
-Expiring client data is data loss with no one asking, and neither copy brings it back: S3 replication does not
-replicate lifecycle expirations, so the primary's objects are gone while the replica quietly diverges, and
-AWS Backup's continuous backups follow the bucket
+Expiring client data is data loss with no one asking, and the copies do not undo it: S3 replication does not
+replicate lifecycle expirations (the primary loses the objects, the replica silently diverges from it), and
+AWS Backup keeps them only until its recovery points expire
 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html,
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html). Transitions to
 colder storage, `expiredObjectDeleteMarker` (it removes delete markers with no version behind them) and
