@@ -32,6 +32,13 @@ SCOPE_HINT = "only in the account stack (stacks/Pulumi.<client>-account.yaml), w
              "roles and the audit trail"
 
 
+
+def as_written(value: int) -> str:
+    """The digits of an unquoted number as the stack file wrote them (`011111111111`, read by YAML as octal), or
+    the number padded to 12 digits when it was written without a leading zero."""
+    written = getattr(value, "written", None)
+    return str(written).lstrip("+") if written else f"{value:012d}"
+
 class _Model(BaseModel):
     """Stack-file models: camelCase keys, unknown keys rejected, immutable once parsed."""
 
@@ -84,8 +91,8 @@ class AccessConfig(_Model):
     @classmethod
     def _account(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
-            raise ValueError(f"{value} is a number; write the account id as a quoted 12-digit string "
-                             f"(\"{value:012d}\") so leading zeros survive")
+            raise ValueError(f"{getattr(value, 'written', value)} is a number; write the account id as a quoted "
+                             f"12-digit string (\"{as_written(value)}\") so leading zeros survive")
         if isinstance(value, str) and not ACCOUNT_ID.match(value):
             raise ValueError(f"{value!r} is not an AWS account id; allowed: exactly 12 digits, quoted")
         return value

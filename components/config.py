@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel, to_snake
 
-from components.access_config import AccessConfig, access_issues
+from components.access_config import AccessConfig, access_issues, as_written
 from components.data_config import SECRET_TEXTS, DataConfig, DrConfig, hide_secrets
 from components.data_config import shown as _shown
 from components.limits import log_retention
@@ -140,8 +140,8 @@ class TenantConfig(_Model):
     def _account(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             raise ValueError(
-                f"{value} is a number; write the account id as a quoted 12-digit string "
-                f"(\"{value:012d}\") so leading zeros survive"
+                f"{getattr(value, 'written', value)} is a number; write the account id as a quoted 12-digit string "
+                f"(\"{as_written(value)}\") so leading zeros survive"
             )
         if isinstance(value, str) and not ACCOUNT_ID.match(value):
             raise ValueError(f"{value!r} is not an AWS account id; allowed: exactly 12 digits, quoted")

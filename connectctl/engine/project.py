@@ -149,6 +149,30 @@ def _timestamp_as_string(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> str
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_string)
 
 
+class WrittenInt(int):
+    """An integer YAML wrote with a leading zero (`011111111111`: octal to YAML 1.1), with the digits as written.
+
+    Why: an account id left unquoted is read as a number and loses its digits; the advice must quote what the
+    person wrote, not what the parser made of it (`"011111111111"`, never `"001227133513"`).
+    """
+
+    written: str
+
+    def __new__(cls, value: int, written: str = "") -> WrittenInt:
+        made = super().__new__(cls, value)
+        made.written = written
+        return made
+
+
+def _int_as_written(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int:
+    value = loader.construct_yaml_int(node)
+    text = str(node.value)
+    return WrittenInt(value, text) if text.lstrip("+-").startswith("0") and len(text.lstrip("+-")) > 1 else value
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _int_as_written)
+
+
 # Values that YAML aliases may add to a document once expanded. Everything downstream (secret
 # stand-ins, JSON for the program, the line map) walks the expanded values, so a few lines of
 # nested aliases ("billion laughs") would otherwise run for minutes or exhaust memory. A real
@@ -219,12 +243,27 @@ def _line_column(text: str | bytes, index: int) -> str:
     return f"{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
 
 
+# The largest stack file a person writes is a few KiB (the committed ones: 2-5 KiB); 1 MiB is generous. A bigger
+# file is refused before it is read: a 50 MB file took a minute to plan and a junk key of 900,000 entries
+# 2.5 GB of memory before its error.
+MAX_YAML_BYTES = 1024 * 1024
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse a YAML file once; syntax errors become `ProjectError` with file, line and column.
 
     Returns the data and the composed node graph (for line numbers), as it stood before merge keys
-    were applied.
+    were applied. A file over `MAX_YAML_BYTES` is refused unread.
     """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    if size > MAX_YAML_BYTES:
+        raise ProjectError(f"{path}: {size:,} bytes; allowed: a stack or project file of at most "
+                           f"{MAX_YAML_BYTES // 1024 // 1024} MiB (a stack file is a few KiB: is this the right file?)")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

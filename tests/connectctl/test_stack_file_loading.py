@@ -423,3 +423,43 @@ def test_huge_keys_are_cut_short_in_messages(project: Project, tmp_path: Path) -
     huge = "k" * 100_000
     assert len(load_error(project, write(tmp_path, f"{huge}: 1\n"))) < 400
     assert len(load_error(project, write(tmp_path, VALID + f"  {huge}: 1\n  {huge}: 2\n"))) < 400
+
+
+def test_a_huge_stack_file_is_refused_unread(tmp_path: Path) -> None:
+    """60 MB (sparse: no disk, no time) is refused from its size alone, quickly, naming the limit."""
+    import subprocess
+    import sys
+    import time
+
+    from connectctl.engine.project import MAX_YAML_BYTES
+
+    path = tmp_path / "Pulumi.acme-prod.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(60 * 1024 * 1024)
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "connectctl", "plan", "--config-file", str(path)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert time.monotonic() - started < 60  # well under a minute even on a loaded machine (benchmarks time it)
+    assert run.returncode == 2 and run.stdout == "" and "Traceback" not in run.stderr
+    flat = " ".join(run.stderr.split())
+    assert f"{path}: 62,914,560 bytes; allowed: a stack or project file of at most 1 MiB" in flat
+    assert MAX_YAML_BYTES == 1024 * 1024
+
+
+def test_the_octal_advice_quotes_the_digits_as_written(tmp_path: Path) -> None:
+    """`accountId: 011111111111` is octal to YAML 1.1 (1227133513): the advice quotes what was written."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "stacks" / "Pulumi.acme-prod.yaml").read_text().replace('accountId: "111111111111"',
+                                                                          "accountId: 011111111111", 1)
+    path = tmp_path / "Pulumi.acme-prod.yaml"
+    path.write_text(text)
+    run = subprocess.run([sys.executable, "-m", "connectctl", "plan", "--config-file", str(path)], cwd=root,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    flat = " ".join(run.stderr.split())
+    assert 'connect:tenant.accountId: 011111111111 is a number; write the account id as a quoted 12-digit string ' \
+           '("011111111111")' in flat
+    assert "001227133513" not in flat
