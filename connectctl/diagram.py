@@ -844,7 +844,8 @@ def diagram(
         output.write_bytes(data)
     except OSError as exc:
         raise _fail(f"{output}: cannot write the diagram: {exc.strerror}") from None
-    Console(emoji=False, stderr=True, highlight=False).print(f"wrote {escape(str(output))} ({len(data):,} bytes)")
+    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(
+        f"wrote {escape(str(output))} ({len(data):,} bytes)")
 
 
 def register(app: typer.Typer) -> None:
