@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
@@ -113,3 +113,36 @@ def read_document(props: Any, path: tuple[Any, ...], value: Any, pending: Pendin
     except (TypeError, json.JSONDecodeError):
         return None  # not a JSON policy: the provider rejects it
     return doc if isinstance(doc, dict) else None
+
+
+# Resources that hold an IAM policy document in `policy`, by type, with the name a finding gives them.
+POLICY_DOCUMENTS = {
+    "aws:iam/policy:Policy": "IAM policy",
+    "aws:iam/rolePolicy:RolePolicy": "role policy",
+    "aws:iam/userPolicy:UserPolicy": "user policy",
+    "aws:iam/groupPolicy:GroupPolicy": "group policy",
+}
+IAM_ROLE = "aws:iam/role:Role"
+DocumentJudge = Callable[[Any, tuple[Any, ...], Any, Pending], list[str]]
+
+
+def held_document_findings(args: ResourceValidationArgs, pending: Pending, judge: DocumentJudge) -> list[str]:
+    """`judge(props, path, value, pending)` over every policy document a resource holds: a policy type's `policy`,
+    and a role's inline policies (those findings prefixed with the inline policy's name).
+
+    Why one walker: the IAM rules must read the same documents the same way; a role's inline policy that one rule
+    skipped would be a road around it.
+    """
+    findings: list[str] = []
+    if args.resource_type in POLICY_DOCUMENTS:
+        findings += judge(args.props, ("policy",), get_raw(args.props, "policy"), pending)
+    if args.resource_type == IAM_ROLE:
+        inline = plain(get_raw(args.props, "inlinePolicies"))
+        if is_unknown(inline):
+            pending.add(args.props, "inlinePolicies")
+        for index, entry in enumerate(inline if isinstance(inline, list) else []):
+            if isinstance(entry, Mapping):
+                name = entry.get("name") or index
+                findings += [f"inline policy {name}: {finding}" for finding in judge(
+                    args.props, ("inlinePolicies", index, "policy"), entry.get("policy"), pending)]
+    return findings

@@ -34,17 +34,19 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.ecs_util import read_document, statement_entries, unknown_key_paths, values_of
+from connect_guardrails.ecs_util import (
+    IAM_ROLE,
+    POLICY_DOCUMENTS,
+    held_document_findings,
+    read_document,
+    statement_entries,
+    unknown_key_paths,
+    values_of,
+)
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, as_list, config_of, get_raw, is_unknown, plain
+from connect_guardrails.util import Pending, as_list, config_of, get_raw, is_unknown
 
-DOCUMENTS = {
-    "aws:iam/policy:Policy": "IAM policy",
-    "aws:iam/rolePolicy:RolePolicy": "role policy",
-    "aws:iam/userPolicy:UserPolicy": "user policy",
-    "aws:iam/groupPolicy:GroupPolicy": "group policy",
-}
-ROLE = "aws:iam/role:Role"
+DOCUMENTS, ROLE = POLICY_DOCUMENTS, IAM_ROLE
 ATTACHMENTS = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
     "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
@@ -149,21 +151,7 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
     if kind not in DOCUMENTS and kind not in ATTACHMENTS and kind != ROLE:
         return
     pending = Pending()
-    findings: list[str] = []
-    if kind in DOCUMENTS:
-        findings += _document_findings(args.props, ("policy",), get_raw(args.props, "policy"), pending)
-    if kind == ROLE:
-        inline = plain(get_raw(args.props, "inlinePolicies"))
-        if is_unknown(inline):
-            pending.add(args.props, "inlinePolicies")
-        for index, entry in enumerate(inline if isinstance(inline, list) else []):
-            if isinstance(entry, Mapping):
-                name = entry.get("name") or index
-                findings += [
-                    f"inline policy {name}: {finding}"
-                    for finding in _document_findings(args.props, ("inlinePolicies", index, "policy"),
-                                                      entry.get("policy"), pending)
-                ]
+    findings = held_document_findings(args, pending, _document_findings)
     breakglass = {str(name) for name in config_of(args).get("breakglassRoles") or []}
     findings += [f"attaches {arn}" for arn in _admin_arns(args, breakglass, pending)]
     what = DOCUMENTS.get(kind) or ("role" if kind == ROLE else "policy attachment")
