@@ -40,7 +40,7 @@ import pulumi_aws as aws
 
 from components.boundary import workload_boundary
 from components.config import StackConfig
-from components.data import LogBucket, access_logging, bucket_name, log_bucket, tls_only
+from components.data import LogBucket, access_logging, bucket_name, dr_replication_rule, log_bucket, tls_only
 from components.tenant import tenant_provider
 
 KEEP = pulumi.ResourceOptions(protect=True, retain_on_delete=True)
@@ -333,21 +333,7 @@ class AuditTrail(pulumi.ComponentResource):
             f"{name}-replication",
             bucket=self.bucket.id,
             role=role.arn,
-            rules=[aws.s3.BucketReplicationConfigRuleArgs(
-                id="to-dr-region",
-                status="Enabled",
-                filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),
-                delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
-                    status="Disabled"),
-                source_selection_criteria=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
-                    sse_kms_encrypted_objects=aws.s3.
-                    BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(status="Enabled")),
-                destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
-                    bucket=replica.arn,
-                    storage_class="STANDARD",
-                    encryption_configuration=aws.s3.
-                    BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(replica_kms_key_id=key.arn)),
-            )],
+            rules=[dr_replication_rule(replica.arn, key.arn, delete_markers=False, time_control=False)],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning, replica_versioning]),
         )
         return replica
