@@ -8,6 +8,7 @@ the stack file (`connect:network.cidr`) together with what is allowed.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import importlib.util
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel, to_snake
 
 from components.access_config import AccessConfig, access_issues, as_written
-from components.data_config import SECRET_TEXTS, DataConfig, DrConfig, hide_secrets
+from components.data_config import CLUSTER_SNAPSHOT_ARN, SECRET_TEXTS, DataConfig, DrConfig, hide_secrets
 from components.data_config import shown as _shown
 from components.limits import log_retention
 from components.regions import REGION_ZONES, zones_of
@@ -237,6 +238,34 @@ class NetworkConfig(_Model):
         "order, or a map zone -> allocation id.",
     )
     flow_logs: FlowLogsConfig = Field(default_factory=FlowLogsConfig)
+    # Last, so the list of keys in messages keeps its order. Read by `connectctl audit` only, never by the program.
+    egress_ips: dict[str, str] = Field(
+        default_factory=dict,
+        description="The egress IPs the client allow-lists, by NAT zone (zone -> public IPv4), recorded after the "
+        "first deploy with `connectctl egress record`: the audit's promise. Declares nothing.",
+    )
+
+    @field_validator("egress_ips", mode="before")
+    @classmethod
+    def _egress_ips(cls, value: Any) -> Any:
+        shape = "a map zone -> public IPv4 address (connectctl egress record writes it)"
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ValueError(f"{_shown(value)} is not {shape}")
+        for zone, ip in value.items():
+            try:
+                address = ipaddress.IPv4Address(ip) if isinstance(ip, str) else None
+            except ValueError:
+                address = None
+            if address is None:
+                raise ValueError(f"{zone}: {_shown(ip)} is not an IPv4 address; allowed: {shape}")
+            if not address.is_global:  # what a NAT gateway's Elastic IP is; private or documentation ones never are
+                raise ValueError(f"{zone}: {ip} is not a public address; allowed: the Elastic IP of the zone's NAT "
+                                 "gateway, a public IPv4 address")
+        ips = list(value.values())
+        dupes = sorted({i for i in ips if ips.count(i) > 1})
+        if dupes:
+            raise ValueError(f"egress IP(s) listed for two zones: {', '.join(dupes)}; each NAT gateway has its own")
+        return value
 
     @field_validator("cidr")
     @classmethod
@@ -350,6 +379,11 @@ class StackConfig(_Model):
         if self.network is None:
             raise ValueError("account stacks have no network")
         return self.network
+
+    @property
+    def dns_zone_name(self) -> str:
+        """The environment's private zone: the stack file's, or `<environment>.<client>.connect.internal`."""
+        return self.platform.dns_zone or f"{self.tenant.environment_name}.{self.tenant.client}.connect.internal"
 
     def explicit_zones(self) -> list[str] | None:
         """Zones named in the stack file, in slot order; None when only a count is given."""
@@ -465,6 +499,8 @@ def _cross_checks(cfg: StackConfig) -> list[ConfigIssue]:
         if cfg.vpn is not None and cfg.network is not None:
             issues += _vpn_checks(cfg, cfg.vpn, cfg.network)
         issues += _data_checks(cfg)
+        if cfg.network is not None:
+            issues += _dr_checks(cfg)
     return issues
 
 
@@ -489,7 +525,7 @@ def _data_checks(cfg: StackConfig) -> list[ConfigIssue]:
     certificate = cfg.dr.certificate_arn
     match = CERTIFICATE_ARN.match(certificate or "")
     if certificate is None:
-        if cfg.dr.standby and cfg.services:
+        if cfg.dr.runs_standby and cfg.services:
             issues.append(ConfigIssue(path="connect:dr.certificateArn", message=f"required in {cfg.dr.mode} with "
                                       f"services: the standby load balancer in {cfg.tenant.dr_region} needs a "
                                       "certificate of that region"))
@@ -552,21 +588,65 @@ def _vpn_checks(cfg: StackConfig, vpn: VpnConfig, network: NetworkConfig) -> lis
                                                   f"{other} routed statically to {owner!r}; allowed: each range "
                                                   "routed to one connection"))
                 static_ranges.append((net, conn.name))
+        # The client's device ends the tunnels of both regions: every inside /30 differs, across regions too.
         own: list[str] = []
         for position, tunnel in enumerate(conn.tunnels or []):
-            where = f"{at}.tunnels[{position}]"
-            if not tunnel.inside_cidr:
-                continue
-            if tunnel.inside_cidr in own:
-                issues.append(ConfigIssue(path=f"{where}.insideCidr", message=f"both tunnels use "
-                                          f"{tunnel.inside_cidr}; allowed: a different /30 per tunnel"))
-            elif tunnel.inside_cidr in inside:
-                issues.append(ConfigIssue(path=f"{where}.insideCidr", message=f"{tunnel.inside_cidr} is already "
-                                          f"used by {inside[tunnel.inside_cidr]!r}; allowed: a /30 unique in "
-                                          "the environment"))
-            own.append(tunnel.inside_cidr)
+            for field, cidr in (("insideCidr", tunnel.inside_cidr), ("drInsideCidr", tunnel.dr_inside_cidr)):
+                where = f"{at}.tunnels[{position}].{field}"
+                if not cidr:
+                    continue
+                if cidr in own:
+                    issues.append(ConfigIssue(path=where, message=f"{cidr} is already an inside range of this "
+                                              "connection; allowed: a different /30 per tunnel and region"))
+                elif cidr in inside:
+                    issues.append(ConfigIssue(path=where, message=f"{cidr} is already used by "
+                                              f"{inside[cidr]!r}; allowed: a /30 unique in the environment"))
+                own.append(cidr)
         for cidr in own:
             inside.setdefault(cidr, conn.name)
+    return issues
+
+
+def _dr_checks(cfg: StackConfig) -> list[ConfigIssue]:
+    """A DR region the client can reach and fail over to: its own VPC block, known restore sources, and a
+    failover that never needs to ask the primary region."""
+    issues: list[ConfigIssue] = []
+    dr, tenant = cfg.dr, cfg.tenant
+    connections = cfg.vpn.connections if cfg.vpn else []
+    if dr.vpn_enabled(bool(connections)):
+        # Both regions announce their VPC block to the same data centres over BGP or static routes: one block in
+        # both would leave the client's routers two paths to the same addresses and no way to reach the standby.
+        if dr.cidr is None:
+            issues.append(ConfigIssue(path="connect:dr.cidr", message="required when the VPN links end in the DR "
+                                      f"region too: the data centres route to both VPCs; allowed: a block outside "
+                                      f"{cfg.net.cidr} and the on-premises ranges"))
+        else:
+            with contextlib.suppress(ValueError):
+                block = ipaddress.IPv4Network(dr.cidr)
+                if block.overlaps(cfg.net.network):
+                    issues.append(ConfigIssue(path="connect:dr.cidr", message=f"{dr.cidr} overlaps the primary VPC "
+                                              f"{cfg.net.cidr}; allowed: a block the data centres can route apart"))
+                for conn in connections:
+                    for cidr in conn.on_prem_cidrs:
+                        if block.overlaps(ipaddress.IPv4Network(cidr)):
+                            issues.append(ConfigIssue(path="connect:dr.cidr", message=f"{dr.cidr} overlaps "
+                                                      f"{cidr} of {conn.name!r}; allowed: a block outside the "
+                                                      "on-premises ranges"))
+    databases = [d.name for d in cfg.data.databases]
+    for name, source in dr.restore_from.items():
+        at = f"connect:dr.restoreFrom.{name}"
+        if name not in databases:
+            issues.append(ConfigIssue(path=at, message=f"{name!r} is not a database of this stack; allowed: "
+                                      f"{', '.join(databases) or 'none declared'}"))
+        match = CLUSTER_SNAPSHOT_ARN.match(source)
+        if match and (match.group(1), match.group(2)) != (tenant.dr_region, tenant.account_id):
+            issues.append(ConfigIssue(path=at, message=f"snapshot in {match.group(1)} / account {match.group(2)}; "
+                                      f"allowed: a copy in {tenant.dr_region} / {tenant.account_id} (the primary "
+                                      "region's snapshots are out of reach in a regional outage)"))
+    if dr.active and cfg.explicit_zones() is None:
+        issues.append(ConfigIssue(path="connect:network.availabilityZones", message="a count while connect:dr."
+                                  "active is true: the zones would be asked of the primary region, which a failover "
+                                  "must not need; allowed: the zones by name, as the stack output `zones` lists them"))
     return issues
 
 
@@ -578,9 +658,10 @@ def psk_references(values: Mapping[str, Any]) -> dict[str, str]:
     for index, conn in enumerate(connections if isinstance(connections, list) else []):
         tunnels = conn.get("tunnels") if isinstance(conn, dict) else None
         for position, tunnel in enumerate(tunnels if isinstance(tunnels, list) else []):
-            key = tunnel.get("presharedKeySecret") if isinstance(tunnel, dict) else None
-            if isinstance(key, str) and SECRET_KEY.match(key):  # a malformed name gets its own error
-                found[f"connect:{key}"] = f"connect:vpn.connections[{index}].tunnels[{position}].presharedKeySecret"
+            for field in ("presharedKeySecret", "drPresharedKeySecret"):
+                key = tunnel.get(field) if isinstance(tunnel, dict) else None
+                if isinstance(key, str) and SECRET_KEY.match(key):  # a malformed name gets its own error
+                    found[f"connect:{key}"] = f"connect:vpn.connections[{index}].tunnels[{position}].{field}"
     return found
 
 
@@ -650,6 +731,38 @@ def _network_checks(cfg: StackConfig, network: NetworkConfig) -> list[ConfigIssu
                     message=f"{zone!r} holds no NAT gateway of this environment (natGateways: "
                     f"{network.nat_gateways}); allowed: {', '.join(nat_zones)}",
                 ))
+    issues += _egress_ip_checks(cfg, network, region_zones, nat_count)
+    return issues
+
+
+def _egress_ip_checks(cfg: StackConfig, network: NetworkConfig, region_zones: list[str],
+                      nat_count: int) -> list[ConfigIssue]:
+    """`egressIps` names zones that hold NAT gateways, at most one IP per gateway (consistency only: the program
+    does not read it; `connectctl audit` holds the live NAT gateways to it)."""
+    issues: list[ConfigIssue] = []
+    recorded = network.egress_ips
+    if len(recorded) > nat_count:
+        issues.append(ConfigIssue(
+            path="connect:network.egressIps",
+            message=f"{len(recorded)} egress IP(s) for {nat_count} NAT gateway(s) (natGateways: "
+            f"{network.nat_gateways}); allowed: at most {nat_count}, one per NAT zone (connectctl egress record)",
+        ))
+    explicit = cfg.explicit_zones()
+    nat_zones = None if explicit is None else explicit if network.nat_gateways == "perAz" else \
+        [network.nat_zone or explicit[0]]
+    allocations = network.egress_ip_allocation_ids
+    for zone in recorded:
+        if zone not in region_zones:
+            issues.append(ConfigIssue(path=f"connect:network.egressIps.{zone}", message=f"{zone!r} is not a zone of "
+                                      f"{cfg.region}; allowed: {', '.join(region_zones)}"))
+        elif nat_zones is not None and zone not in nat_zones:
+            issues.append(ConfigIssue(path=f"connect:network.egressIps.{zone}",
+                                      message=f"{zone!r} holds no NAT gateway of this environment (natGateways: "
+                                      f"{network.nat_gateways}); allowed: {', '.join(nat_zones)}"))
+        elif isinstance(allocations, dict) and allocations and zone not in allocations:
+            issues.append(ConfigIssue(path=f"connect:network.egressIps.{zone}",
+                                      message=f"{zone!r} has no entry in egressIpAllocationIds, which names the NAT "
+                                      f"zones' EIPs; allowed: {', '.join(allocations)}"))
     return issues
 
 

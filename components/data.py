@@ -426,14 +426,10 @@ class DataStores(pulumi.ComponentResource):
         self.access[store.name] = StoreAccess(kind="bucket", name=store.name, bucket=name)
 
     def _store_group(self, store: str, what: str) -> aws.ec2.SecurityGroup:
-        cfg, network = self._args.config, self._args.network
-        return aws.ec2.SecurityGroup(
-            f"{self._name}-{store}-sg",
-            vpc_id=network.vpc.id,
-            description=f"{what} {store}: only from the services that use it",
-            tags={"Name": f"{cfg.name_prefix}-{store}", "connect:tier": "data", "connect:store": store},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        args = self._args
+        return store_group(StorePlacement(owner=self, key=f"{self._name}-{store}", network=args.network,
+                                          kms_key_arn=args.kms_key_arn, region=args.config.region),
+                           store, what, args.config.name_prefix)
 
     def _file_system(self, store: FileSystemConfig) -> None:
         """Encrypted EFS, a mount target per zone in the data tier, an access point, DR replication."""
@@ -476,95 +472,145 @@ class DataStores(pulumi.ComponentResource):
                                               mount_path=store.path)
 
     def _database(self, store: DatabaseConfig) -> None:
-        """Aurora PostgreSQL Serverless v2 in the data subnets: encrypted, private, protected, IAM auth, audited.
+        """Aurora PostgreSQL Serverless v2 in the data subnets (`declare_aurora`)."""
+        args = self._args
+        self.access[store.name] = declare_aurora(args.config, store, StorePlacement(
+            owner=self, key=f"{self._name}-{store.name}", network=args.network, kms_key_arn=args.kms_key_arn,
+            region=args.config.region))
 
-        Audit: its own cluster parameter group (`audit_parameters`), named after the family so a major upgrade
-        brings a new group beside the old one; setting `db_cluster_parameter_group_name` on a running cluster is
-        an in-place ModifyDBCluster (it is not in `connectctl.diff.FORCE_NEW`), and pgAudit loads at the next
-        reboot. The group is retained on delete: a removed store's cluster is retained and still uses it (RDS
-        refuses to delete a group in use). The exported `postgresql` log goes to a log group the stack creates
-        first (`cluster_log_group_name`), encrypted with the environment key and kept
-        `connect:platform.logRetentionDays` like the services' logs; otherwise RDS would create it unencrypted
-        and never expiring. Every instance has enhanced monitoring (`MONITORING_INTERVAL`) through a role of its
-        own store, and keeps Performance Insights.
-        """
-        cfg, args = self._args.config, self._args
-        key = f"{self._name}-{store.name}"
-        child = pulumi.ResourceOptions(parent=self)
-        identifier = f"{cfg.name_prefix}-{store.name}"
-        group = self._store_group(store.name, "Aurora PostgreSQL")
-        subnet_group = aws.rds.SubnetGroup(
-            f"{key}-subnets", name=identifier, description=f"{identifier}: the data tier of every zone",
-            subnet_ids=[s.id for _, s in sorted(args.network.subnets["data"].items())], opts=child)
-        family = aurora_family(store.engine_version)
-        parameters = aws.rds.ClusterParameterGroup(
-            f"{key}-parameters", name=f"{identifier}-{family}", family=family,
-            description=f"{identifier}: pgAudit (ddl, role), connections, slow statements",
-            parameters=audit_parameters(), tags={"connect:store": store.name},
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))
-        log_group = aws.cloudwatch.LogGroup(
-            f"{key}-logs", name=cluster_log_group_name(identifier), kms_key_id=args.kms_key_arn,
-            retention_in_days=cfg.platform.log_retention_days, tags={"connect:store": store.name},
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True))
-        monitoring = aws.iam.Role(
-            f"{key}-monitoring", description=f"RDS enhanced monitoring of {identifier}'s instances",
-            permissions_boundary=workload_boundary(cfg.tenant.account_id),
-            assume_role_policy=monitoring_trust(cfg.tenant.account_id), opts=child)
-        monitoring_policy = aws.iam.RolePolicyAttachment(
-            f"{key}-monitoring-policy", role=monitoring.name, policy_arn=ENHANCED_MONITORING_POLICY, opts=child)
-        cluster = aws.rds.Cluster(
-            key,
-            cluster_identifier=identifier,
-            engine=store.engine,
-            engine_mode="provisioned",
+
+@dataclass
+class StorePlacement:
+    """Where a store is declared: the primary's stores, or the DR region's restore of a database's copy."""
+
+    owner: pulumi.Resource  # the parent component
+    key: str  # resource-name prefix: `data-<store>` for the primary, `dr-restore-<store>` for the DR restore
+    network: TenantNetwork
+    kms_key_arn: pulumi.Input[str]
+    region: str
+    provider: aws.Provider | None = None
+    snapshot_identifier: pulumi.Input[str] | None = None  # restore from this cluster snapshot
+    monitoring: tuple[aws.iam.Role, aws.iam.RolePolicyAttachment] | None = None  # made beforehand (`monitoring_role`)
+
+
+def database_parameter(name_prefix: str, store: str) -> str:
+    """The SSM parameter holding a database's writer endpoint, the same name in both regions."""
+    return f"/connect/{name_prefix}/data/{store}/endpoint"
+
+
+def monitoring_role(cfg: StackConfig, place: StorePlacement, identifier: str
+                    ) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
+    """The role RDS enhanced monitoring of a cluster's instances assumes, with its managed policy."""
+    child = pulumi.ResourceOptions(parent=place.owner, provider=place.provider)
+    role = aws.iam.Role(
+        f"{place.key}-monitoring", description=f"RDS enhanced monitoring of {identifier}'s instances",
+        permissions_boundary=workload_boundary(cfg.tenant.account_id),
+        assume_role_policy=monitoring_trust(cfg.tenant.account_id), opts=child)
+    attachment = aws.iam.RolePolicyAttachment(
+        f"{place.key}-monitoring-policy", role=role.name, policy_arn=ENHANCED_MONITORING_POLICY, opts=child)
+    return role, attachment
+
+
+def store_group(place: StorePlacement, store: str, what: str, name_prefix: str) -> aws.ec2.SecurityGroup:
+    """A store's own security group: it admits exactly the services that use the store (their rules)."""
+    return aws.ec2.SecurityGroup(
+        f"{place.key}-sg",
+        vpc_id=place.network.vpc.id,
+        description=f"{what} {store}: only from the services that use it",
+        tags={"Name": f"{name_prefix}-{store}", "connect:tier": "data", "connect:store": store},
+        opts=pulumi.ResourceOptions(parent=place.owner, provider=place.provider),
+    )
+
+
+def declare_aurora(cfg: StackConfig, store: DatabaseConfig, place: StorePlacement) -> StoreAccess:
+    """Aurora PostgreSQL Serverless v2 in the data subnets: encrypted, private, protected, IAM auth, audited.
+
+    Audit: its own cluster parameter group (`audit_parameters`), named after the family so a major upgrade
+    brings a new group beside the old one; setting `db_cluster_parameter_group_name` on a running cluster is
+    an in-place ModifyDBCluster (it is not in `connectctl.diff.FORCE_NEW`), and pgAudit loads at the next
+    reboot. The group is retained on delete: a removed store's cluster is retained and still uses it (RDS
+    refuses to delete a group in use). The exported `postgresql` log goes to a log group the stack creates
+    first (`cluster_log_group_name`), encrypted with the environment key and kept
+    `connect:platform.logRetentionDays` like the services' logs; otherwise RDS would create it unencrypted
+    and never expiring. Every instance has enhanced monitoring (`MONITORING_INTERVAL`) through a role of its
+    own store, and keeps Performance Insights.
+    """
+    key, network = place.key, place.network
+    child = pulumi.ResourceOptions(parent=place.owner, provider=place.provider)
+    identifier = f"{cfg.name_prefix}-{store.name}"
+    group = store_group(place, store.name, "Aurora PostgreSQL", cfg.name_prefix)
+    subnet_group = aws.rds.SubnetGroup(
+        f"{key}-subnets", name=identifier, description=f"{identifier}: the data tier of every zone",
+        subnet_ids=[s.id for _, s in sorted(network.subnets["data"].items())], opts=child)
+    family = aurora_family(store.engine_version)
+    parameters = aws.rds.ClusterParameterGroup(
+        f"{key}-parameters", name=f"{identifier}-{family}", family=family,
+        description=f"{identifier}: pgAudit (ddl, role), connections, slow statements",
+        parameters=audit_parameters(), tags={"connect:store": store.name},
+        opts=pulumi.ResourceOptions(parent=place.owner, provider=place.provider, retain_on_delete=True))
+    log_group = aws.cloudwatch.LogGroup(
+        f"{key}-logs", name=cluster_log_group_name(identifier), kms_key_id=place.kms_key_arn,
+        retention_in_days=cfg.platform.log_retention_days, tags={"connect:store": store.name},
+        opts=pulumi.ResourceOptions(parent=place.owner, provider=place.provider, protect=True, retain_on_delete=True))
+    monitoring, monitoring_policy = place.monitoring or monitoring_role(cfg, place, identifier)
+    # A restore takes the database, its users and its master credentials from the snapshot
+    # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html).
+    restore: dict[str, Any] = ({"snapshot_identifier": place.snapshot_identifier}
+                               if place.snapshot_identifier is not None
+                               else {"database_name": store.name.replace("-", "_"), "master_username": "connect_admin"})
+    cluster = aws.rds.Cluster(
+        key,
+        cluster_identifier=identifier,
+        engine=store.engine,
+        engine_mode="provisioned",
+        engine_version=store.engine_version,
+        **restore,
+        manage_master_user_password=True,
+        iam_database_authentication_enabled=True,
+        db_subnet_group_name=subnet_group.name,
+        vpc_security_group_ids=[group.id],
+        storage_encrypted=True,
+        kms_key_id=place.kms_key_arn,
+        deletion_protection=True,
+        backup_retention_period=store.backup_retention_days,
+        preferred_backup_window="03:00-04:00",
+        copy_tags_to_snapshot=True,
+        skip_final_snapshot=False,
+        final_snapshot_identifier=f"{identifier}-final",
+        db_cluster_parameter_group_name=parameters.name,
+        enabled_cloudwatch_logs_exports=["postgresql"],
+        serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
+            min_capacity=store.min_capacity, max_capacity=store.max_capacity),
+        tags={**BACKUP_TAG, "connect:store": store.name},
+        # The log group first: RDS creates a missing one itself, unencrypted and kept forever.
+        opts=pulumi.ResourceOptions(parent=place.owner, provider=place.provider, protect=True, retain_on_delete=True,
+                                    depends_on=[log_group]),
+    )
+    zones = sorted(network.subnets["data"])
+    # An instance's zone is chosen when it is created and kept: adding or removing a zone changes the spread
+    # `zones[index % n]` would give, and availabilityZone forces replacement of a running database instance.
+    placed = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["availabilityZone"]))
+    for index in range(2 if cfg.tenant.is_production else 1):  # writer, plus a reader in production
+        aws.rds.ClusterInstance(
+            f"{key}-instance-{index + 1}",
+            identifier=f"{identifier}-{index + 1}",
+            cluster_identifier=cluster.id,
+            instance_class="db.serverless",
+            engine=aws.rds.EngineType.AURORA_POSTGRESQL,
             engine_version=store.engine_version,
-            database_name=store.name.replace("-", "_"),
-            master_username="connect_admin",
-            manage_master_user_password=True,
-            iam_database_authentication_enabled=True,
-            db_subnet_group_name=subnet_group.name,
-            vpc_security_group_ids=[group.id],
-            storage_encrypted=True,
-            kms_key_id=args.kms_key_arn,
-            deletion_protection=True,
-            backup_retention_period=store.backup_retention_days,
-            preferred_backup_window="03:00-04:00",
-            copy_tags_to_snapshot=True,
-            skip_final_snapshot=False,
-            final_snapshot_identifier=f"{identifier}-final",
-            db_cluster_parameter_group_name=parameters.name,
-            enabled_cloudwatch_logs_exports=["postgresql"],
-            serverlessv2_scaling_configuration=aws.rds.ClusterServerlessv2ScalingConfigurationArgs(
-                min_capacity=store.min_capacity, max_capacity=store.max_capacity),
-            tags={**BACKUP_TAG, "connect:store": store.name},
-            # The log group first: RDS creates a missing one itself, unencrypted and kept forever.
-            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True, depends_on=[log_group]),
+            availability_zone=zones[index % len(zones)],
+            publicly_accessible=False,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=place.kms_key_arn,
+            monitoring_interval=MONITORING_INTERVAL,
+            monitoring_role_arn=monitoring.arn,
+            # RDS checks the role's permissions when the instance is created or modified.
+            opts=pulumi.ResourceOptions.merge(placed, pulumi.ResourceOptions(depends_on=[monitoring_policy])),
         )
-        zones = sorted(args.network.subnets["data"])
-        # An instance's zone is chosen when it is created and kept: adding or removing a zone changes the spread
-        # `zones[index % n]` would give, and availabilityZone forces replacement of a running database instance.
-        placed = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["availabilityZone"]))
-        for index in range(2 if cfg.tenant.is_production else 1):  # writer, plus a reader in production
-            aws.rds.ClusterInstance(
-                f"{key}-instance-{index + 1}",
-                identifier=f"{identifier}-{index + 1}",
-                cluster_identifier=cluster.id,
-                instance_class="db.serverless",
-                engine=aws.rds.EngineType.AURORA_POSTGRESQL,
-                engine_version=store.engine_version,
-                availability_zone=zones[index % len(zones)],
-                publicly_accessible=False,
-                performance_insights_enabled=True,
-                performance_insights_kms_key_id=args.kms_key_arn,
-                monitoring_interval=MONITORING_INTERVAL,
-                monitoring_role_arn=monitoring.arn,
-                # RDS checks the role's permissions when the instance is created or modified.
-                opts=pulumi.ResourceOptions.merge(placed, pulumi.ResourceOptions(depends_on=[monitoring_policy])),
-            )
-        parameter = f"/connect/{cfg.name_prefix}/data/{store.name}/endpoint"
-        aws.ssm.Parameter(f"{key}-endpoint", name=parameter, type="String", value=cluster.endpoint,
-                          description=f"Writer endpoint of {identifier}, injected into the services that use it",
-                          opts=child)
-        parameter_arn = f"arn:aws:ssm:{cfg.region}:{cfg.tenant.account_id}:parameter{parameter}"
-        self.access[store.name] = StoreAccess(kind="database", name=store.name, port=5432, security_group=group,
-                                              endpoint_parameter=parameter, extra={"parameter_arn": parameter_arn})
+    parameter = database_parameter(cfg.name_prefix, store.name)
+    aws.ssm.Parameter(f"{key}-endpoint", name=parameter, type="String", value=cluster.endpoint,
+                      description=f"Writer endpoint of {identifier}, injected into the services that use it",
+                      opts=child)
+    parameter_arn = f"arn:aws:ssm:{place.region}:{cfg.tenant.account_id}:parameter{parameter}"
+    return StoreAccess(kind="database", name=store.name, port=5432, security_group=group,
+                       endpoint_parameter=parameter, extra={"parameter_arn": parameter_arn})

@@ -20,6 +20,10 @@ SCHEDULE = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(\d+ (minutes?|hours?|days?)
 AURORA_POSTGRES_VERSIONS = ("16.4", "16.6", "17.4")
 ACU_STEPS = tuple(x / 2 for x in range(0, 513))  # 0 to 256 ACUs in steps of 0.5
 CONTINUOUS_MAX_DAYS = 35
+LATEST = "latest"  # connect:dr.restoreFrom: the newest DR copy, resolved at deploy time (components/dr.py)
+# RDS cluster snapshot ARNs; AWS Backup's copies are named `awsbackup:copyjob-<id>`.
+CLUSTER_SNAPSHOT_ARN = re.compile(
+    r"^arn:aws:rds:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):cluster-snapshot:[A-Za-z0-9:-]{1,255}\Z")
 
 
 class _Model(BaseModel):
@@ -204,6 +208,17 @@ class DrConfig(_Model):
     cidr: str | None = Field(default=None, description="VPC block in the DR region (default: the primary's).")
     certificate_arn: str | None = Field(default=None, description="ACM certificate in the DR region, for the "
                                         "standby load balancer (pilot-light and warm-standby with services).")
+    vpn: bool | None = Field(default=None, description="VPN links also end in the DR region (default: on in "
+                             "pilot-light and warm-standby when connect:vpn has connections; backup-restore may "
+                             "opt in, which builds the DR network for them).")
+    active: bool = Field(default=False, description="Failover: the DR region serves. Databases are restored from "
+                         "the DR vault's copies (`restoreFrom`), the standby services run at the client's base "
+                         "capacity with the primary's scaling range, and every service name answers with the "
+                         "standby. Nothing of the primary region is asked or changed. Fail back with false "
+                         "(docs/dr-runbook.md).")
+    restore_from: dict[str, str] = Field(default_factory=dict, description="Per database (name): the DR-region "
+                                         "cluster snapshot to restore when active, as its ARN, or `latest` (the "
+                                         "newest copy AWS Backup made of that database; the default).")
 
     @field_validator("warm_standby_base", mode="before")
     @classmethod
@@ -212,7 +227,29 @@ class DrConfig(_Model):
             raise ValueError(f"{shown(value)} is not a number of tasks; allowed: 1 to 10 tasks per service")
         return value
 
+    @field_validator("restore_from")
+    @classmethod
+    def _restore(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, source in value.items():
+            if source != LATEST and not CLUSTER_SNAPSHOT_ARN.match(source):
+                raise ValueError(f"{name}: {shown(source)} is not a cluster snapshot; allowed: latest, or "
+                                 "arn:aws:rds:<dr region>:<account>:cluster-snapshot:<id>")
+        return value
+
     @property
     def standby(self) -> bool:
         """The DR region runs a network and platform (not only backups)."""
         return self.mode != "backup-restore"
+
+    @property
+    def runs_standby(self) -> bool:
+        """A network and platform run in the DR region: a standby mode, or a failover from backup-restore."""
+        return self.standby or self.active
+
+    def vpn_enabled(self, has_connections: bool) -> bool:
+        """The VPN links end in the DR region too: explicitly, or by default in the standby modes."""
+        return has_connections and (self.vpn if self.vpn is not None else self.runs_standby)
+
+    def restore_source(self, database: str) -> str:
+        """What the DR copy of a database is restored from when active: an ARN, or `latest`."""
+        return self.restore_from.get(database, LATEST)

@@ -23,7 +23,15 @@ import pulumi_aws as aws
 from components.access import BREAKGLASS, DEPLOYER, role_arn
 from components.boundary import workload_boundary
 from components.config import StackConfig
-from components.data_config import CONTINUOUS_MAX_DAYS
+from components.data import (
+    StoreAccess,
+    StorePlacement,
+    bucket_name,
+    database_parameter,
+    declare_aurora,
+    monitoring_role,
+)
+from components.data_config import CONTINUOUS_MAX_DAYS, LATEST
 from components.network import TenantNetwork, TenantNetworkArgs
 from components.platform import ContainerPlatform, ContainerPlatformArgs
 
@@ -43,9 +51,12 @@ RPO = {
     },
 }
 RTO = {
-    "backup-restore": "8 hours: build the network and platform in the DR region, restore every store",
-    "pilot-light": "1 hour: restore databases, promote replicas, scale services up from zero",
-    "warm-standby": "15 minutes: restore or promote data, scale the running services up",
+    "backup-restore": "8 hours: set connect:dr.active, which builds the network and platform in the DR region and "
+                      "restores every database; then the client's DNS and VPN steps (connectctl dr runbook)",
+    "pilot-light": "1 hour: set connect:dr.active, which restores the databases from their DR copies, scales the "
+                   "services up from zero and answers every service name from the standby (connectctl dr runbook)",
+    "warm-standby": "15 minutes: set connect:dr.active, which restores the databases and scales the running "
+                    "services to their base (connectctl dr runbook)",
 }
 
 
@@ -108,8 +119,12 @@ class DisasterRecovery(pulumi.ComponentResource):
         }
         self._plan()
         self.network, self.platform = None, None
-        if cfg.dr.standby:
+        self.restored: dict[str, StoreAccess] = {}
+        self._monitoring: dict[str, tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]] = {}
+        if cfg.dr.runs_standby or cfg.dr.vpn_enabled(bool(cfg.vpn and cfg.vpn.connections)):
             self._standby()
+        if self.platform is not None:
+            self._dr_plan()  # made with the standby, so a failover creates no plan and no IAM
         self.register_outputs({"vaultArns": {k: v.arn for k, v in self.vaults.items()}})
 
     def _vault(self, which: str, kms_key_arn: pulumi.Input[str], provider: aws.Provider | None) -> aws.backup.Vault:
@@ -181,7 +196,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                                                                  value="true")],
             opts=child,
         )
-        self.plan = plan
+        self.plan, self.backup_role = plan, role
 
     def _standby(self) -> None:
         """The same network and platform components, in the DR region, through the DR provider."""
@@ -202,18 +217,99 @@ class DisasterRecovery(pulumi.ComponentResource):
             opts,
         )
         # Like the primary platform, the standby exists without services: removing the last service must not
-        # take its protected access-log bucket with it.
-        if cfg.dr.certificate_arn:
-            base = 0 if cfg.dr.mode == "pilot-light" else cfg.dr.warm_standby_base
+        # take its protected access-log bucket with it. backup-restore with only `dr.vpn` has a network, no platform.
+        if cfg.dr.certificate_arn and cfg.dr.runs_standby:
+            grants = self._failover_grants()
+            self._monitoring = {d.name: monitoring_role(cfg, self._restore_placement(d.name), f"{cfg.name_prefix}-"
+                                                        f"{d.name}") for d in sorted(cfg.data.databases,
+                                                                                     key=lambda d: d.name)}
+            stores = self._failover_stores() if cfg.dr.active else {}
             urls = {repo: url.replace(f".{cfg.region}.", f".{dr_region}.")  # replicated by the registry
                     for repo, url in args.repository_urls.items()}
             self.platform = ContainerPlatform(
                 f"{self._name}-platform",
                 ContainerPlatformArgs(config=cfg, network=self.network, kms_key_arn=args.dr_kms_key_arn,
-                                      repository_urls=urls, region=dr_region,
-                                      certificate_arn=cfg.dr.certificate_arn, base_override=base),
+                                      repository_urls=urls, region=dr_region, stores=stores, granted_stores=grants,
+                                      certificate_arn=cfg.dr.certificate_arn, base_override=self.standby_base()),
                 opts,
             )
+
+    def standby_base(self) -> int | None:
+        """Tasks per standby service: none in pilot light, a reduced base warm; the client's base when active."""
+        dr = self._args.config.dr
+        if dr.active:
+            return None
+        return 0 if dr.mode == "pilot-light" else dr.warm_standby_base
+
+    def _restore_placement(self, database: str, snapshot: pulumi.Input[str] | None = None) -> StorePlacement:
+        args, cfg = self._args, self._args.config
+        assert self.network is not None
+        return StorePlacement(owner=self, key=f"{self._name}-restore-{database}", network=self.network,
+                              kms_key_arn=args.dr_kms_key_arn, region=cfg.tenant.dr_region, provider=args.dr_provider,
+                              snapshot_identifier=snapshot, monitoring=self._monitoring.get(database))
+
+    def _failover_grants(self) -> dict[str, StoreAccess]:
+        """The failover stores as the standby's permissions see them (names only): granted before the failover."""
+        cfg = self._args.config
+        grants: dict[str, StoreAccess] = {
+            b.name: StoreAccess(kind="bucket", name=b.name,
+                                bucket=bucket_name(cfg.name_prefix, b.name, cfg.tenant.account_id, dr=True))
+            for b in cfg.data.buckets}
+        for database in cfg.data.databases:
+            parameter = database_parameter(cfg.name_prefix, database.name)
+            grants[database.name] = StoreAccess(kind="database", name=database.name, port=5432,
+                                                endpoint_parameter=parameter, extra={"parameter_arn": (
+                                                    f"arn:aws:ssm:{cfg.tenant.dr_region}:{cfg.tenant.account_id}:"
+                                                    f"parameter{parameter}")})
+        return grants
+
+    def _failover_stores(self) -> dict[str, StoreAccess]:
+        """What the standby services use when the DR region serves: the buckets' DR replicas (S3 keeps writing
+        them while the primary lives) and each database restored from its DR copy (`connect:dr.restoreFrom`).
+
+        File systems stay with the primary: their DR replica is read-only until its replication is deleted, a
+        step of the runbook (`connectctl dr runbook`), so no service mounts one before that.
+        """
+        cfg = self._args.config
+        stores = {name: grant for name, grant in self._failover_grants().items() if grant.kind == "bucket"}
+        for database in sorted(cfg.data.databases, key=lambda d: d.name):
+            stores[database.name] = self.restored[database.name] = declare_aurora(
+                cfg, database, self._restore_placement(database.name, self._snapshot(database.name)))
+        return stores
+
+    def _snapshot(self, database: str) -> pulumi.Input[str]:
+        """The cluster snapshot a database is restored from: the stack file's ARN, or the newest copy AWS Backup
+        made into the DR region (asked of the DR region only: `rds:DescribeDBClusterSnapshots` there)."""
+        args, cfg = self._args, self._args.config
+        source = cfg.dr.restore_source(database)
+        if source != LATEST:
+            return source
+        snapshot = aws.rds.get_cluster_snapshot_output(
+            db_cluster_identifier=f"{cfg.name_prefix}-{database}", snapshot_type="awsbackup", most_recent=True,
+            opts=pulumi.InvokeOutputOptions(provider=args.dr_provider))
+        return snapshot.db_cluster_snapshot_arn
+
+    def _dr_plan(self) -> None:
+        """While the DR region serves, what it writes is backed up there too: the same rules into the DR vault
+        (no copy back: the primary region may be out), selecting the same tag. Until then it selects nothing (no
+        resource of the DR region carries the tag before a database is restored there)."""
+        args, cfg = self._args, self._args.config
+        backup = cfg.dr.backup
+        opts = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
+        plan = aws.backup.Plan(
+            f"{self._name}-plan-dr", name=f"{cfg.name_prefix}-all-data-dr",
+            rules=[aws.backup.PlanRuleArgs(
+                rule_name="daily-snapshots", target_vault_name=self.vaults["dr"].name, schedule=backup.schedule,
+                start_window=60, completion_window=360,
+                lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=backup.copy_retention_days),
+                recovery_point_tags={"connect:backup-rule": "daily-snapshots"})],
+            opts=opts)
+        aws.backup.Selection(
+            f"{self._name}-selection-dr", name=f"{cfg.name_prefix}-tagged-dr", plan_id=plan.id,
+            iam_role_arn=self.backup_role.arn,
+            selection_tags=[aws.backup.SelectionSelectionTagArgs(type="STRINGEQUALS", key="connect:backup",
+                                                                 value="true")],
+            opts=opts)
 
     def outputs(self) -> dict[str, object]:
         """What the SRE team and the client need to know about DR."""

@@ -126,6 +126,10 @@ NACL_RULES: dict[str, tuple[AclRule, ...]] = {
         *_returns(140, UDP, "UDP replies to the tasks, through the NAT gateway or the VPN"),
         AclRule(IN, 160, ICMP, WORLD, "path MTU discovery, which the VPN's smaller MTU needs most",
                 icmp=FRAGMENTATION_NEEDED),
+        AclRule(IN, 170, TCP, WORLD, "DNS to the Route 53 Resolver inbound endpoint from the data centres' DNS "
+                "servers over the VPN (its security group admits exactly their ranges)", ports=(53, 53)),
+        AclRule(IN, 180, UDP, WORLD, "DNS over UDP to the Route 53 Resolver inbound endpoint, as rule 170",
+                ports=(53, 53)),
         AclRule(OUT, 100, ALL, WORLD, "the tasks reach the internet through the NAT gateway, S3 through the gateway "
                 "endpoint (a prefix list, which ACLs cannot name), the data centres through the VPN and every "
                 "tier of the VPC; and every reply goes back"),

@@ -174,6 +174,8 @@ class Observability(pulumi.ComponentResource):
         for zone, nat in sorted(args.network.nat_gateways.items()):
             self._nat_alarms(zone, nat)
         self._event_rules()
+        if self._dr_region_alerted():
+            self._dr_topic()
         if self._standby_watched():
             self._standby()
         self.dashboard = aws.cloudwatch.Dashboard(
@@ -224,7 +226,10 @@ class Observability(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=self._args.dr_provider if dr else None),
             **single,
         )
-        self._alarm_arns.setdefault(section, []).append(alarm_arn(name, cfg.tenant.account_id, region))
+        # The dashboard lives in the primary region: a failover (`connect:dr.active`) must not change it, so the
+        # alarms only a serving pilot light has stay off it.
+        if not (dr and cfg.dr.active and cfg.dr.mode != "warm-standby"):
+            self._alarm_arns.setdefault(section, []).append(alarm_arn(name, cfg.tenant.account_id, region))
 
     def _rate(self, errors: Metric, requests: Metric, label: str) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
         """`100 * errors / requests` per period, 0 below the minimum request count (too few to judge)."""
@@ -370,26 +375,41 @@ class Observability(pulumi.ComponentResource):
 
     # --- DR standby ---------------------------------------------------------------------------
 
+    def _dr_region_alerted(self) -> bool:
+        """The DR region has something that alarms (a standby platform, or VPN links ending there): alarms can
+        only notify a topic of their own region, and it must not be the primary's, which may be out."""
+        args, cfg = self._args, self._args.config
+        has_links = bool(cfg.vpn and cfg.vpn.connections)
+        return (args.dr_provider is not None and args.dr_kms_key_arn is not None
+                and (args.dr_platform is not None or cfg.dr.vpn_enabled(has_links)))
+
     def _standby_watched(self) -> bool:
-        """A warm standby runs tasks worth watching; a pilot light (zero tasks) does not."""
+        """A warm standby, or any standby once it serves, runs tasks worth watching; a pilot light does not."""
         args = self._args
-        return (args.config.dr.mode == "warm-standby" and args.dr_platform is not None
+        return ((args.config.dr.mode == "warm-standby" or args.config.dr.active) and args.dr_platform is not None
                 and args.dr_provider is not None and args.dr_kms_key_arn is not None)
 
     def _standby_base(self, service: ServiceConfig) -> int:
-        """Tasks a warm standby service holds (ContainerPlatform's base override for the standby)."""
+        """Tasks a standby service holds (ContainerPlatform's base override): the client's base once it serves."""
+        if self._args.config.dr.active:
+            return service.capacity.base
         return min(self._args.config.dr.warm_standby_base, service.capacity.base)
 
-    def _standby(self) -> None:
-        """The DR region's own alerts topic and, per standby service, its floor and its health."""
+    def _dr_topic(self) -> None:
+        """The DR region's own alerts topic, with the primary's subscriptions."""
         args, cfg = self._args, self._args.config
-        assert args.dr_platform is not None and args.dr_kms_key_arn is not None  # _standby_watched
-        t = cfg.alerts.thresholds
+        assert args.dr_kms_key_arn is not None  # _dr_region_alerted
         self.dr_topic = AlertsTopic(
             "dr-alerts", cfg.alerts, cfg.name_prefix, args.dr_kms_key_arn,
             pulumi.ResourceOptions(parent=self, provider=args.dr_provider),
             account_id=cfg.tenant.account_id, region=cfg.tenant.dr_region,
         )
+
+    def _standby(self) -> None:
+        """Per standby service, its floor and its health, to the DR region's topic."""
+        args, cfg = self._args, self._args.config
+        assert args.dr_platform is not None  # _standby_watched
+        t = cfg.alerts.thresholds
         platform = args.dr_platform
         window = f"{t.evaluation_periods} x {t.period_seconds} s"
         for service in sorted(cfg.services, key=lambda s: s.name):
@@ -516,7 +536,8 @@ class Observability(pulumi.ComponentResource):
         if platform is not None:
             for service in sorted(cfg.services, key=lambda s: s.name):
                 s = service.name
-                base = self._standby_base(service) if cfg.dr.mode == "warm-standby" else 0
+                # The standby's own base, whether or not it serves: the dashboard is not changed by a failover.
+                base = min(cfg.dr.warm_standby_base, service.capacity.base) if cfg.dr.mode == "warm-standby" else 0
                 layout.metric(f"Standby {s}: tasks (standby base {base})", dr_region, [
                     [INSIGHTS, "RunningTaskCount", "ClusterName", platform.cluster.name, "ServiceName",
                      platform.services[s].name, {"stat": "Maximum", "region": dr_region}],

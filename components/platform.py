@@ -159,6 +159,9 @@ class ContainerPlatformArgs:
     region: str | None = None
     certificate_arn: str | None = None
     base_override: int | None = None
+    # Stores whose permissions the services hold before they use them: the standby's failover stores, so that
+    # declaring the failover writes no IAM (IAM's control plane is in us-east-1, which may be the region out).
+    granted_stores: dict[str, StoreAccess] = field(default_factory=dict)
 
     @property
     def target_region(self) -> str:
@@ -333,6 +336,8 @@ class ContainerPlatform(pulumi.ComponentResource):
         repository_arn = f"arn:aws:ecr:{region}:{cfg.tenant.account_id}:repository/{service.image.repository}"
         # By name, not in `uses` order: reordering the list must not rewrite the policy or the task's volumes.
         stores = [self._args.stores[name] for name in sorted(set(service.uses)) if name in self._args.stores]
+        granted = {**self._args.granted_stores, **self._args.stores}
+        iam_stores = [granted[name] for name in sorted(set(service.uses)) if name in granted]
         execution_role = aws.iam.Role(
             f"{base}-execution",
             permissions_boundary=workload_boundary(cfg.tenant.account_id),
@@ -343,7 +348,7 @@ class ContainerPlatform(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{base}-execution-policy",
             role=execution_role.id,
-            policy=self._execution_policy(service, repository_arn, log_group_name, stores),
+            policy=self._execution_policy(service, repository_arn, log_group_name, iam_stores),
             opts=child,
         )
         task_role = aws.iam.Role(
@@ -353,7 +358,7 @@ class ContainerPlatform(pulumi.ComponentResource):
             assume_role_policy=ecs_tasks_trust(cfg.tenant.account_id),
             opts=child,
         )
-        task_statements = self._store_statements(service, stores)
+        task_statements = self._store_statements(service, iam_stores)
         if task_statements:
             aws.iam.RolePolicy(
                 f"{base}-task-policy", role=task_role.id,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 from components.limits import log_retention
+from components.release_config import ReleaseGateConfig, ReleaseOverrideConfig
 
 # Fargate (Linux) task sizes: cpu units -> allowed memory in MiB.
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -42,6 +43,8 @@ COMPLETE_SECRET = re.compile(r":secret:[\w/+=.@-]+-[A-Za-z0-9]{6}\Z", re.ASCII)
 CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]{36}\Z", re.ASCII)
 PATH_PATTERN = re.compile(r"^[A-Za-z0-9_\-.$/~\"'@:+*?&]{1,128}\Z", re.ASCII)
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]{1,128}\Z", re.ASCII)
+DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+DNS_ZONE = re.compile(rf"^({DNS_LABEL}\.)+{DNS_LABEL}\Z", re.ASCII)
 MAX_SERVICE_NAME = 24
 DERIVED_PRIORITIES = (1000, 49000)  # derived priorities live here; explicit ones anywhere in 1-50000
 RESERVED_ENV = ("AWS_", "ECS_")
@@ -123,6 +126,25 @@ class PlatformConfig(_Model):
     )
     access_logs: AccessLogsConfig = Field(default_factory=AccessLogsConfig)
     log_retention_days: int = Field(default=365, description="Retention of the services' log groups.")
+    release: ReleaseGateConfig = Field(default_factory=ReleaseGateConfig, description="The release gate "
+                                       "(connectctl release): the scan threshold of the stack's images. Read by "
+                                       "connectctl only.")
+    dns_zone: str | None = Field(
+        default=None, description="Private DNS zone of the environment, where each service is named "
+        "`<service>.<zone>` in both regions (default `<environment>.<client>.connect.internal`). The load "
+        "balancers' certificates must cover `*.<zone>`.",
+    )
+
+    @field_validator("dns_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        # Route 53: labels of letters, digits and hyphens, 63 characters each, 255 in all; we keep them lowercase
+        # (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html).
+        if value is not None and (len(value) > 200 or not DNS_ZONE.match(value)):
+            raise ValueError(f"{value!r} is not a DNS zone name; allowed: lowercase labels of letters, digits and "
+                             "hyphens joined by dots, at least two labels, at most 200 characters "
+                             "(e.g. prod.acme.example.com)")
+        return value
 
     @field_validator("certificate_arn")
     @classmethod
@@ -315,6 +337,9 @@ class ServiceConfig(_Model):
     read_only_root_filesystem: bool = Field(default=True, description="Mount the root filesystem read-only.")
     uses: list[str] = Field(default_factory=list, description="Data stores (connect:data names) the service may "
                             "reach; it gets exactly their permissions and network paths.")
+    release: ReleaseOverrideConfig | None = Field(default=None, description="This service's override of "
+                                                  "connect:platform.release, with a reason and an expiry. Read by "
+                                                  "connectctl release only.")
 
     @field_validator("uses")
     @classmethod

@@ -17,6 +17,7 @@ from components.access import GLOBAL_EVENTS_REGION, AccountAccess, AccountAccess
 from components.alerts import AlertsTopic
 from components.config import CONNECT_KEYS, REGION_KEY, StackConfig, StackConfigError, parse_stack_config
 from components.data import DataStores, DataStoresArgs
+from components.dns import RESOLVER_TIER, RegionalEnd, ServiceNames, ServiceNamesArgs
 from components.dr import DisasterRecovery, DisasterRecoveryArgs
 from components.keys import EnvironmentKey
 from components.network import TenantNetwork, TenantNetworkArgs
@@ -217,10 +218,49 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
         ),
         pinned,
     )
+    dr_vpn = None
+    if vpn is not None and cfg.dr.vpn_enabled(True) and dr.network is not None:
+        assert cfg.vpn is not None and observability.dr_topic is not None  # a DR network with links is alerted
+        dr_vpn = SiteToSiteVpn(
+            "dr-vpn",
+            SiteToSiteVpnArgs(
+                config=cfg.vpn, network=dr.network, name_prefix=cfg.name_prefix, kms_key_arn=dr_key.arn,
+                alerts_topic_arn=observability.dr_topic.topic.arn, secret=pulumi.Config("connect").require_secret,
+                load_balancer_sg=dr.platform.alb_sg if dr.platform else None, dr=True,
+            ),
+            pulumi.ResourceOptions(provider=dr_provider),
+        )
+        outputs["drVpnConnections"] = dr_vpn.connection_outputs()
+        outputs["drVpnDeviceConfigurations"] = dr_vpn.device_configurations()
+    if platform is not None:
+        names = service_names(cfg, network, platform, dr, (provider, dr_provider), vpn is not None)
+        outputs |= names.outputs()
     outputs |= observability.outputs()
     outputs |= dr.outputs()
     outputs["drKmsKeyArn"] = dr_key.arn
     return outputs
+
+
+def service_names(cfg: StackConfig, network: TenantNetwork, platform: ContainerPlatform, dr: DisasterRecovery,
+                  providers: tuple[aws.Provider, aws.Provider], has_links: bool) -> ServiceNames:
+    """The environment's zone and service names; resolvers where the client's VPN links end."""
+    def links_to_app() -> list[str]:  # the data centres whose links reach the resolver's tier
+        connections = cfg.vpn.connections if cfg.vpn else []
+        return sorted({c for conn in connections if RESOLVER_TIER in conn.reachable_tiers for c in conn.on_prem_cidrs})
+
+    provider, dr_provider = providers
+    on_prem = links_to_app() if has_links else []
+    primary = RegionalEnd(region=cfg.region, vpc_id=network.vpc.id, platform=platform, on_prem_cidrs=on_prem,
+                          resolver_subnet_ids=[s.id for _, s in sorted(network.subnets[RESOLVER_TIER].items())])
+    standby = None
+    if dr.network is not None:
+        dr_links = on_prem if cfg.dr.vpn_enabled(has_links) else []
+        standby = RegionalEnd(region=cfg.tenant.dr_region, vpc_id=dr.network.vpc.id, platform=dr.platform,
+                              provider=dr_provider, on_prem_cidrs=dr_links,
+                              resolver_subnet_ids=[s.id for _, s in sorted(dr.network.subnets[RESOLVER_TIER].items())])
+    return ServiceNames("dns", ServiceNamesArgs(
+        zone_name=cfg.dns_zone_name, services=[s.name for s in cfg.services], primary=primary, dr=standby,
+        active=cfg.dr.active, name_prefix=cfg.name_prefix), pulumi.ResourceOptions(provider=provider))
 
 
 async def program() -> dict[str, Any]:

@@ -64,9 +64,17 @@ def tenant_provider(cfg: StackConfig, name: str = "tenant", region: str | None =
         if cfg.tenant.deploy_role_arn
         else None
     )
+    target = region or cfg.region
+    # During a declared failover the primary region may be out, STS with it: the primary's provider then asks the
+    # DR region's STS for its role and account (STS answers in every region for the whole account:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html), so `pulumi up`
+    # configures every provider without a call to the lost region.
+    sts = ({"sts_region": cfg.tenant.dr_region}
+           if not cfg.is_account and cfg.dr.active and target != cfg.tenant.dr_region else {})
     return aws.Provider(
         name,
-        region=region or cfg.region,
+        region=target,
         allowed_account_ids=[cfg.tenant.account_id],
         assume_roles=assume,
+        **sts,
     )

@@ -6,7 +6,8 @@ and provided keys, or setting inside CIDRs, updates that connection instead of s
 alternative resource that would replace it and its tunnel IPs (anchors item 3). Both tunnels are
 configured identically: IKEv2, AES-256, SHA-2, DH 20/21 by default, DPD restart, logs to an
 encrypted log group. Routes reach every zone of each reachable tier; tunnel alarms go to the
-alerts topic.
+alerts topic. The DR region's end of the same links is this component again, with the DR
+provider, network and topic (`dr=True`: its own inside ranges and keys).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class SiteToSiteVpnArgs:
     alerts_topic_arn: pulumi.Input[str]
     secret: SecretLookup
     load_balancer_sg: aws.ec2.SecurityGroup | None = None
+    dr: bool = False  # the DR region's end of the same links: its tunnels take `drInsideCidr`/`drPresharedKeySecret`
 
 
 class SiteToSiteVpn(pulumi.ComponentResource):
@@ -146,10 +148,13 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             "log_options": log_class(cloudwatch_log_options=cloudwatch_class(
                 log_enabled=True, log_group_arn=self.log_group.arn, log_output_format="json")),
         }
-        if tunnel.inside_cidr:
-            options["inside_cidr"] = tunnel.inside_cidr
-        if tunnel.preshared_key_secret:
-            options["preshared_key"] = self._args.secret(tunnel.preshared_key_secret)
+        dr = self._args.dr
+        inside, secret = ((tunnel.dr_inside_cidr, tunnel.dr_preshared_key_secret) if dr
+                          else (tunnel.inside_cidr, tunnel.preshared_key_secret))
+        if inside:
+            options["inside_cidr"] = inside
+        if secret:
+            options["preshared_key"] = self._args.secret(secret)
         return {prefix + key: value for key, value in options.items()}
 
     def _alarms(self, conn: VpnConnectionConfig, connection: aws.ec2.VpnConnection) -> None:

@@ -98,7 +98,13 @@ class TunnelConfig(_Model):
                                              "(connect:<name>, set with `pulumi config set --secret`) holding the "
                                              "key; AWS generates one if absent.")
 
-    @field_validator("inside_cidr")
+    dr_inside_cidr: str | None = Field(default=None, description="The same tunnel's /30 in the DR region (standby "
+                                       "modes, or `connect:dr.vpn: true`): the client's device ends both regions' "
+                                       "tunnels, so it must differ from every insideCidr (AWS picks one if absent).")
+    dr_preshared_key_secret: str | None = Field(default=None, description="Secret config key of the DR region "
+                                                "tunnel's pre-shared key; AWS generates one if absent.")
+
+    @field_validator("inside_cidr", "dr_inside_cidr")
     @classmethod
     def _inside(cls, value: str | None) -> str | None:
         if value is None:
@@ -114,7 +120,7 @@ class TunnelConfig(_Model):
                              f"{', '.join(map(str, RESERVED_INSIDE))}")
         return value
 
-    @field_validator("preshared_key_secret")
+    @field_validator("preshared_key_secret", "dr_preshared_key_secret")
     @classmethod
     def _secret_key(cls, value: str | None) -> str | None:
         if value is not None and not SECRET_KEY.match(value):

@@ -40,6 +40,7 @@ ID_PREFIXES: dict[str, str] = {
     "aws:ec2/customerGateway:CustomerGateway": "cgw-",
     "aws:ec2/vpnGateway:VpnGateway": "vgw-",
     "aws:ec2/vpnConnection:VpnConnection": "vpn-",
+    "aws:route53/resolverEndpoint:ResolverEndpoint": "rslvr-in-",
 }
 ARN_PATHS: dict[str, tuple[str, str]] = {
     "aws:ec2/vpc:Vpc": ("ec2", "vpc/"),
@@ -66,7 +67,24 @@ NAMED_BY = {
 DOC_RANGES = [ipaddress.IPv4Network("198.51.100.0/24"), ipaddress.IPv4Network("203.0.113.0/24")]
 
 
+OFFLINE_PLACEHOLDER = "offline"  # marks a value only the live account can tell (e.g. the newest DR snapshot)
+# Elastic Load Balancing's hosted zone per region, for alias records (https://docs.aws.amazon.com/general/latest/gr/elb.html)
+ELB_HOSTED_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "us-east-2": "Z3AADJGX6KTTL2", "us-west-1": "Z368ELLRRE2KJ0",
+                    "us-west-2": "Z1H1FL5HABSF5", "eu-west-1": "Z32O12XQLNTSW2", "eu-central-1": "Z215JYRZR1TBD5",
+                    "sa-east-1": "Z2P70J7HTTTPLU"}
 BLACKOUT = "blackout!"  # prefix of every value a blacked-out region answers (`AwsMocks.blackout`)
+LOST_REGION_CALL = " (asked of the blacked-out region)"  # suffix of such an invoke in `Capture.invokes`
+# Services with no region (https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/global-services.html);
+# Route 53 Resolver is regional.
+GLOBAL_MODULES = frozenset({"iam", "cloudfront", "organizations", "globalaccelerator", "budgets"})
+
+
+def global_type(typ: str) -> bool:
+    """A resource of a global service: a regional outage does not take what it already made."""
+    module = typ.split(":")[1].split("/")[0] if typ.count(":") >= 2 else ""
+    if module == "route53":
+        return not typ.split("/")[1].startswith("resolver")
+    return module in GLOBAL_MODULES
 
 
 def poisoned(value: Any) -> Any:
@@ -100,6 +118,7 @@ class AwsMocks(Mocks):
         # What the mocks created, so an attribute naming another resource is that resource's own id (a load
         # balancer's `vpcId` is its subnets' VPC). Shared by the regional views (`copy.copy` keeps the dict).
         self.vpc_of_subnet: dict[str, str] = {}
+        self.cidr_of_subnet: dict[str, str] = {}  # where an endpoint's addresses come from
 
     def in_region_of(self, provider_reference: str | None) -> AwsMocks:
         """These mocks answering for the region of an explicit provider (`<urn>::<id>`), e.g. the DR one."""
@@ -151,18 +170,21 @@ class AwsMocks(Mocks):
             return "", inputs
         regional = self.in_region_of(args.provider)
         if args.resource_id:  # a read (`Resource.get`): the resource exists, its id is given
-            return regional._answer(args.resource_id, inputs, regional._computed(args, args.resource_id))
+            return regional._answer(args.typ, args.resource_id, inputs, regional._computed(args, args.resource_id))
         if self.preview:
             return None, inputs
         resource_id = regional._resource_id(args)
         if args.typ == "aws:ec2/subnet:Subnet" and isinstance(inputs.get("vpcId"), str):
             self.vpc_of_subnet[resource_id] = str(inputs["vpcId"])
-        return regional._answer(resource_id, inputs, regional._computed(args, resource_id))
+        if args.typ == "aws:ec2/subnet:Subnet" and isinstance(inputs.get("cidrBlock"), str):
+            self.cidr_of_subnet[resource_id] = str(inputs["cidrBlock"])
+        return regional._answer(args.typ, resource_id, inputs, regional._computed(args, resource_id))
 
-    def _answer(self, resource_id: str, inputs: dict[str, Any],
+    def _answer(self, typ: str, resource_id: str, inputs: dict[str, Any],
                 computed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The provider's answer; what AWS computes is marked when this region is blacked out."""
-        if self.blackout is not None and self.region == self.blackout:
+        """The provider's answer; what AWS computes is marked when this region is blacked out, except for global
+        services (IAM, Route 53): what they made before the outage stays usable from every region."""
+        if self.blackout is not None and self.region == self.blackout and not global_type(typ):
             return poisoned(resource_id), {**inputs, **poisoned(computed)}
         return resource_id, {**inputs, **computed}
 
@@ -175,7 +197,9 @@ class AwsMocks(Mocks):
             return vpc_default_id(self, prefix, seed, str(args.inputs.get("vpcId") or ""))
         if args.typ in ID_PREFIXES:
             return ID_PREFIXES[args.typ] + self.hex_id(args)
-        if args.typ == "aws:kms/key:Key":
+        if args.typ == "aws:route53/zone:Zone":
+            return "Z" + self.hex_id(args, 20).upper()
+        if args.typ == "aws:route53/healthCheck:HealthCheck" or args.typ == "aws:kms/key:Key":
             h = self.hex_id(args, 32)
             return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
         if args.typ == "aws:cloudwatch/logGroup:LogGroup":
@@ -219,9 +243,11 @@ class AwsMocks(Mocks):
         regional = self.in_region_of(args.provider)
         if regional is not self:
             return regional.call(args)
-        self.calls.append(args.token)
         if self.blackout is not None and self.region == self.blackout:
+            # Recorded as asked of the lost region: a declared failover asks it nothing (tests/components/test_dns.py)
+            self.calls.append(f"{args.token}{LOST_REGION_CALL}")
             return poisoned(self._invoke(args))
+        self.calls.append(args.token)
         return self._invoke(args)
 
     def _invoke(self, args: MockCallArgs) -> dict[str, Any]:
@@ -236,6 +262,15 @@ class AwsMocks(Mocks):
             return {"name": self.region, "region": self.region, "id": self.region}
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if args.token == "aws:rds/getClusterSnapshot:getClusterSnapshot":
+            # `connect:dr.restoreFrom: latest`: which copy is newest is only known live (`connectctl dr verify`);
+            # offline it is a placeholder of the shape AWS Backup's copies have, in the asked region.
+            cluster = str(args.args.get("dbClusterIdentifier") or "")
+            snapshot = f"awsbackup:copyjob-{OFFLINE_PLACEHOLDER}-{self._digest('snap', cluster)[:8]}"
+            return {"id": snapshot, "dbClusterIdentifier": cluster, "dbClusterSnapshotIdentifier": snapshot,
+                    "dbClusterSnapshotArn": self.arn("rds", f"cluster-snapshot:{snapshot}"),
+                    "snapshotType": "awsbackup", "status": "available", "storageEncrypted": True,
+                    "engine": "aurora-postgresql", "availabilityZones": zones_of(self.region)}
         raise NotImplementedError(f"the offline engine has no answer for invoke {args.token}")
 
 
@@ -324,7 +359,7 @@ def _load_balancer(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]
     suffix = f"app/{name}/{m._digest('lb', rid)[:16]}"
     return {"name": name, "arn": m.arn("elasticloadbalancing", f"loadbalancer/{suffix}"), "arnSuffix": suffix,
             "dnsName": f"internal-{name}-{int(m._digest('dns', rid)[:8], 16)}.{m.region}.elb.amazonaws.com",
-            "zoneId": "Z35SXDOTRQ7X7K", "vpcId": _vpc_of_subnets(m, a)}
+            "zoneId": ELB_HOSTED_ZONES.get(m.region, "Z35SXDOTRQ7X7K"), "vpcId": _vpc_of_subnets(m, a)}
 
 
 def _vpc_of_subnets(m: AwsMocks, a: MockResourceArgs) -> str:
@@ -397,7 +432,33 @@ def _rds_cluster(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
             "readerEndpoint": f"{rid}.cluster-ro-{suffix}.{m.region}.rds.amazonaws.com", "port": 5432}
 
 
+def _hosted_zone(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"zoneId": rid, "arn": f"arn:aws:route53:::hostedzone/{rid}", "primaryNameServer": "ns-0.awsdns.internal",
+            "nameServers": []}
+
+
+def _health_check(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    return {"arn": f"arn:aws:route53:::healthcheck/{rid}"}
+
+
+def _resolver_endpoint(m: AwsMocks, a: MockResourceArgs, rid: str) -> dict[str, Any]:
+    """Each requested address gets the 10th host of its subnet (AWS picks a free one), and an interface id."""
+    addresses = []
+    for index, requested in enumerate(a.inputs.get("ipAddresses") or []):
+        subnet = str(requested.get("subnetId") or "")
+        block = m.cidr_of_subnet.get(subnet)
+        ip = requested.get("ip") or (str(ipaddress.IPv4Network(block)[10]) if block else f"10.255.0.{10 + index}")
+        addresses.append({**requested, "ip": ip, "ipId": f"rni-{m._digest('rni', rid, subnet)[:17]}"})
+    vpc = next((m.vpc_of_subnet[str(r.get("subnetId"))] for r in addresses if str(r.get("subnetId")) in
+                m.vpc_of_subnet), "")
+    return {"arn": m.arn("route53resolver", f"resolver-endpoint/{rid}"), "ipAddresses": addresses,
+            "hostVpcId": vpc}
+
+
 COMPUTED: dict[str, ProviderOutputs] = {
+    "aws:route53/zone:Zone": _hosted_zone,
+    "aws:route53/healthCheck:HealthCheck": _health_check,
+    "aws:route53/resolverEndpoint:ResolverEndpoint": _resolver_endpoint,
     "aws:backup/vault:Vault": _backup_vault,
     "aws:backup/plan:Plan": _backup_plan,
     "aws:efs/fileSystem:FileSystem": _file_system,

@@ -6,7 +6,8 @@ that region. A known destination ARN gives its region directly (a vault of anoth
 too). An unknown one (`dr_vault.arn` in preview) is one of the `aws:backup/vault:Vault` resources that
 fed the plan's `rules` (property dependencies): it counts when one of those vaults sits under a provider
 in the required region. Unknown destinations fed by a stack reference are left to the engine's "can't
-run policy" note. Cross-region copies of continuous backups arrive as snapshots (anchors trap 7): the
+run policy" note. A plan in the DR region itself (the failover's own backups) needs no copy: a copy
+back to the primary would make the standby depend on the region it replaces. Cross-region copies of continuous backups arrive as snapshots (anchors trap 7): the
 copy is the floor of regional recovery, native replication of the stores comes on top.
 """
 
@@ -81,6 +82,10 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     vaults = list(of_type(resources, VAULT))
     for plan in of_type(resources, PLAN):
         home = resource_region(plan)
+        if dr_region is not None and home == dr_region:
+            # The DR region's own plan (while it serves after a failover): its recovery points already are in the DR
+            # region; a copy back to the primary would tie the standby to the region it stands in for.
+            continue
         fed = deps_of(plan, "rules")
         problems: list[str] = []
         for index, rule in backup_plan_rules(plan, pending):
