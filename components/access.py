@@ -297,11 +297,13 @@ DEPLOYER_GRANTS: dict[str, Grant] = {
         "elasticloadbalancing", "CreateTargetGroup ModifyTargetGroup ModifyTargetGroupAttributes DeleteTargetGroup "
         "AddTags RemoveTags", "DescribeTargetGroups DescribeTargetGroupAttributes DescribeTags"),
     "aws:rds/cluster:Cluster": Grant(
-        # the master password is a secret RDS creates and rotates with the caller's rights (`rds!` secrets)
+        # the master password is a secret RDS creates and rotates with the caller's rights (`rds!` secrets); a
+        # declared failover restores each database from its DR copy (`connect:dr.restoreFrom`, or the newest copy
+        # AWS Backup made, looked up with DescribeDBClusterSnapshots in the DR region: components/dr.py)
         "rds", "CreateDBCluster ModifyDBCluster DescribeDBClusters AddTagsToResource RemoveTagsFromResource "
-        "ListTagsForResource iam:CreateServiceLinkedRole kms:CreateGrant kms:DescribeKey "
-        "secretsmanager:CreateSecret secretsmanager:TagResource secretsmanager:DescribeSecret "
-        "secretsmanager:RotateSecret secretsmanager:DeleteSecret"),
+        "ListTagsForResource RestoreDBClusterFromSnapshot DescribeDBClusterSnapshots iam:CreateServiceLinkedRole "
+        "kms:CreateGrant kms:DescribeKey secretsmanager:CreateSecret secretsmanager:TagResource "
+        "secretsmanager:DescribeSecret secretsmanager:RotateSecret secretsmanager:DeleteSecret"),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": Grant(
         "rds", "CreateDBClusterParameterGroup ModifyDBClusterParameterGroup ResetDBClusterParameterGroup "
         "DeleteDBClusterParameterGroup DescribeDBClusterParameterGroups DescribeDBClusterParameters "
@@ -312,6 +314,25 @@ DEPLOYER_GRANTS: dict[str, Grant] = {
     "aws:rds/subnetGroup:SubnetGroup": Grant(
         "rds", "CreateDBSubnetGroup ModifyDBSubnetGroup DeleteDBSubnetGroup DescribeDBSubnetGroups "
         "AddTagsToResource RemoveTagsFromResource ListTagsForResource", _EC2_READ),
+    # Route 53 (components/dns.py): a global API, called in us-east-1; zones, health checks and changes are named by
+    # AWS (ids), so they are scoped to the account's, like EC2's. The provider waits for every change (GetChange).
+    "aws:route53/healthCheck:HealthCheck": Grant(
+        # a health check on a CloudWatch alarm reads the alarm when it is created or changed
+        "route53", "UpdateHealthCheck DeleteHealthCheck GetHealthCheck ChangeTagsForResource ListTagsForResource "
+        "cloudwatch:DescribeAlarms", "CreateHealthCheck"),
+    "aws:route53/record:Record": Grant(
+        "route53", "ChangeResourceRecordSets ListResourceRecordSets GetHostedZone GetChange"),
+    # Its addresses are network interfaces the caller creates in the subnets (like an EFS mount target's).
+    "aws:route53/resolverEndpoint:ResolverEndpoint": Grant(
+        "route53resolver", "CreateResolverEndpoint UpdateResolverEndpoint DeleteResolverEndpoint GetResolverEndpoint "
+        "ListResolverEndpointIpAddresses AssociateResolverEndpointIpAddress DisassociateResolverEndpointIpAddress "
+        "TagResource UntagResource ListTagsForResource ec2:CreateNetworkInterface ec2:DeleteNetworkInterface",
+        _EC2_READ),
+    # A private zone is created with its first VPC and associated with the others (ec2:DescribeVpcs: `_EC2_READ`).
+    "aws:route53/zone:Zone": Grant(
+        "route53", "GetHostedZone UpdateHostedZoneComment DeleteHostedZone AssociateVPCWithHostedZone "
+        "DisassociateVPCFromHostedZone ListResourceRecordSets GetChange ChangeTagsForResource ListTagsForResource",
+        f"CreateHostedZone {_EC2_READ}"),
     "aws:s3/bucket:Bucket": Grant(
         "s3", f"CreateBucket PutBucketTagging {' '.join(BUCKET_READS)}", "ListAllMyBuckets"),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": Grant(
@@ -347,6 +368,17 @@ AUDIT_READS: dict[str, Grant] = {
     "the recovery points of the vaults": Grant("backup", "ListRecoveryPointsByBackupVault"),
     "the services' secrets and their DR copies": Grant(
         "secretsmanager", "DescribeSecret", resources=("arn:aws:secretsmanager:{region}:{account}:secret:*",)),
+    # The live pack view (connectctl/audit/readers) lists what it judges; list calls name no resource, so IAM
+    # authorizes them on "*" (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
+    "the clusters to judge": Grant("ecs", unscoped="ListClusters"),
+    "the scheduled scaling of the services": Grant("application-autoscaling", unscoped="DescribeScheduledActions"),
+    "the private zones, their health checks and tags": Grant(
+        "route53", unscoped="ListHostedZones ListHealthChecks ListTagsForResources"),
+    "the resolver endpoints": Grant("route53resolver", unscoped="ListResolverEndpoints"),
+    "resources outside the stack (the Resource Groups Tagging API)": Grant("tag", unscoped="GetResources"),
+    "the databases' exported logs": Grant(
+        "logs", "DescribeLogGroups ListTagsForResource",
+        resources=("arn:aws:logs:{region}:{account}:log-group:/aws/rds/cluster/{client}-*",)),
 }
 # ARN templates the scoped actions of each service are granted on: the tenant's name prefix (`<client>-`, every
 # stack of the client: `cfg.name_prefix` is `<client>-<environment>`) where the program names the resource, the
@@ -377,8 +409,11 @@ DEPLOYER_SCOPES: dict[str, tuple[str, ...]] = {
             "arn:aws:rds:{region}:{account}:subgrp:{client}-*",
             "arn:aws:rds:{region}:{account}:cluster-snapshot:{client}-*",
             "arn:aws:rds:{region}:{account}:cluster-pg:{client}-*", "arn:aws:rds:{region}:{account}:og:*",
-            "arn:aws:rds:{region}:{account}:pg:*"),
-    "route53": ("arn:aws:route53:::hostedzone/*",),
+            "arn:aws:rds:{region}:{account}:pg:*",
+            # the DR copies a failover restores: AWS Backup names them (`awsbackup:copyjob-...`)
+            "arn:aws:rds:{region}:{account}:cluster-snapshot:awsbackup:*"),
+    "route53": ("arn:aws:route53:::hostedzone/*", "arn:aws:route53:::healthcheck/*", "arn:aws:route53:::change/*"),
+    "route53resolver": ("arn:aws:route53resolver:{region}:{account}:resolver-endpoint/*",),
     "s3": ("arn:aws:s3:::{client}-*",),
     "secretsmanager": ("arn:aws:secretsmanager:{region}:{account}:secret:rds!*",),
     "sns": ("arn:aws:sns:{region}:{account}:{client}-*",),

@@ -9,6 +9,7 @@ the stack file (`connect:network.cidr`) together with what is allowed.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import difflib
 import functools
 import importlib.util
@@ -52,6 +53,7 @@ ACCOUNT_ID = re.compile(r"^\d{12}\Z", re.ASCII)
 ROLE_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/[\w+=,.@/-]{1,64}\Z", re.ASCII)
 EIP_ALLOCATION = re.compile(r"^eipalloc-([0-9a-f]{8}|[0-9a-f]{17})\Z", re.ASCII)
 TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 
 # Top-level keys a stack file may set, with the model field that holds each.
 CONNECT_KEYS = ("connect:tenant", "connect:network", "connect:registry", "connect:platform", "connect:services",
@@ -88,6 +90,13 @@ class _Model(BaseModel):
     )
 
 
+def today() -> datetime.date:
+    """Today's UTC date by the one clock connectctl reads too (connectctl/clock.py: `CONNECT_NOW` in tests)."""
+    from connectctl.clock import now  # standard library only; beside the program in the project
+
+    return now().date()
+
+
 def _slug(value: str, *, lo: int, hi: int) -> str:
     if not (lo <= len(value) <= hi) or not SLUG.match(value):
         raise ValueError(
@@ -118,6 +127,27 @@ class TenantConfig(_Model):
     organization: str = Field(
         default="organization", description="Pulumi organization holding the client's stacks (stack references)."
     )
+    lifecycle: Literal["active", "decommissioning"] = Field(
+        default="active", description="active: the environment serves. decommissioning: every stateful resource "
+        "stays (stores, keys, vaults and recovery points, EIPs, logs under retention); services, NAT gateways and "
+        "the DNS names go at once, the load balancer and VPN connections the day after decommissionNoticeUntil "
+        "(docs/operations.md, Decommissioning). Environment stacks only."
+    )
+    decommission_notice_until: datetime.date | None = Field(
+        default=None, description="With lifecycle: decommissioning, required: the last day of the notice given to "
+        "the client (YYYY-MM-DD, UTC; quote it in YAML). Until then the load balancer (without deletion "
+        "protection) and the VPN connections stay; the first plan after it removes them."
+    )
+
+    @field_validator("decommission_notice_until", mode="before")
+    @classmethod
+    def _notice(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)):
+            return value
+        with contextlib.suppress(ValueError):
+            if isinstance(value, str) and DATE.match(value):
+                return datetime.date.fromisoformat(value)
+        raise ValueError(f"{value!r} is not a date; allowed: YYYY-MM-DD, the last day of the client's notice")
 
     @field_validator("client")
     @classmethod
@@ -182,6 +212,20 @@ class TenantConfig(_Model):
     def is_production(self) -> bool:
         """Production environments get the stricter defaults (and checks) everywhere."""
         return self.environment in PRODUCTION_ENVIRONMENTS
+
+    @property
+    def decommissioning(self) -> bool:
+        """The environment is being wound down: no compute, every stateful resource kept."""
+        return self.lifecycle == "decommissioning"
+
+    def traffic_path_kept(self, day: datetime.date | None = None) -> bool:
+        """The load balancer and VPN connections stay: always while active, through the notice's last day while
+        decommissioning (judged on `day`, default today in UTC: `CONNECT_NOW` as connectctl/clock.py)."""
+        if not self.decommissioning:
+            return True
+        if self.decommission_notice_until is None:  # refused by validation; kept if it ever got through
+            return True
+        return (day or today()) <= self.decommission_notice_until
 
 
 class FlowLogsConfig(_Model):
@@ -438,13 +482,78 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
     return [f.alias for f in model.model_fields.values() if f.alias]
 
 
+@functools.cache
+def _placements() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Every key of the stack-file model with the paths it is allowed at, a list's items marked `[]`:
+    `drRegion` -> `(("connect:tenant", "drRegion"),)`. For the did-you-mean of a key under the wrong parent."""
+    found: dict[str, list[tuple[str, ...]]] = {}
+
+    def walk(model: type[BaseModel], prefix: tuple[str, ...], seen: frozenset[type[BaseModel]]) -> None:
+        for field in model.model_fields.values():
+            if not field.alias:
+                continue
+            path = (*prefix, field.alias)
+            found.setdefault(field.alias.split(":", 1)[-1], []).append(path)  # `connect:vpn` as `vpn`
+            inner = _model_in(field.annotation)
+            if inner is not None and inner not in seen:
+                listed = "list[" in str(field.annotation)
+                walk(inner, (*path, "[]") if listed else path, seen | {inner})
+
+    walk(StackConfig, (), frozenset({StackConfig}))
+    return {name: tuple(paths) for name, paths in found.items()}
+
+
+def _placed(path: tuple[str, ...], loc: tuple[int | str, ...]) -> str:
+    """A model path as users write it, with the list positions of `loc` where the two share a list: a key moved
+    within `connect:services[2]` is suggested at `connect:services[2]...`, elsewhere as `[i]`."""
+    written = tuple(p if isinstance(p, str) else "[]" for p in loc)
+    out = ""
+    for index, part in enumerate(path):
+        if part != "[]":
+            out += f".{part}" if out else part
+        elif index < len(loc) and isinstance(loc[index], int) and path[:index] == written[:index]:
+            out += f"[{loc[index]}]"
+        else:
+            out += "[i]"
+    return out
+
+
+TYPO = 0.8  # difflib ratio from which an unknown key is read as a typo of a key of the same mapping
+
+
+def unknown_key_hint(loc: tuple[int | str, ...], siblings: list[str]) -> str:
+    """`did you mean ...? ` for an unknown key at `loc`: the key's place when it is valid under another parent
+    (`drRegion` written at the top level or under `connect:network` belongs under `connect:tenant`), else the
+    closest key of the same mapping, else the closest key anywhere, with its parent; "" when nothing is close.
+    A near-copy of a key of the same mapping (`path` for `paths`) is a typo first."""
+    name = str(loc[-1]).split(":", 1)[-1]
+    here = tuple(p if isinstance(p, str) else "[]" for p in loc[:-1])
+    bare = {sibling.split(":", 1)[-1]: sibling for sibling in siblings}  # `connect:tenat` is compared as `tenat`
+    typo = difflib.get_close_matches(name, list(bare), n=1, cutoff=TYPO)
+    if typo:  # one letter off a key of this mapping (`path` for `paths`): a typo, not a key of another parent
+        return f"did you mean {bare[typo[0]]!r}? "
+    elsewhere = [path for path in _placements().get(name, ()) if path != (*here, str(loc[-1]))]
+    if elsewhere:
+        shown = " or ".join(repr(_placed(path, loc)) for path in elsewhere[:3])
+        parents = " or ".join(f"under {_placed(path[:-1], loc)}" if path[:-1] else "at the top level"
+                              for path in elsewhere[:3])
+        return f"did you mean {shown}? ({name} belongs {parents}) "
+    close = difflib.get_close_matches(str(loc[-1]), siblings, n=1)
+    if close:
+        return f"did you mean {close[0]!r}? "
+    anywhere = difflib.get_close_matches(name, list(_placements()), n=1, cutoff=0.85)
+    if anywhere:
+        paths = _placements()[anywhere[0]][:3]
+        return f"did you mean {' or '.join(repr(_placed(path, loc)) for path in paths)}? "
+    return ""
+
+
 def _issue_from_error(error: Mapping[str, Any]) -> ConfigIssue:
     loc = tuple(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
         known = _known_keys(loc)
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = unknown_key_hint(loc, known)
         return ConfigIssue(path=_path(loc), message=f"unknown key; {hint}allowed keys: {', '.join(known)}")
     if kind == "missing":
         return ConfigIssue(path=_path(loc), message="required key is missing")
@@ -591,17 +700,17 @@ def _vpn_checks(cfg: StackConfig, vpn: VpnConfig, network: NetworkConfig) -> lis
         # The client's device ends the tunnels of both regions: every inside /30 differs, across regions too.
         own: list[str] = []
         for position, tunnel in enumerate(conn.tunnels or []):
-            for field, cidr in (("insideCidr", tunnel.inside_cidr), ("drInsideCidr", tunnel.dr_inside_cidr)):
+            for field, block in (("insideCidr", tunnel.inside_cidr), ("drInsideCidr", tunnel.dr_inside_cidr)):
                 where = f"{at}.tunnels[{position}].{field}"
-                if not cidr:
+                if not block:
                     continue
-                if cidr in own:
-                    issues.append(ConfigIssue(path=where, message=f"{cidr} is already an inside range of this "
+                if block in own:
+                    issues.append(ConfigIssue(path=where, message=f"{block} is already an inside range of this "
                                               "connection; allowed: a different /30 per tunnel and region"))
-                elif cidr in inside:
-                    issues.append(ConfigIssue(path=where, message=f"{cidr} is already used by "
-                                              f"{inside[cidr]!r}; allowed: a /30 unique in the environment"))
-                own.append(cidr)
+                elif block in inside:
+                    issues.append(ConfigIssue(path=where, message=f"{block} is already used by "
+                                              f"{inside[block]!r}; allowed: a /30 unique in the environment"))
+                own.append(block)
         for cidr in own:
             inside.setdefault(cidr, conn.name)
     return issues
@@ -797,6 +906,10 @@ def _scope_checks(cfg: StackConfig) -> list[ConfigIssue]:
     """Account stacks own the registry; environment stacks own a network and services, never both."""
     issues: list[ConfigIssue] = []
     if cfg.is_account:
+        if cfg.tenant.lifecycle != "active" or cfg.tenant.decommission_notice_until is not None:
+            issues.append(ConfigIssue(path="connect:tenant.lifecycle", message="decommissioning in an account stack; "
+                                      "allowed: active (the registry, roles and trail outlive the environments, "
+                                      "which are decommissioned first)"))
         if cfg.tenant.environment not in (None, "account"):
             issues.append(ConfigIssue(path="connect:tenant.environment", message=f"{cfg.tenant.environment!r} in "
                                       "an account stack; allowed: omit it (or 'account')"))
@@ -816,6 +929,7 @@ def _scope_checks(cfg: StackConfig) -> list[ConfigIssue]:
         return issues
     if cfg.tenant.environment is None:
         issues.append(ConfigIssue(path="connect:tenant.environment", message="required key is missing"))
+    issues += _lifecycle_checks(cfg.tenant)
     if cfg.network is None:
         issues.append(ConfigIssue(path="connect:network", message="required key is missing (environment stacks "
                                   "own a VPC)"))
@@ -824,6 +938,18 @@ def _scope_checks(cfg: StackConfig) -> list[ConfigIssue]:
                                   f"the account stack (stacks/Pulumi.{cfg.account_stack}.yaml), which owns the "
                                   "registry for every environment"))
     return issues
+
+
+def _lifecycle_checks(tenant: TenantConfig) -> list[ConfigIssue]:
+    """Decommissioning names the end of the client's notice; a notice without decommissioning means nothing."""
+    if tenant.decommissioning and tenant.decommission_notice_until is None:
+        return [ConfigIssue(path="connect:tenant.decommissionNoticeUntil", message="required key is missing with "
+                            "lifecycle: decommissioning; allowed: the last day (YYYY-MM-DD) of the notice given to the "
+                            "client, until which the load balancer and VPN connections stay")]
+    if not tenant.decommissioning and tenant.decommission_notice_until is not None:
+        return [ConfigIssue(path="connect:tenant.decommissionNoticeUntil", message="set while lifecycle is active; "
+                            "allowed: only with lifecycle: decommissioning")]
+    return []
 
 
 # Each service has a target group and a listener rule on the environment's one internal load balancer: AWS allows
@@ -989,8 +1115,7 @@ def _parse(values: Mapping[str, Any], source: str, secret_keys: Collection[str] 
     issues: list[ConfigIssue] = _psk_checks(values, secret_keys) + _namespace_issues(values)
     for key in ours:
         if key != REGION_KEY and key not in CONNECT_KEYS and key not in referenced:
-            close = difflib.get_close_matches(key, CONNECT_KEYS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = unknown_key_hint((key,), list(CONNECT_KEYS))
             issues.append(ConfigIssue(path=key, message=f"unknown key; {hint}allowed keys: {', '.join(CONNECT_KEYS)}"))
     known = {k: v for k, v in ours.items() if k == REGION_KEY or k in CONNECT_KEYS}
     try:

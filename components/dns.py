@@ -31,6 +31,7 @@ from components.platform import ContainerPlatform
 
 FAILOVER_NAMESPACE = "Connect/Failover"  # a metric nobody publishes: the switch alarm reads only its absence
 RESOLVER_TIER = "app"  # where the VPN links reach: the load balancer's tier
+RESOLVER_ADDRESSES = 2  # per endpoint: AWS's minimum, in two zones (each address is billed per hour)
 HEALTHY_PERIOD_SECONDS = 60
 UNHEALTHY_PERIODS = 3  # three minutes without a healthy target: the primary is not serving
 
@@ -49,7 +50,7 @@ class RegionalEnd:
     platform: ContainerPlatform | None
     provider: aws.Provider | None = None
     resolver_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
-    on_prem_cidrs: list[str] = field(default_factory=list)
+    on_prem: list[tuple[str, str]] = field(default_factory=list)  # (VPN connection, its on-premises range)
 
 
 @dataclass
@@ -84,10 +85,12 @@ class ServiceNames(pulumi.ComponentResource):
         )
         self.records, self.health_checks, self.resolvers = {}, {}, {}
         self._failover_switch: aws.route53.HealthCheck | None = None
+        if args.dr is not None and args.dr.platform is not None:
+            self._switch()  # the environment's, not a service's: it stays when the last service goes
         for service in sorted(args.services):
             self._service(service)
         for which, end in (("primary", args.primary), ("dr", args.dr)):
-            if end is not None and end.on_prem_cidrs and end.resolver_subnet_ids:
+            if end is not None and end.on_prem and end.resolver_subnet_ids:
                 self._resolver(which, end)
         self.register_outputs({"zoneId": self.zone.zone_id})
 
@@ -210,18 +213,19 @@ class ServiceNames(pulumi.ComponentResource):
             f"{name}-sg", vpc_id=end.vpc_id,
             description="Route 53 Resolver inbound endpoint: DNS from the client's data centres only",
             tags={"Name": f"{args.name_prefix}-resolver-inbound", "connect:tier": RESOLVER_TIER}, opts=opts)
-        for cidr in sorted(end.on_prem_cidrs):
-            part = cidr.replace(".", "-").replace("/", "-")
+        # Keyed by link and range, so adding or removing a link touches only its own rules.
+        for connection, cidr in sorted(end.on_prem):
+            part = f"{connection}-{cidr.replace('.', '-').replace('/', '-')}"
             for protocol in ("tcp", "udp"):
                 aws.vpc.SecurityGroupIngressRule(
                     f"{name}-sg-{protocol}-53-from-{part}", security_group_id=group.id, cidr_ipv4=cidr,
                     ip_protocol=protocol, from_port=53, to_port=53,
-                    description=f"DNS queries over the VPN from {cidr}", opts=opts)
+                    description=f"DNS queries over the VPN from {connection} ({cidr})", opts=opts)
                 # Replies leave from the endpoint's port 53 to the querier's port: tracked, but stated exactly.
                 aws.vpc.SecurityGroupEgressRule(
                     f"{name}-sg-{protocol}-replies-to-{part}", security_group_id=group.id, cidr_ipv4=cidr,
                     ip_protocol=protocol, from_port=1024, to_port=65535,
-                    description=f"DNS replies to the resolvers of {cidr}", opts=opts)
+                    description=f"DNS replies to the resolvers of {connection} ({cidr})", opts=opts)
         self.resolvers[which] = aws.route53.ResolverEndpoint(
             name, name=f"{args.name_prefix}-inbound", direction="INBOUND",
             security_group_ids=[group.id], protocols=["Do53"],

@@ -50,13 +50,15 @@ RPO = {
         "databases": "up to 24 hours (copies of continuous backups arrive as daily snapshots)",
     },
 }
-RTO = {
+RTO = {  # what the runbook's figures give (`connectctl dr runbook`): the database restore is the longest step
     "backup-restore": "8 hours: set connect:dr.active, which builds the network and platform in the DR region and "
                       "restores every database; then the client's DNS and VPN steps (connectctl dr runbook)",
-    "pilot-light": "1 hour: set connect:dr.active, which restores the databases from their DR copies, scales the "
-                   "services up from zero and answers every service name from the standby (connectctl dr runbook)",
-    "warm-standby": "15 minutes: set connect:dr.active, which restores the databases and scales the running "
-                    "services to their base (connectctl dr runbook)",
+    "pilot-light": "90 minutes: set connect:dr.active, which restores the databases from their DR copies (about 20 "
+                   "minutes), scales the services up from zero and answers every service name from the standby; then "
+                   "the client's DNS and VPN steps (connectctl dr runbook)",
+    "warm-standby": "90 minutes: set connect:dr.active, which restores the databases from their DR copies (the "
+                    "longest step) and scales the running services to their base; then the client's DNS and VPN "
+                    "steps (connectctl dr runbook)",
 }
 
 
@@ -213,7 +215,8 @@ class DisasterRecovery(pulumi.ComponentResource):
             f"{self._name}-network",
             TenantNetworkArgs(config=network_config, zones=args.dr_zones, region=dr_region,
                               account_id=cfg.tenant.account_id, name_prefix=cfg.name_prefix,
-                              kms_key_arn=args.dr_kms_key_arn),
+                              kms_key_arn=args.dr_kms_key_arn, nat=not cfg.tenant.decommissioning,
+                              interface_endpoints=cfg.tenant.traffic_path_kept()),
             opts,
         )
         # Like the primary platform, the standby exists without services: removing the last service must not
@@ -323,6 +326,6 @@ class DisasterRecovery(pulumi.ComponentResource):
         }
         if self.network is not None:
             out["drEgressIps"] = self.network.egress_ip_list()
-        if self.platform is not None:
+        if self.platform is not None and self.platform.serving:
             out["drLoadBalancerDnsName"] = self.platform.load_balancer.dns_name
         return out

@@ -196,6 +196,12 @@ class TenantNetworkArgs:
     account_id: str
     name_prefix: str
     kms_key_arn: pulumi.Input[str]
+    # False while decommissioning (connect:tenant.lifecycle): no NAT gateway and no default route of the app tier;
+    # the egress EIPs stay (protected, retained: released only by agreement with the client).
+    nat: bool = True
+    # False once a decommissioned environment's traffic path is gone: no interface endpoint (nothing runs to use
+    # one); the S3 gateway endpoint, which costs nothing, stays.
+    interface_endpoints: bool = True
 
 
 class TenantNetwork(pulumi.ComponentResource):
@@ -267,12 +273,16 @@ class TenantNetwork(pulumi.ComponentResource):
         for zone in nat_list:
             eip_name = f"{name}-egress-ip-{zone}"
             if zone in byo:
+                if not args.nat:  # decommissioning: the client's own address is only read, and stays the client's
+                    continue
                 eip = aws.ec2.Eip.get(eip_name, byo[zone], opts=child)
             else:
                 eip = aws.ec2.Eip(
                     eip_name, domain="vpc", tags={"Name": f"{args.name_prefix}-egress-{zone}"}, opts=keep
                 )
             self.egress_ips[zone] = eip.public_ip
+            if not args.nat:
+                continue
             self.nat_gateways[zone] = aws.ec2.NatGateway(
                 f"{name}-nat-{zone}",
                 allocation_id=eip.allocation_id,
@@ -281,7 +291,7 @@ class TenantNetwork(pulumi.ComponentResource):
                 tags={"Name": f"{args.name_prefix}-nat-{zone}"},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
             )
-        for zone, table in self.route_tables["app"].items():
+        for zone, table in self.route_tables["app"].items() if args.nat else ():
             nat = self.nat_gateways.get(zone) or self.nat_gateways[nat_list[0]]
             aws.ec2.Route(
                 f"{name}-app-default-route-{zone}",
@@ -425,7 +435,7 @@ class TenantNetwork(pulumi.ComponentResource):
             tags={"Name": f"{self._args.name_prefix}-s3"},
             opts=child,
         )
-        for service in INTERFACE_ENDPOINTS:
+        for service in INTERFACE_ENDPOINTS if self._args.interface_endpoints else ():
             aws.ec2.VpcEndpoint(
                 f"{name}-endpoint-{service.replace('.', '-')}",
                 vpc_id=self.vpc.id,

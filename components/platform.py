@@ -182,6 +182,16 @@ class ContainerPlatform(pulumi.ComponentResource):
         self._name, self._args = name, args
         cfg = args.config
         child = pulumi.ResourceOptions(parent=self)
+        self.target_groups, self.services = {}, {}
+        # Decommissioning (connect:tenant.lifecycle): no cluster, services or routes; what holds evidence stays (the
+        # protected access-log bucket, each service's retained log group), and the load balancer during the notice.
+        self.serving = not cfg.tenant.decommissioning
+        if not self.serving:
+            self._load_balancer()
+            for service in sorted(cfg.services, key=lambda s: s.name):
+                self._log_group(service)
+            self.register_outputs({})
+            return
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             name=cfg.name_prefix,
@@ -197,7 +207,6 @@ class ContainerPlatform(pulumi.ComponentResource):
             opts=child,
         )
         self._load_balancer()
-        self.target_groups, self.services = {}, {}
         for service in sorted(cfg.services, key=lambda s: s.name):
             self._service(service)
         self.register_outputs({
@@ -207,11 +216,28 @@ class ContainerPlatform(pulumi.ComponentResource):
         })
 
     def _load_balancer(self) -> None:
-        """Internal ALB in the app subnets, its security group, access-log bucket and listeners."""
+        """Internal ALB in the app subnets, its security group, access-log bucket and listeners.
+
+        Decommissioning: the bucket stays; the balancer, its group and listeners only through the client's notice
+        (`traffic_path_kept`), without deletion protection, so that the first `pulumi up` after it can delete them.
+        """
         name, cfg, network = self._name, self._args.config, self._args.network
-        child = pulumi.ResourceOptions(parent=self)
         keep = pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True)
         app_sg = network.security_groups["app"]
+        balancer = cfg.tenant.traffic_path_kept()
+        if balancer:
+            self._alb_security_group(app_sg)
+        region = self._args.target_region
+        bucket_name = f"{cfg.name_prefix[:40]}-{zone_id_prefix(region)}-alb-{cfg.tenant.account_id}"
+        bucket = aws.s3.Bucket(f"{name}-access-logs", bucket=bucket_name, force_destroy=False, opts=keep)
+        policy = self._access_log_settings(bucket, bucket_name, region)
+        if balancer:
+            self._balancer(bucket, policy)
+
+    def _alb_security_group(self, app_sg: aws.ec2.SecurityGroup) -> None:
+        """The load balancer's group: HTTPS and the redirect from the app tier, out to the app tier."""
+        name, cfg, network = self._name, self._args.config, self._args.network
+        child = pulumi.ResourceOptions(parent=self)
         self.alb_sg = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=network.vpc.id,
@@ -236,9 +262,11 @@ class ContainerPlatform(pulumi.ComponentResource):
             description="To the service tasks in the app tier",
             opts=child,
         )
-        region = self._args.target_region
-        bucket_name = f"{cfg.name_prefix[:40]}-{zone_id_prefix(region)}-alb-{cfg.tenant.account_id}"
-        bucket = aws.s3.Bucket(f"{name}-access-logs", bucket=bucket_name, force_destroy=False, opts=keep)
+
+    def _access_log_settings(self, bucket: aws.s3.Bucket, bucket_name: str, region: str) -> aws.s3.BucketPolicy:
+        """The access-log bucket's hardening, log expiry and delivery policy (kept while the bucket is)."""
+        name, cfg = self._name, self._args.config
+        child = pulumi.ResourceOptions(parent=self)
         aws.s3.BucketPublicAccessBlock(
             f"{name}-access-logs-public-access-block", bucket=bucket.id, block_public_acls=True,
             block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child,
@@ -271,10 +299,15 @@ class ContainerPlatform(pulumi.ComponentResource):
             )],
             opts=child,
         )
-        policy = aws.s3.BucketPolicy(
+        return aws.s3.BucketPolicy(
             f"{name}-access-logs-policy", bucket=bucket.id,
             policy=access_log_bucket_policy(bucket_name, cfg.tenant.account_id, region), opts=child,
         )
+
+    def _balancer(self, bucket: aws.s3.Bucket, policy: aws.s3.BucketPolicy) -> None:
+        """The internal ALB and its listeners; deletion-protected in production unless decommissioning."""
+        name, cfg, network = self._name, self._args.config, self._args.network
+        child = pulumi.ResourceOptions(parent=self)
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
             internal=True,
@@ -283,7 +316,7 @@ class ContainerPlatform(pulumi.ComponentResource):
             subnets=[s.id for s in network.subnets["app"].values()],
             drop_invalid_header_fields=True,
             desync_mitigation_mode="strictest",
-            enable_deletion_protection=cfg.tenant.is_production,
+            enable_deletion_protection=cfg.tenant.is_production and not cfg.tenant.decommissioning,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=bucket.id, prefix="alb", enabled=True),
             tags={"Name": f"{cfg.name_prefix}-internal"},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
@@ -320,17 +353,7 @@ class ContainerPlatform(pulumi.ComponentResource):
         cfg, network = self._args.config, self._args.network
         base = f"{self._name}-{service.name}"
         child = pulumi.ResourceOptions(parent=self)
-        log_group_name = f"/connect/{cfg.name_prefix}/services/{service.name}"
-        log_group = aws.cloudwatch.LogGroup(
-            f"{base}-logs",
-            name=log_group_name,
-            kms_key_id=self._args.kms_key_arn,
-            retention_in_days=cfg.platform.log_retention_days,
-            # Removing the service removes this group from the stack but keeps it in AWS: not protected
-            # (that would block the removal), retained, and declared so for the pack.
-            tags={"connect:retain-on-delete": "true"},
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
-        )
+        log_group_name, log_group = self._log_group(service)
         image = self._args.repository_urls[service.image.repository] + service.image.reference()
         region = self._args.target_region
         repository_arn = f"arn:aws:ecr:{region}:{cfg.tenant.account_id}:repository/{service.image.repository}"
@@ -468,6 +491,21 @@ class ContainerPlatform(pulumi.ComponentResource):
         self._autoscaling(service, ecs_service, target_group, base)
         self.target_groups[service.name] = target_group
         self.services[service.name] = ecs_service
+
+    def _log_group(self, service: ServiceConfig) -> tuple[str, aws.cloudwatch.LogGroup]:
+        """A service's log group, kept with its retention while the environment is decommissioned."""
+        cfg = self._args.config
+        log_group_name = f"/connect/{cfg.name_prefix}/services/{service.name}"
+        return log_group_name, aws.cloudwatch.LogGroup(
+            f"{self._name}-{service.name}-logs",
+            name=log_group_name,
+            kms_key_id=self._args.kms_key_arn,
+            retention_in_days=cfg.platform.log_retention_days,
+            # Removing the service removes this group from the stack but keeps it in AWS: not protected
+            # (that would block the removal), retained, and declared so for the pack.
+            tags={"connect:retain-on-delete": "true"},
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+        )
 
     def _base(self, service: ServiceConfig) -> int:
         """The floor of a service: the client's base, or the DR standby's (0 pilot light, reduced warm)."""

@@ -24,7 +24,8 @@ Severity = Literal["CRITICAL", "HIGH", "MEDIUM"]
 THRESHOLDS: tuple[str, ...] = ("CRITICAL", "HIGH", "MEDIUM")
 DEFAULT_THRESHOLD: Severity = "HIGH"
 MIN_REASON, MAX_REASON = 20, 500  # MIN_REASON as the pack's exemptions (policies/connect_guardrails/exemptions.py)
-TICKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/#-]{0,63}\Z", re.ASCII)
+TICKET_SCHEMA = r"^[A-Za-z0-9][A-Za-z0-9._/#-]{0,63}$"  # JSON Schema (ECMA 262) has no \Z
+TICKET = re.compile(TICKET_SCHEMA.removesuffix("$") + r"\Z", re.ASCII)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 
 
@@ -60,10 +61,12 @@ class ReleaseOverrideConfig(_Model):
     max_severity: Severity = Field(description="This service's threshold instead of "
                                    "connect:platform.release.maxSeverity: CRITICAL, HIGH or MEDIUM.")
     reason: str = Field(description=f"Why ({MIN_REASON}-{MAX_REASON} characters), e.g. the finding is not "
-                        "reachable and the fix is scheduled.")
-    expires: datetime.date = Field(description="Last day the override holds (YYYY-MM-DD, UTC); from the next day "
-                                   "the stack's threshold applies again.")
-    ticket: str | None = Field(default=None, description="The ticket tracking the fix, e.g. SEC-142.")
+                        "reachable and the fix is scheduled.",
+                        json_schema_extra={"minLength": MIN_REASON, "maxLength": MAX_REASON})
+    expires: datetime.date = Field(description="Last day the override holds (YYYY-MM-DD, UTC; quote it in YAML); "
+                                   "from the next day the stack's threshold applies again.")
+    ticket: str | None = Field(default=None, description="The ticket tracking the fix, e.g. SEC-142.",
+                               json_schema_extra={"pattern": TICKET_SCHEMA})
 
     @field_validator("max_severity", mode="before")
     @classmethod

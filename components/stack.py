@@ -17,7 +17,7 @@ from components.access import GLOBAL_EVENTS_REGION, AccountAccess, AccountAccess
 from components.alerts import AlertsTopic
 from components.config import CONNECT_KEYS, REGION_KEY, StackConfig, StackConfigError, parse_stack_config
 from components.data import DataStores, DataStoresArgs
-from components.dns import RESOLVER_TIER, RegionalEnd, ServiceNames, ServiceNamesArgs
+from components.dns import RESOLVER_ADDRESSES, RESOLVER_TIER, RegionalEnd, ServiceNames, ServiceNamesArgs
 from components.dr import DisasterRecovery, DisasterRecoveryArgs
 from components.keys import EnvironmentKey
 from components.network import TenantNetwork, TenantNetworkArgs
@@ -146,6 +146,8 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
             account_id=cfg.tenant.account_id,
             name_prefix=cfg.name_prefix,
             kms_key_arn=key.arn,
+            nat=not cfg.tenant.decommissioning,
+            interface_endpoints=cfg.tenant.traffic_path_kept(),
         ),
         pinned,
     )
@@ -177,6 +179,7 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
                                   stores=stores),
             pinned,
         )
+    if platform is not None and platform.serving:
         outputs |= {
             "clusterName": platform.cluster.name,
             "loadBalancerDnsName": platform.load_balancer.dns_name,
@@ -188,7 +191,7 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
                          region=cfg.region, event_rules=list(event_rule_names(cfg).values()))
     outputs["alertsTopicArn"] = alerts.topic.arn
     vpn = None
-    if cfg.vpn and cfg.vpn.connections:
+    if cfg.vpn and cfg.vpn.connections and cfg.tenant.traffic_path_kept():  # decommissioning: through the notice
         secrets = pulumi.Config("connect")
         vpn = SiteToSiteVpn(
             "vpn",
@@ -201,7 +204,8 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
         )
         outputs["vpnConnections"] = vpn.connection_outputs()
         outputs["vpnDeviceConfigurations"] = vpn.device_configurations()
-    dr_zones = available_zones(dr_provider, cfg.tenant.dr_region, cfg.zone_count()) if cfg.dr.standby else []
+    dr_network = cfg.dr.runs_standby or cfg.dr.vpn_enabled(bool(cfg.vpn and cfg.vpn.connections))
+    dr_zones = available_zones(dr_provider, cfg.tenant.dr_region, cfg.zone_count()) if dr_network else []
     dr = DisasterRecovery(
         "dr",
         DisasterRecoveryArgs(config=cfg, dr_provider=dr_provider, kms_key_arn=key.arn, dr_kms_key_arn=dr_key.arn,
@@ -211,10 +215,10 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
     observability = Observability(
         "alerts",
         ObservabilityArgs(
-            config=cfg, topic_arn=alerts.topic.arn, network=network, platform=platform,
+            config=cfg, topic_arn=alerts.topic.arn, network=network, platform=serving(platform),
             vpn_connections=vpn.connections if vpn else {},
             file_systems={name: s.file_system for name, s in stores.items() if s.file_system is not None},
-            dr_platform=dr.platform, dr_provider=dr_provider, dr_kms_key_arn=dr_key.arn,
+            dr_platform=serving(dr.platform), dr_provider=dr_provider, dr_kms_key_arn=dr_key.arn,
         ),
         pinned,
     )
@@ -232,7 +236,7 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
         )
         outputs["drVpnConnections"] = dr_vpn.connection_outputs()
         outputs["drVpnDeviceConfigurations"] = dr_vpn.device_configurations()
-    if platform is not None:
+    if platform is not None and platform.serving:  # decommissioning: no names to answer
         names = service_names(cfg, network, platform, dr, (provider, dr_provider), vpn is not None)
         outputs |= names.outputs()
     outputs |= observability.outputs()
@@ -241,23 +245,35 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
     return outputs
 
 
+def serving(platform: ContainerPlatform | None) -> ContainerPlatform | None:
+    """The platform when it runs services; None while decommissioning (nothing left to watch)."""
+    return platform if platform is not None and platform.serving else None
+
+
+def resolver_subnets(network: TenantNetwork) -> list[pulumi.Input[str]]:
+    """Two addresses for a resolver endpoint, in the first two zones of its tier: the minimum AWS requires, in two
+    zones, each address billed per hour (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-forwarding-inbound-queries-values.html)."""
+    return [subnet.id for _, subnet in sorted(network.subnets[RESOLVER_TIER].items())[:RESOLVER_ADDRESSES]]
+
+
 def service_names(cfg: StackConfig, network: TenantNetwork, platform: ContainerPlatform, dr: DisasterRecovery,
                   providers: tuple[aws.Provider, aws.Provider], has_links: bool) -> ServiceNames:
     """The environment's zone and service names; resolvers where the client's VPN links end."""
-    def links_to_app() -> list[str]:  # the data centres whose links reach the resolver's tier
+    def links_to_app() -> list[tuple[str, str]]:  # the data centres whose links reach the resolver's tier
         connections = cfg.vpn.connections if cfg.vpn else []
-        return sorted({c for conn in connections if RESOLVER_TIER in conn.reachable_tiers for c in conn.on_prem_cidrs})
+        return sorted({(conn.name, cidr) for conn in connections if RESOLVER_TIER in conn.reachable_tiers
+                       for cidr in conn.on_prem_cidrs})
 
     provider, dr_provider = providers
     on_prem = links_to_app() if has_links else []
-    primary = RegionalEnd(region=cfg.region, vpc_id=network.vpc.id, platform=platform, on_prem_cidrs=on_prem,
-                          resolver_subnet_ids=[s.id for _, s in sorted(network.subnets[RESOLVER_TIER].items())])
+    primary = RegionalEnd(region=cfg.region, vpc_id=network.vpc.id, platform=platform, on_prem=on_prem,
+                          resolver_subnet_ids=resolver_subnets(network))
     standby = None
     if dr.network is not None:
         dr_links = on_prem if cfg.dr.vpn_enabled(has_links) else []
         standby = RegionalEnd(region=cfg.tenant.dr_region, vpc_id=dr.network.vpc.id, platform=dr.platform,
-                              provider=dr_provider, on_prem_cidrs=dr_links,
-                              resolver_subnet_ids=[s.id for _, s in sorted(dr.network.subnets[RESOLVER_TIER].items())])
+                              provider=dr_provider, on_prem=dr_links,
+                              resolver_subnet_ids=resolver_subnets(dr.network))
     return ServiceNames("dns", ServiceNamesArgs(
         zone_name=cfg.dns_zone_name, services=[s.name for s in cfg.services], primary=primary, dr=standby,
         active=cfg.dr.active, name_prefix=cfg.name_prefix), pulumi.ResourceOptions(provider=provider))

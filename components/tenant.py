@@ -69,12 +69,11 @@ def tenant_provider(cfg: StackConfig, name: str = "tenant", region: str | None =
     # DR region's STS for its role and account (STS answers in every region for the whole account:
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html), so `pulumi up`
     # configures every provider without a call to the lost region.
-    sts = ({"sts_region": cfg.tenant.dr_region}
-           if not cfg.is_account and cfg.dr.active and target != cfg.tenant.dr_region else {})
+    sts = cfg.tenant.dr_region if not cfg.is_account and cfg.dr.active and target != cfg.tenant.dr_region else None
     return aws.Provider(
         name,
         region=target,
         allowed_account_ids=[cfg.tenant.account_id],
         assume_roles=assume,
-        **sts,
+        sts_region=sts,
     )

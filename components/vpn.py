@@ -161,6 +161,8 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         """TunnelState per connection: below 1 = a tunnel is down (warning); 0 = both down (critical)."""
         name, args = f"{self._name}-{conn.name}", self._args
         child = pulumi.ResourceOptions(parent=self)
+        # The DR region's end is named apart: the page says which region's tunnels are down.
+        kind, where = ("dr-vpn", " (DR region)") if args.dr else ("vpn", "")
         for level, statistic, operator, threshold, periods, text in (
             ("warning", "Minimum", "LessThanThreshold", 1.0, 3, "one tunnel is down: the link has no redundancy"),
             ("critical", "Maximum", "LessThanOrEqualToThreshold", 0.0, 2, "both tunnels are down: the data "
@@ -168,8 +170,8 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         ):
             aws.cloudwatch.MetricAlarm(
                 f"{name}-tunnels-{level}",
-                name=f"{args.name_prefix}-vpn-{conn.name}-{level}",
-                alarm_description=f"[{level}] VPN {conn.name}: {text}",
+                name=f"{args.name_prefix}-{kind}-{conn.name}-{level}",
+                alarm_description=f"[{level}] VPN {conn.name}{where}: {text}",
                 namespace="AWS/VPN",
                 metric_name="TunnelState",
                 dimensions={"VpnId": connection.id},

@@ -38,13 +38,15 @@ Basis = Literal["declared", "assumed"]
 # Line item order within a region, and the categories that are not Fargate ("fixed": they cost the
 # same at base and at max).
 CATEGORIES = ("fargate", "nat-gateway", "public-ipv4", "load-balancer", "load-balancer-lcu", "vpn-connection",
-              "interface-endpoint", "kms-key", "backup-storage", "cloudwatch-alarm", "cloudwatch-dashboard")
+              "resolver-endpoint", "interface-endpoint", "kms-key", "backup-storage", "hosted-zone", "health-check",
+              "cloudwatch-alarm", "cloudwatch-dashboard")
 CSV_COLUMNS = ("client", "stack", "site", "region", "category", "item", "detail", "basis", "unit", "per",
                "unitPriceUsd", "quantityBase", "quantityMax", "taskVcpu", "taskMemoryGb", "vcpuBase", "vcpuMax",
                "memoryGbBase", "memoryGbMax", "monthlyUsdBase", "monthlyUsdMax")
 NOT_COUNTED = ("data transfer and NAT/endpoint/load balancer data processing beyond the LCU assumption",
                "Aurora capacity units, storage and I/O", "S3, EFS and ECR storage and requests (and their replicas)",
                "CloudWatch Logs ingestion and storage, flow logs", "Secrets Manager secrets, SNS, Inspector scanning",
+               "Route 53 queries (alias queries to the load balancers are free) and Resolver endpoint queries",
                "free tiers, Savings Plans, Fargate Spot, taxes")
 TYPES = {
     "service": "aws:ecs/service:Service",
@@ -54,6 +56,9 @@ TYPES = {
     "eip": "aws:ec2/eip:Eip",
     "lb": "aws:lb/loadBalancer:LoadBalancer",
     "vpn": "aws:ec2/vpnConnection:VpnConnection",
+    "resolver": "aws:route53/resolverEndpoint:ResolverEndpoint",
+    "zone": "aws:route53/zone:Zone",
+    "health_check": "aws:route53/healthCheck:HealthCheck",
     "endpoint": "aws:ec2/vpcEndpoint:VpcEndpoint",
     "key": "aws:kms/key:Key",
     "vault": "aws:backup/vault:Vault",
@@ -286,6 +291,14 @@ def _price_region(builder: _Items, region: str, resources: list[CapturedResource
     albs = [r for r in of("lb") if r.inputs.get("loadBalancerType", "application") == "application"]
     interface = [r for r in of("endpoint") if r.inputs.get("vpcEndpointType") == "Interface"]
     endpoint_azs = sum(len(r.inputs.get("subnetIds") or []) for r in interface)
+    resolvers = of("resolver")  # Route 53 Resolver bills each endpoint's network interfaces, one per address
+    resolver_enis = sum(len(r.inputs.get("ipAddresses") or []) for r in resolvers)
+    checks = of("health_check")
+    by_kind: dict[str, int] = {}
+    for check in checks:
+        kind = str(check.inputs.get("type", ""))
+        kind = {"CLOUDWATCH_METRIC": "on CloudWatch alarms", "CALCULATED": "calculated"}.get(kind, kind.lower())
+        by_kind[kind] = by_kind.get(kind, 0) + 1
     fixed: list[tuple[str, str, str, str, Per, float, float]] = [
         ("nat-gateway", "NAT gateways", "", "NAT gateway-hour", "hour", p.nat_gateway_hour, len(nats)),
         ("public-ipv4", "public IPv4", f"EIPs, {owned} the client's own" if owned else "EIPs",
@@ -293,9 +306,16 @@ def _price_region(builder: _Items, region: str, resources: list[CapturedResource
         ("load-balancer", "load balancers", "internal ALB", "ALB-hour", "hour", p.alb_hour, len(albs)),
         ("vpn-connection", "VPN connections", "Site-to-Site", "connection-hour", "hour", p.vpn_connection_hour,
          len(of("vpn"))),
+        ("resolver-endpoint", "Resolver endpoint ENIs",
+         f"{len(resolvers)} Route 53 Resolver endpoint{'s' if len(resolvers) != 1 else ''}", "ENI-hour", "hour",
+         p.resolver_endpoint_eni_hour, resolver_enis),
         ("interface-endpoint", "endpoint-AZs", f"{len(interface)} interface endpoints", "endpoint-AZ-hour", "hour",
          p.interface_endpoint_az_hour, endpoint_azs),
         ("kms-key", "KMS keys", "", "key-month", "month", p.kms_key_month, len(of("key"))),
+        ("hosted-zone", "hosted zones", "Route 53, private", "zone-month", "month", p.route53_hosted_zone_month,
+         len(of("zone"))),
+        ("health-check", "health checks", "Route 53: " + ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items())),
+         "health check-month", "month", p.route53_health_check_month, len(checks)),
         ("cloudwatch-alarm", "alarm metrics", f"{len(of('alarm'))} CloudWatch alarms", "alarm metric-month",
          "month", p.cloudwatch_alarm_month, sum(_alarm_metrics(r) for r in of("alarm"))),
         ("cloudwatch-dashboard", "dashboards", "CloudWatch", "dashboard-month", "month",

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from components.config import StackConfig
-from connectctl.engine import aws_rules, provider_check
-from connectctl.engine.analyzer import ByLevel, Violation, analyze, load_pack_config
 from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY, CapturedResource
+from connectctl.engine.findings import ByLevel, Violation
 from connectctl.engine.project import Project, StackFile, load_project, load_stack
-from connectctl.plan import SECRET, as_violation, mask, pack_config_file, plan_stack, validate
+from connectctl.packconfig import PackConfigSource
+from connectctl.plan import SECRET, as_violation, mask, pack_config_for, plan_stack, validate
 
 STATE_EXPECTED = ('the output of `pulumi stack export`: a JSON object {"version": 3, "deployment": '
                   '{"resources": [...]}}')
@@ -51,7 +51,8 @@ class CheckResult(ByLevel):
     """What the pack says about one stack's resources, with everything needed to report it.
 
     `violations` are already masked; `stack_file`/`config` are set when the stack file is known (they
-    place findings on the lines of the config entries that produced them).
+    place findings on the lines of the config entries that produced them). `pack` names the pack config
+    `pack_config` came from, for every report.
     """
 
     project: str
@@ -64,6 +65,7 @@ class CheckResult(ByLevel):
     stack_file: StackFile | None = None
     config: StackConfig | None = None
     secrets: set[str] = field(default_factory=set)
+    pack: PackConfigSource = field(default_factory=PackConfigSource)
 
 
 def _masked(violations: list[Violation], secrets: set[str]) -> list[Violation]:
@@ -75,7 +77,6 @@ def check_stack(stack: str | None = None, *, config_file: Path | None = None, pr
                 project: Project | None = None, account_file: Path | None = None) -> CheckResult:
     """`check STACK`: the plan's run (program under mocks, then the pack), reported as a check."""
     plan = plan_stack(stack, config_file=config_file, preview=preview, project=project, account_file=account_file)
-    project = plan.stack_file.project
     secrets = plan.secrets()
     return CheckResult(
         project=plan.capture.project,
@@ -84,10 +85,11 @@ def check_stack(stack: str | None = None, *, config_file: Path | None = None, pr
         source_file=plan.stack_file.display_path,
         resources=plan.resources,
         violations=_masked(plan.violations, secrets),
-        pack_config=load_pack_config(pack_config_file(project, plan.stack_file)),
+        pack_config=plan.pack_config,
         stack_file=plan.stack_file,
         config=plan.config,
         secrets=secrets,
+        pack=plan.pack,
     )
 
 
@@ -97,18 +99,22 @@ def check_file(
 ) -> CheckResult:
     """`check --state FILE` (kind "state") or `check --preview-json FILE` (kind "preview").
 
-    With a stack (name or stack file) the stack's pack config applies and findings are placed on its
-    lines; without one, the pack runs with its defaults and findings are placed at `__main__.py`.
+    With a stack (name or stack file) the stack's pack config applies (`pack_config_for`) and findings are
+    placed on its lines; without one, the pack runs with its defaults and findings are placed at `__main__.py`.
     """
+    from connectctl.engine import aws_rules, provider_check
+    from connectctl.engine.analyzer import analyze
+
     stack_file: StackFile | None = None
     config: StackConfig | None = None
     pack_config: dict[str, Any] | None = None
+    source = PackConfigSource()
     secrets: set[str] = set()
     if stack is not None or config_file is not None:
         project = project or load_project()
         stack_file = load_stack(project, stack, config_file)
         config = validate(stack_file)
-        pack_config = load_pack_config(pack_config_file(project, stack_file))
+        pack_config, source = pack_config_for(project, stack_file, config)
         secrets = {s for key in stack_file.secret_keys for s in _strings(stack_file.config.get(key)) if s}
     plaintexts: set[str] = set()
     expected = STATE_EXPECTED if kind == "state" else PREVIEW_EXPECTED
@@ -143,6 +149,7 @@ def check_file(
         stack_file=stack_file,
         config=config,
         secrets=secrets,
+        pack=source,
     )
 
 

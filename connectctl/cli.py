@@ -2,52 +2,137 @@
 
 Exit codes everywhere: 0 = fine, 1 = mandatory policy violations, 2 = invalid input or usage.
 Errors are one clear message on stderr, never a Python traceback.
+
+Start-up is kept small (`connectctl --help` and the commands that do not plan: under 0.5 s, BENCHMARKS.md):
+this module imports typer and the standard library only; each command imports what it uses when it runs
+(the Pulumi SDK, the pack, rich), and the commands of other modules are loaded on first use (`LazyGroup`).
+tests/connectctl/test_cli_startup.py holds that no SDK is imported at start-up.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import sys
 from collections import Counter, defaultdict
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.tree import Tree
+from typer.core import TyperCommand, TyperGroup
 
-from components.config import stack_config_schema
-from connectctl import audit, capacity, diagram, diff, fleet, new, scan, workflow
-from connectctl.check import CheckInputError, check_file, check_stack
-from connectctl.controls import coverage, coverage_page, coverage_text, frameworks, label, mapping_note
-from connectctl.critical_path import print_report
-from connectctl.docs import responsibility_matrix
-from connectctl.engine.analyzer import PackConfigError, load_pack
-from connectctl.engine.project import ProjectError, load_project_dir
-from connectctl.engine.runner import ProgramError
-from connectctl.plan import ConfigReport, Plan, mask, plan_stack
-from connectctl.reports import CheckFormat, render
-from connectctl.reports import render_text as render_check_text
+from connectctl.formats import CatalogueFormat, CheckFormat
+from connectctl.formats import PlanFormat as Format
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from typer import _click
+
+    from connectctl.plan import Plan
+
+# The commands other modules define (each module's `register(app)` adds them), loaded when one is run or asked for
+# its help. The overview (`connectctl --help`) shows these lines instead, so it imports none of them; they are each
+# command's first docstring paragraph, held equal by tests/connectctl/test_cli_startup.py.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("connectctl.audit", "Audit a deployed stack live (read-only): the policy pack's rules judged on the "
+              "live account, and the\nrun-time checks no plan can see: registry scanning, public IPs, egress IPs, "
+              "load balancers, ECS services, VPN\ntunnels, flow logs, the DR vault's newest recovery point and the DR "
+              "copies of the services' secrets, the\naccount's access roles and audit trail, the default network ACL "
+              "(`--list`)."),
+    "capacity": ("connectctl.capacity", "Capacity (tasks, vCPU, memory) and monthly cost at base and at max, per "
+                 "stack and client."),
+    "diagram": ("connectctl.diagram", "Draw a stack's architecture from its offline plan: zones and tiers, NAT egress "
+                "IPs, VPN links,\nload balancer and services, data stores and the DR region."),
+    "diff": ("connectctl.diff", "What a stack-file change does: resources created, deleted, updated and replaced, "
+             "protected ones first."),
+    "new": ("connectctl.new", "Write a new client's account stack, first environment stack and their pack configs, "
+            "validated, ready to\nplan (into stacks/, or --dir)."),
+    "scan": ("connectctl.scan", "Checkov's second opinion on every stack's Terraform plan, against "
+             "checkov-baseline.yaml (--help)."),
+    "stacks": ("connectctl.workflow", "List the stacks, or those a change affects: the matrix of the CI workflows."),
+    "dr": ("connectctl.audit", "Disaster recovery: checks of a deployed stack, and the failover runbook."),
+    "egress": ("connectctl.egress", "The egress IPs the client allow-lists, recorded in the stack file (the audit's "
+               "promise)."),
+    "fleet": ("connectctl.fleet", "Preview, update or refresh many client stacks at once through the Pulumi "
+              "Automation API (needs the pulumi CLI and a backend login)."),
+    "release": ("connectctl.release", "Release an image to a service: refuse it when its scan has findings at or "
+                "above the threshold, else\n(--write) pin its digest in the stack file."),
+    "images": ("connectctl.release", "List the services' images, or those a change pins: the matrix of the release "
+               "gate workflow."),
+    "decommission": ("connectctl.decommission", "What a decommissioned environment keeps, until when, at what "
+                     "monthly cost, and the steps that end it."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root command group: `LAZY_COMMANDS` are imported when run or asked for their help, not at start-up.
+
+    Why: those modules import the plan engine, rich tables, graphviz or botocore at their top; loading all of them
+    made `connectctl --help` take 0.63 s. Listing the commands uses each one's line from `LAZY_COMMANDS`.
+    """
+
+    _listing = False
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        """Commands defined here, then the lazy ones, in the order `--help` has always shown them."""
+        return [*self.commands, *(name for name in LAZY_COMMANDS if name not in self.commands)]
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        """The command, its module imported (and registered) the first time; a placeholder while listing."""
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module, line = LAZY_COMMANDS[cmd_name]
+            if self._listing:
+                return TyperCommand(cmd_name, help=line)
+            load_commands(self, module)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        """The help page, listing lazy commands by their line without importing them."""
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+
+def load_commands(group: TyperGroup, module: str) -> None:
+    """Register one module's commands (its `register(app)`) into the root group."""
+    commands = typer.Typer()
+    importlib.import_module(module).register(commands)
+    for name, command in typer.main.get_group(commands).commands.items():
+        group.commands.setdefault(name, command)
+
+
+# The engine functions the commands call, imported when first read (PEP 562 `__getattr__`): they bring in the Pulumi
+# SDK. Commands read them as attributes of this module (`_this().plan_stack`), so a test can replace one here.
+ENGINE_FUNCTIONS = {"plan_stack": "connectctl.plan", "check_stack": "connectctl.check",
+                    "check_file": "connectctl.check"}
+
+
+def __getattr__(name: str) -> Any:
+    """`plan_stack`, `check_stack`, `check_file`, imported on first use."""
+    if name not in ENGINE_FUNCTIONS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(ENGINE_FUNCTIONS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def _this() -> ModuleType:
+    return sys.modules[__name__]
+
 
 app = typer.Typer(
     name="connectctl",
+    cls=LazyGroup,
     help="Connect tenant platform: offline plans and guardrail checks of client stacks.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
-
-
-class Format(StrEnum):
-    """Output formats of `plan`."""
-
-    text = "text"
-    json = "json"
-    tfplan = "tfplan"
 
 
 ProjectDir = Annotated[Path | None, typer.Option(
@@ -59,6 +144,9 @@ AccountFile = Annotated[Path | None, typer.Option(
 
 
 def _fail(message: str) -> typer.Exit:
+    from rich.console import Console
+    from rich.markup import escape
+
     Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(EXIT_INVALID)
 
@@ -93,12 +181,20 @@ def plan(
     )] = False,
 ) -> None:
     """Plan a stack offline: run the real program under AWS-shaped mocks and the policy pack over it."""
+    from rich.console import Console
+
+    from connectctl.critical_path import print_report
+    from connectctl.engine.findings import PackConfigError
+    from connectctl.engine.project import ProjectError, load_project_dir
+    from connectctl.engine.runner import ProgramError
+    from connectctl.plan import ConfigReport
+
     _one_stack("plan", stack, config_file)
     if critical_path and output is Format.tfplan:
         raise _fail("--critical-path has no tfplan form: use --format json")
     try:
         project = load_project_dir(project_dir)
-        result = plan_stack(stack, config_file=config_file, preview=preview, project=project,
+        result = _this().plan_stack(stack, config_file=config_file, preview=preview, project=project,
                             account_file=account_file)
     except (ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
         raise _fail(str(exc)) from None
@@ -140,6 +236,16 @@ def check(
     )] = CheckFormat.text,
 ) -> None:
     """Check a stack against the guardrails: the offline plan, a state export or a preview file."""
+    from rich.console import Console
+
+    from connectctl.check import CheckInputError
+    from connectctl.engine.findings import PackConfigError
+    from connectctl.engine.project import ProjectError, load_project_dir
+    from connectctl.engine.runner import ProgramError
+    from connectctl.plan import ConfigReport
+    from connectctl.reports import render
+    from connectctl.reports import render_text as render_check_text
+
     if stack is not None and stack_option is not None and stack != stack_option:
         raise _fail(f"two different stacks named: {stack!r} and --stack {stack_option!r}")
     stack = stack or stack_option
@@ -157,11 +263,11 @@ def check(
     try:
         project = load_project_dir(project_dir)
         if source is None:
-            result = check_stack(stack, config_file=config_file, preview=preview, project=project,
+            result = _this().check_stack(stack, config_file=config_file, preview=preview, project=project,
                                  account_file=account_file)
         else:
             kind = "state" if state is not None else "preview"
-            result = check_file(source, kind, stack=stack, config_file=config_file, project=project)
+            result = _this().check_file(source, kind, stack=stack, config_file=config_file, project=project)
     except (ProjectError, ConfigReport, ProgramError, PackConfigError, CheckInputError) as exc:
         raise _fail(str(exc)) from None
     report = render(result, output)
@@ -172,14 +278,6 @@ def check(
     raise typer.Exit(EXIT_VIOLATIONS if result.mandatory else EXIT_OK)
 
 
-class CatalogueFormat(StrEnum):
-    """Output formats of `guardrails`."""
-
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-
-
 @app.command()
 def guardrails(
     output: Annotated[CatalogueFormat, typer.Option("--format", help="text (a table), json, or markdown "
@@ -188,6 +286,14 @@ def guardrails(
                                              "CCM v4) the rules that support it, and the gaps; our mapping.")] = False,
 ) -> None:
     """List the pack's rules with their metadata: the shared-responsibility matrix, or the rules per control."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from connectctl.controls import coverage, coverage_page, coverage_text, frameworks, label, mapping_note
+    from connectctl.docs import responsibility_matrix
+    from connectctl.engine.analyzer import load_pack
+
     pack = load_pack()
     rules = [rule.metadata() for rule in pack.RULES]
     console = Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -207,7 +313,8 @@ def guardrails(
     else:
         table = Table(title=f"{len(rules)} guardrails", caption=escape(mapping_note()), show_header=True,
                       header_style="bold")
-        for column in ("id", "kind", "level", "severity", "owner", "unwaivable", "anchors", "controls (our mapping)"):
+        table.add_column("id", no_wrap=True)  # a rule id is what people copy into an exemption: never folded
+        for column in ("kind", "level", "severity", "owner", "unwaivable", "anchors", "controls (our mapping)"):
             table.add_column(column, overflow="fold")
         for rule in rules:
             table.add_row(rule["id"], rule["kind"], rule["level"], rule["severity"], rule["owner"],
@@ -219,15 +326,24 @@ def guardrails(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a stack file (the committed copy is schemas/stack.schema.json)."""
+    from components.config import stack_config_schema
+
     sys.stdout.write(json.dumps(stack_config_schema(), indent=2) + "\n")
 
 
 def render_text(result: Plan, console: Console) -> None:
     """The plan as a tree by component, with counts, stack outputs and findings."""
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.tree import Tree
+
+    from connectctl.plan import mask
+
     data = result.as_json()
     mode = "preview (computed values unknown)" if result.capture.preview else "update (all values known)"
     console.print(f"[bold]Plan of {data['project']}/{data['stack']}[/] - {mode}, "
-                  f"stack file {result.stack_file.display_path}")
+                  f"stack file {escape(result.stack_file.display_path)}")
+    console.print(escape(str(result.pack)))
     children: dict[str, list[dict[str, object]]] = defaultdict(list)
     for resource in data["resources"]:
         children[str(resource["parent"])].append(resource)
@@ -281,10 +397,30 @@ def _descendants(children: dict[str, list[dict[str, object]]], urn: str) -> int:
     return sum(1 + _descendants(children, str(k["urn"])) for k in children.get(urn, []))
 
 
-for _module in (audit, capacity, diagram, diff, fleet, new, scan, workflow):
-    _module.register(app)
-
-
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: run the command, then end the process without tearing the interpreter down.
+
+    Why: a plan leaves the SDK, pulumi-aws's thousands of classes and the plan itself in memory, and the
+    interpreter's orderly shutdown (every module cleared, every object freed, a last collection) took 0.4-0.5 s
+    of `connectctl plan acme-prod`'s 2.3 s, after the output was complete. Output is flushed first; every
+    command has finished its work (files written, temporary directories removed) when it returns or exits.
+    An uncaught exception (a bug) still ends the normal way, with its traceback. For the same reason the runs of
+    this process skip their collections (`runner.process_ends_after_command`).
+    """
+    from connectctl.engine.runner import process_ends_after_command
+
+    process_ends_after_command()
+    try:
+        app()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):  # sys.exit("message"): printed like the interpreter does
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a closed pipe (`connectctl plan x | head`): nothing left to say
+            code = code or 1
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)

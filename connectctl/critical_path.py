@@ -71,6 +71,22 @@ DURATIONS: dict[str, Duration] = {
         420, "waits for 'available'; AWS: 'may take a few minutes', 5-10 min in practice; " + OBSERVED),
     "aws:ec2/vpnConnectionRoute:VpnConnectionRoute": Duration(5, "waits for the route to be 'available'"),
     "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation": Duration(5, API_ONLY),
+    # DNS: Route 53 (global) and its Resolver (regional). Route 53 answers a change PENDING, then INSYNC once every
+    # authoritative server has it: "changes generally propagate to all Route 53 name servers managing the hosted
+    # zone within 60 seconds"
+    # (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html); the provider
+    # waits for INSYNC (GetChange) after a zone's creation and after each record change.
+    "aws:route53/zone:Zone": Duration(
+        60, "CreateHostedZone with its first VPC, INSYNC, then AssociateVPCWithHostedZone per further VPC: "
+        "about a minute; Route 53 API reference (INSYNC within 60 s); " + OBSERVED),
+    "aws:route53/record:Record": Duration(
+        60, "ChangeResourceRecordSets, then the provider waits for INSYNC: 'generally within 60 seconds' (Route 53 "
+        "API reference, ChangeResourceRecordSets)"),
+    "aws:route53/healthCheck:HealthCheck": Duration(
+        2, "CreateHealthCheck returns the check at once; nothing waits for its first status; " + API_ONLY),
+    "aws:route53/resolverEndpoint:ResolverEndpoint": Duration(
+        180, "waits for 'OPERATIONAL' (a network interface per address, then the endpoint's own checks): 2-4 min; "
+        + OBSERVED),
     # Keys, logs, identity
     "aws:kms/key:Key": Duration(10, "the provider waits for the key and its policy to propagate; " + OBSERVED),
     "aws:kms/alias:Alias": Duration(2, API_ONLY),
@@ -147,11 +163,16 @@ ECS_SERVICE = "aws:ecs/service:Service"
 DEFAULT = Duration(10, "an AWS type not in the table: a control-plane call with a short waiter (assumption)")
 COMPONENT = Duration(0, "a component creates nothing: it completes when its children do")
 
-# Inputs that change a type's creation time: (type, condition on its inputs) -> duration.
+# Inputs that change a type's creation time: type -> (condition on its inputs, duration).
 VARIANTS: dict[str, tuple[Callable[[Mapping[str, Any]], bool], Duration]] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": (
         lambda inputs: inputs.get("vpcEndpointType") == "Gateway",
         Duration(10, "Gateway endpoints (S3, DynamoDB) only add routes: seconds; " + OBSERVED)),
+    # A declared failover's databases (components/dr.py): RestoreDBClusterFromSnapshot from the DR vault's copy.
+    "aws:rds/cluster:Cluster": (
+        lambda inputs: bool(inputs.get("snapshotIdentifier")),
+        Duration(1200, "restored from a snapshot: waits for 'available'; AWS gives no figure, it grows with the "
+                 "snapshot's size: tens of minutes, 20 min assumed (its instances follow, 6-10 min); assumption")),
     "aws:ecs/service:Service": (
         lambda inputs: inputs.get("waitForSteadyState") is True,
         Duration(240, "wait_for_steady_state: tasks pulled, started and healthy in the target group: "
@@ -399,3 +420,4 @@ def print_report(plan: Plan, json_output: bool) -> None:
     render_text(path, f"{plan.capture.project}/{plan.capture.stack}", console)
     console.print(f"Policy findings: {len(plan.mandatory)} mandatory, {len(plan.advisory)} advisory "
                   "(`connectctl plan` without --critical-path lists them)")
+    console.print(escape(str(plan.pack)))

@@ -95,6 +95,8 @@ class Site:
     services: list[Service] = field(default_factory=list)
     stores: list[Store] = field(default_factory=list)
     vault: str | None = None
+    resolver: list[str] | None = None  # a Route 53 Resolver inbound endpoint's addresses; None: no endpoint here
+    vpn_asn: str | None = None  # the VPN gateway's Amazon-side ASN; None: no VPN gateway here
 
 
 @dataclass
@@ -123,6 +125,8 @@ class Architecture:
     vpn_asn: str | None = None
     links: list[VpnLink] = field(default_factory=list)
     registry: str | None = None  # the account stack whose ECR repositories the services pull from
+    dr_links: list[VpnLink] = field(default_factory=list)  # the same links ending in the DR region (issue 19)
+    dns_zone: str | None = None  # the private hosted zone the inbound resolvers answer for
 
 
 class DiagramError(Exception):
@@ -318,11 +322,22 @@ def _store(res: _Resources, store: _Res) -> Store:
                  replication="S3 replication (RTC 15 min)" if replica else "")
 
 
+def _resolver(res: _Resources, region: str) -> list[str] | None:
+    """The inbound endpoint's addresses, sorted (none known in a preview: AWS assigns them at creation)."""
+    endpoints = [e for e in res.of("aws:route53/resolverEndpoint:ResolverEndpoint", region)
+                 if e.get("direction") == "INBOUND"]
+    if not endpoints:
+        return None
+    addresses = {str(a.get("ip")) for e in endpoints for a in e.get("ipAddresses") or [] if a.get("ip")}
+    return sorted(a for a in addresses if re.fullmatch(r"[0-9.]+", a))
+
+
 def _site(res: _Resources, region: str) -> Site:
     vpcs = res.of("aws:ec2/vpc:Vpc", region)
     stores = _stores(res, region)
     clusters = res.of("aws:ecs/cluster:Cluster", region)
     vaults = res.of("aws:backup/vault:Vault", region)
+    gateways = res.of("aws:ec2/vpnGateway:VpnGateway", region)
     return Site(
         region=region,
         vpc_cidr=str(vpcs[0].get("cidrBlock")) if vpcs else None,
@@ -332,6 +347,8 @@ def _site(res: _Resources, region: str) -> Site:
         services=_services(res, region, stores),
         stores=[_store(res, s) for s in stores],
         vault=str(vaults[0].get("name")) if vaults else None,
+        resolver=_resolver(res, region),
+        vpn_asn=str(gateways[0].get("amazonSideAsn")) if gateways else None,
     )
 
 
@@ -387,8 +404,8 @@ def architecture(plan: Plan) -> Architecture:
         if source and "connect:store" in source.tags and to_dr:
             name = source.tags["connect:store"]  # AWS makes the replica: drawn from the replication, not a resource
             dr.stores.append(Store(name, "fileSystem", ["EFS replica"], replica_of=name, replication="EFS replication"))
-    gateways = res.of("aws:ec2/vpnGateway:VpnGateway", region)
     references = res.of("pulumi:pulumi:StackReference")
+    zones = res.of("aws:route53/zone:Zone")
     return Architecture(
         stack=plan.capture.stack,
         client=cfg.tenant.client,
@@ -396,9 +413,11 @@ def architecture(plan: Plan) -> Architecture:
         primary=primary,
         dr=dr if (dr.vault or dr.vpc_cidr or dr.stores) else None,
         dr_mode=str(outputs.get("drMode") or cfg.dr.mode),
-        vpn_asn=str(gateways[0].get("amazonSideAsn")) if gateways else None,
+        vpn_asn=primary.vpn_asn,
         links=_links(res, plan, region),
         registry=str(references[0].get("name")).rsplit("/", 1)[-1] if references and primary.services else None,
+        dr_links=_links(res, plan, dr_region) if dr_region != region else [],
+        dns_zone=str(zones[0].get("name")) if zones else None,
     )
 
 
@@ -497,6 +516,8 @@ def _primary_cluster(arch: Architecture, site: Site) -> tuple[Cluster, list[Edge
         region.clusters.append(vpc)
         if arch.vpn_asn:
             vpc.nodes.append(Node("p_vgw", "VPN gateway", [f"AS {arch.vpn_asn}"], "vpn"))
+        if site.resolver is not None:
+            vpc.nodes.append(_resolver_node("p", arch, site))
         if site.cluster:
             ecs = Cluster("p_ecs", f"ECS Fargate cluster {site.cluster}", "ecs")
             vpc.clusters.append(ecs)
@@ -534,6 +555,10 @@ def _dr_cluster(arch: Architecture, site: Site) -> tuple[Cluster, list[Edge]]:
     if site.vpc_cidr:
         vpc = Cluster("dr_vpc", f"standby VPC {site.vpc_cidr}", "vpc")
         region.clusters.append(vpc)
+        if site.vpn_asn:
+            vpc.nodes.append(Node("dr_vgw", "VPN gateway", [f"AS {site.vpn_asn}", "the same links, standby"], "vpn"))
+        if site.resolver is not None:
+            vpc.nodes.append(_resolver_node("dr", arch, site))
         for zone in site.zones:
             lines = [f"{tier} {zone.subnets[tier]}" for tier in TIERS if tier in zone.subnets]
             if zone.nat_ip:
@@ -552,6 +577,13 @@ def _dr_cluster(arch: Architecture, site: Site) -> tuple[Cluster, list[Edge]]:
     return region, [Edge(a, b, kind="align") for a, b in itertools.pairwise(row)]
 
 
+def _resolver_node(prefix: str, arch: Architecture, site: Site) -> Node:
+    """The inbound endpoint the client's DNS servers forward the zone to; its addresses when the plan knows them."""
+    lines = [f"forward {arch.dns_zone} here" if arch.dns_zone else "inbound", "DNS 53 from the data centres only"]
+    lines += site.resolver or ["addresses assigned at creation"]
+    return Node(f"{prefix}_resolver", "Route 53 Resolver inbound endpoint", lines, "resolver")
+
+
 def _store_node(prefix: str, store: Store) -> Node:
     title = store.name + (" (DR copy)" if store.replica_of else "")
     return Node(_id(prefix, "store", store.kind, store.name), title, store.detail, store.kind)
@@ -561,23 +593,34 @@ def layout(arch: Architecture) -> Diagram:
     """Client data centres -> VPN -> load balancer -> services -> data, egress through each zone's NAT, DR below."""
     clusters: list[Cluster] = []
     edges: list[Edge] = []
-    if arch.links:
+    standby_links = {link.name: link for link in arch.dr_links} if arch.dr is not None else {}
+    if arch.links or standby_links:
         clients = Cluster("clients", f"{arch.client} data centres", "clients")
-        for link in arch.links:
+        primary_links = {link.name: link for link in arch.links}
+        for name in [*primary_links, *(n for n in standby_links if n not in primary_links)]:
+            link = primary_links.get(name) or standby_links[name]
+            standby = standby_links.get(name)
             dc = _id("dc", link.name)
             lines = [*link.on_prem, f"device {link.peer_ip} · {link.routing}"]
-            if link.tunnels:
+            if name in primary_links and link.tunnels:
                 lines.append("AWS tunnel ends " + ", ".join(link.tunnels))
+            if standby is not None and standby.tunnels:
+                lines.append("DR tunnel ends " + ", ".join(standby.tunnels))
             if link.tiers:
                 lines.append("routes to the " + ", ".join(link.tiers) + " tier" + ("s" if len(link.tiers) > 1 else ""))
             clients.nodes.append(Node(dc, link.name, lines, "dc"))
-            edges.append(Edge(dc, "p_vgw", f"IPsec, {len(link.tunnels) or 2} tunnels", "vpn"))
+            if name in primary_links:
+                edges.append(Edge(dc, "p_vgw", f"IPsec, {len(link.tunnels) or 2} tunnels", "vpn"))
+            if standby is not None:
+                edges.append(Edge(dc, "dr_vgw", f"IPsec, {len(standby.tunnels) or 2} tunnels (DR)", "vpn"))
         clusters.append(clients)
     primary, primary_edges = _primary_cluster(arch, arch.primary)
     clusters.append(primary)
     edges += primary_edges
     if arch.primary.load_balancer and any(link.https_to_load_balancer for link in arch.links):
         edges.append(Edge("p_vgw", "p_alb", "HTTPS 443"))
+    if arch.primary.resolver is not None and arch.vpn_asn:
+        edges.append(Edge("p_vgw", "p_resolver", "DNS 53"))
     nodes, stacked = [], []  # stacked: each DR copy in its original's column, so the DR region stays narrow
     if any(z.nat_ip for z in arch.primary.zones):
         nodes.append(Node("internet", "Internet", ["egress from the fixed IPs", "the client allow-lists"],
@@ -586,6 +629,12 @@ def layout(arch: Architecture) -> Diagram:
         dr, dr_edges = _dr_cluster(arch, arch.dr)
         clusters.append(dr)
         edges += dr_edges
+        if arch.dr.vpn_asn and standby_links:
+            if arch.dr.resolver is not None:
+                edges.append(Edge("dr_vgw", "dr_resolver", "DNS 53"))
+            if arch.dr.load_balancer and arch.dr.cluster and any(
+                    link.https_to_load_balancer for link in standby_links.values()):
+                edges.append(Edge("dr_vgw", "dr_ecs", "HTTPS 443"))
         if arch.primary.vault and arch.dr.vault:
             edges.append(Edge("p_vault", "dr_vault", "copy of every\nrecovery point", "copy"))
             stacked.append(("p_vault", "dr_vault"))
@@ -608,6 +657,7 @@ NODE_COLOURS = {
     "dc": ("#eceff1", "#546e7a"),
     "vpn": ("#ede7f6", "#5e35b1"),
     "alb": ("#ede7f6", "#5e35b1"),
+    "resolver": ("#ede7f6", "#5e35b1"),
     "subnet_ingress": ("#e8f5e9", "#2e7d32"),
     "subnet_app": ("#e3f2fd", "#1565c0"),
     "subnet_data": ("#e8eaf6", "#283593"),

@@ -62,9 +62,11 @@ EXIT_OK, EXIT_PROTECTED, EXIT_INVALID = 0, 1, 2
 # with "Forces new resource" in registry.terraform.io/providers/hashicorp/aws/latest/docs. Pulumi renames some
 # (`alarm_name` -> `name`, `topic_arn` -> `topic`, blocks become plurals: `encryption_configuration` ->
 # `encryptionConfigurations`). A nested force-new attribute is listed by its top-level block (ECS service
-# `deployment_controller.type` -> `deploymentController`). Every `aws:` type also has the per-resource `region`
-# argument of pulumi-aws 7 (Terraform AWS 6), which moves a resource to another region: replacement.
-# tests/connectctl/test_diff.py fails when a type of any stack's plan has no entry here.
+# `deployment_controller.type` -> `deploymentController`). Every regional `aws:` type also has the per-resource
+# `region` argument of pulumi-aws 7 (Terraform AWS 6), which moves a resource to another region: replacement.
+# tests/connectctl/test_diff.py fails when a type of any stack's plan has no entry here, or when an entry names a
+# property the installed SDK's input schema (connectctl/engine/provider_schema.py) does not have. The SDK's
+# docstrings do not say which inputs force replacement, so each entry comes from the Terraform source.
 FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     # Application Auto Scaling: a target or policy is keyed by what it scales.
     "aws:appautoscaling/policy:Policy": {"name", "resourceId", "scalableDimension", "serviceNamespace"},
@@ -94,7 +96,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "aws:s3/bucketLogging:BucketLogging": {"bucket", "expectedBucketOwner"},
     "aws:ec2/networkAcl:NetworkAcl": {"vpcId"},  # inline entries and subnetIds change in place
     "aws:ec2/networkAclAssociation:NetworkAclAssociation": {"networkAclId", "subnetId"},  # no update at all
-    "aws:ec2/eip:Eip": {"domain", "vpc", "address", "customerOwnedIpv4Pool", "networkBorderGroup",
+    "aws:ec2/eip:Eip": {"domain", "address", "customerOwnedIpv4Pool", "networkBorderGroup",
                         "publicIpv4Pool", "ipamPoolId"},
     "aws:ec2/flowLog:FlowLog": {"vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId",
                                 "iamRoleArn", "deliverCrossAccountRole", "logDestination", "logDestinationType",
@@ -133,8 +135,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "aws:ecs/taskDefinition:TaskDefinition": {"family", "containerDefinitions", "cpu", "memory", "networkMode",
                                               "requiresCompatibilities", "runtimePlatform", "executionRoleArn",
                                               "taskRoleArn", "volumes", "placementConstraints",
-                                              "proxyConfiguration", "ephemeralStorage", "inferenceAccelerators",
-                                              "ipcMode", "pidMode", "enableFaultInjection"},
+                                              "proxyConfiguration", "ephemeralStorage", "ipcMode", "pidMode",
+                                              "enableFaultInjection"},
     # EFS.
     "aws:efs/accessPoint:AccessPoint": {"fileSystemId", "posixUser", "rootDirectory"},
     "aws:efs/fileSystem:FileSystem": {"creationToken", "encrypted", "kmsKeyId", "performanceMode",
@@ -167,6 +169,15 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
                                                 "dbSubnetGroupName", "availabilityZone",
                                                 "customIamInstanceProfile"},
     "aws:rds/subnetGroup:SubnetGroup": {"name", "namePrefix"},
+    # Route 53 (internal/service/route53/{zone,record,health_check}.go, route53resolver/endpoint.go). The zone,
+    # its records and health checks are global (`REGIONLESS`); a Resolver endpoint is regional.
+    "aws:route53/healthCheck:HealthCheck": {"type", "referenceName", "measureLatency", "requestInterval",
+                                            "routingControlArn"},  # alarm, children, threshold: UpdateHealthCheck
+    # `type` and `setIdentifier` change in place: the provider deletes the old set and creates the new one in one
+    # ChangeResourceRecordSets batch; aliases, routing policy and health check are an UPSERT.
+    "aws:route53/record:Record": {"name", "zoneId"},
+    "aws:route53/resolverEndpoint:ResolverEndpoint": {"direction", "securityGroupIds"},  # addresses: in place
+    "aws:route53/zone:Zone": {"name", "delegationSetId"},  # VPCs are associated and disassociated in place
     # S3: every bucket configuration resource is keyed by its bucket.
     "aws:s3/bucket:Bucket": {"bucket", "bucketPrefix", "objectLockEnabled"},
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {"bucket", "expectedBucketOwner"},
@@ -194,6 +205,7 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "connect:access:AccountAccess": set(),
     "connect:audit:AuditTrail": set(),
     "connect:data:DataStores": set(),
+    "connect:dns:ServiceNames": set(),
     "connect:dr:DisasterRecovery": set(),
     "connect:network:TenantNetwork": set(),
     "connect:observability:AlertsTopic": set(),
@@ -203,7 +215,8 @@ FORCE_NEW: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "connect:security:EnvironmentKey": set(),
     "connect:vpn:SiteToSiteVpn": set(),
 }.items()}
-REGIONLESS = ("aws:iam/",)  # global services: no per-resource region argument
+# Global services: no per-resource region argument (the provider schema has no `region` input for them).
+REGIONLESS = ("aws:iam/", "aws:route53/zone:", "aws:route53/record:", "aws:route53/healthCheck:")
 
 # Properties the provider changes in place but AWS cannot move to another VPC: when what they depend on is
 # replaced because its VPC is (the CIDR changed), the resource is replaced. RDS: a DB subnet group in use only

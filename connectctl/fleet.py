@@ -616,5 +616,8 @@ def refresh(stacks: Stacks = None, parallel: Parallel = 4, org: Org = None, outp
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `fleet` command group to `app`."""
+    """Add the `fleet` command group to `app`, with `fleet assure` (connectctl/assure.py: live audits, no Pulumi)."""
+    from connectctl import assure
+
+    assure.register(fleet_app)
     app.add_typer(fleet_app, name="fleet")

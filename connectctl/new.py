@@ -7,12 +7,13 @@ into the project's stack config directory or `--dir`.
 
 Why generated, not copied: every value is built from the config models (`components/config.py` and
 friends: their defaults, their validators) and every pack config from the validated stack config
-(`pack_config`, which reproduces the committed ones), so a new client cannot inherit another client's
+(`connectctl/packconfig.py`, which reproduces the committed ones and is what `connectctl plan` judges a stack
+by when its pack config file is missing), so a new client cannot inherit another client's
 account id, certificate or peer address by a missed string replacement. The result is validated as
 `connectctl plan` validates it (the CLI's typed-config checks, the model with its cross-checks, the
-account stack the environment reads, the pack configs against the pack's schemas) before anything is
-written. Bad input or a clash with an existing client is one message per problem naming the flag and
-what is allowed, exit 2, and nothing is written.
+account stack the environment reads; the pack configs are the plan's own derivation, which tests hold valid
+against the pack's schemas) before anything is written. Bad input or a clash with an existing client is one
+message per problem naming the flag and what is allowed, exit 2, and nothing is written.
 
 Heavy modules (the policy pack, the plan engine: pulumi) are imported inside the functions that need
 them, so `connectctl --help` does not pay for them.
@@ -52,11 +53,12 @@ from components.regions import REGION_ZONES, zones_of
 from components.services_config import LifecycleConfig, RegistryConfig, ServiceConfig
 from components.vpn_config import AlertsConfig, VpnConnectionConfig
 from connectctl.engine.project import PROJECT_ROOT, Project, ProjectError, load_project_dir, load_stack
+from connectctl.packconfig import BREAKGLASS, stack_settings
 
 __all__ = ["NewClient", "account_pack_config", "environment_pack_config", "generate", "register"]
 EXIT_INVALID = 2
 # Role names of components/access.py, which imports pulumi_aws (a second at start-up): kept here, held equal by a test.
-DEPLOYER, BREAKGLASS = "connect-deployer", "connect-breakglass"
+DEPLOYER = "connect-deployer"
 SCHEMA = Path("schemas") / "stack.schema.json"
 # Where a problem of the generated config comes from on the command line (longest prefix wins).
 FLAGS = {
@@ -320,10 +322,27 @@ def environment_config(new: NewClient) -> dict[str, Any]:
         "connect:alerts": {"emails": list(new.alert_emails)},
         "connect:dr": {
             "mode": "pilot-light" if new.production else "backup-restore",
+            "cidr": dr_block(new),
             "backup": {"schedule": backup.schedule, "retentionDays": backup.retention_days,
                        "copyRetentionDays": backup.copy_retention_days, "continuous": backup.continuous},
         },
     }
+
+
+def dr_block(new: NewClient) -> str:
+    """The DR VPC's own block: the next block of the same size after the primary's that overlaps no on-premises
+    range. The data centres route to both VPCs once the VPN links end in the DR region too (connect:dr.vpn)."""
+    primary = ipaddress.IPv4Network(new.cidr)
+    taken = [primary, *(ipaddress.IPv4Network(c) for c in new.on_prem_cidrs)]
+    candidate = primary
+    for _ in range(256):
+        start = int(candidate.network_address) + candidate.num_addresses
+        if start + candidate.num_addresses > int(ipaddress.IPv4Address("255.255.255.255")) + 1:
+            break
+        candidate = ipaddress.IPv4Network((start, candidate.prefixlen))
+        if candidate.is_private and not any(candidate.overlaps(t) for t in taken):
+            return str(candidate)
+    return str(primary)  # nothing free after it: the config check then names connect:dr.cidr
 
 
 def example_service(new: NewClient) -> dict[str, Any]:
@@ -347,40 +366,14 @@ def example_vpn(new: NewClient) -> dict[str, Any]:
 # --- pack configs: what each rule of the pack needs to know about the stack ------------------------------------
 
 
-def _common_pack_config(cfg: StackConfig) -> dict[str, Any]:
-    account, dr_region = cfg.tenant.account_id, cfg.tenant.dr_region
-    operator = {"operatorAccountId": cfg.access.operator_account_id} if cfg.access is not None else {}
-    autoscaling: dict[str, Any] = {"production": cfg.tenant.is_production}
-    if not cfg.is_account and cfg.dr.standby:
-        autoscaling["standbyRegion"] = dr_region  # pilot light runs the standby's services at zero
-    return {
-        "tenant-single-account": {"accountId": account},
-        "tenant-tags": {"client": cfg.tenant.client, "environment": cfg.tenant.environment_name},
-        "no-cross-tenant-sharing": {"accountId": account, **operator},
-        "ecr-kms-encryption": {"accountId": account},
-        "ecr-dr-replication": {"drRegion": dr_region},
-        "ecs-no-plaintext-secrets": {"accountId": account},
-        "ecs-images-from-tenant-registry": {"accountId": account},
-        "iam-trust-tenant-scoped": {"accountId": account, **operator},
-        "ecs-service-autoscaling": autoscaling,
-        "alb-hardening": {"requireDeletionProtection": cfg.tenant.is_production},
-    }
-
-
 def account_pack_config(cfg: StackConfig) -> dict[str, Any]:
     """`policy.<client>-account.json` of a validated account stack config (the operator account, break-glass)."""
-    return _common_pack_config(cfg) | {"iam-no-wildcard-admin": {"breakglassRoles": [BREAKGLASS]}}
+    return stack_settings(cfg)
 
 
 def environment_pack_config(cfg: StackConfig) -> dict[str, Any]:
     """`policy.<client>-<env>.json` of a validated environment stack config (DR region, production)."""
-    dr_region = cfg.tenant.dr_region
-    return _common_pack_config(cfg) | {
-        "backup-cross-region-copy": {"drRegion": dr_region},
-        "data-store-dr-replication": {"drRegion": dr_region},
-        "backup-vault-encrypted-locked": {"production": cfg.tenant.is_production},
-        "dr-region-self-contained": {"drRegion": dr_region},
-    }
+    return stack_settings(cfg)
 
 
 # --- the files -------------------------------------------------------------------------------------------------------
@@ -506,7 +499,8 @@ def environment_text(new: NewClient, project: Project, target: Path) -> str:
                   "not fit."),
         *_section("connect:dr", config["connect:dr"], (
             "Disaster recovery: pilot-light keeps network, cluster and load balancer ready in the DR region with "
-            "the services at zero (warm-standby runs them at warmStandbyBase); backups are copied there. With "
+            "the services at zero (warm-standby runs them at warmStandbyBase); backups are copied there, and the VPN "
+            "links end there too (cidr: the DR VPC's own block, routed apart by the data centres). With "
             f"services, pilot-light needs certificateArn: an ACM certificate of {new.dr_region} in account "
             f"{new.account_id}, for the standby load balancer." if dr != "backup-restore" else
             "Disaster recovery: backup-restore copies the backups to the DR region and keeps no standby there "
@@ -543,10 +537,10 @@ def generate(new: NewClient, project: Project, target: Path) -> dict[str, str]:
 
     The model runs on the configs first (its issues mapped back to flags), then the rendered files are read back
     from a scratch directory exactly as `plan --config-file` would read them: the CLI's typed-config checks, the
-    model, the environment finding its account stack beside it, and each pack config against the pack's guard and
-    its rules' schemas.
+    model, the environment finding its account stack beside it. The pack configs are the stack settings the plan
+    derives itself (`connectctl/packconfig.py`, valid against the pack's schemas: tests/connectctl/test_pack_config.py),
+    so the pack is not loaded here: `new` does not plan, and stays under half a second.
     """
-    from connectctl.engine.analyzer import PackConfigError, effective_config, load_pack, load_pack_config
     from connectctl.plan import ConfigReport, account_stack_file, validate
 
     problems: list[str] = []
@@ -577,9 +571,7 @@ def generate(new: NewClient, project: Project, target: Path) -> dict[str, str]:
             checked = {stack: validate(stack_file) for stack, stack_file in files.items()}
             environment = new.environment_stack
             account_stack_file(project, files[environment], checked[environment])
-            for stack in configs:
-                effective_config(load_pack(), load_pack_config(Path(scratch) / f"policy.{stack}.json"))
-        except (ProjectError, ConfigReport, PackConfigError) as exc:  # the generator's fault, not the user's
+        except (ProjectError, ConfigReport) as exc:  # the generator's fault, not the user's
             raise NewClientError(f"the generated files do not validate (a bug of connectctl new): {exc}") from None
     return texts
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from components.config import StackConfig, StackConfigError, parse_stack_config
-from connectctl.engine.analyzer import ByLevel, Violation, analyze, load_pack_config
 from connectctl.engine.capture import CapturedResource
-from connectctl.engine.findings import EngineError
+from connectctl.engine.findings import ByLevel, EngineError, Violation
 from connectctl.engine.project import Project, ProjectError, StackFile, load_project, load_stack
 from connectctl.engine.runner import Capture, main_program, run_program
+from connectctl.packconfig import PackConfigSource, merged, stack_settings
 
 UNKNOWN = "[unknown]"
 SECRET = "[secret]"
@@ -46,6 +46,10 @@ class Plan(ByLevel):
     timings: dict[str, float] = field(default_factory=dict)
     errors: list[EngineError] = field(default_factory=list)
     """What the provider's Check or AWS would refuse (connectctl/engine/findings.py); each is also a violation."""
+    pack_config: dict[str, Any] | None = None
+    """The pack config the pack ran with (`pack_config_for`)."""
+    pack: PackConfigSource = field(default_factory=PackConfigSource)
+    """Which pack config that was, as every report names it."""
 
     @property
     def resources(self) -> list[CapturedResource]:
@@ -82,6 +86,7 @@ class Plan(ByLevel):
             "project": self.capture.project,
             "stack": self.capture.stack,
             "preview": self.capture.preview,
+            "packConfig": self.pack.as_json(),
             "resources": resources,
             "outputs": mask(self.capture.outputs, secrets),
             "violations": [mask(v.as_dict(), secrets) for v in sorted(self.violations, key=_violation_order)],
@@ -194,16 +199,21 @@ def mask(value: Any, secrets: set[str]) -> Any:
     return value
 
 
+MAX_SHOWN_ISSUES = 100  # problems printed per stack file; the count says how many there are
+
+
 def validate(stack_file: StackFile) -> StackConfig:
     """Our typed config check, reported with the stack file's line numbers."""
     try:
         return parse_stack_config(stack_file.config, stack_file.display_path, stack_file.secret_keys)
     except StackConfigError as exc:
         lines = [f"{exc.source}: invalid stack configuration ({len(exc.issues)} problem(s))"]
-        for issue in exc.issues:
+        for issue in exc.issues[:MAX_SHOWN_ISSUES]:
             line = stack_file.line_of(issue.path)
             where = f"{stack_file.display_path}:{line}: " if line else ""
             lines.append(f"  {where}{issue.path}: {issue.message}")
+        if len(exc.issues) > MAX_SHOWN_ISSUES:  # a pasted list repeated hundreds of times must not flood the terminal
+            lines.append(f"  ... and {len(exc.issues) - MAX_SHOWN_ISSUES} more: fix these first, then plan again")
         raise ConfigReport("\n".join(lines)) from None
 
 
@@ -325,6 +335,22 @@ def pack_config_file(project: Project, stack_file: StackFile) -> Path:
     return beside if beside.is_file() else pack_config_path(project, stack_file.stack)
 
 
+def pack_config_for(project: Project, stack_file: StackFile, cfg: StackConfig) -> tuple[dict[str, Any],
+                                                                                          PackConfigSource]:
+    """The pack config a stack is judged with, and which it is: the stack's settings, derived from its stack file
+    (`connectctl/packconfig.py`), with `policy.<stack>.json` (`pack_config_file`) merged over them when there is
+    one. A missing file changes nothing; a file that contradicts the stack file is a `PackConfigError`."""
+    from connectctl.engine.analyzer import load_pack_config
+
+    settings = stack_settings(cfg)
+    path = pack_config_file(project, stack_file)
+    user = load_pack_config(path)
+    if user is None:
+        return settings, PackConfigSource(derived_from=stack_file.display_path)
+    shown = _relative(project, path)
+    return merged(settings, user, shown, stack_file.display_path), PackConfigSource(shown, stack_file.display_path)
+
+
 def plan_stack(
     stack: str | None = None,
     *,
@@ -339,11 +365,18 @@ def plan_stack(
 
     `blackout`: a region whose answers are all marked (connectctl/engine/blackout.py), for the DR proof.
     `account_file`: the environment's account stack file (`--account-file`); default: found beside the stack
-    file, then in the project (`account_stack_file`). The pack config is found the same way (`pack_config_file`).
+    file, then in the project (`account_stack_file`). `pack_config`: used as given (tests, focused runs); default:
+    the stack's own settings with its `policy.<stack>.json` over them (`pack_config_for`).
     """
+    from connectctl.engine.analyzer import analyze
+
     project = project or load_project()
     stack_file = load_stack(project, stack, config_file)
     cfg = validate(stack_file)
+    if pack_config is None:  # before the program runs: a pack config at odds with the stack file fails at once
+        pack_config, source = pack_config_for(project, stack_file, cfg)
+    else:
+        source = PackConfigSource(file="(given by the caller)")
     started = time.perf_counter()
     references = stack_references(project, stack_file, cfg, account_file)
     referenced = time.perf_counter()
@@ -361,8 +394,6 @@ def plan_stack(
         blackout=blackout,
     )
     ran = time.perf_counter()
-    if pack_config is None:
-        pack_config = load_pack_config(pack_config_file(project, stack_file))
     errors = engine_errors(capture, stack_file, cfg)
     checked = time.perf_counter()
     # As the engine does: a resource whose inputs the provider's Check refuses never reaches the analyzers.
@@ -371,4 +402,5 @@ def plan_stack(
                          pack_config)
     timings = {"references": referenced - started, "program": ran - referenced, "checks": checked - ran,
                "pack": time.perf_counter() - checked}
-    return Plan(stack_file, cfg, capture, [*violations, *map(as_violation, errors)], timings, errors)
+    return Plan(stack_file, cfg, capture, [*violations, *map(as_violation, errors)], timings, errors, pack_config,
+                source)

@@ -43,11 +43,16 @@ class RegionPrices(_Model):
     alb_hour: float = Price
     alb_lcu_hour: float = Price
     vpn_connection_hour: float = Price
+    resolver_endpoint_eni_hour: float = Price
     interface_endpoint_az_hour: float = Price
     kms_key_month: float = Price
     backup_storage_gb_month: float = Price
     cloudwatch_alarm_month: float = Price
     cloudwatch_dashboard_month: float = Price
+    # Route 53 is global: its zone and health checks are priced where the stack's primary provider runs (the same
+    # list price in every region).
+    route53_hosted_zone_month: float = Price
+    route53_health_check_month: float = Price
 
 
 class Assumptions(_Model):

@@ -15,7 +15,6 @@ import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,6 +27,7 @@ from rich.table import Table
 from connectctl.check import CheckResult
 from connectctl.controls import mapping_note
 from connectctl.engine.analyzer import LEVEL_NAMES, Violation, effective_config, load_pack
+from connectctl.formats import CheckFormat
 from connectctl.plan import AWS_RULE, PROVIDER_CHECK
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -44,15 +44,6 @@ CONFIG_PREFIXES = (  # resource name prefix -> the config entry that made it (af
     ("vpn", "connect:vpn"), ("data", "connect:data"), ("registry", "connect:registry"),
     ("alerts", "connect:alerts"), ("dr", "connect:dr"),
 )
-
-
-class CheckFormat(StrEnum):
-    """Output formats of `check`."""
-
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    junit = "junit"
 
 
 @dataclass(frozen=True)
@@ -137,6 +128,7 @@ def render_text(result: CheckResult, console: Console) -> None:
     what = {"plan": "offline plan of", "state": "state file", "preview": "preview file"}[result.source]
     console.print(f"[bold]Check of {escape(result.project)}/{escape(result.stack)}[/] - {what} "
                   f"{escape(result.source_file)}, {len(result.resources)} resources")
+    console.print(escape(str(result.pack)))
     if result.violations:
         table = Table(title="Policy findings", show_header=True, header_style="bold")
         for column in ("level", "policy", "owner", "resource", "where", "message"):
@@ -153,7 +145,11 @@ def render_text(result: CheckResult, console: Console) -> None:
 
 
 def as_json(result: CheckResult) -> dict[str, Any]:
-    """`{"project", "stack", "source": {"kind", "file"}, "violations": [...], "summary": {...}}`.
+    """`{"project", "stack", "source": {"kind", "file"}, "packConfig": {"file", "derivedFrom"}, "violations": [...],
+    "summary": {...}}`.
+
+    `packConfig` names the pack config the verdict was reached with: the `policy.<stack>.json` merged in and the
+    stack file its settings were derived from, each "none" when there was none (`connectctl/packconfig.py`).
 
     Violations have the shape of `plan --format json`: `{"policy", "level", "severity", "owner", "urn",
     "message"}`, mandatory first. Findings a pack-config exemption suppressed have level "exempt" and are
@@ -173,6 +169,7 @@ def as_json(result: CheckResult) -> dict[str, Any]:
         "project": result.project,
         "stack": result.stack,
         "source": {"kind": result.source, "file": result.source_file},
+        "packConfig": result.pack.as_json(),
         "violations": [v.as_dict() for v in result.violations],
         "summary": summary,
     }
@@ -303,6 +300,7 @@ def as_sarif(result: CheckResult) -> dict[str, Any]:
                 "project": result.project,
                 "stack": result.stack,
                 "source": {"kind": result.source, "file": result.source_file},
+                "packConfig": result.pack.as_json(),
                 "summary": as_json(result)["summary"],
             },
         }],
@@ -340,7 +338,8 @@ def as_junit(result: CheckResult) -> str:
     suite = ET.SubElement(suites, "testsuite", name=suite_name)
     props = ET.SubElement(suite, "properties")
     for key, value in (("source", result.source), ("file", result.source_file),
-                       ("resources", str(len(result.resources)))):
+                       ("resources", str(len(result.resources))), ("packConfig", result.pack.file),
+                       ("packConfigDerivedFrom", result.pack.derived_from)):
         ET.SubElement(props, "property", name=key, value=_xml(value))
     tests = failures = skipped = 0
     for rule_id in order:

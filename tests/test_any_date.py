@@ -21,8 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 WALL_CLOCK = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|datetime\.today|time\.time)\(")
 CLOCK_MODULES = {Path("connectctl/clock.py"), Path("policies/connect_guardrails/exemptions.py")}
-DATED_TESTS = ["tests/policies/test_exemptions.py", "tests/connectctl/test_audit.py", "-k",
-               "exemption or expir or dr_ or recovery or verify or today"]
+DATED_TESTS = ["tests/policies/test_exemptions.py", "tests/connectctl/test_audit.py",
+               "tests/connectctl/test_release.py", "-k", "exemption or expir or dr_ or recovery or verify or today"]
 
 
 def test_only_the_clock_modules_read_the_wall_clock() -> None:

@@ -9,6 +9,7 @@ stacks before environments, approval and one update at a time per stack).
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import tomllib
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import typer
 import typer.core
@@ -45,13 +47,21 @@ PULUMI_FLAGS = {
     "preview": {**PULUMI_GLOBAL_FLAGS, **PULUMI_UPDATE_FLAGS, "--json": SWITCH, "--expect-no-changes": SWITCH},
     "up": {**PULUMI_GLOBAL_FLAGS, **PULUMI_UPDATE_FLAGS, "--yes": SWITCH, "--skip-preview": SWITCH},
     "stack select": {**PULUMI_GLOBAL_FLAGS, "--stack": VALUE, "--create": SWITCH, "--secrets-provider": VALUE},
+    # pulumi.com/docs/iac/cli/commands/pulumi_refresh/, pulumi_stack_export/ and pulumi_stack_output/
+    "refresh": {**PULUMI_GLOBAL_FLAGS, "--stack": VALUE, "--yes": SWITCH, "--skip-preview": SWITCH,
+                "--message": VALUE, "--suppress-progress": SWITCH, "--suppress-outputs": SWITCH, "--diff": SWITCH,
+                "--expect-no-changes": SWITCH, "--parallel": VALUE},
+    "stack export": {**PULUMI_GLOBAL_FLAGS, "--stack": VALUE, "--file": VALUE, "--show-secrets": SWITCH},
+    "stack output": {**PULUMI_GLOBAL_FLAGS, "--stack": VALUE, "--json": SWITCH},
 }
+RUNS_THE_PROGRAM = ("preview", "up", "refresh")  # pulumi commands that need the pack's venv and AWS credentials
+NIGHTLY = "nightly-assurance.yml"
 PULUMI_COLORS = {"always", "never", "raw", "auto"}
 # Actions the workflows may use, at these major versions: well known, maintained by their vendors.
 ACTIONS = {
     "actions/checkout@v4", "astral-sh/setup-uv@v6", "github/codeql-action/upload-sarif@v3", "pulumi/actions@v6",
     "aws-actions/configure-aws-credentials@v4", "marocchino/sticky-pull-request-comment@v2",
-    "./.github/workflows/deploy.yml",
+    "./.github/workflows/deploy.yml", "actions/upload-artifact@v4", "actions/download-artifact@v4",
 }
 
 
@@ -146,11 +156,19 @@ def connectctl_problems(args: list[str]) -> list[str]:
     command = group.get_command(root, args[0])
     if command is None:
         return [f"connectctl has no command {args[0]!r}; it has: {', '.join(group.list_commands(root))}"]
+    depth = 1
+    if isinstance(command, typer.core.TyperGroup):  # a group (`dr verify`): its subcommand's options count
+        parent = typer.Context(command, info_name=args[0], parent=root)
+        sub = command.get_command(parent, args[1]) if len(args) > 1 else None
+        if sub is None:
+            listed = ", ".join(command.list_commands(root))
+            return [f"connectctl {args[0]} has no command {args[1:2]}; it has: {listed}"]
+        command, root, depth = sub, parent, 2
     known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
-    problems = [f"connectctl {args[0]} has no option {word}; it has: {', '.join(sorted(known))}"
-                for word in args[1:] if word.startswith("-") and word.split("=", 1)[0] not in known]
+    problems = [f"connectctl {' '.join(args[:depth])} has no option {word}; it has: {', '.join(sorted(known))}"
+                for word in args[depth:] if word.startswith("-") and word.split("=", 1)[0] not in known]
     try:
-        command.make_context(args[0], list(args[1:]), parent=root)
+        command.make_context(args[depth - 1], list(args[depth:]), parent=root)
     except typer.TyperException as exc:  # click's UsageError and BadParameter (typer vendors click)
         problems.append(f"connectctl {shlex.join(args)}: {exc.format_message()}")
     return problems
@@ -199,24 +217,30 @@ def option_values(args: list[str], flag: str) -> list[str]:
 
 
 def test_the_workflows_exist() -> None:
-    assert {"pull-request.yml", "main.yml", "deploy.yml"} <= set(workflows())
+    assert {"pull-request.yml", "main.yml", "deploy.yml", "release-gate.yml", NIGHTLY} <= set(workflows())
 
 
 def test_every_connectctl_call_names_a_real_command_and_options() -> None:
     calls = [(name, program(words)[1]) for name, words in workflow_commands() if program(words)[0] == "connectctl"]
-    assert {args[0] for _, args in calls} == {"stacks", "check", "diff"}
+    assert {args[0] for _, args in calls} == {"stacks", "check", "diff", "images", "release", "audit", "dr"}
     for name, args in calls:
         assert connectctl_problems(args) == [], name
 
 
 def test_every_pulumi_call_uses_real_flags_the_stack_and_its_pack_config() -> None:
     calls = [(name, program(words)[1]) for name, words in workflow_commands() if program(words)[0] == "pulumi"]
-    assert sorted(pulumi_command(args)[0] for _, args in calls) == ["preview", "stack select", "stack select", "up"]
+    assert sorted(pulumi_command(args)[0] for _, args in calls) == [
+        "preview", "preview", "refresh", "stack export", "stack output", "stack select", "stack select",
+        "stack select", "up"]
     for name, args in calls:
         assert pulumi_problems(args) == [], name
         assert option_values(args, "--stack") == ["$ORGANIZATION/$STACK"], name
-        if args[0] == "stack":
-            assert "--create" in args, name  # a new stack file gets its stack
+        if pulumi_command(args)[0] == "stack select":
+            # a new stack file gets its stack; the nightly run judges deployed stacks only, and creates none
+            assert ("--create" in args) is (name != NIGHTLY), name
+            continue
+        if args[0] in ("stack", "refresh"):
+            assert "--non-interactive" in args or args[0] == "stack", name
             continue
         # The pack and its per-stack config, as the README's "Running it for real" runs them.
         assert option_values(args, "--policy-pack") == ["policies"], name
@@ -462,8 +486,133 @@ def test_every_job_sets_up_what_its_commands_use() -> None:
                 if "connectctl" in used:
                     assert "uv sync --frozen" in seen, (name, job_id)
                 if "pulumi" in used:
-                    assert {"pulumi/actions@v6", "aws-actions/configure-aws-credentials@v4"} <= set(seen)
+                    assert "pulumi/actions@v6" in seen, (name, job_id)
+                if any(w[0] == "pulumi" and w[1] in RUNS_THE_PROGRAM for w in commands):
+                    assert "aws-actions/configure-aws-credentials@v4" in seen, (name, job_id)
                     assert any("uv venv policies/venv" in s for s in seen), (name, job_id)
-                if any(w[:2] in (["pulumi", "preview"], ["pulumi", "up"]) for w in commands):
-                    assert any(s.startswith("pulumi stack select --create") for s in seen), (name, job_id)
+                    select = "pulumi stack select --stack" if name == NIGHTLY else "pulumi stack select --create"
+                    assert any(s.startswith(select) for s in seen), (name, job_id)
                 seen.append(str(step.get("uses", step.get("run", ""))))
+
+
+def test_the_release_gate_runs_release_for_each_changed_image() -> None:
+    """release-gate.yml: `connectctl images --changed-since` lists the images a pull request pins, and each one gets
+    `connectctl release` with the registry region's credentials; forks, which get none, fail instead of passing."""
+    doc = load("release-gate.yml")
+    assert set(doc["on"]) == {"pull_request"} and doc["on"]["pull_request"] == {"branches": ["main"],
+                                                                               "paths": ["stacks/**"]}
+    images, release = doc["jobs"]["images"], doc["jobs"]["release"]
+    assert steps(images)[0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}  # the merge base
+    args = stacks_step(images, "images")
+    assert args[:2] == ["images", "--changed-since"] and option_values(args, "--format") == ["github"]
+    assert steps(images)[-1]["env"] == {"BASE": "origin/${{ github.base_ref }}"}
+    assert images["outputs"] == {"matrix": "${{ steps.images.outputs.matrix }}",
+                                 "count": "${{ steps.images.outputs.count }}"}
+    assert release["needs"] == "images" and release["if"] == "needs.images.outputs.count != '0'"
+    assert release["strategy"] == {"fail-fast": False, "matrix": "${{ fromJSON(needs.images.outputs.matrix) }}"}
+    assert release["permissions"] == {"contents": "read", "id-token": "write"}
+    assert release["env"] == {"STACK": "${{ matrix.stack }}", "SERVICE": "${{ matrix.service }}",
+                              "TAG": "${{ matrix.tag }}", "DIGEST": "${{ matrix.digest }}"}
+    fork = steps(release)[0]
+    assert fork["if"] == "github.event.pull_request.head.repo.full_name != github.repository"
+    assert fork["run"].rstrip().endswith("exit 1")
+    credentials = next(s for s in steps(release) if str(s.get("uses", "")).startswith("aws-actions/"))
+    assert credentials["with"] == {"role-to-assume": "${{ vars.AWS_ROLE_ARN }}", "aws-region": "${{ matrix.region }}"}
+    gate = steps(release)[-1]
+    calls = [program(w)[1] for w in simple_commands(gate["run"]) if program(w)[0] == "connectctl"]
+    assert calls == [["release", "$STACK", "$SERVICE", "--digest", "$DIGEST"],
+                     ["release", "$STACK", "$SERVICE", "--tag", "$TAG"]]  # the stack file's threshold: no option
+    assert steps(release).index(credentials) < steps(release).index(gate)
+
+
+# --- the GitHub workflow schema, and the nightly assurance (issue #21) ------------------------------------------
+
+# SchemaStore's github-workflow.json (Apache-2.0), as check-jsonschema 0.39.0 vendors it: the schema editors and
+# `check-jsonschema --builtin-schema vendor.github-workflows` validate workflows with.
+GITHUB_WORKFLOW_SCHEMA = ROOT / "schemas" / "github-workflow.schema.json"
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in WORKFLOWS.glob("*.yml")))
+def test_every_workflow_validates_against_the_github_workflow_schema(name: str) -> None:
+    schema = json.loads(GITHUB_WORKFLOW_SCHEMA.read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                for e in jsonschema.Draft7Validator(schema).iter_errors(load(name))]
+    assert problems == [], name
+
+
+def test_the_workflow_schema_catches_what_it_should() -> None:
+    validator = jsonschema.Draft7Validator(json.loads(GITHUB_WORKFLOW_SCHEMA.read_text()))
+    nightly = load(NIGHTLY)
+    for broken in ({**nightly, "on": {"schedule": [{"crn": "0 5 * * *"}]}},  # a misspelt key
+                   {**nightly, "jobs": {"assure": {"steps": [{"run": "true"}]}}},  # no runs-on
+                   {**nightly, "permissions": {"contents": "admin"}}):  # not a permission level
+        assert list(validator.iter_errors(broken)), broken
+
+
+def nightly_step(job: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(s for s in steps(job) if key in (s.get("id"), s.get("name"), s.get("uses")))
+
+
+def test_nightly_holds_every_stack_every_night() -> None:
+    doc = load(NIGHTLY)
+    assert set(doc["on"]) == {"schedule", "workflow_dispatch"}
+    [cron] = [entry["cron"] for entry in doc["on"]["schedule"]]
+    assert len(cron.split()) == 5 and cron.split()[2:] == ["*", "*", "*"]  # every day
+    assert doc["concurrency"] == {"group": "nightly-assurance", "cancel-in-progress": False}
+    args = stacks_step(doc["jobs"]["stacks"], "stacks")
+    assert args == ["stacks", "--format", "github"]  # every stack, not those a change affects
+    job = doc["jobs"]["assure"]
+    assert job["needs"] == "stacks" and job["strategy"] == {
+        "fail-fast": False, "matrix": "${{ fromJSON(needs.stacks.outputs.matrix) }}"}
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "security-events": "write"}
+    order = [s.get("id") for s in steps(job)]
+    assert order.index("drift") < order.index("state") < order.index("audit") < order.index("dr")
+    drift = [program(w)[1] for w in simple_commands(nightly_step(job, "drift")["run"]) if w[0] == "pulumi"]
+    assert drift[0][:3] == ["preview", "--refresh", "--expect-no-changes"]  # drift fails
+    assert 'tee drift.txt || status=$?' in nightly_step(job, "drift")["run"]
+    state = [program(w) for w in simple_commands(nightly_step(job, "state")["run"])]
+    assert [(name, args[:2]) for name, args in state if name in TRACKED] == [
+        ("pulumi", ["refresh", "--yes"]), ("pulumi", ["stack", "export"]), ("connectctl", ["check", "$STACK"])]
+    assert state[2][1][4:6] == ["--file", "state.json"] and "--state" in state[3][1]  # the export is what is judged
+    for step_id, command in (("audit", ["audit", "$STACK"]), ("dr", ["dr", "verify", "$STACK"])):
+        [args] = [program(w)[1] for w in simple_commands(nightly_step(job, step_id)["run"]) if program(w)[0] ==
+                  "connectctl"]
+        assert args == [*command, "--format", "sarif"]
+        assert nightly_step(job, step_id)["if"] == "${{ !cancelled() }}"  # the audit needs no Pulumi
+    uploads = [s for s in steps(job) if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@")]
+    assert [u["with"]["sarif_file"] for u in uploads] == ["check.sarif", "audit.sarif", "dr.sarif"]
+    assert len({u["with"]["category"] for u in uploads}) == 3  # one category per tool and stack
+    for upload, step_id in zip(uploads, ("state", "audit", "dr"), strict=True):
+        assert "${{ matrix.stack }}" in upload["with"]["category"]
+        assert f"steps.{step_id}.outputs.status == '1'" in upload["if"] and "!cancelled()" in upload["if"]
+    artifact = nightly_step(job, "actions/upload-artifact@v4")
+    assert artifact["with"]["name"] == "nightly--${{ matrix.client }}--${{ matrix.stack }}"
+    verdict = steps(job)[-1]
+    assert verdict["name"] == "verdict" and "exit 1" in verdict["run"]  # the job fails after everything ran
+
+
+def test_nightly_reports_once_per_client_and_pages_on_failure() -> None:
+    doc = load(NIGHTLY)
+    assert "steps.clients.outputs.clients" in doc["jobs"]["stacks"]["outputs"]["clients"]
+    job = doc["jobs"]["report"]
+    assert job["needs"] == ["stacks", "assure"] and "!cancelled()" in job["if"]  # also when a stack failed
+    assert job["strategy"]["matrix"] == {"client": "${{ fromJSON(needs.stacks.outputs.clients) }}"}
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
+    download = nightly_step(job, "actions/download-artifact@v4")
+    assert download["with"]["pattern"] == "nightly--${{ matrix.client }}--*"
+    issue = nightly_step(job, "one tracking issue per client, updated in place")["run"]
+    gh = [w for w in simple_commands(issue) if w[0] == "gh"]
+    assert [w[:3] for w in gh] == [["gh", "label", "create"], ["gh", "issue", "list"], ["gh", "issue", "create"],
+                                   ["gh", "issue", "edit"], ["gh", "issue", "reopen"]]
+    assert "--label" in gh[1] and "nightly-assurance" in gh[1] and 'if [ -z "$number" ]' in issue  # found, else new
+    assert option_values(gh[3], "--body-file") == ["issue.md"]  # the body is replaced: one issue, not a new one
+    paging = [s for s in steps(job) if s.get("if") == "${{ steps.summary.outputs.failed != '0' }}"]
+    assert [str(s.get("uses", s.get("id", s.get("name")))) for s in paging] == [
+        "pulumi/actions@v6", "topics", "aws-actions/configure-aws-credentials@v4",
+        "aws-actions/configure-aws-credentials@v4", "page the client's on-call"]
+    assert paging[3]["with"]["role-chaining"] is True and "steps.topics.outputs.role" in paging[3]["with"][
+        "role-to-assume"]
+    assert ".alertsTopicArn" in paging[1]["run"] and "pulumi stack output --json" in paging[1]["run"]
+    [publish] = [w for w in simple_commands(paging[4]["run"]) if w[:3] == ["aws", "sns", "publish"]]
+    assert option_values(publish, "--topic-arn") == ["$topic"]

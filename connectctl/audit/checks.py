@@ -16,14 +16,17 @@ from typing import Any, NamedTuple
 from botocore.exceptions import ClientError
 
 from connectctl.audit.context import AuditContext, paginate
+from connectctl.audit.failover import FAILOVER_CHECK_IDS, FAILOVER_CHECKS
 from connectctl.audit.model import Check, Finding, Outcome
+from connectctl.audit.unmanaged import unmanaged_resources
 
 # The DR region's documented recovery point objective (components/dr.py `RPO["drRegion"]["databases"]`):
 # copies of continuous backups arrive there as daily snapshots. A test keeps the two in step.
 DR_RPO = timedelta(hours=24)
 SCANNING_FREQUENCIES = frozenset({"SCAN_ON_PUSH", "CONTINUOUS_SCAN"})
 USABLE_RECOVERY_POINTS = frozenset({"COMPLETED", "AVAILABLE"})
-DR_CHECK_IDS = ("dr-recovery-point", "dr-secret-replicas")  # what `connectctl dr verify` runs
+# What `connectctl dr verify` runs (connectctl/audit/failover.py: what a declared failover needs of the account).
+DR_CHECK_IDS = ("dr-recovery-point", "dr-secret-replicas", *FAILOVER_CHECK_IDS)
 
 
 def _tags(items: list[dict[str, Any]] | None) -> dict[str, str]:
@@ -117,15 +120,57 @@ def _expected_egress(ctx: AuditContext) -> tuple[dict[str, str | None], str]:
     return {a["PublicIp"]: a.get("AllocationId") for a in addresses}, "the Elastic IPs tagged for the stack"
 
 
+def _promised_egress(ctx: AuditContext, promised: dict[str, str]) -> Outcome:
+    """Each NAT gateway egresses through the IP its zone promises (`connect:network.egressIps`), and every promised
+    IP is on the NAT gateway of its zone. Tags are never read: an EIP replaced with its tags copied over is still
+    another address, which the client's allow-lists drop. Findings are critical, and no allow-list waives them."""
+    nats = ctx.nat_gateways()
+    subnets = sorted({str(n["SubnetId"]) for n in nats if n.get("SubnetId")})
+    zones = {s["SubnetId"]: s["AvailabilityZone"]
+             for s in (ctx.ec2().describe_subnets(SubnetIds=subnets)["Subnets"] if subnets else [])}
+    live: dict[str, list[tuple[str, str]]] = {}  # zone -> (public IP, NAT gateway id)
+    for nat in nats:
+        for address in nat.get("NatGatewayAddresses", []):
+            if address.get("PublicIp"):
+                live.setdefault(zones.get(nat.get("SubnetId", ""), "?"), []).append(
+                    (address["PublicIp"], nat["NatGatewayId"]))
+    outcome = Outcome(examined=sum(len(v) for v in live.values()),
+                      note="expected: the promise in the stack file (connect:network.egressIps)")
+    for zone, addresses in sorted(live.items()):
+        for ip, nat_id in sorted(addresses):
+            if promised.get(zone) == ip:
+                continue
+            wanted = (f"the IP promised for {zone} is {promised[zone]}" if zone in promised else
+                      f"no IP is promised for {zone} (connectctl egress record, once the client allow-lists it)")
+            outcome.findings.append(Finding(
+                "nat-egress-ips", "critical", nat_id, "AWS::EC2::NatGateway",
+                f"NAT gateway {nat_id} in {zone} egresses through {ip}, which the client does not allow-list: "
+                f"{wanted}, whatever the address's tags say", ctx.region, ctx.arn("ec2", f"natgateway/{nat_id}"),
+                f"connect:network.egressIps.{zone}" if zone in promised else "connect:network.egressIps"))
+    for zone, ip in sorted(promised.items()):
+        if ip not in {address for address, _ in live.get(zone, [])}:
+            outcome.findings.append(Finding(
+                "nat-egress-ips", "critical", ip, "AWS::EC2::EIP",
+                f"egress IP {ip}, promised to the client for {zone}, is not on the NAT gateway of {zone} in "
+                f"{ctx.vpc_id()}: the client allow-lists an address the platform no longer egresses through",
+                ctx.region, None, f"connect:network.egressIps.{zone}"))
+    return outcome
+
+
 def nat_egress_ips(ctx: AuditContext) -> Outcome:
     """The NAT gateways egress through exactly the stack's egress IPs: the addresses the client allow-lists."""
+    promised = ctx.cfg.net.egress_ips
+    if promised:
+        return _promised_egress(ctx, dict(promised))
     expected, source = _expected_egress(ctx)
     used: dict[str, str] = {}
     for nat in ctx.nat_gateways():
         for address in nat.get("NatGatewayAddresses", []):
             if address.get("PublicIp"):
                 used[address["PublicIp"]] = nat["NatGatewayId"]
-    outcome = Outcome(examined=len(used), note=f"expected: {source}")
+    outcome = Outcome(examined=len(used), note=f"expected: {source}" + (
+        "" if "outputs" in source else "; no promise recorded (connectctl egress record): an EIP replaced with its "
+        "tags copied over would pass"))
     for ip, nat_id in sorted(used.items()):
         if ip not in expected:
             outcome.findings.append(Finding(
@@ -646,8 +691,9 @@ CHECKS: tuple[Check, ...] = (
           "a public IP, an internet-facing load balancer).",
           no_public_eni),
     Check("nat-egress-ips", "NAT egress IPs are the stack's", "high",
-          "The NAT gateways egress through exactly the stack's egress IPs (the `egressIps` output, the configured "
-          "allocation ids, or the Elastic IPs tagged for the stack): the addresses the client allow-lists.",
+          "The NAT gateways egress through exactly the IPs the client allow-lists: the promise recorded in the stack "
+          "file (connect:network.egressIps, by zone; tags never count), else the `egressIps` output, the configured "
+          "allocation ids, or the Elastic IPs tagged for the stack.",
           "Re-run `pulumi up` so every NAT gateway uses its egress EIP; never release the protected EIPs.",
           nat_egress_ips),
     Check("alb-internal-only", "Load balancers are internal", "critical",
@@ -687,6 +733,7 @@ CHECKS: tuple[Check, ...] = (
           "Replicate the secret to the DR region (aws secretsmanager replicate-secret-to-regions) or write the "
           "parameter there under the same name (aws ssm put-parameter); the client's SRE team owns both.",
           dr_secret_replicas),
+    *FAILOVER_CHECKS,
     Check("access-roles", "Access roles as the account stack declares them", "critical",
           "Every role the account stack names (connect-sre-*, connect-breakglass, connect-deployer) exists with the "
           "stack's trust policy (who may assume it, MFA conditions), its permissions boundary, and exactly its "
@@ -704,5 +751,15 @@ CHECKS: tuple[Check, ...] = (
           "with it (every subnet uses its tier's ACL).",
           "Run `pulumi up` (the stack manages the default ACL); a subnet on the default ACL was created out of band.",
           default_nacl_closed),
+    Check("unmanaged-resources", "Nothing in the account outside the client's stacks", "high",
+          "Lists the account in the stack's regions (Resource Groups Tagging API, and EC2's security-group rules, "
+          "instances, network interfaces and Elastic IPs) and reports each resource no stack of the client owns, "
+          "judged by what it is against the stack's plan, never by its tags: a hand-made security group or rule, an "
+          "instance, a hand-made interface, an Elastic IP anywhere but on a NAT gateway. Environment stacks judge "
+          "their VPCs and what is tagged for them; the account stack what lies outside every environment. Reviewed "
+          "leftovers in <stack config dir>/audit-allowed.<client>.yaml (reason, reviewer, expiry) are not reported.",
+          "Delete the resource, or declare it in the program; to keep a leftover for a while, add it to "
+          "audit-allowed.<client>.yaml with its reason, reviewer and expiry date, in a reviewed pull request.",
+          unmanaged_resources, environment_only=False),
 )
 CHECK_IDS = tuple(check.id for check in CHECKS)

@@ -11,6 +11,7 @@ region (acme-staging beside acme-prod) is never judged by this stack's audit.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ if TYPE_CHECKING:  # boto3 and botocore's session take about a second to import:
     import botocore.config
     import botocore.session
 from connectctl.audit.model import AuditError
-from connectctl.engine.project import ProjectError, StackFile, load_project_dir, load_stack
+from connectctl.engine.project import Project, ProjectError, StackFile, load_project_dir, load_stack
 from connectctl.plan import ConfigReport, validate
 
 ClientFactory = Callable[[str, str], Any]
@@ -110,7 +111,8 @@ def explain(exc: Exception, what: str = "") -> AuditError:
         operation = exc.operation_name
         if code in ACCESS_DENIED:
             return AuditError(f"access denied to {operation}{where}: the audit needs read access "
-                              f"(a ReadOnlyAccess-like policy on the role it uses); AWS said: {message or code}")
+                              f"(`connectctl audit --policy` prints the policy it needs on the role it uses); AWS "
+                              f"said: {message or code}")
         if code in BAD_CREDENTIALS:
             return AuditError(f"AWS rejected the credentials on {operation}{where}: {code}: {message}; refresh them "
                               "(aws sso login, new keys)")
@@ -210,12 +212,30 @@ def registry_location(cfg: StackConfig, stack_file: StackFile) -> tuple[str, lis
 _LOADER: list[Any] = []
 
 
-@cache
+RETRY_ATTEMPTS = 8  # per call, the first included: AWS's throttling answers are retried with backoff
+
+
 def client_config() -> botocore.config.Config:
-    """Timeouts and the user agent of every client (imported on first use, see the imports)."""
+    """Timeouts, retries and the user agent of every client (imported on first use, see the imports); one Config
+    per retry setting of the environment.
+
+    Retries: the `adaptive` mode retries throttling and transient errors with exponential backoff and also slows the
+    client down when AWS throttles it, which a read of a whole account does (hundreds of Describe/List/Get calls):
+    https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html. `AWS_RETRY_MODE` and
+    `AWS_MAX_ATTEMPTS` still decide when set (a CI job that must fail fast), as they do for every AWS SDK.
+    """
+    return _client_config(os.environ.get("AWS_RETRY_MODE") or "adaptive", bool(os.environ.get("AWS_MAX_ATTEMPTS")))
+
+
+@cache
+def _client_config(mode: str, attempts_set: bool) -> botocore.config.Config:
     from botocore.config import Config
 
-    return Config(connect_timeout=10, read_timeout=60, user_agent_extra="connectctl-audit")
+    retries: dict[str, Any] = {"mode": mode}
+    if not attempts_set:
+        retries["total_max_attempts"] = RETRY_ATTEMPTS
+    return Config(connect_timeout=10, read_timeout=60, user_agent_extra="connectctl-audit",
+                  retries=retries)  # type: ignore[arg-type]
 
 
 def _botocore_session() -> botocore.session.Session:
@@ -297,6 +317,9 @@ class AuditContext:
     outputs: dict[str, Any] | None = None
     partition: str = "aws"
     notes: dict[str, str] = field(default_factory=dict)  # check id -> note to report with it
+    project: Project | None = None  # the stack file's project (`--project-dir`); None: this checkout
+    pack_config: dict[str, Any] | None = None  # the stack's pack config (policy.<stack>.json), for the live pack
+    extra_regions: tuple[str, ...] = ()  # regions the live pack reads besides the primary and DR ones
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property

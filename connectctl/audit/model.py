@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 Severity = Literal["critical", "high", "medium", "low"]
 Status = Literal["passed", "failed", "skipped", "not-applicable"]
+Level = Literal["mandatory", "advisory"]  # mandatory findings fail the audit (exit 1), as they fail `pulumi up`
+Source = Literal["audit", "pack", "audit+pack"]  # the audit's own run-time check, the pack's rule judged live
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
@@ -30,11 +32,15 @@ class Finding:
     region: str
     arn: str | None = None
     config_path: str | None = None  # the stack-file entry that sets the expectation (SARIF/JSON location)
+    level: Level = "mandatory"
+    source: Source = "audit"  # which path found it: the audit's check, or the pack's rule on the live view
 
     def as_dict(self) -> dict[str, object]:
         """The finding in the JSON report."""
         return {
             "check": self.check,
+            "level": self.level,
+            "source": self.source,
             "severity": self.severity,
             "resourceId": self.resource_id,
             "resourceType": self.resource_type,
@@ -71,6 +77,10 @@ class Check:
     run: Callable[[AuditContext], Outcome]
     environment_only: bool = True  # account stacks (scope: account) have only the registry
     account_only: bool = False  # what only the account stack owns: the access roles, the audit trail
+    level: Level = "mandatory"  # the level of its findings (a pack rule's: the stack's pack config may change it)
+    source: Source = "audit"
+    live: str = ""  # pack rules: judged live "yes", "partly" or "no" (connectctl/audit/guardrails.py)
+    live_note: str = ""  # what is not read live, or why the rule is not judged live
 
     @property
     def applies_to(self) -> str:
@@ -95,6 +105,8 @@ class CheckResult:
         return {
             "id": self.check.id,
             "title": self.check.title,
+            "level": self.check.level,
+            "source": self.check.source,
             "severity": self.check.severity,
             "status": self.status,
             "examined": self.examined,
@@ -121,9 +133,15 @@ class AuditReport:
 
     @property
     def findings(self) -> list[Finding]:
-        """Every finding, most severe first, then by check and resource (stable output)."""
+        """Every finding, mandatory first, most severe first, then by check and resource (stable output)."""
         found = [f for r in self.results for f in r.findings]
-        return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], f.check, f.resource_id, f.message))
+        return sorted(found, key=lambda f: (f.level != "mandatory", SEVERITY_ORDER[f.severity], f.check,
+                                            f.resource_id, f.message, f.source))
+
+    @property
+    def mandatory(self) -> list[Finding]:
+        """The findings that fail the audit (exit 1)."""
+        return [f for f in self.findings if f.level == "mandatory"]
 
     def line_of(self, config_path: str | None) -> int:
         """Stack-file line of a config path or its nearest parent; 1 when unknown."""

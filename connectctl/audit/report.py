@@ -24,10 +24,12 @@ SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "l
 
 
 def summary(report: AuditReport) -> dict[str, int]:
-    """Counts by check status, and the number of findings."""
+    """Counts by check status, and the number of findings (mandatory ones fail the audit)."""
     counts = {status: sum(r.status == status for r in report.results)
               for status in ("passed", "failed", "skipped", "not-applicable")}
-    return {"checks": len(report.results), **counts, "findings": len(report.findings)}
+    mandatory = len(report.mandatory)
+    return {"checks": len(report.results), **counts, "findings": len(report.findings), "mandatory": mandatory,
+            "advisory": len(report.findings) - mandatory}
 
 
 def as_json(report: AuditReport) -> dict[str, Any]:
@@ -35,12 +37,13 @@ def as_json(report: AuditReport) -> dict[str, Any]:
 
     `{"version": 1, "stack", "account", "identity", "region", "drRegion", "registryRegion", "stackFile",
     "outputsFile", "checkedAt",
-    "checks": [{"id", "title", "severity", "status": passed|failed|skipped|not-applicable, "examined",
-                "findings", "note"}],
-    "findings": [{"check", "severity", "resourceId", "resourceType", "arn", "region", "message", "configPath",
-                  "location": {"file", "line"}}],
-    "summary": {"checks", "passed", "failed", "skipped", "not-applicable", "findings"}}`
-    Findings are ordered by severity, check and resource; `arn` is null where AWS has none to give.
+    "checks": [{"id", "title", "level", "source", "severity", "status": passed|failed|skipped|not-applicable,
+                "examined", "findings", "note"}],
+    "findings": [{"check", "level", "source", "severity", "resourceId", "resourceType", "arn", "region", "message",
+                  "configPath", "location": {"file", "line"}}],
+    "summary": {"checks", "passed", "failed", "skipped", "not-applicable", "findings", "mandatory", "advisory"}}`
+    Findings are ordered mandatory first, then by severity, check and resource; `arn` is null where AWS has none to
+    give. `source` says which path found it: `audit` (a run-time check), `pack` (a rule judged on the live view).
     """
     return {
         "version": JSON_VERSION,
@@ -75,9 +78,10 @@ def as_sarif(report: AuditReport) -> dict[str, Any]:
             "shortDescription": {"text": check.title},
             "fullDescription": {"text": check.description},
             "help": {"text": check.remediation, "markdown": f"**Remediation.** {check.remediation}"},
-            "defaultConfiguration": {"level": "error", "enabled": result.status != "skipped"},
+            "defaultConfiguration": {"level": "error" if check.level == "mandatory" else "warning",
+                                     "enabled": result.status != "skipped"},
             "properties": {"severity": check.severity, "security-severity": SECURITY_SEVERITY[check.severity],
-                           "status": result.status, "examined": result.examined,
+                           "status": result.status, "examined": result.examined, "source": check.source,
                            "tags": ["security", "guardrail", "live-audit"]},
         })
     index = {rule["id"]: position for position, rule in enumerate(rules)}
@@ -86,7 +90,7 @@ def as_sarif(report: AuditReport) -> dict[str, Any]:
         results.append({
             "ruleId": finding.check,
             "ruleIndex": index[finding.check],
-            "level": "error",
+            "level": "error" if finding.level == "mandatory" else "warning",
             "message": {"text": finding.message},
             "locations": [{
                 "physicalLocation": {"artifactLocation": {"uri": report.stack_file},
@@ -96,7 +100,8 @@ def as_sarif(report: AuditReport) -> dict[str, Any]:
             }],
             "partialFingerprints": {"connectctlAudit/v1": _fingerprint(
                 report.stack, finding.check, finding.resource_id, finding.message)},
-            "properties": {"severity": finding.severity, "resourceType": finding.resource_type,
+            "properties": {"severity": finding.severity, "level": finding.level, "source": finding.source,
+                           "resourceType": finding.resource_type,
                            "resourceId": finding.resource_id, "arn": finding.arn, "region": finding.region,
                            **({"configPath": finding.config_path} if finding.config_path else {})},
         })
@@ -135,12 +140,14 @@ def render_text(report: AuditReport, console: Console) -> None:
             table.add_column(column, overflow="fold")
         for finding in report.findings:
             style = SEVERITY_STYLES[finding.severity]
-            table.add_row(f"[{style}]{finding.severity}[/]", finding.check, escape(finding.resource_id),
+            level = "" if finding.level == "mandatory" else " (advisory)"
+            table.add_row(f"[{style}]{finding.severity}[/]{level}", finding.check, escape(finding.resource_id),
                           escape(finding.message))
         console.print(table)
     counts = summary(report)
-    verdict = "[red]FAIL[/]" if counts["findings"] else "[green]PASS[/]"
-    console.print(f"{verdict}: {counts['findings']} finding(s); {counts['passed']} check(s) passed, "
+    verdict = "[red]FAIL[/]" if counts["mandatory"] else "[green]PASS[/]"
+    advisory = f" ({counts['advisory']} advisory)" if counts["advisory"] else ""
+    console.print(f"{verdict}: {counts['findings']} finding(s){advisory}; {counts['passed']} check(s) passed, "
                   f"{counts['failed']} failed, {counts['not-applicable']} not applicable, {counts['skipped']} skipped")
 
 

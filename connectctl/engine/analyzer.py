@@ -14,99 +14,38 @@ import importlib
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import Any
-
-import jsonschema
-from google.protobuf import json_format, struct_pb2
-from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy import (
-    EnforcementLevel,
-    Policy,
-    PolicyCustomTimeouts,
-    PolicyProviderResource,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    Severity,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
-from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.policy import _NotApplicableError, _PolicyAnalyzerServicer
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+from typing import TYPE_CHECKING, Any, cast
 
 from connectctl.engine.capture import CapturedResource
+from connectctl.engine.findings import ByLevel, PackConfigError, Violation
 from connectctl.engine.project import PROJECT_ROOT
 from connectctl.engine.runner import one_collection
 
+if TYPE_CHECKING:  # the SDK (pulumi, pulumi_policy, grpc: 0.2 s) is imported by the functions that run the pack
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import analyzer_pb2
+    from pulumi_policy import (
+        Policy,
+        PolicyProviderResource,
+        PolicyResourceOptions,
+        ResourceValidationPolicy,
+        StackValidationPolicy,
+    )
+    from pulumi_policy.proxy import UnknownValueError
+
+__all__ = ["LEVEL_NAMES", "LEVEL_VALUES", "SEVERITY_NAMES", "ByLevel", "PackConfigError", "Violation", "analyze",
+           "analyze_via_servicer", "build_requests", "default_levels", "effective_config", "guard_levels",
+           "load_pack", "load_pack_config"]
+
 PACK_DIR = PROJECT_ROOT / "policies"
 SERVED_PACK_VERSION = "0.0.1"
-LEVEL_NAMES = {
-    analyzer_pb2.ADVISORY: "advisory",
-    analyzer_pb2.MANDATORY: "mandatory",
-    analyzer_pb2.REMEDIATE: "remediate",
-    analyzer_pb2.DISABLED: "disabled",
-}
-LEVEL_VALUES = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
-                "remediate": analyzer_pb2.REMEDIATE, "disabled": analyzer_pb2.DISABLED}
-_SEVERITY_VALUES = {
-    Severity.LOW: analyzer_pb2.POLICY_SEVERITY_LOW,
-    Severity.MEDIUM: analyzer_pb2.POLICY_SEVERITY_MEDIUM,
-    Severity.HIGH: analyzer_pb2.POLICY_SEVERITY_HIGH,
-    Severity.CRITICAL: analyzer_pb2.POLICY_SEVERITY_CRITICAL,
-}
-SEVERITY_NAMES = {
-    analyzer_pb2.POLICY_SEVERITY_LOW: "low",
-    analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",
-    analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
-    analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
-}
-
-
-class ByLevel:
-    """Findings split by level, for any result that holds `violations` (plans, checks)."""
-
-    violations: list[Violation]
-
-    @property
-    def mandatory(self) -> list[Violation]:
-        """Findings that fail `pulumi preview`/`up` (exit code 1)."""
-        return [v for v in self.violations if v.level == "mandatory"]
-
-    @property
-    def advisory(self) -> list[Violation]:
-        """Findings that are reported but do not fail the run."""
-        return [v for v in self.violations if v.level == "advisory"]
-
-    @property
-    def exempt(self) -> list[Violation]:
-        """Findings a valid exemption waived: shown, never failing."""
-        return [v for v in self.violations if v.level == "exempt"]
-
-
-class PackConfigError(Exception):
-    """The pack config does not match the pack's schema (the engine rejects it the same way)."""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One finding, in the shape every report uses."""
-
-    policy: str
-    level: str
-    severity: str
-    owner: str
-    urn: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        """JSON form: `{"policy", "level", "severity", "owner", "urn", "message"}`."""
-        return {"policy": self.policy, "level": self.level, "severity": self.severity,
-                "owner": self.owner, "urn": self.urn, "message": self.message}
+# The analyzer protocol's enumeration values (pulumi/proto/analyzer.proto: wire values, never renumbered), spelled
+# out so reports name levels without loading the SDK; tests/connectctl/test_cli_startup.py holds them equal.
+LEVEL_NAMES = {0: "advisory", 1: "mandatory", 3: "remediate", 2: "disabled"}
+LEVEL_VALUES = {name: value for value, name in LEVEL_NAMES.items()}
+SEVERITY_NAMES = {1: "low", 2: "medium", 3: "high", 4: "critical"}
 
 
 def load_pack(pack_dir: Path = PACK_DIR) -> ModuleType:
@@ -117,6 +56,8 @@ def load_pack(pack_dir: Path = PACK_DIR) -> ModuleType:
 
 
 def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    from google.protobuf import json_format, struct_pb2
+
     out = struct_pb2.Struct()
     json_format.ParseDict(values, out)
     return out
@@ -128,6 +69,9 @@ def effective_config(catalogue: ModuleType, user: dict[str, Any] | None) -> dict
     Values are validated against each policy's config schema, as the engine does before it calls
     `Configure`. Which levels a user may set is `guard_levels`' business (applied to config files).
     """
+    import jsonschema
+    from pulumi.runtime.proto import analyzer_pb2
+
     user = user or {}
     known = {rule.id: rule for rule in catalogue.RULES}
     defaults = default_levels(catalogue)
@@ -153,7 +97,8 @@ def effective_config(catalogue: ModuleType, user: dict[str, Any] | None) -> dict
             if error is not None:  # what `jsonschema.validate` raises, without re-checking the schema
                 where = ".".join(str(p) for p in error.absolute_path) or "(root)"
                 raise PackConfigError(f"{name}.{where}: {error.message}") from None
-        result[name] = analyzer_pb2.PolicyConfig(enforcementLevel=LEVEL_VALUES[level], properties=_struct(props))
+        enforcement = cast("analyzer_pb2.EnforcementLevel.ValueType", LEVEL_VALUES[level])
+        result[name] = analyzer_pb2.PolicyConfig(enforcementLevel=enforcement, properties=_struct(props))
     return result
 
 
@@ -162,10 +107,15 @@ def _validator(schema: str) -> Any:
     """A policy config schema's validator, the schema checked against its metaschema once per process.
 
     Why: `jsonschema.validate` checks the schema itself on every call, 0.1 s of every plan for the
-    pack's rules (more than the pack's own resource policies over acme-prod).
+    pack's rules (more than the pack's own resource policies over acme-prod). Draft 7, the draft the
+    engine's own validator (gojsonschema) implements; its metaschema check is a tenth of 2020-12's (0.08 s
+    of every `connectctl plan` process), and the rules' schemas mean the same under both (types, patterns,
+    enumerations, bounds, `items` as one schema).
     """
+    import jsonschema
+
     loaded = json.loads(schema)
-    cls = jsonschema.validators.validator_for(loaded)
+    cls = jsonschema.Draft7Validator
     cls.check_schema(loaded)
     return cls(loaded)
 
@@ -200,6 +150,8 @@ def guard_levels(catalogue: ModuleType, user: dict[str, Any]) -> None:
 def _provider_of(
     resource: CapturedResource, by_urn: dict[str, CapturedResource]
 ) -> analyzer_pb2.AnalyzerProviderResource | None:
+    from pulumi.runtime.proto import analyzer_pb2
+
     if not resource.provider:
         return None
     urn = resource.provider.rsplit("::", 1)[0]
@@ -212,6 +164,8 @@ def _provider_of(
 
 
 def _options(resource: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+    from pulumi.runtime.proto import analyzer_pb2
+
     return analyzer_pb2.AnalyzerResourceOptions(
         protect=resource.protect, parent=resource.parent, ignoreChanges=resource.ignore_changes
     )
@@ -224,6 +178,8 @@ def build_requests(
 
     Reads of existing resources (`Resource.get`) are not registrations and get no `Analyze`.
     """
+    from pulumi.runtime.proto import analyzer_pb2
+
     by_urn = {r.urn: r for r in resources}
     per_resource = [
         analyzer_pb2.AnalyzeRequest(
@@ -255,6 +211,10 @@ def analyze_via_servicer(
     It deserializes every resource once per policy, as the served pack does; `analyze` gives the
     same findings at a fraction of the cost, and tests hold the two (and the gRPC-served pack) equal.
     """
+    from pulumi.runtime.proto import analyzer_pb2
+    from pulumi_policy import EnforcementLevel
+    from pulumi_policy.policy import _PolicyAnalyzerServicer
+
     catalogue = load_pack(pack_dir)
     recorder = importlib.import_module("connect_guardrails.exemptions")
     recorder.clear()
@@ -291,7 +251,7 @@ def _level(config: analyzer_pb2.PolicyConfig) -> str:
 
 def _severity(policy: Policy) -> str:
     """A policy's severity as reports name it."""
-    return SEVERITY_NAMES.get(_SEVERITY_VALUES[policy.severity], "unspecified") if policy.severity else "unspecified"
+    return policy.severity.value if policy.severity else "unspecified"
 
 
 def _cannot_run(policy: Policy, pack: str, error: UnknownValueError) -> str:
@@ -322,6 +282,21 @@ def _analyze(resources: list[CapturedResource], pack_config: dict[str, Any] | No
     deserialized and wrapped, and its options built, once for all policies instead of once per policy
     (policies only read them).
     """
+    from google.protobuf import json_format
+    from pulumi_policy import (
+        PolicyCustomTimeouts,
+        PolicyProviderResource,
+        PolicyResource,
+        PolicyResourceOptions,
+        ResourceValidationArgs,
+        ResourceValidationPolicy,
+        StackValidationArgs,
+        StackValidationPolicy,
+    )
+    from pulumi_policy.deserialize import deserialize_properties
+    from pulumi_policy.policy import _NotApplicableError
+    from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
     catalogue = load_pack(pack_dir)
     recorder = importlib.import_module("connect_guardrails.exemptions")
     recorder.clear()

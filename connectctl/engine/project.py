@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from connectctl.engine.yaml_errors import explain
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 def stand_in(key: str) -> str:
     """The labelled stand-in for a `secure:` value offline: names its key, and is itself a valid
@@ -294,10 +296,9 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise ProjectError(f"{path}:{_line_column(text, exc.position)}: YAML error: character #x{code:04x} is "
                            f"not allowed in YAML ({exc.reason}); write it as an escape in double quotes, "
                            "or remove it") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ProjectError(f"{path}{where}: YAML error: {exc.problem or exc.context}") from None
+    except yaml.MarkedYAMLError as exc:  # in our words, at the line to fix (yaml_errors.py)
+        found = explain(exc, text)
+        raise ProjectError(f"{path}:{found.line}:{found.column}: YAML error: {found.message}") from None
     except yaml.YAMLError as exc:
         raise ProjectError(f"{path}: YAML error: {exc}") from None
     except RecursionError:

@@ -17,19 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pulumi
-from pulumi.runtime import config as runtime_config
-from pulumi.runtime import known_types
-from pulumi.runtime import resource as sdk_resource
-from pulumi.runtime import rpc as sdk_rpc
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.mocks import MockEngine, MockSettings
-from pulumi.runtime.proto import source_pb2
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
+from connectctl.engine.capture import STACK_TYPE, CapturedResource
 
-from connectctl.engine.capture import STACK_TYPE, CapturedResource, CaptureMonitor
-from connectctl.engine.mocks import AwsMocks
+# The Pulumi SDK (0.1-0.2 s to import) is imported by the functions that run a program, not here: commands that
+# only name `ProgramError` or read a `Capture` (and `connectctl --help`) start without it.
 
 
 class ProgramError(Exception):
@@ -69,6 +60,24 @@ def _program_context(root: Path) -> Iterator[None]:
         sys.path[:] = old_path
 
 
+_PROCESS_ENDS_AFTER_COMMAND = False
+
+
+def process_ends_after_command() -> None:
+    """No collection after a run from now on, and the collector left off: for a process that ends once its command
+    is done.
+
+    Why: `connectctl`'s process ends without tearing the interpreter down (`connectctl.cli.main`), so the garbage
+    of its runs is returned to the system at exit anyway, while a collection after a run (or the automatic one it
+    would otherwise trigger later) walks everything the run left alive, pulumi-aws's classes imported during the
+    process's first run included: 0.24 s of the 1.9 s CPU of `connectctl plan acme-prod`, to free 3 MiB of cycles
+    (peak RSS 169 against 172 MiB; the SDK's objects die by reference counting). Only processes that plan are
+    affected (the collector goes off at their first run); in-process callers (tests, benchmarks) never call this.
+    """
+    global _PROCESS_ENDS_AFTER_COMMAND
+    _PROCESS_ENDS_AFTER_COMMAND = True
+
+
 @contextmanager
 def one_collection() -> Iterator[None]:
     """No cyclic garbage collection while the program runs; one collection of what the run allocated after it.
@@ -80,7 +89,8 @@ def one_collection() -> Iterator[None]:
     resources against 2.5 at 563; BENCHMARKS.md). Objects that existed before the run are frozen,
     so the one collection afterwards costs what this run allocated, however large the process (the
     test suite keeps many plans alive), and frees all of the run's cycles. The caller's collector
-    state is restored.
+    state is restored. In a process that ends after its command, the collection is skipped
+    (`process_ends_after_command`).
     """
     enabled, frozen = gc.isenabled(), gc.get_freeze_count()
     gc.disable()
@@ -89,10 +99,11 @@ def one_collection() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.collect()
+        if not _PROCESS_ENDS_AFTER_COMMAND:
+            gc.collect()
         if not frozen:
             gc.unfreeze()
-        if enabled:
+        if enabled and not _PROCESS_ENDS_AFTER_COMMAND:
             gc.enable()
 
 
@@ -105,12 +116,27 @@ def no_source_positions() -> Iterator[None]:
     component-deep program (16% of acme-prod's program time); the offline engine never reads them.
     What is captured (type, name, parent, options, inputs, dependencies) does not change.
     """
+    from pulumi.runtime import resource as sdk_resource
+    from pulumi.runtime.proto import source_pb2
+
     original = sdk_resource._get_stack_trace
     sdk_resource._get_stack_trace = source_pb2.StackTrace  # an empty trace: no source position
     try:
         yield
     finally:
         sdk_resource._get_stack_trace = original
+
+
+def _first_is_unknown(val: Any) -> bool:
+    """The SDK's `known_types.is_unknown`, bound on first use (the SDK is not imported at start-up)."""
+    global _is_unknown
+    from pulumi.runtime import known_types
+
+    _is_unknown = known_types.is_unknown
+    return _is_unknown(val)
+
+
+_is_unknown: Callable[[Any], bool] = _first_is_unknown
 
 
 def contains_unknowns(val: Any, seen: set[int] | None = None) -> bool:
@@ -120,7 +146,7 @@ def contains_unknowns(val: Any, seen: set[int] | None = None) -> bool:
     so each of the ~30 calls per resource leaves a cycle only the collector frees: 24,000 of the 26,000 objects
     acme-prod's program leaves to its final collection beyond the SDK floor's (5 s of collection at 200 services).
     """
-    if known_types.is_unknown(val):
+    if _is_unknown(val):
         return True
     seen = set() if seen is None else seen
     if id(val) in seen:
@@ -137,6 +163,8 @@ def contains_unknowns(val: Any, seen: set[int] | None = None) -> bool:
 def acyclic_unknown_checks() -> Iterator[None]:
     """The SDK checks values for unknowns with `contains_unknowns` above during runs (every caller goes through
     the `rpc` module's attribute); restored afterwards."""
+    from pulumi.runtime import rpc as sdk_rpc
+
     original = sdk_rpc.contains_unknowns
     sdk_rpc.contains_unknowns = contains_unknowns
     try:
@@ -164,6 +192,16 @@ def run_program(
     `references` answers `pulumi.StackReference` reads: fully qualified stack name -> its outputs.
     `blackout` marks everything one region answers (see `AwsMocks`), to prove the others do without it.
     """
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.mocks import MockEngine, MockSettings
+    from pulumi.runtime.stack import run_in_stack
+    from pulumi.runtime.sync_await import _sync_await
+
+    from connectctl.engine.mocks import AwsMocks
+    from connectctl.engine.monitor import CaptureMonitor
+
     mocks = AwsMocks(region=region, account_id=account_id, preview=preview, references=references,
                      blackout=blackout)
     monitor = CaptureMonitor(mocks)

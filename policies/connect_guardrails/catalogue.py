@@ -23,7 +23,10 @@ from connect_guardrails.rules import (
     data_store_no_public_access,
     data_store_tls_only,
     database_audit_logging,
+    decommission_keeps_recovery_points,
     default_sg_closed,
+    dns_private_only,
+    dr_reachable,
     dr_region_self_contained,
     ecr_dr_replication,
     ecr_immutable_tags,
@@ -87,6 +90,7 @@ RULES: list[Rule] = [
     private_egress_via_nat.RULE,
     no_public_compute.RULE,
     fargate_only.RULE,
+    dns_private_only.RULE,
     # Network hygiene
     vpc_flow_logs.RULE,
     default_sg_closed.RULE,
@@ -126,6 +130,8 @@ RULES: list[Rule] = [
     data_access_recorded.RULE,
     database_audit_logging.RULE,
     dr_region_self_contained.RULE,
+    dr_reachable.RULE,
+    decommission_keeps_recovery_points.RULE,
     # Identity and data safety
     iam_no_wildcard_admin.RULE,
     iam_workload_least_privilege.RULE,

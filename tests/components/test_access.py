@@ -783,3 +783,25 @@ def test_environment_stacks_have_no_access_resources() -> None:
         doc = plan(stack)
         assert not roles(doc) and not of_type(doc, TRAIL), stack
         assert not [r for r in doc["resources"] if r["type"].startswith("connect:access")]
+
+
+def test_the_deployer_may_make_every_call_of_the_audit() -> None:
+    """`connectctl audit` and `dr verify` assume the deploy role: every action of the policy generated from their
+    calls (connectctl/audit/permissions.py) is allowed, on "*" where IAM authorizes it so (no resource type in the
+    IAM reference), else by a statement naming the action. A reader added without its grant fails here."""
+    from connectctl.audit.permissions import actions
+
+    documents = list(deployer_documents().values())
+    statements = [s for doc in documents for s in doc["Statement"] if s["Effect"] == "Allow"]
+    context = {"aws:RequestedRegion": "us-east-1"}
+    missing = []
+    for action in actions():
+        if action.split(":")[0] == "sts":
+            continue  # the session: needs no permission of the role
+        if not resource_types(action):
+            if decide(documents, Request(action, "*", context)) != "Allow":
+                missing.append(f"{action} on *")
+        elif not any(fnmatch.fnmatch(action.lower(), a.lower()) for s in statements
+                     for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])):
+            missing.append(action)
+    assert missing == [], "grant these in components/access.py AUDIT_READS"

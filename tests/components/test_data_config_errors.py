@@ -327,7 +327,8 @@ def test_environment_stack_files_parse_cleanly(stack: str) -> None:
 def test_certificate_is_not_required_in_backup_restore_or_without_services() -> None:
     backup_restore = config_of("acme-prod", (f"{DR}.mode", "backup-restore"), (DR_CERT, DELETE))
     assert parse_stack_config(backup_restore, SOURCE).dr.certificate_arn is None
-    no_services = config_of("acme-staging", (f"{DR}.mode", "pilot-light"), ("connect:services", []))
+    no_services = config_of("acme-staging", (f"{DR}.mode", "pilot-light"), ("connect:services", []),
+                            (f"{DR}.cidr", "10.43.0.0/16"))  # its VPN links end in the DR region too
     assert parse_stack_config(no_services, SOURCE).dr.standby
 
 

@@ -68,8 +68,9 @@ def named(doc: dict, type_: str, name: str, dr: bool = False) -> dict:
 
 
 def alarms(doc: dict) -> dict[str, dict]:
-    """Every alarm of the stack by its physical name."""
-    return {r["inputs"]["name"]: r for r in doc["resources"] if r["type"] == ALARM}
+    """Every alarm that pages, by its physical name. The service names' alarms (`dns-`, components/dns.py) page
+    no one: Route 53 health checks read them (a service serving, a failover declared)."""
+    return {r["inputs"]["name"]: r for r in doc["resources"] if r["type"] == ALARM and not r["name"].startswith("dns-")}
 
 
 def region_of(doc: dict, resource: dict) -> str:
@@ -89,8 +90,8 @@ def query(inputs: dict, query_id: str) -> dict:
 
 def expected_periods(doc: dict, t: AlertThresholds) -> None:
     for alarm in alarms(doc).values():
-        if alarm["name"].startswith("vpn-"):
-            continue  # SiteToSiteVpn's own tunnel alarms keep their fixed windows
+        if alarm["name"].startswith(("vpn-", "dr-vpn-")):
+            continue  # SiteToSiteVpn's own tunnel alarms keep their fixed windows (in both regions)
         inputs = alarm["inputs"]
         assert inputs["evaluationPeriods"] == t.evaluation_periods, alarm["name"]
         assert inputs["datapointsToAlarm"] == t.evaluation_periods, alarm["name"]
@@ -263,7 +264,7 @@ def test_vpn_tunnel_alarms_are_not_duplicated(stack: str) -> None:
     tunnel_alarms = [a for a in alarms(doc).values() if a["inputs"].get("metricName") == "TunnelState"]
     connections = of_type(doc, "aws:ec2/vpnConnection:VpnConnection")
     assert len(tunnel_alarms) == 2 * len(connections)
-    assert all(a["name"].startswith("vpn-") for a in tunnel_alarms)  # still SiteToSiteVpn's, and only those
+    assert all(a["name"].startswith(("vpn-", "dr-vpn-")) for a in tunnel_alarms)  # SiteToSiteVpn's, in each region
 
 
 def rules(doc: dict) -> dict[str, dict]:
@@ -385,8 +386,8 @@ def test_dashboard_shows_every_service_nat_gateway_vpn_link_and_alarm(stack: str
         assert tg in text
     for nat in of_type(doc, "aws:ec2/natGateway:NatGateway"):
         assert nat["outputs"]["id"] in text and f"NAT {nat['name'].removeprefix('network-nat-')}" in text
-    connections = of_type(doc, "aws:ec2/vpnConnection:VpnConnection")
-    assert connections
+    connections = [c for c in of_type(doc, "aws:ec2/vpnConnection:VpnConnection") if c["name"].startswith("vpn-")]
+    assert connections  # the primary's links (the DR region's end has its own alarms)
     for connection in connections:
         link = connection["name"].removeprefix("vpn-")
         assert connection["outputs"]["id"] in text and f"VPN {link}" in text
@@ -436,7 +437,7 @@ def test_warm_standby_alarms_use_the_dr_provider_and_the_dr_topic() -> None:
     assert sorted(s["inputs"]["endpoint"] for s in subscriptions) == ["globex-noc@globex.example",
                                                                      "sre-oncall@modyo.example"]
     found = alarms(doc)
-    standby = {name: a for name, a in found.items() if region_of(doc, a) == "eu-central-1"}
+    standby = {name: a for name, a in found.items() if region_of(doc, a) == "eu-central-1" and "-dr-svc-" in name}
     assert sorted(standby) == sorted(f"globex-prod-dr-svc-{s}-{what}" for s in BASES["globex-prod"]
                                      for what in ("below-standby-base", "unhealthy-hosts"))
     lb = named(doc, "aws:lb/loadBalancer:LoadBalancer", "dr-platform-alb", dr=True)["outputs"]["arnSuffix"]
@@ -461,12 +462,22 @@ def test_warm_standby_alarms_use_the_dr_provider_and_the_dr_topic() -> None:
         "aws:SourceArn": "arn:aws:cloudwatch:eu-central-1:222222222222:alarm:*"}
 
 
-@pytest.mark.parametrize("stack", ["acme-prod", "acme-staging"])
-def test_pilot_light_and_backup_restore_have_nothing_to_alarm_on_in_the_dr_region(stack: str) -> None:
-    doc = plan(stack, False)
+def test_backup_restore_has_nothing_to_alarm_on_in_the_dr_region() -> None:
+    doc = plan("acme-staging", False)
     assert {region_of(doc, a) for a in alarms(doc).values()} == {"us-east-1"}
     assert [t["name"] for t in doc["resources"] if t["type"] == "aws:sns/topic:Topic"] == ["alerts-topic"]
     assert "drAlertsTopicArn" not in doc["outputs"]
+
+
+def test_a_pilot_light_alarms_on_its_vpn_links_only_in_the_dr_region() -> None:
+    """Zero tasks, nothing to watch but the DR region's ends of the links: to the DR region's own topic."""
+    doc = plan("acme-prod", False)
+    in_dr = {name: a for name, a in alarms(doc).items() if region_of(doc, a) == "us-west-2"}
+    assert sorted(a["name"] for a in in_dr.values()) == ["dr-vpn-dc-santiago-tunnels-critical",
+                                                        "dr-vpn-dc-santiago-tunnels-warning"]
+    (dr_topic,) = [t for t in doc["resources"] if t["type"] == "aws:sns/topic:Topic" and t["name"] == "dr-alerts-topic"]
+    assert all(a["inputs"]["alarmActions"] == [dr_topic["outputs"]["arn"]] for a in in_dr.values())
+    assert doc["outputs"]["drAlertsTopicArn"] == dr_topic["outputs"]["arn"]
 
 
 def test_every_environment_has_the_topic_even_without_links_or_subscribers(tmp_path: Path) -> None:

@@ -61,7 +61,9 @@ AGGREGATES: dict[str, dict[str, set[str]]] = {
     "store": DASHBOARD,
     "zone": {**DASHBOARD, "aws:ec2/vpcEndpoint:VpcEndpoint": {"subnetIds", "routeTableIds"},
              "aws:lb/loadBalancer:LoadBalancer": {"subnets"}, "aws:ecs/service:Service": {"networkConfiguration"},
-             "aws:rds/subnetGroup:SubnetGroup": {"subnetIds"}},
+             "aws:rds/subnetGroup:SubnetGroup": {"subnetIds"},
+             # the resolver's two addresses sit in the first two zones of its tier (updated in place)
+             "aws:route53/resolverEndpoint:ResolverEndpoint": {"ipAddresses"}},
     # switching the NAT mode re-points each app tier's default route at the NAT gateway it now egresses through
     "nat": {**DASHBOARD, "aws:ec2/route:Route": {"natGatewayId"}},
 }
@@ -82,7 +84,8 @@ KEEPERS: dict[str, dict[str, tuple[bool, bool]]] = {
 }
 # Resources a whole kind shares that outlive the last item as history: retained (never protected, which would stop
 # `pulumi up`), by name. The VPN's tunnel log group goes out of the stack with the last connection, kept in AWS.
-SHARED_KEEPERS: dict[str, dict[str, tuple[bool, bool]]] = {"connection": {"vpn-tunnel-logs": (False, True)}}
+SHARED_KEEPERS: dict[str, dict[str, tuple[bool, bool]]] = {
+    "connection": {"vpn-tunnel-logs": (False, True), "dr-vpn-tunnel-logs": (False, True)}}
 # The pack is not what these tests look at: every policy off (only tests may do this) saves its run.
 QUIET = {name: {"enforcementLevel": "disabled"} for name in [r.id for r in RULES] + list(integrity.NAMES)}
 # Each plan takes 1-2 s: few examples, no deadline, reproducible in CI (derandomized, no example database).
@@ -159,14 +162,16 @@ def last_users_of(case: Addition) -> re.Pattern[str]:
         return re.compile(r"alerts-(ecr|inspector)-scan(-target)?")
     if case.kind == "connection":
         if case.alone:
-            return re.compile(r"vpn-gateway|vpn-tunnel-logs|vpn-propagation-(app|data)-[a-z0-9-]+")
+            # both regions' ends of the links, and the resolvers the data centres' DNS servers reached
+            return re.compile(r"(dr-)?vpn-gateway|(dr-)?vpn-tunnel-logs|(dr-)?vpn-propagation-(app|data)-[a-z0-9-]+"
+                              r"|dns-resolver-(primary|dr)(-sg)?")
         def propagated(connection: dict[str, Any]) -> set[str]:  # BGP links propagate to the tiers they reach
             return set() if connection.get("staticRoutes") else set(connection.get("reachableTiers", ["app"]))
 
         reached = {tier for c in case.before.connections for tier in propagated(c)}
         (removed,) = (c for c in case.after.connections if c["name"] in case.owners)
         if unreached := sorted(propagated(removed) - reached):
-            return re.compile(rf"vpn-propagation-({'|'.join(unreached)})-[a-z0-9-]+")
+            return re.compile(rf"(dr-)?vpn-propagation-({'|'.join(unreached)})-[a-z0-9-]+")
     return re.compile(r"(?!)")
 
 

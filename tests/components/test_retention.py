@@ -14,11 +14,14 @@ decides which it is.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from components.config import StackConfig
 from connectctl.engine.project import load_project, load_stack
-from connectctl.plan import Plan, validate
+from connectctl.plan import Plan, plan_stack, validate
 from tests.policies.mutations import baseline
 
 STATEFUL = frozenset({
@@ -50,8 +53,15 @@ STATELESS_PREFIXES = (
     "aws:s3/bucketPolicy:", "aws:s3/bucketPublicAccessBlock:",
     "aws:s3/bucketReplicationConfig:", "aws:s3/bucketServerSideEncryptionConfiguration:",
     "aws:s3/bucketVersioning:", "aws:sns/", "aws:ssm/parameter:", "aws:vpc/",
+    # Route 53 (components/dns.py). A private hosted zone holds records, not data: every record in it is one the
+    # program declares again (the service names, aliases to the load balancers), and with forceDestroy false AWS
+    # refuses to delete a zone that still holds a record someone added by hand. Records are derived from the load
+    # balancers; health checks are configuration over alarms; a Resolver inbound endpoint is network interfaces, one
+    # per subnet (recreated, it may get other addresses: the client's forwarders follow `resolverInboundIps`).
+    "aws:route53/zone:", "aws:route53/record:", "aws:route53/healthCheck:", "aws:route53/resolverEndpoint:",
 )
 STACKS = tuple(load_project().stacks())
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def planned(stack: str) -> Plan:
@@ -90,6 +100,24 @@ def test_destroy_retains_every_stateful_resource(stack: str) -> None:
         allocations = plan.config.net.egress_ip_allocation_ids
         ids = allocations.values() if isinstance(allocations, dict) else allocations
         assert sorted(r.id for r in reads) == sorted(ids)
+
+
+def test_a_declared_failover_retains_the_restored_databases(tmp_path: Path) -> None:
+    """`connect:dr.active`: the databases restored in the DR region hold the data written during the failover
+    (and its log groups, the audit of it): destroying or leaving the active state keeps them."""
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text(encoding="utf-8"))
+    doc["config"]["connect:dr"]["active"] = True
+    zones = planned("acme-prod").capture.outputs["zones"]
+    assert isinstance(zones, list)
+    doc["config"]["connect:network"]["availabilityZones"] = zones
+    stack_file = tmp_path / "Pulumi.acme-prod.yaml"
+    stack_file.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    plan = plan_stack(config_file=stack_file, preview=True)
+    restored = [r for r in plan.resources if r.type in STATEFUL and r.name.startswith("dr-restore-")]
+    assert {r.type for r in restored} == {"aws:rds/cluster:Cluster", "aws:cloudwatch/logGroup:LogGroup"}
+    assert len([r for r in restored if r.type == "aws:rds/cluster:Cluster"]) == len(plan.config.data.databases)
+    dropped = [r.name for r in plan.resources if r.type in STATEFUL and not r.external and not r.retain_on_delete]
+    assert dropped == []
 
 
 def test_the_stacks_cover_every_stateful_type() -> None:

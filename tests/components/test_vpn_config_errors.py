@@ -112,7 +112,9 @@ CASES: dict[str, Case] = {
     "onprem-inside-vpc": ("acme-prod", [(f"{C0}.onPremCidrs", ["10.40.128.0/17"])], [f"{C0}.onPremCidrs[0]"],
                           ["10.40.128.0/17 overlaps the VPC block 10.40.0.0/16", "ranges outside it"]),
     "onprem-contains-vpc": ("acme-prod", [(f"{C0}.onPremCidrs", ["172.16.0.0/16", "10.0.0.0/8"])],
-                            [f"{C0}.onPremCidrs[1]"], ["10.0.0.0/8 overlaps the VPC block 10.40.0.0/16"]),
+                            # the DR VPC (10.42/16) is inside 10.0.0.0/8 too
+                            [f"{C0}.onPremCidrs[1]", "connect:dr.cidr"],
+                            ["10.0.0.0/8 overlaps the VPC block 10.40.0.0/16"]),
     "onprem-whole-internet": ("acme-prod", [(f"{C0}.onPremCidrs", ["0.0.0.0/0"])], [f"{C0}.onPremCidrs"],
                               ["'0.0.0.0/0' is the whole internet", "the data centre's own ranges"]),
     "onprem-host-bits": ("acme-prod", [(f"{C0}.onPremCidrs", ["172.16.0.1/16"])], [f"{C0}.onPremCidrs"],
@@ -163,7 +165,7 @@ CASES: dict[str, Case] = {
     },
     "inside-cidr-equal-for-both-tunnels": (
         "acme-prod", [(f"{T1}.insideCidr", "169.254.10.0/30")], [f"{T1}.insideCidr"],
-        ["both tunnels use 169.254.10.0/30", "a different /30 per tunnel"],
+        ["169.254.10.0/30 is already an inside range of this connection", "a different /30 per tunnel and region"],
     ),
     "inside-cidr-reused-across-connections": (
         "globex-prod", [(f"{C0}.tunnels", [{"insideCidr": "169.254.30.0/30"}, {"insideCidr": "169.254.20.4/30"}])],

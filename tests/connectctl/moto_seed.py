@@ -21,10 +21,16 @@ What moto 5.2.5 cannot hold, tunnel telemetry and recovery points, lives in the 
 tests/connectctl/moto_extensions.py, which teaches the in-process server to answer with it: every tunnel is UP
 unless `tunnel_down` says otherwise, and the DR vault of an environment with data stores holds a fresh copy of
 each database's daily snapshot unless `dr_vault_holding` puts other points there.
+
+What a declared failover needs (`seed_failover_sources`) moto cannot make through its API either: AWS Backup's
+copies in the DR region are cluster snapshots of type `awsbackup`, and the stack file names its certificates by
+ARN. Both are put in moto's own backends, which live in this process: a snapshot made of a short-lived cluster and
+retyped, a self-signed certificate (covering `*.<zone>`) imported and moved to the stack file's ARN.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,6 +115,7 @@ class Environment:
     task_definition: str
     vpn_connections: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)  # variable -> ARN, as the stack file names them
+    restore_copies: dict[str, str] = field(default_factory=dict)  # database -> ARN of its newest copy in DR_REGION
 
     def outputs(self, client: str, environment: str) -> dict[str, Any]:
         """The stack outputs `pulumi stack output --json` would print for what was seeded (the parts audited)."""
@@ -146,8 +153,10 @@ def seed_environment(session: boto3.Session, endpoint: str, extensions: MotoExte
     ec2.attach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
     nat_zones = zones if cfg.net.nat_gateways == "perAz" else zones[:1]
     egress_ips, nat_ids = [], []
-    for zone in nat_zones:
-        eip = ec2.allocate_address(Domain="vpc", TagSpecifications=_spec(
+    for slot, zone in enumerate(nat_zones):
+        # A public address, as AWS gives (moto would draw one from 127.0.0.0/8, which no promise may hold).
+        public = f"3.{cfg.net.network.network_address.packed[1]}.{slot}.10"
+        eip = ec2.allocate_address(Domain="vpc", Address=public, TagSpecifications=_spec(
             "elastic-ip", _tags(client, environment, f"{prefix}-egress-{zone}")))
         nat = ec2.create_nat_gateway(SubnetId=subnets["ingress"][zone], AllocationId=eip["AllocationId"],
                                      TagSpecifications=_spec("natgateway", tags))["NatGateway"]
@@ -160,8 +169,7 @@ def seed_environment(session: boto3.Session, endpoint: str, extensions: MotoExte
         ResourceIds=[vpc_id], ResourceType="VPC", TrafficType="ALL", LogDestinationType="cloud-watch-logs",
         LogGroupName=group, DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT}:role/{prefix}-flow-logs",
         MaxAggregationInterval=60, TagSpecifications=_spec("vpc-flow-log", tags))["FlowLogIds"]
-    sg = ec2.create_security_group(GroupName=f"{prefix}-app", Description="app tier", VpcId=vpc_id,
-                                   TagSpecifications=_spec("security-group", tags))["GroupId"]
+    sg = seed_security_groups(ec2, prefix, vpc_id, tags)["network-sg-app"]
     app_subnets = list(subnets["app"].values())
     elbv2 = aws(session, endpoint, "elbv2")
     balancer = elbv2.create_load_balancer(
@@ -204,11 +212,60 @@ def seed_environment(session: boto3.Session, endpoint: str, extensions: MotoExte
     copied = clock.now().replace(microsecond=0) - timedelta(hours=2)
     for database in cfg.data.databases:
         extensions.recovery_points.add(ACCOUNT, DR_REGION, f"{prefix}-dr", dr_copy(prefix, database.name, copied))
+    seed_failover_sources(session, endpoint, cfg, seeded, copied)
     for service in cfg.services:
         for variable, arn in service.secrets.items():
             seed_secret(session, endpoint, arn, replicated=cfg.dr.standby)
             seeded.secrets[variable] = arn
     return seeded
+
+
+def seed_security_groups(ec2: Any, stack: str, vpc_id: str, tags: list[dict[str, str]]) -> dict[str, str]:
+    """The primary VPC's security groups and rules exactly as the stack's offline plan declares them (the audit's
+    `unmanaged-resources` check holds them to that plan), auto-named as Pulumi names them; the VPC's default group
+    and every new group without the egress rule AWS adds, which the provider revokes. Returns group ids by the
+    plan's logical name."""
+    from connectctl.audit import unmanaged
+    from connectctl.plan import plan_stack
+
+    resources = plan_stack(stack, preview=False).capture.resources
+    vpc = next(str(r.outputs["id"]) for r in resources
+               if r.type == unmanaged.VPC and str(r.outputs.get("arn", "")).split(":")[3] == REGION)
+    default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                    {"Name": "group-name", "Values": ["default"]}])
+    ids: dict[str, str] = {}  # the plan's group id -> the seeded one
+    names: dict[str, str] = {}
+    for r in resources:
+        if r.type == unmanaged.DEFAULT_SG and r.inputs.get("vpcId") == vpc:
+            ids[str(r.outputs["id"])] = default["SecurityGroups"][0]["GroupId"]
+        elif r.type == unmanaged.SG and r.inputs.get("vpcId") == vpc:
+            suffix = hashlib.sha256(r.name.encode()).hexdigest()[:7]
+            group = ec2.create_security_group(GroupName=f"{r.name}-{suffix}", Description=r.inputs["description"],
+                                              VpcId=vpc_id, TagSpecifications=_spec("security-group", tags))
+            ids[str(r.outputs["id"])] = names[r.name] = group["GroupId"]
+    for group in ids.values():
+        rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])
+        egress = [r["SecurityGroupRuleId"] for r in rules["SecurityGroupRules"] if r["IsEgress"]]
+        ingress = [r["SecurityGroupRuleId"] for r in rules["SecurityGroupRules"] if not r["IsEgress"]]
+        if egress:
+            ec2.revoke_security_group_egress(GroupId=group, SecurityGroupRuleIds=egress)
+        if ingress:
+            ec2.revoke_security_group_ingress(GroupId=group, SecurityGroupRuleIds=ingress)
+    for r in resources:
+        if r.type not in unmanaged.SG_RULES or r.inputs.get("securityGroupId") not in ids:
+            continue
+        i = r.inputs
+        permission: dict[str, Any] = {"IpProtocol": i["ipProtocol"]}
+        if i["ipProtocol"] != "-1":
+            permission |= {"FromPort": int(i["fromPort"]), "ToPort": int(i["toPort"])}
+        if i.get("referencedSecurityGroupId"):
+            permission["UserIdGroupPairs"] = [{"GroupId": ids[i["referencedSecurityGroupId"]]}]
+        else:
+            permission["IpRanges"] = [{"CidrIp": i["cidrIpv4"]}]
+        authorize = ec2.authorize_security_group_egress if r.type.endswith("EgressRule") else \
+            ec2.authorize_security_group_ingress
+        authorize(GroupId=ids[i["securityGroupId"]], IpPermissions=[permission])
+    return names
 
 
 def close_default_acl(ec2: Any, vpc_id: str, tiers: dict[str, list[str]], tags: list[dict[str, str]]) -> None:
@@ -351,11 +408,12 @@ def _public_eni(ec2: Any, subnet: str, description: str) -> tuple[str, str]:
 
 @dataclass
 class Broken:
-    """The three faults of the issue's acceptance test, by resource id."""
+    """The three faults of the issue's acceptance test, by resource id (and the EIP on the hand-made interface)."""
 
     eni: str
     repository: str
     load_balancer: str
+    allocation: str = ""
 
 
 @contextmanager
@@ -370,7 +428,7 @@ def broken(seed: Seed, repository: str) -> Iterator[Broken]:
     balancer = elbv2.create_load_balancer(Name="acme-prod-public", Subnets=list(seed.prod.subnets["ingress"].values()),
                                           Scheme="internet-facing", Type="application")["LoadBalancers"][0]
     try:
-        yield Broken(eni, repository, "acme-prod-public")
+        yield Broken(eni, repository, "acme-prod-public", allocation)
     finally:
         elbv2.delete_load_balancer(LoadBalancerArn=balancer["LoadBalancerArn"])
         ecr.put_image_scanning_configuration(repositoryName=repository,
@@ -398,8 +456,9 @@ def drifted(seed: Seed) -> Iterator[None]:
     ecs.update_service(cluster=prod.cluster, service="accounts-api", networkConfiguration=network("ENABLED"))
     ecs.update_service(cluster=prod.cluster, service="notifications-worker", desiredCount=1)
     ec2.delete_flow_logs(FlowLogIds=prod.flow_log_ids)
+    # With a group of the stack: without one moto makes a group of its own, which outlives the load balancer.
     elb.create_load_balancer(LoadBalancerName="acme-prod-classic", Subnets=[prod.subnets["ingress"][ZONES[0]]],
-                             Scheme="internet-facing",
+                             Scheme="internet-facing", SecurityGroups=[prod.security_group],
                              Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}])
     try:
         yield
@@ -467,3 +526,117 @@ def failed_replica(seed: Seed, arn: str) -> Iterator[str]:
         secrets.remove_regions_from_replication(SecretId=arn, RemoveReplicaRegions=[DR_REGION])
         dr.delete_secret(SecretId=squatter, ForceDeleteWithoutRecovery=True)
         secrets.replicate_secret_to_regions(SecretId=arn, AddReplicaRegions=[{"Region": DR_REGION}])
+
+
+# --- what a declared failover needs: AWS Backup's copies of the databases, certificates covering the names ----------
+
+
+def self_signed(names: list[str], *, days: int = 365) -> tuple[bytes, bytes]:
+    """A self-signed certificate (PEM) whose subject alternative names are `names`, and its key: what ACM imports.
+    Valid from a day before the clock's now, so a fixed `CONNECT_NOW` does not matter."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    start = datetime.now().astimezone() - timedelta(days=1)
+    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(start)
+                   .not_valid_after(start + timedelta(days=days))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+                   .sign(key, hashes.SHA256()))
+    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return certificate.public_bytes(serialization.Encoding.PEM), pem_key
+
+
+def certificate_at(session: boto3.Session, endpoint: str, arn: str, names: list[str]) -> None:
+    """An issued certificate for `names` at exactly `arn` (moto draws a random ARN on import: it is moved in moto's
+    backend to the one the stack file names); replaces one already there."""
+    from moto.acm.models import acm_backends
+
+    region = arn.split(":")[3]
+    backend = acm_backends[ACCOUNT][region]
+    backend._certificates.pop(arn, None)
+    body, key = self_signed(names)
+    drawn = aws(session, endpoint, "acm", region).import_certificate(Certificate=body, PrivateKey=key)
+    bundle = backend._certificates.pop(drawn["CertificateArn"])
+    bundle.arn = arn
+    backend._certificates[arn] = bundle
+
+
+def awsbackup_copy(session: boto3.Session, endpoint: str, cluster: str, created: datetime,
+                   status: str = "available") -> str:
+    """A cluster snapshot of `cluster` in DR_REGION as AWS Backup's copy job leaves it (type `awsbackup`, named
+    `awsbackup:copyjob-...`, the source cluster's identifier); returns its ARN. moto makes only manual snapshots of
+    clusters it holds: one is made of a short-lived cluster of that name and retyped in moto's backend."""
+    from moto.rds.models import rds_backends
+
+    rds = aws(session, endpoint, "rds", DR_REGION)
+    made = f"seed-{cluster}-{created:%Y%m%d%H%M}"
+    rds.create_db_cluster(DBClusterIdentifier=cluster, Engine="aurora-postgresql", MasterUsername="connect_admin",
+                          MasterUserPassword="not-a-real-password")
+    rds.create_db_cluster_snapshot(DBClusterIdentifier=cluster, DBClusterSnapshotIdentifier=made)
+    rds.delete_db_cluster(DBClusterIdentifier=cluster, SkipFinalSnapshot=True)
+    backend = rds_backends[ACCOUNT][DR_REGION]
+    for automated in [k for k, v in backend.cluster_snapshots.items() if v.snapshot_type == "automated"
+                      and v.db_cluster_identifier == cluster]:
+        del backend.cluster_snapshots[automated]  # moto's own snapshot of the short-lived cluster
+    snapshot = backend.cluster_snapshots.pop(made)
+    snapshot.snapshot_type, snapshot.status, snapshot.created = "awsbackup", status, created
+    snapshot.db_cluster_snapshot_identifier = f"awsbackup:copyjob-{cluster}-{created:%Y%m%d%H%M}"
+    backend.cluster_snapshots[snapshot.db_cluster_snapshot_identifier] = snapshot
+    return str(snapshot.arn)
+
+
+def seed_failover_sources(session: boto3.Session, endpoint: str, cfg: StackConfig, seeded: Environment,
+                          copied: datetime) -> None:
+    """What `connect:dr.active` needs: a copy of each database in DR_REGION made when the DR vault's copy was (and
+    an older one, so `latest` has a choice), and the load balancers' certificates covering `*.<zone>`."""
+    for database in cfg.data.databases:
+        cluster = f"{cfg.name_prefix}-{database.name}"
+        awsbackup_copy(session, endpoint, cluster, copied - timedelta(days=1))
+        seeded.restore_copies[database.name] = awsbackup_copy(session, endpoint, cluster, copied)
+    for arn in (cfg.platform.certificate_arn, cfg.dr.certificate_arn):
+        if arn and cfg.services:
+            certificate_at(session, endpoint, arn, [f"*.{cfg.dns_zone_name}"])
+
+
+@contextmanager
+def dr_copies_of(seed: Seed, database: str, statuses: list[str]) -> Iterator[list[str]]:
+    """acme-prod's database with exactly these copies in DR_REGION, newest last (an empty list: none); yields their
+    ARNs. The seeded copies are back on exit."""
+    from moto.rds.models import rds_backends
+
+    backend = rds_backends[ACCOUNT][DR_REGION]
+    cluster = f"{seed.prod.prefix}-{database}"
+    saved = {k: v for k, v in backend.cluster_snapshots.items() if v.db_cluster_identifier == cluster}
+    for key in saved:
+        del backend.cluster_snapshots[key]
+    now = clock.now().replace(microsecond=0)
+    try:
+        yield [awsbackup_copy(seed.session, seed.endpoint, cluster, now - timedelta(hours=len(statuses) - i), status)
+               for i, status in enumerate(statuses)]
+    finally:
+        for key in [k for k, v in backend.cluster_snapshots.items() if v.db_cluster_identifier == cluster]:
+            del backend.cluster_snapshots[key]
+        backend.cluster_snapshots.update(saved)
+
+
+@contextmanager
+def certificate_covering(seed: Seed, arn: str, names: list[str]) -> Iterator[None]:
+    """The certificate at `arn` replaced by one covering exactly `names`; one covering `*.<zone>` again on exit."""
+    from moto.acm.models import acm_backends
+
+    region = arn.split(":")[3]
+    saved = acm_backends[ACCOUNT][region]._certificates.get(arn)
+    certificate_at(seed.session, seed.endpoint, arn, names)
+    try:
+        yield
+    finally:
+        backend = acm_backends[ACCOUNT][region]
+        backend._certificates.pop(arn, None)
+        if saved is not None:
+            backend._certificates[arn] = saved

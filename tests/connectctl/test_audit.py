@@ -49,11 +49,14 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def aws_env(**extra: str) -> dict[str, str]:
-    """The environment without the caller's AWS settings: fake keys, no config files, no instance metadata."""
+    """The environment without the caller's AWS settings: fake keys, no config files, no instance metadata.
+
+    The audit's own run-time checks only (`CONNECTCTL_AUDIT_PACK=0`, as `--no-pack`): this seed is written by hand
+    for them. The pack's rules judged live are tested on a seeding of the stacks' plans (test_audit_live.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     return env | moto_seed.FAKE_CREDENTIALS | {
         "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true"} | extra
+        "AWS_EC2_METADATA_DISABLED": "true", "CONNECTCTL_AUDIT_PACK": "0"} | extra
 
 
 def connectctl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -133,8 +136,8 @@ def test_compliant_acme_prod_has_no_findings(seed: moto_seed.Seed) -> None:
     assert examined["nat-egress-ips"] == 3  # perAz over three zones
     assert examined["vpn-tunnels-up"] == 1 and examined["dr-recovery-point"] == 1  # both read from the server
     assert examined["dr-secret-replicas"] == 2  # DB_PASSWORD (Secrets Manager) and SMTP_TOKEN (SSM)
-    assert doc["summary"] == {"checks": 13, "passed": 11, "failed": 0, "skipped": 0, "not-applicable": 2,
-                              "findings": 0}
+    assert doc["summary"] == {"checks": 16, "passed": 14, "failed": 0, "skipped": 0, "not-applicable": 2,
+                              "findings": 0, "mandatory": 0, "advisory": 0}
 
 
 def test_the_three_faults_are_exactly_the_findings_in_every_format(seed: moto_seed.Seed) -> None:
@@ -144,18 +147,20 @@ def test_the_three_faults_are_exactly_the_findings_in_every_format(seed: moto_se
         text_code, text, _ = invoke("audit", "acme-prod", "--endpoint-url", seed.endpoint)
     assert run.returncode == 1, run.stderr
     doc = json.loads(run.stdout)
+    # the hand-made interface and its Elastic IP are also outside the stack (unmanaged-resources)
     assert findings(doc) == {("no-public-eni", broken.eni), ("ecr-scan-on-push", "payments-api"),
-                             ("alb-internal-only", broken.load_balancer)}
+                             ("alb-internal-only", broken.load_balancer), ("unmanaged-resources", broken.eni),
+                             ("unmanaged-resources", broken.allocation)}
     by_check = {f["check"]: f for f in doc["findings"]}
-    assert [f["severity"] for f in doc["findings"]] == ["critical", "critical", "high"]  # most severe first
+    assert [f["severity"] for f in doc["findings"]] == ["critical"] * 3 + ["high"] * 2  # most severe first
     assert by_check["ecr-scan-on-push"]["arn"] == f"arn:aws:ecr:us-east-1:{moto_seed.ACCOUNT}:repository/payments-api"
     assert by_check["ecr-scan-on-push"]["location"] == {"file": "stacks/Pulumi.acme-prod.yaml", "line": 21}
     assert by_check["alb-internal-only"]["arn"].startswith(
         f"arn:aws:elasticloadbalancing:us-east-1:{moto_seed.ACCOUNT}:loadbalancer/app/acme-prod-public/")
     assert "internet-facing" in by_check["alb-internal-only"]["message"]
     assert "hand-made test box" in by_check["no-public-eni"]["message"]
-    assert doc["summary"]["findings"] == 3 and doc["summary"]["failed"] == 3
-    assert doc["summary"]["passed"] == 8 and doc["summary"]["skipped"] == 0
+    assert doc["summary"]["findings"] == 5 and doc["summary"]["failed"] == 4
+    assert doc["summary"]["passed"] == 10 and doc["summary"]["skipped"] == 0
 
     assert code == 1
     sarif = json.loads(sarif_text)
@@ -170,7 +175,7 @@ def test_the_three_faults_are_exactly_the_findings_in_every_format(seed: moto_se
         assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stacks/Pulumi.acme-prod.yaml"
 
     assert text_code == 1
-    assert "FAIL: 3 finding(s)" in text
+    assert "FAIL: 5 finding(s)" in text
     for resource in (broken.eni, "payments-api", broken.load_balancer):
         assert resource in text
 
@@ -232,14 +237,16 @@ def test_a_registry_rule_covers_a_repository_without_its_own_flag(seed: moto_see
         finally:
             ecr.put_registry_scanning_configuration(scanType="BASIC", rules=[])
     assert code == 1
-    assert {check for check, _ in findings(json.loads(out))} == {"no-public-eni", "alb-internal-only"}
+    assert {check for check, _ in findings(json.loads(out))} == {"no-public-eni", "alb-internal-only",
+                                                                 "unmanaged-resources"}
 
 
 def test_another_environment_is_judged_only_by_its_own_audit(seed: moto_seed.Seed) -> None:
     code, out, _ = invoke("audit", "acme-staging", "--endpoint-url", seed.endpoint, "--format", "json")
     assert code == 1
     doc = json.loads(out)
-    assert {check for check, _ in findings(doc)} == {"no-public-eni", "alb-internal-only", "ecs-service-no-public-ip"}
+    assert {check for check, _ in findings(doc)} == {"no-public-eni", "alb-internal-only", "ecs-service-no-public-ip",
+                                                     "unmanaged-resources"}  # its debugging box and its EIP
     assert ("alb-internal-only", "acme-staging-public") in findings(doc)
     assert ("ecs-service-no-public-ip", "acme-staging/payments-api") in findings(doc)
     assert not any(seed.prod.vpc_id in f["message"] or "acme-prod" in f["resourceId"] for f in doc["findings"])
@@ -254,6 +261,7 @@ def test_the_account_stack_audits_its_whole_registry(seed: moto_seed.Seed) -> No
     doc = json.loads(out)
     assert findings(doc) == {("ecr-scan-on-push", "legacy-batch")}  # undeclared, still the client's registry
     assert statuses(doc) == {**dict.fromkeys(CHECK_IDS, "not-applicable"), "ecr-scan-on-push": "failed",
+                             "unmanaged-resources": "passed",
                              **dict.fromkeys(ACCOUNT_ONLY, "passed")}
 
 
@@ -279,7 +287,8 @@ def test_dr_verify_reads_the_dr_vaults_recovery_points_from_the_server(seed: mot
     assert code == 0, out
     doc = json.loads(out)
     assert doc["findings"] == [] and [(c["id"], c["status"], c["examined"]) for c in doc["checks"]] == [
-        ("dr-recovery-point", "passed", 1), ("dr-secret-replicas", "passed", 2)]
+        ("dr-recovery-point", "passed", 1), ("dr-secret-replicas", "passed", 2), ("dr-restore-source", "passed", 1),
+        ("dr-certificate-names", "passed", 2)]
     assert doc["checks"][0]["note"] == "vault acme-prod-dr in us-west-2, RPO 24.0 h"
     assert doc["checks"][1]["note"] == "copies in us-west-2, read by the standby (pilot-light)"
 
@@ -520,6 +529,28 @@ def test_dr_without_data_stores_is_not_applicable() -> None:
     assert outcome.not_applicable is not None and outcome.findings == []
 
 
+def stub_failover(clients: dict[tuple[str, str], Any]) -> list[Stubber]:
+    """acme-prod's failover needs (connectctl/audit/failover.py): one AWS Backup copy of ledger in us-west-2, and
+    both regions' certificates covering `*.prod.acme.connect.internal`."""
+    rds, rds_stub = stubbed("rds", "us-west-2")
+    clients["rds", "us-west-2"] = rds
+    copy = "arn:aws:rds:us-west-2:111111111111:cluster-snapshot:awsbackup:copyjob-acme-prod-ledger-1"
+    rds_stub.add_response("describe_db_cluster_snapshots", {"DBClusterSnapshots": [{
+        "DBClusterSnapshotArn": copy, "DBClusterIdentifier": "acme-prod-ledger", "SnapshotType": "awsbackup",
+        "Status": "available", "SnapshotCreateTime": NOW - timedelta(hours=2)}]},
+        {"DBClusterIdentifier": "acme-prod-ledger", "SnapshotType": "awsbackup"})
+    stubbers = [rds_stub]
+    for arn in ("arn:aws:acm:us-east-1:111111111111:certificate/0d7e3c1a-5b2f-4c8e-9a61-3f2b7c9d1e40",
+                "arn:aws:acm:us-west-2:111111111111:certificate/2b6f4c8a-1d3e-4f5a-9b7c-8e0d1f2a3b4c"):
+        acm, acm_stub = stubbed("acm", arn.split(":")[3])
+        clients["acm", arn.split(":")[3]] = acm
+        acm_stub.add_response("describe_certificate", {"Certificate": {
+            "CertificateArn": arn, "Status": "ISSUED", "SubjectAlternativeNames": ["*.prod.acme.connect.internal"]}},
+            {"CertificateArn": arn})
+        stubbers.append(acm_stub)
+    return stubbers
+
+
 @pytest.fixture
 def stubbed_session(monkeypatch: pytest.MonkeyPatch) -> dict[tuple[str, str], Any]:
     """`open_session` answered by stubbed clients: the CLI end to end, without any endpoint."""
@@ -541,7 +572,7 @@ def test_dr_verify_runs_the_dr_checks_alone(stubbed_session: dict[tuple[str, str
     backup, stubber = stubbed("backup", "us-west-2")
     stubbed_session["backup", "us-west-2"] = backup
     stub_dr(stubber, [recovery_point(age)])
-    stubbers = [stubber, *stub_secrets(stubbed_session)]
+    stubbers = [stubber, *stub_secrets(stubbed_session), *stub_failover(stubbed_session)]
     with ExitStack() as stack:
         for each in stubbers:
             stack.enter_context(each)
@@ -550,7 +581,8 @@ def test_dr_verify_runs_the_dr_checks_alone(stubbed_session: dict[tuple[str, str
         each.assert_no_pending_responses()
     assert exit_code == code
     doc = json.loads(out)
-    assert [c["id"] for c in doc["checks"]] == ["dr-recovery-point", "dr-secret-replicas"]
+    assert [c["id"] for c in doc["checks"]] == ["dr-recovery-point", "dr-secret-replicas", "dr-restore-source",
+                                                "dr-certificate-names"]
     assert doc["checks"][0]["note"] == "vault acme-prod-dr in us-west-2, RPO 36.0 h"
     assert len(doc["findings"]) == code
 
@@ -615,10 +647,12 @@ def test_a_secret_without_its_replica_is_one_finding(seed: moto_seed.Seed) -> No
         code, out, _ = invoke("dr", "verify", "acme-prod", "--endpoint-url", seed.endpoint, "--format", "json")
     assert code == 1
     doc = json.loads(out)
-    assert statuses(doc) == {"dr-recovery-point": "passed", "dr-secret-replicas": "failed"}
+    assert statuses(doc) == {"dr-recovery-point": "passed", "dr-secret-replicas": "failed",
+                             "dr-restore-source": "passed", "dr-certificate-names": "passed"}
     (finding,) = doc["findings"]
     assert finding == {
-        "check": "dr-secret-replicas", "severity": "high", "resourceId": "acme/prod/payments-db-Xy7Q2m",
+        "check": "dr-secret-replicas", "level": "mandatory", "source": "audit", "severity": "high",
+        "resourceId": "acme/prod/payments-db-Xy7Q2m",
         "resourceType": "AWS::SecretsManager::Secret", "arn": DB_PASSWORD_DR, "region": "us-west-2",
         "message": f"service payments-api reads DB_PASSWORD from {DB_PASSWORD}, which has no replica in us-west-2: "
                    f"the DR standby reads {DB_PASSWORD_DR} and cannot start without it; replicate the secret to "
@@ -655,7 +689,8 @@ def test_a_parameter_missing_in_the_dr_region_is_one_finding(seed: moto_seed.See
     assert code == 1
     (finding,) = json.loads(out)["findings"]
     assert finding == {
-        "check": "dr-secret-replicas", "severity": "high", "resourceId": "/acme/prod/smtp-token",
+        "check": "dr-secret-replicas", "level": "mandatory", "source": "audit", "severity": "high",
+        "resourceId": "/acme/prod/smtp-token",
         "resourceType": "AWS::SSM::Parameter", "arn": SMTP_TOKEN_DR, "region": "us-west-2",
         "message": f"service notifications-worker reads SMTP_TOKEN from {SMTP_TOKEN}, which does not exist in "
                    f"us-west-2: SSM parameters are not replicated, and the DR standby reads {SMTP_TOKEN_DR} and "
@@ -939,7 +974,7 @@ def test_audit_list_names_every_check_without_a_stack() -> None:
     code, out, _ = invoke("audit", "--list", "--format", "json")
     assert code == 0
     listed = {c["id"]: c for c in json.loads(out)["checks"]}
-    assert list(listed) == list(CHECK_IDS)
+    assert list(listed)[:len(CHECK_IDS)] == list(CHECK_IDS)  # then the pack's other rules (test_audit_live.py)
     assert listed["access-roles"]["appliesTo"] == "account stacks"
     assert listed["default-nacl-closed"]["appliesTo"] == "environment stacks"
-    assert all(c["reads"] for c in listed.values())
+    assert all(c["reads"] for c in listed.values() if c["live"] != "no")

@@ -36,13 +36,15 @@ H = 730  # hours a month
 
 EAST = {  # us-east-1 list prices
     "fargateVcpuHour": 0.04048, "fargateGbHour": 0.004445, "natGatewayHour": 0.045, "publicIpv4Hour": 0.005,
-    "albHour": 0.0225, "albLcuHour": 0.008, "vpnConnectionHour": 0.05, "interfaceEndpointAzHour": 0.01,
-    "kmsKeyMonth": 1.0, "backupStorageGbMonth": 0.05, "cloudwatchAlarmMonth": 0.10, "cloudwatchDashboardMonth": 3.0,
+    "albHour": 0.0225, "albLcuHour": 0.008, "vpnConnectionHour": 0.05, "resolverEndpointEniHour": 0.125,
+    "interfaceEndpointAzHour": 0.01, "kmsKeyMonth": 1.0, "backupStorageGbMonth": 0.05, "cloudwatchAlarmMonth": 0.10,
+    "cloudwatchDashboardMonth": 3.0, "route53HostedZoneMonth": 0.5, "route53HealthCheckMonth": 0.5,
 }
 WEST = {  # not us-west-2's real prices: different on purpose, to catch a line priced in the wrong region
     "fargateVcpuHour": 0.05, "fargateGbHour": 0.006, "natGatewayHour": 0.06, "publicIpv4Hour": 0.006,
-    "albHour": 0.03, "albLcuHour": 0.01, "vpnConnectionHour": 0.07, "interfaceEndpointAzHour": 0.02,
-    "kmsKeyMonth": 1.5, "backupStorageGbMonth": 0.07, "cloudwatchAlarmMonth": 0.2, "cloudwatchDashboardMonth": 4.0,
+    "albHour": 0.03, "albLcuHour": 0.01, "vpnConnectionHour": 0.07, "resolverEndpointEniHour": 0.15,
+    "interfaceEndpointAzHour": 0.02, "kmsKeyMonth": 1.5, "backupStorageGbMonth": 0.07, "cloudwatchAlarmMonth": 0.2,
+    "cloudwatchDashboardMonth": 4.0, "route53HostedZoneMonth": 0.6, "route53HealthCheckMonth": 0.7,
 }
 PRICES: dict[str, Any] = {
     "source": ["https://aws.amazon.com/fargate/pricing/"], "taken": "2026-01-15", "currency": "USD",
@@ -145,11 +147,17 @@ def warm_expected(workdir: Path, mode: str = "warm-standby") -> dict[str, float]
                           + 1 * 0.0225 * H         # the load balancer
                           + 1 * LCU * 0.008 * H    # its assumed LCUs
                           + 1 * 0.05 * H           # one VPN connection
+                          + 2 * 0.125 * H          # the inbound resolver: two ENIs, in two zones' app subnets
                           + 5 * 2 * 0.01 * H       # five interface endpoints in two zones
                           + 1 * 1.0                # the environment key
                           + 2 * GB_PER_STORE * 0.05  # documents and ledger in the primary vault
+                          + 1 * 0.5                # the private hosted zone (Route 53 is global: the primary's price)
+                          + (2 * 2 + 1) * 0.5      # per service an alarm and a calculated health check; the switch
                           + alarms(resources, "tenant") * 0.10 + dashboards(resources, "tenant") * 3.0),
-        "fixed_dr": (2 * 0.06 * H + 2 * 0.006 * H + 1 * 0.03 * H + 1 * LCU * 0.01 * H + 5 * 2 * 0.02 * H + 1 * 1.5
+        "fixed_dr": (2 * 0.06 * H + 2 * 0.006 * H + 1 * 0.03 * H + 1 * LCU * 0.01 * H
+                     + 1 * 0.07 * H            # the VPN connection ends in the DR region too
+                     + 2 * 0.15 * H            # and so does an inbound resolver
+                     + 5 * 2 * 0.02 * H + 1 * 1.5
                      + 2 * GB_PER_STORE * 0.07 + alarms(resources, "dr") * 0.2 + dashboards(resources, "dr") * 4.0),
     }
     e["base"] = e["fargate_primary_base"] + e["fargate_dr_base"] + e["fixed_primary"] + e["fixed_dr"]
@@ -162,7 +170,9 @@ def staging_expected(workdir: Path, name: str, nats: int, zones: int) -> float:
     _, resources = captured(workdir / f"Pulumi.{name}.yaml")
     fargate = 1 * (0.25 * 0.04048 + 0.5 * 0.004445) * H + 1 * (0.25 * 0.04048 + 1 * 0.004445) * H
     fixed = (nats * 0.045 * H + nats * 0.005 * H + 0.0225 * H + LCU * 0.008 * H + 1 * 0.05 * H
-             + 5 * zones * 0.01 * H + 1.0 + alarms(resources, "tenant") * 0.10 + dashboards(resources, "tenant") * 3.0)
+             + 2 * 0.125 * H  # the inbound resolver: two ENIs (AWS's minimum); its zone (no standby: no health check)
+             + 0.5 + 5 * zones * 0.01 * H + 1.0 + alarms(resources, "tenant") * 0.10
+             + dashboards(resources, "tenant") * 3.0)
     # backup-restore: only the DR region's key (no data stores, so nothing in the vaults), and any DR alarms
     dr = 1.5 + alarms(resources, "dr") * 0.2 + dashboards(resources, "dr") * 4.0
     return fargate + fixed + dr
@@ -211,6 +221,31 @@ def test_single_vs_per_zone_nat(workdir: Path, name: str, nats: int, zones: int)
     assert est.dr_mode == "backup-restore"
     dr = {it.category for it in est.items if it.site == "dr"}
     assert "kms-key" in dr and dr <= {"kms-key", "cloudwatch-alarm", "cloudwatch-dashboard"}  # nothing runs there
+
+
+def test_acme_prod_prices_both_regions_links_resolvers_zone_and_health_checks() -> None:
+    """acme-prod at the repository's prices: a VPN connection in each region (each at its region's price), an
+    inbound resolver in each with two ENIs (AWS's minimum, in two zones), one private zone and 2 health checks
+    per service plus the failover switch, Route 53's once, with the primary's line items."""
+    prices = load_prices()
+    _, cfg, resources = capacity.capture(load_project(), "acme-prod")
+    est = estimate_stack(cfg, "acme-prod", resources, prices)
+    rows: dict[tuple[str, str], capacity.LineItem] = {(it.site, it.category): it for it in est.items}
+    for site, region in (("primary", "us-east-1"), ("dr", "us-west-2")):
+        vpn, resolver = rows[site, "vpn-connection"], rows[site, "resolver-endpoint"]
+        assert (vpn.region, vpn.quantity_base) == (region, 1)
+        assert vpn.monthly_base == pytest.approx(prices.regions[region].vpn_connection_hour * H) == 36.5
+        assert (resolver.region, resolver.quantity_base, resolver.unit, resolver.detail) == (
+            region, 2, "ENI-hour", "1 Route 53 Resolver endpoint")
+        assert resolver.monthly_base == resolver.monthly_max == pytest.approx(2 * 0.125 * H) == 182.5
+    zone, checks = rows["primary", "hosted-zone"], rows["primary", "health-check"]
+    assert (zone.quantity_base, zone.unit_price, zone.monthly_base) == (1, 0.5, 0.5)
+    assert (checks.quantity_base, checks.unit_price) == (2 * len(cfg.services) + 1, 0.5) == (7, 0.5)
+    assert checks.monthly_base == pytest.approx(3.5)
+    assert checks.detail == "Route 53: 3 calculated, 4 on CloudWatch alarms"
+    assert not {("dr", "hosted-zone"), ("dr", "health-check")} & set(rows)
+    added = sum(rows[k].monthly_base for k in rows if k[1] in ("resolver-endpoint", "hosted-zone", "health-check"))
+    assert added + rows["dr", "vpn-connection"].monthly_base == pytest.approx(2 * 182.5 + 0.5 + 3.5 + 36.5)
 
 
 def test_totals_per_client_across_stacks(workdir: Path) -> None:

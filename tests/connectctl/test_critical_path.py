@@ -122,6 +122,25 @@ def test_every_table_entry_says_where_its_figure_comes_from() -> None:
     assert minutes(425) == "7m 05s" and minutes(0) == "0m 00s"
 
 
+DNS_TYPES = ("aws:route53/zone:Zone", "aws:route53/record:Record", "aws:route53/healthCheck:HealthCheck",
+             "aws:route53/resolverEndpoint:ResolverEndpoint")
+
+
+def test_dns_and_failover_durations() -> None:
+    """Zone about a minute (INSYNC), a record change its propagation (~60 s), a health check an API call, an inbound
+    resolver 2-4 min; a database restored from a snapshot tens of minutes, longer than a new cluster."""
+    seconds = {t: DURATIONS[t].seconds for t in DNS_TYPES}
+    assert seconds["aws:route53/zone:Zone"] == seconds["aws:route53/record:Record"] == 60
+    assert seconds["aws:route53/healthCheck:HealthCheck"] <= 5
+    assert 120 <= seconds["aws:route53/resolverEndpoint:ResolverEndpoint"] <= 240
+    assert all("INSYNC" in DURATIONS[t].note for t in DNS_TYPES[:2])
+    cluster = "aws:rds/cluster:Cluster"
+    restored = duration_of(res(cluster, "ledger", inputs={"snapshotIdentifier": "arn:aws:rds:us-west-2:1:cluster-"
+                                                                               "snapshot:awsbackup:copyjob-1"}))
+    assert restored.seconds >= 2 * 600 > DURATIONS[cluster].seconds and "snapshot" in restored.note
+    assert duration_of(res(cluster, "ledger", inputs={"snapshotIdentifier": None})) == DURATIONS[cluster]
+
+
 def test_cycles_are_refused_and_ancestors_ignored() -> None:
     a, b = urn("aws:ec2/vpc:Vpc", "a"), urn("aws:ec2/vpc:Vpc", "b")
     with pytest.raises(ValueError, match="cycle"):
@@ -150,6 +169,21 @@ def test_no_service_waits_on_the_vpn(stack: str) -> None:
     assert not upstream(edges, services) & set(vpn)
     path = critical_path(resources)
     assert any(label.startswith("vpn [") for label in path.services_never_wait_on)
+
+
+def test_the_dr_region_vpn_takes_as_long_and_is_waited_on_by_no_service() -> None:
+    """acme-prod's links end in both regions: the same component through the DR provider, the same typical times,
+    and neither region's services wait on it."""
+    resources = planned("acme-prod").capture.resources
+    providers = {r.urn: str(r.inputs.get("region")) for r in resources if r.type == "pulumi:providers:aws"}
+    connections = {providers[r.provider.rsplit("::", 1)[0]]: duration_of(r)
+                   for r in resources if r.type == "aws:ec2/vpnConnection:VpnConnection"}
+    assert sorted(connections) == ["us-east-1", "us-west-2"]
+    assert connections["us-east-1"] == connections["us-west-2"] == DURATIONS["aws:ec2/vpnConnection:VpnConnection"]
+    path = critical_path(resources)
+    assert {"vpn [SiteToSiteVpn]", "dr-vpn [SiteToSiteVpn]"} <= set(path.services_never_wait_on)
+    assert path.components["dns [ServiceNames]"][-1].finish > 0
+    assert {s.type for s in path.components["dns [ServiceNames]"]} & set(DNS_TYPES)
 
 
 def test_reaches_finds_a_chain_when_there_is_one() -> None:

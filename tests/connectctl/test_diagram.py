@@ -202,6 +202,58 @@ def test_acme_prod_shows_the_dr_region_with_its_vault_copies_and_standby() -> No
     assert chart.edge("p_store_database_ledger", "p_vault")
 
 
+def test_acme_prod_shows_the_inbound_resolvers_with_their_addresses_in_both_regions() -> None:
+    """Each region's Route 53 Resolver inbound endpoint, in its VPC, with the addresses of the stack output
+    `resolverInboundIps` (what the client's DNS servers forward the zone to), reached over the VPN."""
+    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    addresses, zone = plan.capture.outputs["resolverInboundIps"], plan.capture.outputs["dnsZone"]
+    assert isinstance(addresses, dict) and isinstance(zone, str)
+    for prefix, region in (("p", plan.config.region), ("dr", plan.config.tenant.dr_region)):
+        assert len(addresses[region]) == 2  # AWS's minimum, in the first two zones' app subnets
+        node = node_with(chart, "Route 53 Resolver inbound endpoint", *addresses[region])
+        assert node == f"{prefix}_resolver" and f"{prefix}_vpc" in chart.parents[node]
+        assert f"forward {zone} here" in chart.label_of(node) and node in chart.classes["resolver"]
+        assert chart.edge(f"{prefix}_vgw", node)[2] == "DNS 53"
+
+
+def test_acme_prod_shows_the_vpn_links_ending_in_the_dr_region_too() -> None:
+    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    assert plan.config.vpn is not None
+    standby = plan.capture.outputs["drVpnConnections"]
+    assert isinstance(standby, dict) and set(standby) == {c.name for c in plan.config.vpn.connections}
+    assert chart.parents["dr_vgw"] == ["dr_region", "dr_vpc"] and "AS 64512" in chart.label_of("dr_vgw")
+    for link in plan.config.vpn.connections:
+        dc = node_with(chart, link.name, link.peer_ip)
+        assert "DR tunnel ends " + ", ".join(standby[link.name]["tunnelOutsideIps"]) in chart.label_of(dc)
+        _, arrow, label, _ = chart.edge(dc, "dr_vgw")
+        assert arrow == "==>" and label == "IPsec, 2 tunnels (DR)"
+    assert chart.edge("dr_vgw", "dr_ecs")[2] == "HTTPS 443"  # the standby's load balancer admits the same ranges
+
+
+def test_a_preview_draws_the_resolvers_without_addresses() -> None:
+    """In a preview AWS has not assigned the addresses yet: the node says so instead of showing unknowns."""
+    chart = parse(to_mermaid(layout(architecture(plan_stack("acme-staging", preview=True)))))
+    label = chart.label_of("p_resolver")
+    assert "addresses assigned at creation" in label and "unknown" not in label
+    assert "dr_vgw" not in chart.nodes and "dr_resolver" not in chart.nodes  # backup-restore without dr.vpn
+
+
+@needs_dot
+def test_dot_and_svg_show_the_resolvers_and_the_dr_vpn() -> None:
+    plan = planned("acme-prod")
+    drawing = layout(architecture(plan))
+    source = render(drawing, DiagramFormat.dot).decode()
+    declared = {line.split(" [", 1)[0] for line in source.splitlines() if line.startswith("\t\t\t")}
+    assert {"\t\t\tp_resolver", "\t\t\tdr_resolver", "\t\t\tdr_vgw"} <= declared  # inside region and VPC
+    for edge in ("dc_dc_santiago -> dr_vgw", "p_vgw -> p_resolver", "dr_vgw -> dr_resolver"):
+        assert f"\t{edge} [" in source, edge
+    svg = html.unescape(render(drawing, DiagramFormat.svg).decode())
+    addresses = plan.capture.outputs["resolverInboundIps"]
+    assert isinstance(addresses, dict)
+    assert "Route 53 Resolver inbound endpoint" in svg and "IPsec, 2 tunnels (DR)" in svg
+    assert all(ip in svg for ips in addresses.values() for ip in ips)
+
+
 def test_globex_prod_shows_own_egress_ips_efs_replication_two_links_and_warm_standby() -> None:
     chart = parse(mermaid("globex-prod"))
     assert sum("(client's own)" in chart.label_of(n) for n in chart.nodes) == 3
@@ -209,6 +261,7 @@ def test_globex_prod_shows_own_egress_ips_efs_replication_two_links_and_warm_sta
     assert chart.edge("p_svc_reports_worker", "p_store_fileSystem_report_files")
     assert chart.edge("p_svc_reports_worker", "p_store_bucket_invoices")
     assert {"dc_dc_lima", "dc_dc_bogota"} <= set(chart.nodes)
+    assert chart.edge("dc_dc_lima", "dr_vgw") and chart.edge("dc_dc_bogota", "dr_vgw")  # warm standby: links in DR
     assert "routes to the app, data tiers" in chart.label_of("dc_dc_lima")
     assert "web-gateway 1..12 tasks" in chart.label_of("dr_ecs")
     assert "warm-standby" in chart.subgraphs["dr_region"]
@@ -222,6 +275,7 @@ def test_acme_staging_single_nat_static_link_and_backup_restore() -> None:
     assert "static routes" in chart.label_of("dc_dc_santiago")
     assert "172.17.0.0/16" in chart.label_of("dc_dc_santiago")
     assert "dr_vpc" not in chart.subgraphs and "backup-restore" in chart.subgraphs["dr_region"]
+    assert chart.edge("p_vgw", "p_resolver")[2] == "DNS 53" and "dr_vgw" not in chart.nodes
 
 
 def test_committed_mermaid_is_current() -> None:

@@ -24,9 +24,10 @@ from typer.testing import CliRunner
 
 from connectctl import cli
 from connectctl import diff as diff_module
-from connectctl.diff import FORCE_NEW, Action, StackDiff, diff_plans, force_new
+from connectctl.diff import FORCE_NEW, REGIONLESS, Action, StackDiff, diff_plans, force_new
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.project import load_project, stand_in
+from connectctl.engine.provider_schema import resource_schemas
 from connectctl.plan import Plan, plan_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,8 +190,12 @@ def test_removing_a_vpn_link_deletes_only_its_resources(variants: Any) -> None:
 
     result = compare("globex-prod", variants("globex-prod", "drop-vpn", drop_bogota))
     deleted = of(result, Action.delete)
-    assert {"vpn-dc-bogota", "vpn-dc-bogota-cgw"} <= deleted
-    assert all(name.startswith("vpn-dc-bogota") for name in deleted), deleted
+    assert {"vpn-dc-bogota", "vpn-dc-bogota-cgw", "dr-vpn-dc-bogota", "dr-vpn-dc-bogota-cgw"} <= deleted
+    # its end in each region, and the inbound resolvers' DNS rules from its range (10.101.0.0/16)
+    resolver_rules = re.compile(r"dns-resolver-(primary|dr)-sg-(tcp|udp)-(53-from|replies-to)-dc-bogota-10-101-0-0-16")
+    assert all(name.startswith(("vpn-dc-bogota", "dr-vpn-dc-bogota")) or resolver_rules.fullmatch(name)
+               for name in deleted), deleted
+    assert len([name for name in deleted if resolver_rules.fullmatch(name)]) == 2 * 2 * 2
     assert not of(result, Action.create) and not of(result, Action.replace) and not result.blocked
     assert all("dc-lima" not in r.name for r in result.resources)  # the other link is untouched
 
@@ -274,6 +279,73 @@ def test_every_table_property_is_a_camel_case_input_name() -> None:
     for type_, properties in FORCE_NEW.items():
         for prop in properties:
             assert re.fullmatch(r"[a-z][A-Za-z0-9]*", prop), (type_, prop)
+
+
+def test_every_table_property_is_an_input_of_the_provider_schema() -> None:
+    """The installed SDK's input schema (what `pulumi preview` checks) has each listed property, and a `region`
+    argument exactly for the types the table does not call global: a typo or a property the provider dropped
+    would otherwise never force anything."""
+    aws_types = sorted(t for t in FORCE_NEW if t.startswith("aws:"))
+    schemas = resource_schemas(aws_types)
+    for type_ in aws_types:
+        schema = schemas[type_]
+        assert schema is not None, type_
+        assert sorted(FORCE_NEW[type_] - set(schema.properties)) == [], type_
+        assert ("region" in schema.properties) == (type_ not in REGIONLESS_TYPES), type_
+
+
+REGIONLESS_TYPES = {t for t in FORCE_NEW if t.startswith(REGIONLESS)}
+
+
+def test_route53_replacement_rules() -> None:
+    """Zone, records and health checks are global; a record is keyed by zone and name only (type and set
+    identifier change in one batch), a zone's VPCs and a resolver's addresses change in place."""
+    assert force_new("aws:route53/zone:Zone") == {"name", "delegationSetId"}
+    assert force_new("aws:route53/record:Record") == {"name", "zoneId"}
+    assert force_new("aws:route53/healthCheck:HealthCheck") == {
+        "type", "referenceName", "measureLatency", "requestInterval", "routingControlArn"}
+    assert force_new("aws:route53/resolverEndpoint:ResolverEndpoint") == {"direction", "securityGroupIds", "region"}
+    assert force_new("connect:dns:ServiceNames") == frozenset()
+
+
+# --- the declared failover (issue 19) -------------------------------------------------------------------------
+
+
+def declare_failover(config: dict[str, Any]) -> None:
+    """`connect:dr.active`, with the zones named as the output `zones` lists them (a failover asks nothing of the
+    primary region)."""
+    config["connect:dr"]["active"] = True
+    zones = baseline("acme-prod").capture.outputs["zones"]
+    assert isinstance(zones, list)
+    config["connect:network"]["availabilityZones"] = zones
+
+
+def test_declaring_the_failover_touches_the_dr_region_only(variants: Any) -> None:
+    """Databases restored in the DR region, standby services scaled to their base, the switch alarm flipped; no
+    resource of the primary region, no Route 53 record or health check (their control plane is us-east-1's)."""
+    result = compare("acme-prod", variants("acme-prod", "failover", declare_failover))
+    new = _cached_plan_stack(config_file=variants("acme-prod", "failover", declare_failover), preview=False)
+    providers = {r.urn: r for r in new.resources if r.type == "pulumi:providers:aws"}
+    dr_region = new.config.tenant.dr_region
+
+    def region(urn: str) -> str:
+        resource = next(r for r in new.resources if r.urn == urn)
+        provider = providers.get(resource.provider.rsplit("::", 1)[0])
+        return str(provider.inputs.get("region")) if provider is not None else ""
+
+    touched = [r for r in result.resources if r.type != "pulumi:providers:aws"]
+    assert touched and not result.blocked and not of(result, Action.delete)
+    assert {r.name: region(r.urn) for r in touched if region(r.urn) != dr_region} == {}
+    assert not [r.name for r in touched if r.type.startswith("aws:route53/")]
+    assert [r.name for r in touched if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm" and r.action is
+            Action.update] == ["dns-failover-declared"]
+    for database in new.config.data.databases:
+        restored = next(r for r in new.resources if r.name == f"dr-restore-{database.name}")
+        assert restored.type == "aws:rds/cluster:Cluster" and restored.inputs.get("snapshotIdentifier")
+        assert restored.urn in {r.urn for r in touched if r.action is Action.create}
+    scaled = {r.name: r.changes for r in touched if r.type == "aws:appautoscaling/target:Target"}
+    assert len(scaled) == len(new.config.services)
+    assert all([c.path for c in changes] == ["minCapacity"] for changes in scaled.values())
 
 
 # --- formats and secrets --------------------------------------------------------------------------------------

@@ -46,8 +46,10 @@ def test_declared_retention_is_real(stack: str) -> None:
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
 def test_json_document_shape(preview: bool) -> None:
     doc = planned("acme-prod", preview).as_json()
-    assert list(doc) == ["project", "stack", "preview", "resources", "outputs", "violations", "errors", "summary"]
+    assert list(doc) == ["project", "stack", "preview", "packConfig", "resources", "outputs", "violations", "errors",
+                         "summary"]
     assert (doc["project"], doc["stack"], doc["preview"]) == ("connect", "acme-prod", preview)
+    assert doc["packConfig"] == {"file": "stacks/policy.acme-prod.json", "derivedFrom": "stacks/Pulumi.acme-prod.yaml"}
     assert all(list(r) == RESOURCE_KEYS for r in doc["resources"])
     assert doc["summary"] == {"resources": len(doc["resources"]), "mandatory": 0,
                               "advisory": len([v for v in doc["violations"] if v["level"] == "advisory"]),

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import typer
+import yaml
 from typer.testing import CliRunner
 
 from connectctl import scan as scan_module
@@ -44,6 +45,7 @@ from connectctl.tfplan import (
 )
 
 STACKS = load_project().stacks()
+ROOT = Path(__file__).resolve().parents[2]
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
@@ -236,7 +238,9 @@ def test_secrets_are_masked_and_marked_sensitive(preview: bool) -> None:
     plan, doc = planned("acme-prod", preview), exported("acme-prod", preview)
     text = json.dumps(doc)
     assert plan.secrets() and not [s for s in plan.secrets() if s in text]
-    vpn = next(r for r in doc["planned_values"]["root_module"]["resources"] if r["type"] == "aws_vpn_connection")
+    # the primary region's link: its keys are the stack file's secrets (the DR end's are AWS's unless
+    # `drPresharedKeySecret` names them)
+    vpn = by_address(doc)["aws_vpn_connection.vpn_dc_santiago"]
     assert vpn["values"]["tunnel1_preshared_key"] == "[secret]"
     assert vpn["sensitive_values"]["tunnel1_preshared_key"] is True
     change = by_address(doc, "changes")[vpn["address"]]["change"]
@@ -324,17 +328,34 @@ def _weakened(plan: Plan) -> Plan:
     return dataclasses.replace(plan, capture=dataclasses.replace(plan.capture, resources=resources))
 
 
+def failover_plan(directory: Path) -> Plan:
+    """acme-prod with `connect:dr.active` (zones named, as a failover requires): failing over is a commit of the
+    stack file, which `make scan` then reads, so that state must not add a failure outside the baseline."""
+    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text(encoding="utf-8"))
+    doc["config"]["connect:dr"]["active"] = True
+    zones = planned("acme-prod", False).capture.outputs["zones"]
+    assert isinstance(zones, list)
+    doc["config"]["connect:network"]["availabilityZones"] = zones
+    directory.mkdir()
+    stack_file = directory / "Pulumi.acme-prod.yaml"
+    stack_file.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return plan_stack(config_file=stack_file, preview=False)
+
+
 def test_checkov_fails_each_weakening_and_nothing_outside_the_baseline(tmp_path: Path) -> None:
-    """One Checkov run (one test, so xdist cannot split it into two) over acme-prod and its weakened copy."""
+    """One Checkov run (one test, so xdist cannot split it into two) over acme-prod, its weakened copy and its
+    declared failover."""
     executable = checkov()
     plan = planned("acme-prod", False)
     exported_count = 0
-    for name, doc in (("acme-prod", to_tfplan(plan)), ("weakened", to_tfplan(_weakened(plan)))):
+    plans = (("acme-prod", plan), ("weakened", _weakened(plan)), ("failover", failover_plan(tmp_path / "stack")))
+    for name, one in plans:
+        doc = to_tfplan(one)
         (tmp_path / f"{name}{scan_module.PLAN_SUFFIX}").write_text(json.dumps(doc))
         exported_count += len(doc["planned_values"]["root_module"]["resources"])
     _, read, failures = run_checkov(tmp_path, executable)
     assert read == exported_count  # a resource Checkov cannot read is a resource it does not check
-    found: dict[str, set[tuple[str, str]]] = {"acme-prod": set(), "weakened": set()}
+    found: dict[str, set[tuple[str, str]]] = {"acme-prod": set(), "weakened": set(), "failover": set()}
     for f in failures:
         found[f.stack].add((f.check, f.address))
 
@@ -344,4 +365,9 @@ def test_checkov_fails_each_weakening_and_nothing_outside_the_baseline(tmp_path:
 
     as_committed = [Failure("acme-prod", check, address, "") for check, address in sorted(found["acme-prod"])]
     new, _ = compare(as_committed, load_baseline())
+    assert new == []
+    restored = {address for _, address in found["failover"] - found["acme-prod"]}
+    assert "aws_rds_cluster.dr_restore_ledger" in restored  # the databases a failover restores are checked
+    failed_over = [Failure("acme-prod", check, address, "") for check, address in sorted(found["failover"])]
+    new, _ = compare(failed_over, load_baseline())
     assert new == []

@@ -46,11 +46,12 @@ def test_weak_but_valid_crypto_is_a_mandatory_guardrail_violation(tmp_path: Path
     assert "invalid stack configuration" not in result.stderr
     doc = json.loads(result.stdout)
     found = [v for v in doc["violations"] if v["policy"] == "vpn-strong-crypto"]
-    assert len(found) == 1, doc["violations"]
-    assert found[0]["level"] == "mandatory"
-    assert "dc-santiago" in found[0]["message"] and "dc-santiago" in found[0]["urn"]
-    assert "Phase1EncryptionAlgorithms allows AES128" in found[0]["message"]
-    assert doc["summary"]["mandatory"] == 1
+    # the same crypto in both regions' ends of the link: both refused
+    assert sorted(v["urn"].rsplit("::", 1)[1] for v in found) == ["dr-vpn-dc-santiago", "vpn-dc-santiago"]
+    assert all(v["level"] == "mandatory" for v in found)
+    assert all("dc-santiago" in v["message"] and "Phase1EncryptionAlgorithms allows AES128" in v["message"]
+               for v in found)
+    assert doc["summary"]["mandatory"] == 2
 
 
 def test_unchanged_acme_prod_copy_passes(tmp_path: Path) -> None:

@@ -1171,6 +1171,29 @@ def public_search_domain(v: Variant) -> None:
            "clusterConfig": {"instanceType": "t3.small.search"}, "tags": _tags(like)})
 
 
+@danger(E, "aws:route53/zone:Zone", "a public hosted zone for the service names", (ACME, UP))
+def public_zone(v: Variant) -> None:
+    zone = _first(v, "aws:route53/zone:Zone", "dns-zone")
+    v.add(zone, "aws:route53/zone:Zone", "dns-public-zone",
+          {"name": "acme.example", "comment": "the services' names, on the internet", "forceDestroy": False,
+           "tags": _tags(zone)})
+
+
+@danger(E, "aws:route53/record:Record", "a service name published in a hosted zone outside the stack", (GLOBEX, UP))
+def record_in_a_foreign_zone(v: Variant) -> None:
+    record = _first(v, "aws:route53/record:Record", "dns-")
+    v.add(record, "aws:route53/record:Record", "dns-public-name",
+          {"zoneId": "Z0123456789ABCDEFGHIJ", "name": "billing.globex.example", "type": "CNAME", "ttl": 300,
+           "records": ["billing-api.prod.globex.connect.internal"]})
+
+
+@danger(E, "aws:route53/resolverEndpoint:ResolverEndpoint", "the inbound resolver admits DNS from a public range",
+        (ACME, PREVIEW))
+def resolver_open_to_a_public_range(v: Variant) -> None:
+    rule = _first(v, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "dns-resolver-")
+    v.set(rule, "cidrIpv4", "198.51.100.0/24")
+
+
 # === benign: the false-alarm control =========================================================================
 
 

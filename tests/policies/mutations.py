@@ -258,13 +258,16 @@ LISTENER = "aws:lb/listener:Listener"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 PROVIDER = "pulumi:providers:aws"
+RECORD = "aws:route53/record:Record"
 REPOSITORY = "aws:ecr/repository:Repository"
+RESOLVER_ENDPOINT = "aws:route53/resolverEndpoint:ResolverEndpoint"
 ROLE = "aws:iam/role:Role"
 ROUTE = "aws:ec2/route:Route"
 SERVICE = "aws:ecs/service:Service"
 SUBNET = "aws:ec2/subnet:Subnet"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 VPN = "aws:ec2/vpnConnection:VpnConnection"
+ZONE = "aws:route53/zone:Zone"
 
 ACME = "acme-prod"
 ACCOUNT = "acme-account"
@@ -495,6 +498,23 @@ def launch_template_with_public_ip(v: Variant) -> None:
           {"imageId": "ami-0123456789abcdef0", "instanceType": "t3.micro", "tags": _tags(subnet),
            "networkInterfaces": [{"associatePublicIpAddress": "true", "subnetId": _id(subnet)}]},
           deps={"networkInterfaces": [subnet]})
+
+
+@capture("dns-private-only", GLOBEX, UP, "the environment's hosted zone is public (its VPC associations removed)")
+def public_zone(v: Variant) -> None:
+    v.delete(v.find(ZONE, "dns-zone"), "vpcs")
+
+
+@capture("dns-private-only", ACME, PREVIEW, "the primary region's Resolver endpoint is OUTBOUND")
+def outbound_resolver(v: Variant) -> None:
+    v.set(v.find(RESOLVER_ENDPOINT, "dns-resolver-primary"), "direction", "OUTBOUND")
+
+
+@capture("dns-private-only", ACME, UP, "the DR Resolver's security group admits DNS over UDP from 0.0.0.0/0")
+def resolver_open_to_the_world(v: Variant) -> None:
+    rule = next(r for r in v.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                if r.name.startswith("dns-resolver-dr-sg-udp-53"))
+    v.set(rule, "cidrIpv4", "0.0.0.0/0")
 
 
 # Network hygiene -------------------------------------------------------------------------------------------
@@ -812,6 +832,34 @@ def standby_uses_the_primary_key(v: Variant) -> None:
     primary_key = v.find("aws:kms/key:Key", "environment-key")
     cluster = v.find("aws:ecs/cluster:Cluster", "dr-platform-cluster")
     cluster.property_dependencies = {**cluster.property_dependencies, "configuration": [primary_key.urn]}
+
+
+@stack_file("dr-reachable", ACME, PREVIEW, "stack file: connect:dr.vpn false (dc-santiago ends in us-east-1 only)")
+def standby_without_vpn(config: dict[str, Any]) -> None:
+    config["connect:dr"]["vpn"] = False
+
+
+@capture("dr-reachable", GLOBEX, UP, "orders-api's name loses its SECONDARY record (no failover to the standby)")
+def name_without_secondary(v: Variant) -> None:
+    v.drop(v.find(RECORD, "dns-orders-api-dr"))
+
+
+@capture("dr-reachable", ACME, UP, "payments-api's PRIMARY record is checked by an HTTPS probe of a private address")
+def name_probed_from_the_internet(v: Variant) -> None:
+    record = v.find(RECORD, "dns-payments-api-primary")
+    check = v.by_urn(record.property_dependencies["healthCheckId"][0])
+    v.edit(check, lambda props: props.update(type="HTTPS", ipAddress="10.40.0.10", port=443, resourcePath="/health"))
+
+
+@capture("decommission-keeps-recovery-points", ACME, UP, "wound down by hand (services, clusters and NAT gateways "
+         "dropped) with the primary backup vault unprotected")
+def wound_down_with_unprotected_vault(v: Variant) -> None:
+    for type_ in ("aws:appautoscaling/policy:Policy", "aws:appautoscaling/target:Target", "aws:ecs/service:Service",
+                  "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "aws:ecs/cluster:Cluster",
+                  "aws:ec2/natGateway:NatGateway"):
+        for resource in v.of_type(type_):
+            v.drop(resource)
+    v.find("aws:backup/vault:Vault", "dr-vault-primary").protect = False
 
 
 @capture("data-access-recorded", ACME, PREVIEW, "the documents bucket's DR copy logs no object access")

@@ -73,3 +73,19 @@ def test_eip_association_is_violation(preview: bool) -> None:
     assert len(found) == 1
     assert found[0].urn.endswith("aws:ec2/eipAssociation:EipAssociation::assoc")
     assert "binds an Elastic IP" in found[0].message
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_wound_down_environment_keeps_its_protected_egress_ips(preview: bool) -> None:
+    """Decommissioning removed the NAT gateways (and all compute): the client's allow-listed addresses stay, protected,
+    until released by agreement; an unprotected one is still refused, and so is any binding."""
+    def program() -> None:
+        p = provider()
+        _eip(p, "egress-ip-a")
+        aws.ec2.Eip("spare-ip", domain="vpc", tags=TAGS, opts=pinned(p))
+        _eip(p, "instance-ip", instance="i-0123456789abcdef0")
+
+    found = findings(evaluate(program, preview=preview), POLICY)
+    assert sorted(v.urn.rsplit("::", 1)[1] for v in found) == ["instance-ip", "spare-ip"]
+    assert "no NAT gateway uses it" in next(v.message for v in found if v.urn.endswith("::spare-ip"))
+    assert "no NAT gateway uses it" not in next(v.message for v in found if v.urn.endswith("::instance-ip"))

@@ -220,3 +220,25 @@ def test_nat_gateway_in_an_app_subnet_is_violation(preview: bool) -> None:
     result = [v for v in findings(found, POLICY) if v.urn.endswith("NatGateway::nat-in-app")]
     assert len(result) == 1, findings(found, POLICY)
     assert "NAT gateway 'nat-in-app' sits in app-tier subnet 'app-z'" in result[0].message
+
+
+def _wound_down(runs: bool) -> None:
+    """A decommissioned network: app tier without a default route, no NAT gateway; `runs` keeps an ECS cluster."""
+    p = provider()
+    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    app = {**TAGS, "connect:tier": "app"}
+    subnet = aws.ec2.Subnet("app-a", vpc_id=vpc.id, cidr_block="10.0.0.0/24", availability_zone="us-east-1a",
+                            tags=app, opts=pinned(p))
+    table = aws.ec2.RouteTable("app-rt-a", vpc_id=vpc.id, tags=app, opts=pinned(p))
+    aws.ec2.RouteTableAssociation("app-rta-a", subnet_id=subnet.id, route_table_id=table.id, opts=pinned(p))
+    if runs:
+        aws.ecs.Cluster("cluster", name="acme-prod", tags=TAGS, opts=pinned(p))
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_wound_down_app_tier_needs_no_default_route(preview: bool) -> None:
+    """Decommissioning removed the NAT gateways and everything that runs: the app tier has nothing to route."""
+    assert findings(evaluate(lambda: _wound_down(runs=False), preview=preview), POLICY) == []
+    found = findings(evaluate(lambda: _wound_down(runs=True), preview=preview), POLICY)
+    assert [v.urn.rsplit("::", 1)[1] for v in found] == ["app-rt-a"]
+    assert "has no default route" in found[0].message

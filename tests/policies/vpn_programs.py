@@ -16,6 +16,7 @@ from tests.policies.harness import TAGS, pinned
 
 CONNECTION_URN = "aws:ec2/vpnConnection:VpnConnection::vpn"
 PRESHARED_KEY = "abcdefgh12345678"
+PEER_IP = "198.51.100.10"  # the client device's public address (documentation range)
 _DROP = object()
 DROP: Any = _DROP
 STRONG: dict[str, Any] = {
@@ -48,14 +49,15 @@ def log_options(group: aws.cloudwatch.LogGroup | None, *, enabled: bool | None =
 
 def connection(p: aws.Provider, group: aws.cloudwatch.LogGroup | None, *, name: str = "vpn",
                tunnel1: dict[str, Any] | None = None, tunnel2: dict[str, Any] | None = None,
-               preshared_key: pulumi.Input[str] | None = None) -> aws.ec2.VpnConnection:
+               preshared_key: pulumi.Input[str] | None = None,
+               peer_ip: pulumi.Input[str] = PEER_IP) -> aws.ec2.VpnConnection:
     """A connection with strong crypto and logging on both tunnels.
 
     `tunnel1`/`tunnel2` change that tunnel's settings (keys without the `tunnelN_` prefix, e.g.
-    `ike_versions`, `log_options`); `DROP` removes a setting.
+    `ike_versions`, `log_options`); `DROP` removes a setting. `peer_ip`: the customer gateway's address.
     """
     vgw = aws.ec2.VpnGateway(f"{name}-vgw", amazon_side_asn="64512", tags=TAGS, opts=pinned(p))
-    cgw = aws.ec2.CustomerGateway(f"{name}-cgw", bgp_asn="65010", ip_address="198.51.100.10", type="ipsec.1",
+    cgw = aws.ec2.CustomerGateway(f"{name}-cgw", bgp_asn="65010", ip_address=peer_ip, type="ipsec.1",
                                   tags=TAGS, opts=pinned(p))
     kwargs: dict[str, Any] = {}
     for number, changes in ((1, tunnel1 or {}), (2, tunnel2 or {})):

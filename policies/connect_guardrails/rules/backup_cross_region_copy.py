@@ -7,8 +7,9 @@ too). An unknown one (`dr_vault.arn` in preview) is one of the `aws:backup/vault
 fed the plan's `rules` (property dependencies): it counts when one of those vaults sits under a provider
 in the required region. Unknown destinations fed by a stack reference are left to the engine's "can't
 run policy" note. A plan in the DR region itself (the failover's own backups) needs no copy: a copy
-back to the primary would make the standby depend on the region it replaces. Cross-region copies of continuous backups arrive as snapshots (anchors trap 7): the
-copy is the floor of regional recovery, native replication of the stores comes on top.
+back to the primary would make the standby depend on the region it replaces. Cross-region copies of
+continuous backups arrive as snapshots (anchors trap 7): the copy is the floor of regional recovery,
+native replication of the stores comes on top.
 """
 
 from __future__ import annotations

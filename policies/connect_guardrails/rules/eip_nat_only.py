@@ -7,12 +7,17 @@ workload gets a public address.
 
 Stack policies see outputs: for an EIP a NAT gateway uses, AWS reports the NAT's own network
 interface in `networkInterface`, so on those EIPs only `instance` is checked.
+
+A wound-down environment (`connect_guardrails/lifecycle.py`: decommissioning removed its NAT gateways and
+everything that runs) keeps the client's allow-listed egress addresses until they are released by agreement:
+there, a *protected* EIP that no NAT gateway uses is accepted. A binding is refused all the same.
 """
 
 from __future__ import annotations
 
 from pulumi_policy import ReportViolation, StackValidationArgs
 
+from connect_guardrails.lifecycle import wound_down
 from connect_guardrails.rule import Rule
 from connect_guardrails.util import deps_of_type, get_raw, is_known_set, of_type
 
@@ -29,8 +34,9 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         for nat in of_type(args.resources, NAT)
         for eip in deps_of_type(nat, "allocationId", EIP)
     }
+    kept = wound_down(args.resources)  # decommissioned: the egress addresses wait for their release
     for eip in of_type(args.resources, EIP):
-        used = eip.urn in used_by_nat
+        used = eip.urn in used_by_nat or (kept and eip.opts is not None and eip.opts.protect)
         bound = [
             f"{key}={get_raw(eip.props, key)}"
             for key in BINDINGS

@@ -7,7 +7,9 @@ is data tier, tag or not (dropping a tag exempts nothing). A table's routes are 
 resources (whose `routeTableId` it fed) and its inline `routes`. Everything is followed through property
 dependencies, so the rule decides in preview, when ids are unknown.
 
-- An app-tier table has a default route (0.0.0.0/0) to a NAT gateway. When the VPC has a NAT gateway
+- An app-tier table has a default route (0.0.0.0/0) to a NAT gateway (none is needed in a wound-down environment,
+  `connect_guardrails/lifecycle.py`: decommissioning removed the NAT gateways and everything that runs; a route it
+  still has is judged as always). When the VPC has a NAT gateway
   in the zone of the table's subnets, the route must use that one (with a single NAT gateway for the
   VPC, crossing zones is the accepted trade-off). A NAT's zone is the `availabilityZone` of the subnet
   that fed its `subnetId`.
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.data_util import SECURITY_GROUPS, Deciding, data_security_groups, group_egress, record
+from connect_guardrails.lifecycle import wound_down
 from connect_guardrails.rule import Rule
 from connect_guardrails.util import (
     Index,
@@ -201,6 +204,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         for nat in of_type(resources, NAT)
     ]
     placed = _placed_tiers(resources)
+    kept = wound_down(resources)  # decommissioned: nothing runs, nothing needs a way out
     for nat in of_type(resources, NAT):
         for subnet in deps_of_type(nat, "subnetId", SUBNET):
             tiers = ({tag(subnet.props, TIER_TAG)} | placed.get(subnet.urn, set())) & {"app", "data"}
@@ -228,7 +232,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
                 )
         if "app" in tiers:
             defaults = [h for h in hops if h.destination == DEFAULT_V4]
-            if not defaults:
+            if not defaults and not kept:
                 report_violation(
                     f"app-tier route table '{table.name}' has no default route (0.0.0.0/0); route it to a NAT gateway",
                     table.urn,
