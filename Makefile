@@ -52,6 +52,7 @@ docs: setup
 	$(PY) policies/connect_guardrails/docs.py > policies/README.md
 	$(PY) -m connectctl guardrails --format markdown > docs/guardrails.md
 	$(PY) -m connectctl.docs > docs/engine-checks.md
+	$(PY) -m connectctl.stack_docs > docs/stack-file.md  # the stack-file reference, from components/config/
 	$(PY) -m connectctl.samples  # the command samples of README.md and docs/*.md, and docs/diagram-acme-prod.mmd
 
 clean:

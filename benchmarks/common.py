@@ -31,13 +31,13 @@ from pulumi.runtime.mocks import MockEngine, MockMonitor, MockSettings  # noqa: 
 from pulumi.runtime.stack import run_in_stack  # noqa: E402
 from pulumi.runtime.sync_await import _sync_await  # noqa: E402
 
-import components.config as stack_config  # noqa: E402
+import components.config.services as stack_config  # noqa: E402
 import connectctl.plan as plan_module  # noqa: E402
 from connectctl.engine import runner  # noqa: E402
 from connectctl.engine.capture import STACK_TYPE, CapturedResource  # noqa: E402
 
 # Past 100 services one environment's internal load balancer exceeds AWS's 100 target groups per load
-# balancer, and the stack config refuses the file (`components.config.MAX_SERVICES`). The benchmarks plan
+# balancer, and the stack config refuses the file (`components.config.services.MAX_SERVICES`). The benchmarks plan
 # 200 services on purpose, to measure the engine's scaling: this is the only place that lifts the limit.
 stack_config.MAX_SERVICES = 1_000
 

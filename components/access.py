@@ -72,7 +72,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.boundary import NEVER_DESTROYED, boundary_arn, declare_boundary, workload_boundary
-from components.config import StackConfig
+from components.config import AccessConfig
 
 READONLY, OPERATOR, BREAKGLASS, DEPLOYER = "connect-sre-readonly", "connect-sre-operator", "connect-breakglass", \
     "connect-deployer"
@@ -373,11 +373,11 @@ AUDIT_READS: dict[str, Grant] = {
     "the clusters to judge": Grant("ecs", unscoped="ListClusters"),
     "the scheduled scaling of the services": Grant("application-autoscaling", unscoped="DescribeScheduledActions"),
     "the private zones, their health checks and tags": Grant(
-        "route53", unscoped="ListHostedZones ListHealthChecks ListTagsForResources"),
+        "route53", "ListTagsForResources", unscoped="ListHostedZones ListHealthChecks"),
     "the resolver endpoints": Grant("route53resolver", unscoped="ListResolverEndpoints"),
     "resources outside the stack (the Resource Groups Tagging API)": Grant("tag", unscoped="GetResources"),
     "the databases' exported logs": Grant(
-        "logs", "DescribeLogGroups ListTagsForResource",
+        "logs", "ListTagsForResource", unscoped="DescribeLogGroups",
         resources=("arn:aws:logs:{region}:{account}:log-group:/aws/rds/cluster/{client}-*",)),
 }
 # ARN templates the scoped actions of each service are granted on: the tenant's name prefix (`<client>-`, every
@@ -547,10 +547,10 @@ def _arns(templates: Sequence[str], account_id: str, client: str, regions: Seque
     return list(found)
 
 
-def deployer_regions(cfg: StackConfig) -> list[str]:
+def deployer_regions(region: str, dr_region: str) -> list[str]:
     """Where the client's stacks deploy: the account stack's region and DR region (the environments use the same
     pair: tests/components/test_access.py checks the committed stacks)."""
-    return sorted({cfg.region, cfg.tenant.dr_region})
+    return sorted({region, dr_region})
 
 
 def deployer_statements(account_id: str, client: str, regions: Sequence[str]) -> list[dict[str, Any]]:
@@ -727,9 +727,15 @@ def bus_arn(account_id: str, region: str) -> str:
 
 @dataclass
 class AccountAccessArgs:
-    """Inputs: the validated config (with `connect:access`), the account's alerts topic, the us-east-1 provider."""
+    """Inputs: the account stack's `connect:access` section, whose account it is (client, account id, the stack's
+    region and DR region, where the deployer may act), the account's alerts topic, the us-east-1 provider."""
 
-    config: StackConfig
+    config: AccessConfig
+    name_prefix: str
+    client: str
+    account_id: str
+    region: str
+    dr_region: str
     alerts_topic_arn: pulumi.Input[str]
     global_provider: aws.Provider | None = None  # when the stack's region is not us-east-1
 
@@ -745,22 +751,20 @@ class AccountAccess(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AccountAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connect:access:AccountAccess", name, None, opts)
-        cfg = args.config
-        access = cfg.access
-        assert access is not None  # validated: account stacks declare connect:access
-        account = cfg.tenant.account_id
-        self._name, self._cfg, self._child = name, cfg, pulumi.ResourceOptions(parent=self)
+        access = args.config
+        account = args.account_id
+        self._name, self._args, self._child = name, args, pulumi.ResourceOptions(parent=self)
         people = people_trust(access.operator_account_id)
         self.roles = {}
         self._role(READONLY, "Platform team, read-only (MFA)", people, [READ_ONLY_ACCESS], {}, access.session_seconds)
         self._role(OPERATOR, "Platform team, day-to-day operations without IAM or KMS administration (MFA)", people,
                    [READ_ONLY_ACCESS, SUPPORT_ACCESS], {"day-to-day-operations": operator_policy(
-                       account, cfg.name_prefix, cfg.tenant.client)}, access.session_seconds)
+                       account, args.name_prefix, args.client)}, access.session_seconds)
         self._role(BREAKGLASS, "Platform team, full access for emergencies (MFA); every use is alarmed", people,
                    [ADMINISTRATOR_ACCESS], {}, access.session_seconds)
-        regions = deployer_regions(cfg)
+        regions = deployer_regions(args.region, args.dr_region)
         self.boundary = declare_boundary(account, regions, self._child)
-        documents = deployer_policies(account, cfg.tenant.client, regions)
+        documents = deployer_policies(account, args.client, regions)
         self.deployer_managed = [
             aws.iam.Policy(f"{name}-deployer-policy-{policy_name.removeprefix(DEPLOYER + '-')}", name=policy_name,
                            policy=document, description="connect-deployer: what pulumi up of this client's stacks "
@@ -771,7 +775,7 @@ class AccountAccess(pulumi.ComponentResource):
                    deployer_trust(access.ci_role_arn), [policy_arn(account, n) for n in documents], {},
                    access.session_seconds, attached=self.deployer_managed)
         self.rules = {}
-        names = rule_names(cfg.name_prefix)
+        names = rule_names(args.name_prefix)
         for key, pattern in breakglass_patterns(account).items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{key}", name=names[key], event_pattern=json.dumps(pattern), state=RULE_STATES[key],
@@ -786,7 +790,7 @@ class AccountAccess(pulumi.ComponentResource):
                 opts=self._child,
             )
             self.rules[key] = rule
-        if args.global_provider is not None and cfg.region != GLOBAL_EVENTS_REGION:
+        if args.global_provider is not None and args.region != GLOBAL_EVENTS_REGION:
             self._forwarders(args.global_provider, names)
         self.register_outputs({"roleArns": {n: r.arn for n, r in self.roles.items()}})
 
@@ -811,14 +815,14 @@ class AccountAccess(pulumi.ComponentResource):
 
     def _forwarders(self, provider: aws.Provider, names: dict[str, str]) -> None:
         """us-east-1: the same rules, forwarding to the stack region's default bus (where the alarm rules are)."""
-        cfg = self._cfg
-        account = cfg.tenant.account_id
-        target_bus = bus_arn(account, cfg.region)
+        args = self._args
+        account, region = args.account_id, args.region
+        target_bus = bus_arn(account, region)
         where = pulumi.ResourceOptions(parent=self, provider=provider)
         role = aws.iam.Role(
             f"{self._name}-global-events-forwarder",
-            name=f"{cfg.name_prefix}-events-to-{cfg.region}",
-            description=f"EventBridge forwards break-glass events from {GLOBAL_EVENTS_REGION} to {cfg.region}",
+            name=f"{args.name_prefix}-events-to-{region}",
+            description=f"EventBridge forwards break-glass events from {GLOBAL_EVENTS_REGION} to {region}",
             assume_role_policy=forwarder_trust(account), permissions_boundary=workload_boundary(account),
             opts=self._child,
         )
@@ -831,7 +835,7 @@ class AccountAccess(pulumi.ComponentResource):
             rule = aws.cloudwatch.EventRule(
                 f"{self._name}-{key}-{GLOBAL_EVENTS_REGION}", name=names[key], event_pattern=json.dumps(pattern),
                 state=RULE_STATES[key],
-                description=f"Forwards {BREAKGLASS} events recorded in {GLOBAL_EVENTS_REGION} to {cfg.region}",
+                description=f"Forwards {BREAKGLASS} events recorded in {GLOBAL_EVENTS_REGION} to {region}",
                 tags={"connect:severity": "critical"}, opts=where,
             )
             aws.cloudwatch.EventTarget(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -78,22 +79,39 @@ def topic_policy(name_prefix: str, account_id: str, region: str, event_rules: Se
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+@dataclass
+class AlertsTopicArgs:
+    """Inputs: the subscribers (`connect:alerts`, or the account stack's `connect:access.alerts`), whose topic it is
+    and in which region, that region's environment key, and the EventBridge rules that may publish to it."""
+
+    config: AlertsConfig
+    name_prefix: str
+    account_id: str
+    region: str
+    kms_key_arn: pulumi.Input[str]
+    event_rules: Sequence[str] = field(default_factory=tuple)
+
+
 class AlertsTopic(pulumi.ComponentResource):
-    """An encrypted SNS topic, its access policy and its email/HTTPS subscriptions, keyed by endpoint."""
+    """An encrypted SNS topic, its access policy and its email/HTTPS subscriptions, keyed by endpoint.
+
+    Not to be confused with `Observability` (components/observability.py), the alarms and rules that publish here:
+    the environment stacks give both the Pulumi name "alerts" (the types differ, so the URNs do; both names stay,
+    as renaming would replace every resource under them).
+    """
 
     topic: aws.sns.Topic
 
-    def __init__(self, name: str, config: AlertsConfig, name_prefix: str, kms_key_arn: pulumi.Input[str],
-                 opts: pulumi.ResourceOptions | None = None, *, account_id: str, region: str,
-                 event_rules: Sequence[str] = ()) -> None:
+    def __init__(self, name: str, args: AlertsTopicArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connect:observability:AlertsTopic", name, None, opts)
+        config, name_prefix, account_id, region = args.config, args.name_prefix, args.account_id, args.region
         child = pulumi.ResourceOptions(parent=self)
         self.topic = aws.sns.Topic(
-            f"{name}-topic", name=topic_name(name_prefix), kms_master_key_id=kms_key_arn, opts=child
+            f"{name}-topic", name=topic_name(name_prefix), kms_master_key_id=args.kms_key_arn, opts=child
         )
         aws.sns.TopicPolicy(
             f"{name}-topic-policy", arn=self.topic.arn,
-            policy=topic_policy(name_prefix, account_id, region, event_rules), opts=child,
+            policy=topic_policy(name_prefix, account_id, region, args.event_rules), opts=child,
         )
         endpoints = [("email", e) for e in config.emails] + [("https", u) for u in config.https_endpoints]
         for protocol, endpoint in endpoints:

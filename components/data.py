@@ -53,7 +53,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.boundary import workload_boundary
-from components.config import StackConfig
+from components.config import DataConfig
 from components.data_config import BucketConfig, DatabaseConfig, FileSystemConfig
 from components.network import TenantNetwork
 
@@ -296,15 +296,41 @@ class StoreAccess:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """What every Aurora cluster of the environment shares, in the primary region or restored in the DR region:
+    its names and account, its log retention (`connect:platform.logRetentionDays`, like the services' logs) and,
+    in production, a reader instance beside the writer."""
+
+    name_prefix: str
+    account_id: str
+    log_retention_days: int
+    is_production: bool
+
+
 @dataclass
 class DataStoresArgs:
-    """Inputs: validated config, the network, the primary and DR keys and the DR provider."""
+    """Inputs: the `connect:data` section; whose environment it is and its two regions; the retention of the
+    services' logs and of the access logs (both from `connect:platform`); and the network, the primary and DR
+    keys and the DR provider."""
 
-    config: StackConfig
+    config: DataConfig
+    name_prefix: str
+    account_id: str
+    region: str
+    dr_region: str
+    is_production: bool
+    log_retention_days: int  # connect:platform.logRetentionDays: the databases' log groups
+    access_log_retention_days: int  # connect:platform.accessLogs.retentionDays: the access-log buckets
     network: TenantNetwork
     kms_key_arn: pulumi.Input[str]
     dr_kms_key_arn: pulumi.Input[str]
     dr_provider: aws.Provider
+
+    def database_settings(self) -> DatabaseSettings:
+        """What `declare_aurora` needs of the environment."""
+        return DatabaseSettings(name_prefix=self.name_prefix, account_id=self.account_id,
+                                log_retention_days=self.log_retention_days, is_production=self.is_production)
 
 
 class DataStores(pulumi.ComponentResource):
@@ -318,7 +344,7 @@ class DataStores(pulumi.ComponentResource):
         super().__init__("connect:data:DataStores", name, None, opts)
         self._name, self._args = name, args
         self.access = {}
-        data = args.config.data
+        data = args.config
         self.access_logs = self._access_log_buckets()
         for bucket in sorted(data.buckets, key=lambda b: b.name):
             self._bucket(bucket)
@@ -332,14 +358,14 @@ class DataStores(pulumi.ComponentResource):
     def _access_log_buckets(self) -> dict[str, LogBucket]:
         """The server-access-log bucket of each region; S3 delivers this environment's buckets' logs only (their
         names start with the environment's prefix), kept `connect:platform.accessLogs.retentionDays`."""
-        cfg, args = self._args.config, self._args
-        account, prefix = cfg.tenant.account_id, cfg.name_prefix
-        regions = {"primary": (cfg.region, pulumi.ResourceOptions(parent=self)),
-                   "dr": (cfg.tenant.dr_region, pulumi.ResourceOptions(parent=self, provider=args.dr_provider))}
+        args = self._args
+        account, prefix = args.account_id, args.name_prefix
+        regions = {"primary": (args.region, pulumi.ResourceOptions(parent=self)),
+                   "dr": (args.dr_region, pulumi.ResourceOptions(parent=self, provider=args.dr_provider))}
         return {
             which: log_bucket(f"{self._name}-access-logs-{region}", access_log_bucket_name(prefix, region, account),
                               account_id=account, sources=f"arn:aws:s3:::{prefix}-*",
-                              retention_days=cfg.platform.access_logs.retention_days, opts=opts)
+                              retention_days=args.access_log_retention_days, opts=opts)
             for which, (region, opts) in regions.items()
         }
 
@@ -349,7 +375,7 @@ class DataStores(pulumi.ComponentResource):
 
         Returns the bucket and its versioning: replication must wait for the versioning of both buckets.
         """
-        account = self._args.config.tenant.account_id
+        account = self._args.account_id
         resource = aws.s3.Bucket(key, bucket=bucket, force_destroy=False, tags=tags,
                                  opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                                      protect=True, retain_on_delete=True)))
@@ -376,24 +402,24 @@ class DataStores(pulumi.ComponentResource):
 
     def _bucket(self, store: BucketConfig) -> None:
         """The primary bucket, its DR replica bucket and the replication between them."""
-        cfg, args = self._args.config, self._args
+        args = self._args
         key = f"{self._name}-{store.name}"
         child = pulumi.ResourceOptions(parent=self)
         dr = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
-        name = bucket_name(cfg.name_prefix, store.name, cfg.tenant.account_id)
-        replica_name = bucket_name(cfg.name_prefix, store.name, cfg.tenant.account_id, dr=True)
-        alias = f"alias/connect/{cfg.name_prefix}"  # the same alias names the environment key in both regions
+        name = bucket_name(args.name_prefix, store.name, args.account_id)
+        replica_name = bucket_name(args.name_prefix, store.name, args.account_id, dr=True)
+        alias = f"alias/connect/{args.name_prefix}"  # the same alias names the environment key in both regions
         primary, primary_versioning = self._hardened_bucket(key, name, args.kms_key_arn,
                                         {**BACKUP_TAG, "connect:store": store.name}, child)
         replica, replica_versioning = self._hardened_bucket(f"{key}-dr", replica_name, args.dr_kms_key_arn,
                                         {"connect:store": store.name, "connect:replica-of": name}, dr)
         role = aws.iam.Role(
             f"{key}-replication",
-            permissions_boundary=workload_boundary(cfg.tenant.account_id),
+            permissions_boundary=workload_boundary(args.account_id),
             description=f"S3 replicates {name} to {replica_name}",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": cfg.tenant.account_id}}}]}),
+                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]}),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -428,12 +454,12 @@ class DataStores(pulumi.ComponentResource):
     def _store_group(self, store: str, what: str) -> aws.ec2.SecurityGroup:
         args = self._args
         return store_group(StorePlacement(owner=self, key=f"{self._name}-{store}", network=args.network,
-                                          kms_key_arn=args.kms_key_arn, region=args.config.region),
-                           store, what, args.config.name_prefix)
+                                          kms_key_arn=args.kms_key_arn, region=args.region),
+                           store, what, args.name_prefix)
 
     def _file_system(self, store: FileSystemConfig) -> None:
         """Encrypted EFS, a mount target per zone in the data tier, an access point, DR replication."""
-        cfg, args = self._args.config, self._args
+        args = self._args
         key = f"{self._name}-{store.name}"
         child = pulumi.ResourceOptions(parent=self)
         file_system = aws.efs.FileSystem(
@@ -442,7 +468,7 @@ class DataStores(pulumi.ComponentResource):
             kms_key_id=args.kms_key_arn,
             performance_mode="generalPurpose",
             throughput_mode="elastic",
-            tags={**BACKUP_TAG, "connect:store": store.name, "Name": f"{cfg.name_prefix}-{store.name}"},
+            tags={**BACKUP_TAG, "connect:store": store.name, "Name": f"{args.name_prefix}-{store.name}"},
             opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
         )
         group = self._store_group(store.name, "EFS")
@@ -464,7 +490,7 @@ class DataStores(pulumi.ComponentResource):
             f"{key}-replication",
             source_file_system_id=file_system.id,
             destination=aws.efs.ReplicationConfigurationDestinationArgs(
-                region=cfg.tenant.dr_region, kms_key_id=args.dr_kms_key_arn),
+                region=args.dr_region, kms_key_id=args.dr_kms_key_arn),
             opts=child,
         )
         self.access[store.name] = StoreAccess(kind="fileSystem", name=store.name, port=2049, security_group=group,
@@ -474,9 +500,9 @@ class DataStores(pulumi.ComponentResource):
     def _database(self, store: DatabaseConfig) -> None:
         """Aurora PostgreSQL Serverless v2 in the data subnets (`declare_aurora`)."""
         args = self._args
-        self.access[store.name] = declare_aurora(args.config, store, StorePlacement(
+        self.access[store.name] = declare_aurora(args.database_settings(), store, StorePlacement(
             owner=self, key=f"{self._name}-{store.name}", network=args.network, kms_key_arn=args.kms_key_arn,
-            region=args.config.region))
+            region=args.region))
 
 
 @dataclass
@@ -498,14 +524,14 @@ def database_parameter(name_prefix: str, store: str) -> str:
     return f"/connect/{name_prefix}/data/{store}/endpoint"
 
 
-def monitoring_role(cfg: StackConfig, place: StorePlacement, identifier: str
+def monitoring_role(account_id: str, place: StorePlacement, identifier: str
                     ) -> tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]:
     """The role RDS enhanced monitoring of a cluster's instances assumes, with its managed policy."""
     child = pulumi.ResourceOptions(parent=place.owner, provider=place.provider)
     role = aws.iam.Role(
         f"{place.key}-monitoring", description=f"RDS enhanced monitoring of {identifier}'s instances",
-        permissions_boundary=workload_boundary(cfg.tenant.account_id),
-        assume_role_policy=monitoring_trust(cfg.tenant.account_id), opts=child)
+        permissions_boundary=workload_boundary(account_id),
+        assume_role_policy=monitoring_trust(account_id), opts=child)
     attachment = aws.iam.RolePolicyAttachment(
         f"{place.key}-monitoring-policy", role=role.name, policy_arn=ENHANCED_MONITORING_POLICY, opts=child)
     return role, attachment
@@ -522,7 +548,7 @@ def store_group(place: StorePlacement, store: str, what: str, name_prefix: str) 
     )
 
 
-def declare_aurora(cfg: StackConfig, store: DatabaseConfig, place: StorePlacement) -> StoreAccess:
+def declare_aurora(settings: DatabaseSettings, store: DatabaseConfig, place: StorePlacement) -> StoreAccess:
     """Aurora PostgreSQL Serverless v2 in the data subnets: encrypted, private, protected, IAM auth, audited.
 
     Audit: its own cluster parameter group (`audit_parameters`), named after the family so a major upgrade
@@ -537,8 +563,8 @@ def declare_aurora(cfg: StackConfig, store: DatabaseConfig, place: StorePlacemen
     """
     key, network = place.key, place.network
     child = pulumi.ResourceOptions(parent=place.owner, provider=place.provider)
-    identifier = f"{cfg.name_prefix}-{store.name}"
-    group = store_group(place, store.name, "Aurora PostgreSQL", cfg.name_prefix)
+    identifier = f"{settings.name_prefix}-{store.name}"
+    group = store_group(place, store.name, "Aurora PostgreSQL", settings.name_prefix)
     subnet_group = aws.rds.SubnetGroup(
         f"{key}-subnets", name=identifier, description=f"{identifier}: the data tier of every zone",
         subnet_ids=[s.id for _, s in sorted(network.subnets["data"].items())], opts=child)
@@ -550,9 +576,9 @@ def declare_aurora(cfg: StackConfig, store: DatabaseConfig, place: StorePlacemen
         opts=pulumi.ResourceOptions(parent=place.owner, provider=place.provider, retain_on_delete=True))
     log_group = aws.cloudwatch.LogGroup(
         f"{key}-logs", name=cluster_log_group_name(identifier), kms_key_id=place.kms_key_arn,
-        retention_in_days=cfg.platform.log_retention_days, tags={"connect:store": store.name},
+        retention_in_days=settings.log_retention_days, tags={"connect:store": store.name},
         opts=pulumi.ResourceOptions(parent=place.owner, provider=place.provider, protect=True, retain_on_delete=True))
-    monitoring, monitoring_policy = place.monitoring or monitoring_role(cfg, place, identifier)
+    monitoring, monitoring_policy = place.monitoring or monitoring_role(settings.account_id, place, identifier)
     # A restore takes the database, its users and its master credentials from the snapshot
     # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html).
     restore: dict[str, Any] = ({"snapshot_identifier": place.snapshot_identifier}
@@ -590,7 +616,7 @@ def declare_aurora(cfg: StackConfig, store: DatabaseConfig, place: StorePlacemen
     # An instance's zone is chosen when it is created and kept: adding or removing a zone changes the spread
     # `zones[index % n]` would give, and availabilityZone forces replacement of a running database instance.
     placed = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["availabilityZone"]))
-    for index in range(2 if cfg.tenant.is_production else 1):  # writer, plus a reader in production
+    for index in range(2 if settings.is_production else 1):  # writer, plus a reader in production
         aws.rds.ClusterInstance(
             f"{key}-instance-{index + 1}",
             identifier=f"{identifier}-{index + 1}",
@@ -607,10 +633,10 @@ def declare_aurora(cfg: StackConfig, store: DatabaseConfig, place: StorePlacemen
             # RDS checks the role's permissions when the instance is created or modified.
             opts=pulumi.ResourceOptions.merge(placed, pulumi.ResourceOptions(depends_on=[monitoring_policy])),
         )
-    parameter = database_parameter(cfg.name_prefix, store.name)
+    parameter = database_parameter(settings.name_prefix, store.name)
     aws.ssm.Parameter(f"{key}-endpoint", name=parameter, type="String", value=cluster.endpoint,
                       description=f"Writer endpoint of {identifier}, injected into the services that use it",
                       opts=child)
-    parameter_arn = f"arn:aws:ssm:{place.region}:{cfg.tenant.account_id}:parameter{parameter}"
+    parameter_arn = f"arn:aws:ssm:{place.region}:{settings.account_id}:parameter{parameter}"
     return StoreAccess(kind="database", name=store.name, port=5432, security_group=group,
                        endpoint_parameter=parameter, extra={"parameter_arn": parameter_arn})

@@ -22,8 +22,9 @@ import pulumi_aws as aws
 
 from components.access import BREAKGLASS, DEPLOYER, role_arn
 from components.boundary import workload_boundary
-from components.config import StackConfig
+from components.config import DataConfig, DrConfig, NetworkConfig, PlatformConfig, ServiceConfig
 from components.data import (
+    DatabaseSettings,
     StoreAccess,
     StorePlacement,
     bucket_name,
@@ -94,14 +95,36 @@ def vault_policy(account_id: str) -> str:
 
 @dataclass
 class DisasterRecoveryArgs:
-    """Inputs: config, the DR provider, both regions' keys and, for the standby, what it mirrors."""
+    """Inputs: the `connect:dr` section; whose environment it is and its two regions; what the standby mirrors of
+    the other sections (the `connect:data` stores it backs up and restores, the `connect:network` its network
+    copies, the `connect:platform` and `connect:services` its platform runs, whether `connect:vpn` declares
+    links); the DR provider, both regions' keys, the standby's zones and the image URLs."""
 
-    config: StackConfig
+    config: DrConfig
+    data: DataConfig
+    network_config: NetworkConfig  # the primary's `connect:network`
+    platform_config: PlatformConfig
+    services: list[ServiceConfig]
+    has_vpn_links: bool
+    name_prefix: str
+    account_id: str
+    region: str
+    dr_region: str
+    environment_name: str
+    is_production: bool
+    decommissioning: bool
+    traffic_path_kept: bool
     dr_provider: aws.Provider
     kms_key_arn: pulumi.Input[str]
     dr_kms_key_arn: pulumi.Input[str]
     dr_zones: list[str]
     repository_urls: dict[str, str]
+
+    def database_settings(self) -> DatabaseSettings:
+        """What `declare_aurora` needs of the environment for a restore in the DR region."""
+        return DatabaseSettings(name_prefix=self.name_prefix, account_id=self.account_id,
+                                log_retention_days=self.platform_config.log_retention_days,
+                                is_production=self.is_production)
 
 
 class DisasterRecovery(pulumi.ComponentResource):
@@ -114,7 +137,6 @@ class DisasterRecovery(pulumi.ComponentResource):
     def __init__(self, name: str, args: DisasterRecoveryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connect:dr:DisasterRecovery", name, None, opts)
         self._name, self._args = name, args
-        cfg = args.config
         self.vaults = {
             "primary": self._vault("primary", args.kms_key_arn, None),
             "dr": self._vault("dr", args.dr_kms_key_arn, args.dr_provider),
@@ -123,7 +145,7 @@ class DisasterRecovery(pulumi.ComponentResource):
         self.network, self.platform = None, None
         self.restored: dict[str, StoreAccess] = {}
         self._monitoring: dict[str, tuple[aws.iam.Role, aws.iam.RolePolicyAttachment]] = {}
-        if cfg.dr.runs_standby or cfg.dr.vpn_enabled(bool(cfg.vpn and cfg.vpn.connections)):
+        if args.config.runs_standby or args.config.vpn_enabled(args.has_vpn_links):
             self._standby()
         if self.platform is not None:
             self._dr_plan()  # made with the standby, so a failover creates no plan and no IAM
@@ -131,17 +153,17 @@ class DisasterRecovery(pulumi.ComponentResource):
 
     def _vault(self, which: str, kms_key_arn: pulumi.Input[str], provider: aws.Provider | None) -> aws.backup.Vault:
         """An encrypted vault whose recovery points cannot be deleted by API; locked in production."""
-        cfg = self._args.config
+        args = self._args
         opts = pulumi.ResourceOptions(parent=self, provider=provider)
         vault = aws.backup.Vault(
-            f"{self._name}-vault-{which}", name=f"{cfg.name_prefix}-{which}", kms_key_arn=kms_key_arn,
+            f"{self._name}-vault-{which}", name=f"{args.name_prefix}-{which}", kms_key_arn=kms_key_arn,
             force_destroy=False,
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
         )
         aws.backup.VaultPolicy(f"{self._name}-vault-{which}-policy", backup_vault_name=vault.name,
-                               policy=vault_policy(cfg.tenant.account_id), opts=opts)
-        if cfg.tenant.is_production:
-            backup = cfg.dr.backup
+                               policy=vault_policy(args.account_id), opts=opts)
+        if args.is_production:
+            backup = args.config.backup
             aws.backup.VaultLockConfiguration(
                 f"{self._name}-vault-{which}-lock",
                 backup_vault_name=vault.name,
@@ -154,8 +176,8 @@ class DisasterRecovery(pulumi.ComponentResource):
 
     def _plan(self) -> None:
         """Continuous and daily rules, each copying to the DR vault; the tagged selection; its role."""
-        cfg = self._args.config
-        backup = cfg.dr.backup
+        args = self._args
+        backup = args.config.backup
         child = pulumi.ResourceOptions(parent=self)
         copy = [aws.backup.PlanRuleCopyActionArgs(
             destination_vault_arn=self.vaults["dr"].arn,
@@ -175,14 +197,14 @@ class DisasterRecovery(pulumi.ComponentResource):
                     delete_after=min(backup.retention_days, CONTINUOUS_MAX_DAYS)),
                 copy_actions=copy, recovery_point_tags={"connect:backup-rule": "continuous"},
             ))
-        plan = aws.backup.Plan(f"{self._name}-plan", name=f"{cfg.name_prefix}-all-data", rules=rules, opts=child)
+        plan = aws.backup.Plan(f"{self._name}-plan", name=f"{args.name_prefix}-all-data", rules=rules, opts=child)
         role = aws.iam.Role(
             f"{self._name}-backup-role",
-            permissions_boundary=workload_boundary(cfg.tenant.account_id),
+            permissions_boundary=workload_boundary(args.account_id),
             description="AWS Backup backs up and restores what the plan selects, nothing else",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": cfg.tenant.account_id}}}]}),
+                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]}),
             opts=child,
         )
         for policy in BACKUP_POLICIES:
@@ -191,7 +213,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                 policy_arn=f"arn:aws:iam::aws:policy/{policy}", opts=child)
         aws.backup.Selection(
             f"{self._name}-selection",
-            name=f"{cfg.name_prefix}-tagged",
+            name=f"{args.name_prefix}-tagged",
             plan_id=plan.id,
             iam_role_arn=role.arn,
             selection_tags=[aws.backup.SelectionSelectionTagArgs(type="STRINGEQUALS", key="connect:backup",
@@ -202,11 +224,11 @@ class DisasterRecovery(pulumi.ComponentResource):
 
     def _standby(self) -> None:
         """The same network and platform components, in the DR region, through the DR provider."""
-        args, cfg = self._args, self._args.config
-        dr_region = cfg.tenant.dr_region
+        args = self._args
+        dr_region = args.dr_region
         opts = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
-        network_config = cfg.net.model_copy(update={
-            "cidr": cfg.dr.cidr or cfg.net.cidr,
+        network_config = args.network_config.model_copy(update={
+            "cidr": args.config.cidr or args.network_config.cidr,
             "availability_zones": len(args.dr_zones),
             "egress_ip_allocation_ids": [],
             "nat_zone": None,  # the primary's zone; the standby's zones are a count: its first zone
@@ -214,55 +236,60 @@ class DisasterRecovery(pulumi.ComponentResource):
         self.network = TenantNetwork(
             f"{self._name}-network",
             TenantNetworkArgs(config=network_config, zones=args.dr_zones, region=dr_region,
-                              account_id=cfg.tenant.account_id, name_prefix=cfg.name_prefix,
-                              kms_key_arn=args.dr_kms_key_arn, nat=not cfg.tenant.decommissioning,
-                              interface_endpoints=cfg.tenant.traffic_path_kept()),
+                              account_id=args.account_id, name_prefix=args.name_prefix,
+                              kms_key_arn=args.dr_kms_key_arn, nat=not args.decommissioning,
+                              interface_endpoints=args.traffic_path_kept),
             opts,
         )
         # Like the primary platform, the standby exists without services: removing the last service must not
         # take its protected access-log bucket with it. backup-restore with only `dr.vpn` has a network, no platform.
-        if cfg.dr.certificate_arn and cfg.dr.runs_standby:
+        if args.config.certificate_arn and args.config.runs_standby:
             grants = self._failover_grants()
-            self._monitoring = {d.name: monitoring_role(cfg, self._restore_placement(d.name), f"{cfg.name_prefix}-"
-                                                        f"{d.name}") for d in sorted(cfg.data.databases,
-                                                                                     key=lambda d: d.name)}
-            stores = self._failover_stores() if cfg.dr.active else {}
-            urls = {repo: url.replace(f".{cfg.region}.", f".{dr_region}.")  # replicated by the registry
+            self._monitoring = {d.name: monitoring_role(args.account_id, self._restore_placement(d.name),
+                                                        f"{args.name_prefix}-{d.name}")
+                                for d in sorted(args.data.databases, key=lambda d: d.name)}
+            stores = self._failover_stores() if args.config.active else {}
+            urls = {repo: url.replace(f".{args.region}.", f".{dr_region}.")  # replicated by the registry
                     for repo, url in args.repository_urls.items()}
             self.platform = ContainerPlatform(
                 f"{self._name}-platform",
-                ContainerPlatformArgs(config=cfg, network=self.network, kms_key_arn=args.dr_kms_key_arn,
-                                      repository_urls=urls, region=dr_region, stores=stores, granted_stores=grants,
-                                      certificate_arn=cfg.dr.certificate_arn, base_override=self.standby_base()),
+                ContainerPlatformArgs(
+                    config=args.platform_config, services=args.services, name_prefix=args.name_prefix,
+                    account_id=args.account_id, region=dr_region, environment_name=args.environment_name,
+                    is_production=args.is_production, decommissioning=args.decommissioning,
+                    traffic_path_kept=args.traffic_path_kept, network=self.network, kms_key_arn=args.dr_kms_key_arn,
+                    repository_urls=urls, stores=stores, granted_stores=grants,
+                    certificate_arn=args.config.certificate_arn, base_override=self.standby_base(),
+                ),
                 opts,
             )
 
     def standby_base(self) -> int | None:
         """Tasks per standby service: none in pilot light, a reduced base warm; the client's base when active."""
-        dr = self._args.config.dr
+        dr = self._args.config
         if dr.active:
             return None
         return 0 if dr.mode == "pilot-light" else dr.warm_standby_base
 
     def _restore_placement(self, database: str, snapshot: pulumi.Input[str] | None = None) -> StorePlacement:
-        args, cfg = self._args, self._args.config
+        args = self._args
         assert self.network is not None
         return StorePlacement(owner=self, key=f"{self._name}-restore-{database}", network=self.network,
-                              kms_key_arn=args.dr_kms_key_arn, region=cfg.tenant.dr_region, provider=args.dr_provider,
+                              kms_key_arn=args.dr_kms_key_arn, region=args.dr_region, provider=args.dr_provider,
                               snapshot_identifier=snapshot, monitoring=self._monitoring.get(database))
 
     def _failover_grants(self) -> dict[str, StoreAccess]:
         """The failover stores as the standby's permissions see them (names only): granted before the failover."""
-        cfg = self._args.config
+        args = self._args
         grants: dict[str, StoreAccess] = {
             b.name: StoreAccess(kind="bucket", name=b.name,
-                                bucket=bucket_name(cfg.name_prefix, b.name, cfg.tenant.account_id, dr=True))
-            for b in cfg.data.buckets}
-        for database in cfg.data.databases:
-            parameter = database_parameter(cfg.name_prefix, database.name)
+                                bucket=bucket_name(args.name_prefix, b.name, args.account_id, dr=True))
+            for b in args.data.buckets}
+        for database in args.data.databases:
+            parameter = database_parameter(args.name_prefix, database.name)
             grants[database.name] = StoreAccess(kind="database", name=database.name, port=5432,
                                                 endpoint_parameter=parameter, extra={"parameter_arn": (
-                                                    f"arn:aws:ssm:{cfg.tenant.dr_region}:{cfg.tenant.account_id}:"
+                                                    f"arn:aws:ssm:{args.dr_region}:{args.account_id}:"
                                                     f"parameter{parameter}")})
         return grants
 
@@ -273,22 +300,23 @@ class DisasterRecovery(pulumi.ComponentResource):
         File systems stay with the primary: their DR replica is read-only until its replication is deleted, a
         step of the runbook (`connectctl dr runbook`), so no service mounts one before that.
         """
-        cfg = self._args.config
+        args = self._args
         stores = {name: grant for name, grant in self._failover_grants().items() if grant.kind == "bucket"}
-        for database in sorted(cfg.data.databases, key=lambda d: d.name):
+        for database in sorted(args.data.databases, key=lambda d: d.name):
+            placement = self._restore_placement(database.name, self._snapshot(database.name))
             stores[database.name] = self.restored[database.name] = declare_aurora(
-                cfg, database, self._restore_placement(database.name, self._snapshot(database.name)))
+                args.database_settings(), database, placement)
         return stores
 
     def _snapshot(self, database: str) -> pulumi.Input[str]:
         """The cluster snapshot a database is restored from: the stack file's ARN, or the newest copy AWS Backup
         made into the DR region (asked of the DR region only: `rds:DescribeDBClusterSnapshots` there)."""
-        args, cfg = self._args, self._args.config
-        source = cfg.dr.restore_source(database)
+        args = self._args
+        source = args.config.restore_source(database)
         if source != LATEST:
             return source
         snapshot = aws.rds.get_cluster_snapshot_output(
-            db_cluster_identifier=f"{cfg.name_prefix}-{database}", snapshot_type="awsbackup", most_recent=True,
+            db_cluster_identifier=f"{args.name_prefix}-{database}", snapshot_type="awsbackup", most_recent=True,
             opts=pulumi.InvokeOutputOptions(provider=args.dr_provider))
         return snapshot.db_cluster_snapshot_arn
 
@@ -296,11 +324,11 @@ class DisasterRecovery(pulumi.ComponentResource):
         """While the DR region serves, what it writes is backed up there too: the same rules into the DR vault
         (no copy back: the primary region may be out), selecting the same tag. Until then it selects nothing (no
         resource of the DR region carries the tag before a database is restored there)."""
-        args, cfg = self._args, self._args.config
-        backup = cfg.dr.backup
+        args = self._args
+        backup = args.config.backup
         opts = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
         plan = aws.backup.Plan(
-            f"{self._name}-plan-dr", name=f"{cfg.name_prefix}-all-data-dr",
+            f"{self._name}-plan-dr", name=f"{args.name_prefix}-all-data-dr",
             rules=[aws.backup.PlanRuleArgs(
                 rule_name="daily-snapshots", target_vault_name=self.vaults["dr"].name, schedule=backup.schedule,
                 start_window=60, completion_window=360,
@@ -308,7 +336,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                 recovery_point_tags={"connect:backup-rule": "daily-snapshots"})],
             opts=opts)
         aws.backup.Selection(
-            f"{self._name}-selection-dr", name=f"{cfg.name_prefix}-tagged-dr", plan_id=plan.id,
+            f"{self._name}-selection-dr", name=f"{args.name_prefix}-tagged-dr", plan_id=plan.id,
             iam_role_arn=self.backup_role.arn,
             selection_tags=[aws.backup.SelectionSelectionTagArgs(type="STRINGEQUALS", key="connect:backup",
                                                                  value="true")],
@@ -316,13 +344,13 @@ class DisasterRecovery(pulumi.ComponentResource):
 
     def outputs(self) -> dict[str, object]:
         """What the SRE team and the client need to know about DR."""
-        cfg = self._args.config
+        args = self._args
         out: dict[str, object] = {
-            "drRegion": cfg.tenant.dr_region,
-            "drMode": cfg.dr.mode,
+            "drRegion": args.dr_region,
+            "drMode": args.config.mode,
             "backupVaultArns": {k: v.arn for k, v in self.vaults.items()},
             "rpo": RPO,
-            "rtoEstimate": RTO[cfg.dr.mode],
+            "rtoEstimate": RTO[args.config.mode],
         }
         if self.network is not None:
             out["drEgressIps"] = self.network.egress_ip_list()

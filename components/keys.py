@@ -9,11 +9,10 @@ EventBridge of that account may use it to publish to the encrypted alerts topic.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-
-from components.config import StackConfig
 
 
 def key_policy(account_id: str, region: str, partition: str = "aws") -> str:
@@ -65,28 +64,36 @@ def key_policy(account_id: str, region: str, partition: str = "aws") -> str:
     })
 
 
+@dataclass
+class EnvironmentKeyArgs:
+    """Inputs: whose key it is and where. `region` is the key's own region (the stack's, or the DR region's for the
+    DR key); `name_prefix` names the alias, which is the same in both regions (aliases are regional)."""
+
+    name_prefix: str
+    account_id: str
+    region: str
+
+
 class EnvironmentKey(pulumi.ComponentResource):
     """A rotating symmetric KMS key and its alias; protected and retained, since losing it loses data."""
 
     key: aws.kms.Key
     arn: pulumi.Output[str]
 
-    def __init__(self, name: str, cfg: StackConfig, opts: pulumi.ResourceOptions | None = None,
-                 region: str | None = None) -> None:
+    def __init__(self, name: str, args: EnvironmentKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connect:security:EnvironmentKey", name, None, opts)
-        region = region or cfg.region
         child = pulumi.ResourceOptions(parent=self)
         self.key = aws.kms.Key(
             f"{name}",
-            description=f"Connect {cfg.name_prefix} ({region}): logs, registries, backups and data",
+            description=f"Connect {args.name_prefix} ({args.region}): logs, registries, backups and data",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=key_policy(cfg.tenant.account_id, region),
+            policy=key_policy(args.account_id, args.region),
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
         )
         aws.kms.Alias(
             f"{name}-alias",
-            name=f"alias/connect/{cfg.name_prefix}",
+            name=f"alias/connect/{args.name_prefix}",
             target_key_id=self.key.key_id,
             opts=child,
         )

@@ -1,4 +1,8 @@
-"""AWS limits shared by several config models (see ../shared/reference/aws-limits.md)."""
+"""AWS limits shared by several config models.
+
+CloudWatch Logs retention values: the `retentionInDays` of PutRetentionPolicy,
+https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+"""
 
 from __future__ import annotations
 

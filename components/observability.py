@@ -37,8 +37,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alerts import AlertsTopic, topic_name
-from components.config import StackConfig
+from components.alerts import AlertsTopic, AlertsTopicArgs, topic_name
+from components.config import AlertsConfig, DrConfig
 from components.data import bucket_name
 from components.network import TenantNetwork
 from components.platform import ContainerPlatform
@@ -70,17 +70,17 @@ def alarm_arn(name: str, account_id: str, region: str) -> str:
     return f"arn:aws:cloudwatch:{region}:{account_id}:alarm:{name}"
 
 
-def repositories(cfg: StackConfig) -> list[str]:
+def repositories(services: Sequence[ServiceConfig]) -> list[str]:
     """ECR repositories the environment's services run images from."""
-    return sorted({service.image.repository for service in cfg.services})
+    return sorted({service.image.repository for service in services})
 
 
-def event_rule_names(cfg: StackConfig) -> dict[str, str]:
+def event_rule_names(name_prefix: str, services: Sequence[ServiceConfig]) -> dict[str, str]:
     """Rule key -> physical name of every EventBridge rule (the alerts topic admits exactly these)."""
-    names = {"backup-jobs": f"{cfg.name_prefix}-backup-failed"}
-    if repositories(cfg):
-        names["ecr-scan"] = f"{cfg.name_prefix}-ecr-findings"
-        names["inspector-scan"] = f"{cfg.name_prefix}-inspector-findings"
+    names = {"backup-jobs": f"{name_prefix}-backup-failed"}
+    if repositories(services):
+        names["ecr-scan"] = f"{name_prefix}-ecr-findings"
+        names["inspector-scan"] = f"{name_prefix}-inspector-findings"
     return names
 
 
@@ -89,7 +89,8 @@ def severe_counts() -> dict[str, Any]:
     return {"$or": [{"finding-severity-counts": {level: [{"numeric": [">", 0]}]}} for level in SEVERE]}
 
 
-def event_patterns(cfg: StackConfig) -> dict[str, dict[str, Any]]:
+def event_patterns(name_prefix: str, account_id: str, region: str,
+                   services: Sequence[ServiceConfig]) -> dict[str, dict[str, Any]]:
     """Rule key -> event pattern, built from known names only.
 
     Backup jobs are matched by this environment's primary vault and copy jobs by it as their
@@ -97,7 +98,7 @@ def event_patterns(cfg: StackConfig) -> dict[str, dict[str, Any]]:
     summary events (one per image scan, not one per finding): basic scanning's `ECR Image Scan`
     and enhanced scanning's initial `Inspector2 Scan`; the account stack decides which one fires.
     """
-    account, region, prefix = cfg.tenant.account_id, cfg.region, cfg.name_prefix
+    account, prefix = account_id, name_prefix
     vault = f"{prefix}-primary"
     patterns: dict[str, dict[str, Any]] = {
         "backup-jobs": {
@@ -112,7 +113,7 @@ def event_patterns(cfg: StackConfig) -> dict[str, dict[str, Any]]:
             },
         },
     }
-    repos = repositories(cfg)
+    repos = repositories(services)
     if repos:
         patterns["ecr-scan"] = {
             "source": ["aws.ecr"],
@@ -140,10 +141,21 @@ class Metric:
 
 @dataclass
 class ObservabilityArgs:
-    """Inputs: config, the topic, and what is watched (network, platform, links, file systems, standby)."""
+    """Inputs: the `connect:alerts` section (thresholds, subscribers of the DR region's topic); what it watches of
+    the other sections (the `connect:services`, the `connect:dr` mode, the names of the `connect:data` buckets
+    whose replication it charts, whether `connect:vpn` declares links); whose environment it is and its two
+    regions; the alerts topic, and the resources watched (network, platform, links, file systems, standby)."""
 
-    config: StackConfig
-    topic_arn: pulumi.Input[str]
+    config: AlertsConfig
+    services: list[ServiceConfig]
+    dr: DrConfig
+    buckets: list[str]  # store names of connect:data.buckets
+    has_vpn_links: bool
+    name_prefix: str
+    account_id: str
+    region: str
+    dr_region: str
+    alerts_topic_arn: pulumi.Input[str]  # the primary region's AlertsTopic
     network: TenantNetwork
     platform: ContainerPlatform | None = None
     vpn_connections: Mapping[str, aws.ec2.VpnConnection] = field(default_factory=dict)
@@ -154,7 +166,11 @@ class ObservabilityArgs:
 
 
 class Observability(pulumi.ComponentResource):
-    """CloudWatch alarms, EventBridge rules and one dashboard for an environment (and its warm standby)."""
+    """CloudWatch alarms, EventBridge rules and one dashboard for an environment (and its warm standby).
+
+    The environment stacks name it "alerts", like the `AlertsTopic` it publishes to (components/stack.py says why
+    that Pulumi name stays): the alarms' and rules' resource names start with it.
+    """
 
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
     rules: dict[str, aws.cloudwatch.EventRule]
@@ -164,11 +180,10 @@ class Observability(pulumi.ComponentResource):
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connect:observability:Observability", name, None, opts)
         self._name, self._args = name, args
-        cfg = args.config
         self.alarms, self.rules, self.dr_topic = {}, {}, None
         self._alarm_arns: dict[str, list[str]] = {}  # dashboard section -> alarm ARNs
         if args.platform is not None:
-            for service in sorted(cfg.services, key=lambda s: s.name):
+            for service in sorted(args.services, key=lambda s: s.name):
                 self._service_alarms(service, args.platform)
             self._load_balancer_alarm(args.platform)
         for zone, nat in sorted(args.network.nat_gateways.items()):
@@ -191,19 +206,19 @@ class Observability(pulumi.ComponentResource):
     @property
     def dashboard_name(self) -> str:
         """`connect-<client>-<env>`: one dashboard per environment."""
-        return f"connect-{self._args.config.name_prefix}"
+        return f"connect-{self._args.name_prefix}"
 
     def _alarm(self, key: str, section: str, *, parts: Sequence[str], description: str, severity: str,
                comparison: str, threshold: float, missing: str, metric: Metric | None = None,
                queries: Sequence[aws.cloudwatch.MetricAlarmMetricQueryArgs] = (), dr: bool = False) -> None:
         """One alarm to the topic of its region, on a metric or on a metric math expression."""
-        cfg, thresholds = self._args.config, self._args.config.alerts.thresholds
-        region = cfg.tenant.dr_region if dr else cfg.region
-        topic = self._args.topic_arn
+        args, thresholds = self._args, self._args.config.thresholds
+        region = args.dr_region if dr else args.region
+        topic = self._args.alerts_topic_arn
         if dr:
             assert self.dr_topic is not None  # _standby creates the DR topic before its alarms
             topic = self.dr_topic.topic.arn
-        name = alarm_name(cfg.name_prefix, *parts)
+        name = alarm_name(args.name_prefix, *parts)
         single: dict[str, Any] = {}
         if metric is not None:
             single = {"namespace": metric.namespace, "metric_name": metric.name, "dimensions": metric.dimensions,
@@ -212,7 +227,7 @@ class Observability(pulumi.ComponentResource):
         self.alarms[key] = aws.cloudwatch.MetricAlarm(
             f"{self._name}-{key}",
             name=name,
-            alarm_description=f"[{severity}] {cfg.name_prefix}: {description}",
+            alarm_description=f"[{severity}] {args.name_prefix}: {description}",
             comparison_operator=comparison,
             threshold=threshold,
             evaluation_periods=thresholds.evaluation_periods,
@@ -228,12 +243,12 @@ class Observability(pulumi.ComponentResource):
         )
         # The dashboard lives in the primary region: a failover (`connect:dr.active`) must not change it, so the
         # alarms only a serving pilot light has stay off it.
-        if not (dr and cfg.dr.active and cfg.dr.mode != "warm-standby"):
-            self._alarm_arns.setdefault(section, []).append(alarm_arn(name, cfg.tenant.account_id, region))
+        if not (dr and args.dr.active and args.dr.mode != "warm-standby"):
+            self._alarm_arns.setdefault(section, []).append(alarm_arn(name, args.account_id, region))
 
     def _rate(self, errors: Metric, requests: Metric, label: str) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgs]:
         """`100 * errors / requests` per period, 0 below the minimum request count (too few to judge)."""
-        thresholds = self._args.config.alerts.thresholds
+        thresholds = self._args.config.thresholds
 
         def query(query_id: str, metric: Metric) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
             return aws.cloudwatch.MetricAlarmMetricQueryArgs(
@@ -250,7 +265,7 @@ class Observability(pulumi.ComponentResource):
 
     def _service_alarms(self, service: ServiceConfig, platform: ContainerPlatform) -> None:
         """5xx rate, latency p95/p99, unhealthy targets, the floor, CPU and memory of one service."""
-        t = self._args.config.alerts.thresholds
+        t = self._args.config.thresholds
         s = service.name
         balanced = {"LoadBalancer": platform.load_balancer.arn_suffix,
                     "TargetGroup": platform.target_groups[s].arn_suffix}
@@ -298,7 +313,7 @@ class Observability(pulumi.ComponentResource):
 
     def _load_balancer_alarm(self, platform: ContainerPlatform) -> None:
         """5xx the load balancer answered itself (no healthy target, target timeouts, refused connections)."""
-        t = self._args.config.alerts.thresholds
+        t = self._args.config.thresholds
         balancer = {"LoadBalancer": platform.load_balancer.arn_suffix}
         self._alarm(
             "load-balancer-5xx-rate", "platform", parts=("alb", "5xx-rate"), severity="critical",
@@ -311,7 +326,7 @@ class Observability(pulumi.ComponentResource):
 
     def _nat_alarms(self, zone: str, nat: aws.ec2.NatGateway) -> None:
         """Port allocation errors (connections refused) and the dropped share of packets, per NAT gateway."""
-        t = self._args.config.alerts.thresholds
+        t = self._args.config.thresholds
         gateway = {"NatGatewayId": nat.id}
         self._alarm(
             f"nat-{zone}-port-allocation", "network", parts=("nat", zone, "port-allocation"), severity="critical",
@@ -347,15 +362,15 @@ class Observability(pulumi.ComponentResource):
 
     def _event_rules(self) -> None:
         """Backup/copy job failures and severe image scan findings, each rule targeting the topic."""
-        cfg = self._args.config
-        names = event_rule_names(cfg)
+        args = self._args
+        names = event_rule_names(args.name_prefix, args.services)
         descriptions = {
-            "backup-jobs": f"AWS Backup or copy job of {cfg.name_prefix}-primary failed, aborted, expired or was "
+            "backup-jobs": f"AWS Backup or copy job of {args.name_prefix}-primary failed, aborted, expired or was "
                            "partial",
-            "ecr-scan": f"ECR basic scan found CRITICAL or HIGH vulnerabilities in an image {cfg.name_prefix} runs",
-            "inspector-scan": f"Inspector found CRITICAL or HIGH vulnerabilities in an image {cfg.name_prefix} runs",
+            "ecr-scan": f"ECR basic scan found CRITICAL or HIGH vulnerabilities in an image {args.name_prefix} runs",
+            "inspector-scan": f"Inspector found CRITICAL or HIGH vulnerabilities in an image {args.name_prefix} runs",
         }
-        for key, pattern in event_patterns(cfg).items():
+        for key, pattern in event_patterns(args.name_prefix, args.account_id, args.region, args.services).items():
             rule = aws.cloudwatch.EventRule(
                 f"{self._name}-{key}",
                 name=names[key],
@@ -368,7 +383,7 @@ class Observability(pulumi.ComponentResource):
                 f"{self._name}-{key}-target",
                 rule=rule.name,
                 target_id="alerts-topic",
-                arn=self._args.topic_arn,
+                arn=self._args.alerts_topic_arn,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.rules[key] = rule
@@ -378,41 +393,41 @@ class Observability(pulumi.ComponentResource):
     def _dr_region_alerted(self) -> bool:
         """The DR region has something that alarms (a standby platform, or VPN links ending there): alarms can
         only notify a topic of their own region, and it must not be the primary's, which may be out."""
-        args, cfg = self._args, self._args.config
-        has_links = bool(cfg.vpn and cfg.vpn.connections)
+        args = self._args
         return (args.dr_provider is not None and args.dr_kms_key_arn is not None
-                and (args.dr_platform is not None or cfg.dr.vpn_enabled(has_links)))
+                and (args.dr_platform is not None or args.dr.vpn_enabled(args.has_vpn_links)))
 
     def _standby_watched(self) -> bool:
         """A warm standby, or any standby once it serves, runs tasks worth watching; a pilot light does not."""
         args = self._args
-        return ((args.config.dr.mode == "warm-standby" or args.config.dr.active) and args.dr_platform is not None
+        return ((args.dr.mode == "warm-standby" or args.dr.active) and args.dr_platform is not None
                 and args.dr_provider is not None and args.dr_kms_key_arn is not None)
 
     def _standby_base(self, service: ServiceConfig) -> int:
         """Tasks a standby service holds (ContainerPlatform's base override): the client's base once it serves."""
-        if self._args.config.dr.active:
+        if self._args.dr.active:
             return service.capacity.base
-        return min(self._args.config.dr.warm_standby_base, service.capacity.base)
+        return min(self._args.dr.warm_standby_base, service.capacity.base)
 
     def _dr_topic(self) -> None:
         """The DR region's own alerts topic, with the primary's subscriptions."""
-        args, cfg = self._args, self._args.config
+        args = self._args
         assert args.dr_kms_key_arn is not None  # _dr_region_alerted
         self.dr_topic = AlertsTopic(
-            "dr-alerts", cfg.alerts, cfg.name_prefix, args.dr_kms_key_arn,
+            "dr-alerts",
+            AlertsTopicArgs(config=args.config, name_prefix=args.name_prefix, account_id=args.account_id,
+                            region=args.dr_region, kms_key_arn=args.dr_kms_key_arn),
             pulumi.ResourceOptions(parent=self, provider=args.dr_provider),
-            account_id=cfg.tenant.account_id, region=cfg.tenant.dr_region,
         )
 
     def _standby(self) -> None:
         """Per standby service, its floor and its health, to the DR region's topic."""
-        args, cfg = self._args, self._args.config
+        args = self._args
         assert args.dr_platform is not None  # _standby_watched
-        t = cfg.alerts.thresholds
+        t = args.config.thresholds
         platform = args.dr_platform
         window = f"{t.evaluation_periods} x {t.period_seconds} s"
-        for service in sorted(cfg.services, key=lambda s: s.name):
+        for service in sorted(args.services, key=lambda s: s.name):
             s, base = service.name, self._standby_base(service)
             ecs = {"ClusterName": platform.cluster.name, "ServiceName": platform.services[s].name}
             balanced = {"LoadBalancer": platform.load_balancer.arn_suffix,
@@ -420,14 +435,14 @@ class Observability(pulumi.ComponentResource):
             self._alarm(
                 f"dr-service-{s}-below-standby-base", "dr", parts=("dr", "svc", s, "below-standby-base"),
                 severity="warning", dr=True,
-                description=f"standby {s} in {cfg.tenant.dr_region} ran fewer than {base} task(s) for {window}: the "
+                description=f"standby {s} in {args.dr_region} ran fewer than {base} task(s) for {window}: the "
                 "warm standby would not be warm on failover (no data counts as breached)",
                 comparison="LessThanThreshold", threshold=base, missing="breaching",
                 metric=Metric(INSIGHTS, "RunningTaskCount", ecs, "Maximum"),
             )
             self._alarm(
                 f"dr-service-{s}-unhealthy-hosts", "dr", parts=("dr", "svc", s, "unhealthy-hosts"), severity="warning",
-                dr=True, description=f"standby {s} in {cfg.tenant.dr_region} has targets failing health checks "
+                dr=True, description=f"standby {s} in {args.dr_region} has targets failing health checks "
                 f"for {window}",
                 comparison="GreaterThanOrEqualToThreshold", threshold=1, missing="notBreaching",
                 metric=Metric(ALB, "UnHealthyHostCount", balanced, "Maximum"),
@@ -437,10 +452,10 @@ class Observability(pulumi.ComponentResource):
 
     def _widgets(self) -> list[dict[str, Any]]:
         """Sections: alarms, each service, the load balancer, network (NAT), VPN, DR; laid out in rows."""
-        cfg, args = self._args.config, self._args
-        region, t = cfg.region, cfg.alerts.thresholds
+        args = self._args
+        region, t = args.region, args.config.thresholds
         layout = _Layout()
-        layout.text(f"# {cfg.name_prefix}\nAlarms go to SNS topic `{topic_name(cfg.name_prefix)}` "
+        layout.text(f"# {args.name_prefix}\nAlarms go to SNS topic `{topic_name(args.name_prefix)}` "
                     f"({region}); thresholds from `connect:alerts.thresholds`.")
         everything = [a for section in sorted(self._alarm_arns) for a in self._alarm_arns[section]
                       if section != "dr"] + self._vpn_alarm_arns()
@@ -449,7 +464,7 @@ class Observability(pulumi.ComponentResource):
                                     "alarms": everything[start:start + ALARM_WIDGET_MAX]}, width=24, height=4)
         platform = args.platform
         if platform is not None:
-            for service in sorted(cfg.services, key=lambda s: s.name):
+            for service in sorted(args.services, key=lambda s: s.name):
                 self._service_section(layout, service, platform)
             balancer = {"LoadBalancer": platform.load_balancer.arn_suffix}
             layout.text("## Load balancer")
@@ -477,13 +492,23 @@ class Observability(pulumi.ComponentResource):
 
     def _vpn_alarm_arns(self) -> list[str]:
         """ARNs of SiteToSiteVpn's TunnelState alarms, from the names it gives them."""
-        cfg = self._args.config
-        return [alarm_arn(alarm_name(cfg.name_prefix, "vpn", link, level), cfg.tenant.account_id, cfg.region)
+        args = self._args
+        return [alarm_arn(alarm_name(args.name_prefix, "vpn", link, level), args.account_id, args.region)
                 for link in sorted(self._args.vpn_connections) for level in VPN_LEVELS]
+
+    def _dr_vpn_alarm_arns(self) -> list[str]:
+        """The DR region's ends of the links (SiteToSiteVpn with `dr=True`, built in stack.py after this component):
+        their TunnelState alarms, from the names they get, on the standby's alarm widget (alarms of one region per
+        widget). They exist with the standby, active or not, so a failover leaves the dashboard as it is."""
+        args = self._args
+        if not (args.vpn_connections and args.dr.vpn_enabled(True)):
+            return []
+        return [alarm_arn(alarm_name(args.name_prefix, "dr-vpn", link, level), args.account_id, args.dr_region)
+                for link in sorted(args.vpn_connections) for level in VPN_LEVELS]
 
     def _service_section(self, layout: _Layout, service: ServiceConfig, platform: ContainerPlatform) -> None:
         """Traffic, latency, tasks and resources of one service, with its thresholds drawn in."""
-        region, t = self._args.config.region, self._args.config.alerts.thresholds
+        region, t = self._args.region, self._args.config.thresholds
         s = service.name
         lb, tg = platform.load_balancer.arn_suffix, platform.target_groups[s].arn_suffix
         cluster, ecs_name = platform.cluster.name, platform.services[s].name
@@ -510,19 +535,19 @@ class Observability(pulumi.ComponentResource):
 
     def _dr_section(self, layout: _Layout) -> None:
         """Backup and copy jobs, bucket and file system replication, and the standby's tasks."""
-        args, cfg = self._args, self._args.config
-        region, dr_region = cfg.region, cfg.tenant.dr_region
-        layout.text(f"## DR: backups and replication to {dr_region} (mode {cfg.dr.mode})")
-        vault = f"{cfg.name_prefix}-primary"
+        args = self._args
+        region, dr_region = args.region, args.dr_region
+        layout.text(f"## DR: backups and replication to {dr_region} (mode {args.dr.mode})")
+        vault = f"{args.name_prefix}-primary"
         layout.metric(f"Backup and copy jobs of {vault}", region, [
             [{"expression": f"SEARCH('Namespace=\"AWS/Backup\" BackupVaultName=\"{vault}\"', 'Sum', 3600)",
               "id": "jobs"}],
         ], 3600)
-        for bucket in sorted(cfg.data.buckets, key=lambda b: b.name):
-            source = bucket_name(cfg.name_prefix, bucket.name, cfg.tenant.account_id)
-            replica = bucket_name(cfg.name_prefix, bucket.name, cfg.tenant.account_id, dr=True)
+        for bucket in sorted(args.buckets):
+            source = bucket_name(args.name_prefix, bucket, args.account_id)
+            replica = bucket_name(args.name_prefix, bucket, args.account_id, dr=True)
             dims = ["SourceBucket", source, "DestinationBucket", replica, "RuleId", REPLICATION_RULE]
-            layout.metric(f"Bucket {bucket.name}: replication to {dr_region}", region, [
+            layout.metric(f"Bucket {bucket}: replication to {dr_region}", region, [
                 ["AWS/S3", "ReplicationLatency", *dims, {"stat": "Maximum"}],
                 ["AWS/S3", "OperationsFailedReplication", *dims, {"stat": "Sum", "yAxis": "right"}],
             ], 300, lines=[("15 min", 900.0)])
@@ -534,24 +559,24 @@ class Observability(pulumi.ComponentResource):
             ], 300)
         platform = args.dr_platform
         if platform is not None:
-            for service in sorted(cfg.services, key=lambda s: s.name):
+            for service in sorted(args.services, key=lambda s: s.name):
                 s = service.name
                 # The standby's own base, whether or not it serves: the dashboard is not changed by a failover.
-                base = min(cfg.dr.warm_standby_base, service.capacity.base) if cfg.dr.mode == "warm-standby" else 0
+                base = min(args.dr.warm_standby_base, service.capacity.base) if args.dr.mode == "warm-standby" else 0
                 layout.metric(f"Standby {s}: tasks (standby base {base})", dr_region, [
                     [INSIGHTS, "RunningTaskCount", "ClusterName", platform.cluster.name, "ServiceName",
                      platform.services[s].name, {"stat": "Maximum", "region": dr_region}],
                 ], 300, lines=[("standby base", float(base))])
-        standby = self._alarm_arns.get("dr", [])
+        standby = self._alarm_arns.get("dr", []) + self._dr_vpn_alarm_arns()
         for start in range(0, len(standby), ALARM_WIDGET_MAX):
             layout.widget("alarm", {"title": f"Standby alarms ({dr_region})", "region": dr_region,
                                     "alarms": standby[start:start + ALARM_WIDGET_MAX]}, width=24, height=3)
 
     def outputs(self) -> dict[str, object]:
         """Stack outputs: where to look (the dashboard) and, with a warm standby, its topic."""
-        cfg = self._args.config
+        args = self._args
         out: dict[str, object] = {
-            "dashboardUrl": f"https://{cfg.region}.console.aws.amazon.com/cloudwatch/home?region={cfg.region}"
+            "dashboardUrl": f"https://{args.region}.console.aws.amazon.com/cloudwatch/home?region={args.region}"
                             f"#dashboards:name={self.dashboard_name}",
         }
         if self.dr_topic is not None:

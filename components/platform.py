@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.boundary import workload_boundary
-from components.config import StackConfig
+from components.config import PlatformConfig
 from components.data import StoreAccess, tls_only
 from components.network import TenantNetwork
 from components.regions import ELB_LOG_DELIVERY_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE, zone_id_prefix
@@ -145,28 +145,32 @@ def container_definitions(service: ServiceConfig, image: str, log_group: str, re
 
 @dataclass
 class ContainerPlatformArgs:
-    """Inputs: the validated stack config, the network, the environment key and the image URLs.
+    """Inputs: the `connect:platform` section and the `connect:services` list; whose environment it is and where
+    it runs; and what it uses from the other components: the network, that region's environment key, the image
+    URLs (the account stack's registry) and the data stores' access.
 
-    The DR standby reuses this component in the DR region: `region`, `certificate_arn` and
-    `base_override` (0 for pilot light, a reduced base for warm standby) say how it differs.
+    The DR standby reuses this component in the DR region: `region`, `network`, `kms_key_arn`, `certificate_arn`
+    and `base_override` (0 for pilot light, a reduced base for warm standby) say how it differs.
     """
 
-    config: StackConfig
+    config: PlatformConfig
+    services: list[ServiceConfig]
+    name_prefix: str
+    account_id: str
+    region: str  # where this platform runs
+    environment_name: str  # the `connect:environment` tag the file-system permissions match
+    is_production: bool  # the load balancer is deletion-protected
+    decommissioning: bool  # connect:tenant.lifecycle: no cluster, services or routes
+    traffic_path_kept: bool  # the load balancer stays (decommissioning: through the client's notice)
     network: TenantNetwork
     kms_key_arn: pulumi.Input[str]
     repository_urls: dict[str, str]
     stores: dict[str, StoreAccess] = field(default_factory=dict)
-    region: str | None = None
-    certificate_arn: str | None = None
+    certificate_arn: str | None = None  # the standby's own; None: `config.certificate_arn`
     base_override: int | None = None
     # Stores whose permissions the services hold before they use them: the standby's failover stores, so that
     # declaring the failover writes no IAM (IAM's control plane is in us-east-1, which may be the region out).
     granted_stores: dict[str, StoreAccess] = field(default_factory=dict)
-
-    @property
-    def target_region(self) -> str:
-        """Where this platform runs."""
-        return self.region or self.config.region
 
 
 class ContainerPlatform(pulumi.ComponentResource):
@@ -180,21 +184,20 @@ class ContainerPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: ContainerPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connect:platform:ContainerPlatform", name, None, opts)
         self._name, self._args = name, args
-        cfg = args.config
         child = pulumi.ResourceOptions(parent=self)
         self.target_groups, self.services = {}, {}
         # Decommissioning (connect:tenant.lifecycle): no cluster, services or routes; what holds evidence stays (the
         # protected access-log bucket, each service's retained log group), and the load balancer during the notice.
-        self.serving = not cfg.tenant.decommissioning
+        self.serving = not args.decommissioning
         if not self.serving:
             self._load_balancer()
-            for service in sorted(cfg.services, key=lambda s: s.name):
+            for service in sorted(args.services, key=lambda s: s.name):
                 self._log_group(service)
             self.register_outputs({})
             return
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            name=cfg.name_prefix,
+            name=args.name_prefix,
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             opts=child,
         )
@@ -207,7 +210,7 @@ class ContainerPlatform(pulumi.ComponentResource):
             opts=child,
         )
         self._load_balancer()
-        for service in sorted(cfg.services, key=lambda s: s.name):
+        for service in sorted(args.services, key=lambda s: s.name):
             self._service(service)
         self.register_outputs({
             "clusterName": self.cluster.name,
@@ -221,14 +224,14 @@ class ContainerPlatform(pulumi.ComponentResource):
         Decommissioning: the bucket stays; the balancer, its group and listeners only through the client's notice
         (`traffic_path_kept`), without deletion protection, so that the first `pulumi up` after it can delete them.
         """
-        name, cfg, network = self._name, self._args.config, self._args.network
+        name, args, network = self._name, self._args, self._args.network
         keep = pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True)
         app_sg = network.security_groups["app"]
-        balancer = cfg.tenant.traffic_path_kept()
+        balancer = args.traffic_path_kept
         if balancer:
             self._alb_security_group(app_sg)
-        region = self._args.target_region
-        bucket_name = f"{cfg.name_prefix[:40]}-{zone_id_prefix(region)}-alb-{cfg.tenant.account_id}"
+        region = args.region
+        bucket_name = f"{args.name_prefix[:40]}-{zone_id_prefix(region)}-alb-{args.account_id}"
         bucket = aws.s3.Bucket(f"{name}-access-logs", bucket=bucket_name, force_destroy=False, opts=keep)
         policy = self._access_log_settings(bucket, bucket_name, region)
         if balancer:
@@ -236,13 +239,13 @@ class ContainerPlatform(pulumi.ComponentResource):
 
     def _alb_security_group(self, app_sg: aws.ec2.SecurityGroup) -> None:
         """The load balancer's group: HTTPS and the redirect from the app tier, out to the app tier."""
-        name, cfg, network = self._name, self._args.config, self._args.network
+        name, args, network = self._name, self._args, self._args.network
         child = pulumi.ResourceOptions(parent=self)
         self.alb_sg = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=network.vpc.id,
             description="Internal load balancer: HTTPS (and the HTTP redirect) from the app tier only",
-            tags={"Name": f"{cfg.name_prefix}-alb", "connect:tier": "app"},
+            tags={"Name": f"{args.name_prefix}-alb", "connect:tier": "app"},
             opts=child,
         )
         for port in (443, 80):
@@ -265,7 +268,7 @@ class ContainerPlatform(pulumi.ComponentResource):
 
     def _access_log_settings(self, bucket: aws.s3.Bucket, bucket_name: str, region: str) -> aws.s3.BucketPolicy:
         """The access-log bucket's hardening, log expiry and delivery policy (kept while the bucket is)."""
-        name, cfg = self._name, self._args.config
+        name, args = self._name, self._args
         child = pulumi.ResourceOptions(parent=self)
         aws.s3.BucketPublicAccessBlock(
             f"{name}-access-logs-public-access-block", bucket=bucket.id, block_public_acls=True,
@@ -289,7 +292,7 @@ class ContainerPlatform(pulumi.ComponentResource):
                 id="expire-access-logs", status="Enabled",
                 filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix="alb/"),
                 expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                    days=cfg.platform.access_logs.retention_days),
+                    days=args.config.access_logs.retention_days),
             ), aws.s3.BucketLifecycleConfigurationRuleArgs(
                 # parts of an interrupted delivery are stored (and billed) until aborted: every upload, any prefix
                 id="abort-incomplete-uploads", status="Enabled",
@@ -301,12 +304,12 @@ class ContainerPlatform(pulumi.ComponentResource):
         )
         return aws.s3.BucketPolicy(
             f"{name}-access-logs-policy", bucket=bucket.id,
-            policy=access_log_bucket_policy(bucket_name, cfg.tenant.account_id, region), opts=child,
+            policy=access_log_bucket_policy(bucket_name, args.account_id, region), opts=child,
         )
 
     def _balancer(self, bucket: aws.s3.Bucket, policy: aws.s3.BucketPolicy) -> None:
         """The internal ALB and its listeners; deletion-protected in production unless decommissioning."""
-        name, cfg, network = self._name, self._args.config, self._args.network
+        name, args, network = self._name, self._args, self._args.network
         child = pulumi.ResourceOptions(parent=self)
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
@@ -316,9 +319,9 @@ class ContainerPlatform(pulumi.ComponentResource):
             subnets=[s.id for s in network.subnets["app"].values()],
             drop_invalid_header_fields=True,
             desync_mitigation_mode="strictest",
-            enable_deletion_protection=cfg.tenant.is_production and not cfg.tenant.decommissioning,
+            enable_deletion_protection=args.is_production and not args.decommissioning,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=bucket.id, prefix="alb", enabled=True),
-            tags={"Name": f"{cfg.name_prefix}-internal"},
+            tags={"Name": f"{args.name_prefix}-internal"},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
         self.https = aws.lb.Listener(
@@ -327,7 +330,7 @@ class ContainerPlatform(pulumi.ComponentResource):
             port=443,
             protocol="HTTPS",
             ssl_policy=TLS_POLICY,
-            certificate_arn=self._args.certificate_arn or cfg.platform.certificate_arn,
+            certificate_arn=args.certificate_arn or args.config.certificate_arn,
             default_actions=[aws.lb.ListenerDefaultActionArgs(
                 type="fixed-response",
                 fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
@@ -349,23 +352,39 @@ class ContainerPlatform(pulumi.ComponentResource):
         )
 
     def _service(self, service: ServiceConfig) -> None:
-        """Everything one microservice needs, keyed by its name."""
-        cfg, network = self._args.config, self._args.network
+        """Everything one microservice needs, keyed by its name, in four steps: its roles and their policies, its
+        task definition, its target group and listener rule, and the ECS service with its security group (then
+        its autoscaling)."""
         base = f"{self._name}-{service.name}"
-        child = pulumi.ResourceOptions(parent=self)
         log_group_name, log_group = self._log_group(service)
-        image = self._args.repository_urls[service.image.repository] + service.image.reference()
-        region = self._args.target_region
-        repository_arn = f"arn:aws:ecr:{region}:{cfg.tenant.account_id}:repository/{service.image.repository}"
         # By name, not in `uses` order: reordering the list must not rewrite the policy or the task's volumes.
-        stores = [self._args.stores[name] for name in sorted(set(service.uses)) if name in self._args.stores]
+        # `stores`: what the tasks reach now (variables, volumes, store ingress); `iam_stores`: what the roles grant,
+        # which for the DR standby includes its failover stores ahead of the failover (ContainerPlatformArgs).
+        uses = sorted(set(service.uses))
+        stores = [self._args.stores[name] for name in uses if name in self._args.stores]
         granted = {**self._args.granted_stores, **self._args.stores}
-        iam_stores = [granted[name] for name in sorted(set(service.uses)) if name in granted]
+        iam_stores = [granted[name] for name in uses if name in granted]
+        execution_role, task_role = self._service_roles(service, base, log_group_name, iam_stores)
+        task_definition = self._task_definition(service, base, (log_group_name, log_group), stores,
+                                                (execution_role, task_role))
+        target_group, rule = self._target_group_and_rule(service, base)
+        ecs_service = self._ecs_service(service, base, stores, task_definition, target_group, rule)
+        self._autoscaling(service, ecs_service, target_group, base)
+        self.target_groups[service.name] = target_group
+        self.services[service.name] = ecs_service
+
+    def _service_roles(self, service: ServiceConfig, base: str, log_group_name: str,
+                       iam_stores: list[StoreAccess]) -> tuple[aws.iam.Role, aws.iam.Role]:
+        """The execution role (ECS pulls the image, writes the logs, reads the secrets) and the task role (what the
+        code may call: the stores it uses), each with its inline policy; both bounded by the workload boundary."""
+        args = self._args
+        child = pulumi.ResourceOptions(parent=self)
+        repository_arn = f"arn:aws:ecr:{args.region}:{args.account_id}:repository/{service.image.repository}"
         execution_role = aws.iam.Role(
             f"{base}-execution",
-            permissions_boundary=workload_boundary(cfg.tenant.account_id),
+            permissions_boundary=workload_boundary(args.account_id),
             description=f"ECS pulls {service.name}'s image, writes its logs, reads its secrets",
-            assume_role_policy=ecs_tasks_trust(cfg.tenant.account_id),
+            assume_role_policy=ecs_tasks_trust(args.account_id),
             opts=child,
         )
         aws.iam.RolePolicy(
@@ -376,9 +395,9 @@ class ContainerPlatform(pulumi.ComponentResource):
         )
         task_role = aws.iam.Role(
             f"{base}-task",
-            permissions_boundary=workload_boundary(cfg.tenant.account_id),
+            permissions_boundary=workload_boundary(args.account_id),
             description=f"What {service.name}'s code may call: the data stores it uses, nothing else",
-            assume_role_policy=ecs_tasks_trust(cfg.tenant.account_id),
+            assume_role_policy=ecs_tasks_trust(args.account_id),
             opts=child,
         )
         task_statements = self._store_statements(service, iam_stores)
@@ -387,9 +406,20 @@ class ContainerPlatform(pulumi.ComponentResource):
                 f"{base}-task-policy", role=task_role.id,
                 policy=json.dumps({"Version": "2012-10-17", "Statement": task_statements}), opts=child,
             )
-        task_definition = aws.ecs.TaskDefinition(
+        return execution_role, task_role
+
+    def _task_definition(self, service: ServiceConfig, base: str,
+                         logs: tuple[str, aws.cloudwatch.LogGroup], stores: list[StoreAccess],
+                         roles: tuple[aws.iam.Role, aws.iam.Role]) -> aws.ecs.TaskDefinition:
+        """The Fargate task: the pinned image of the account's registry, its logs, its roles, the file systems it
+        mounts. Made after its log group (`logs`: name and group), so the first task finds it."""
+        args = self._args
+        log_group_name, log_group = logs
+        execution_role, task_role = roles
+        image = args.repository_urls[service.image.repository] + service.image.reference()
+        return aws.ecs.TaskDefinition(
             f"{base}-task-definition",
-            family=f"{cfg.name_prefix}-{service.name}",
+            family=f"{args.name_prefix}-{service.name}",
             requires_compatibilities=["FARGATE"],
             network_mode="awsvpc",
             cpu=str(service.cpu),
@@ -398,7 +428,7 @@ class ContainerPlatform(pulumi.ComponentResource):
             task_role_arn=task_role.arn,
             runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
                 operating_system_family="LINUX", cpu_architecture="X86_64"),
-            container_definitions=container_definitions(service, image, log_group_name, region, stores),
+            container_definitions=container_definitions(service, image, log_group_name, args.region, stores),
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(
                 name=store.name,
                 efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
@@ -410,18 +440,25 @@ class ContainerPlatform(pulumi.ComponentResource):
             ) for store in stores if store.file_system is not None and store.access_point is not None],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )
+
+    def _target_group_and_rule(self, service: ServiceConfig, base: str
+                               ) -> tuple[aws.lb.TargetGroup, aws.lb.ListenerRule]:
+        """The service's target group (its tasks by IP, health-checked) and the HTTPS listener rule that forwards
+        its paths and hosts to it."""
+        args = self._args
+        child = pulumi.ResourceOptions(parent=self)
         target_group = aws.lb.TargetGroup(
             f"{base}-tg",
             name_prefix=target_group_prefix(service.name),
             target_type="ip",
             protocol="HTTP",
             port=service.port,
-            vpc_id=network.vpc.id,
+            vpc_id=args.network.vpc.id,
             deregistration_delay=30,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 path=service.health_check.path, interval=service.health_check.interval,
                 healthy_threshold=service.health_check.healthy_threshold, matcher="200-399"),
-            tags={"Name": f"{cfg.name_prefix}-{service.name}"},
+            tags={"Name": f"{args.name_prefix}-{service.name}"},
             opts=child,
         )
         conditions = []
@@ -439,11 +476,20 @@ class ContainerPlatform(pulumi.ComponentResource):
             actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
             opts=child,
         )
+        return target_group, rule
+
+    def _ecs_service(self, service: ServiceConfig, base: str, stores: list[StoreAccess],
+                     task_definition: aws.ecs.TaskDefinition, target_group: aws.lb.TargetGroup,
+                     rule: aws.lb.ListenerRule) -> aws.ecs.Service:
+        """The service's security group (its port from the load balancer only; into each store it uses) and the
+        ECS service in the app subnets, registered with its target group once the listener rule exists."""
+        args, network = self._args, self._args.network
+        child = pulumi.ResourceOptions(parent=self)
         service_sg = aws.ec2.SecurityGroup(
             f"{base}-sg",
             vpc_id=network.vpc.id,
             description=f"{service.name}: port {service.port} from the internal load balancer only",
-            tags={"Name": f"{cfg.name_prefix}-{service.name}", "connect:tier": "app"},
+            tags={"Name": f"{args.name_prefix}-{service.name}", "connect:tier": "app"},
             opts=child,
         )
         aws.vpc.SecurityGroupIngressRule(
@@ -464,7 +510,7 @@ class ContainerPlatform(pulumi.ComponentResource):
                     description=f"{service.name} uses {store.name}",
                     opts=child,
                 )
-        ecs_service = aws.ecs.Service(
+        return aws.ecs.Service(
             f"{base}-service",
             name=service.name,
             cluster=self.cluster.arn,
@@ -488,19 +534,16 @@ class ContainerPlatform(pulumi.ComponentResource):
             wait_for_steady_state=False,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[rule], ignore_changes=["desiredCount"]),
         )
-        self._autoscaling(service, ecs_service, target_group, base)
-        self.target_groups[service.name] = target_group
-        self.services[service.name] = ecs_service
 
     def _log_group(self, service: ServiceConfig) -> tuple[str, aws.cloudwatch.LogGroup]:
         """A service's log group, kept with its retention while the environment is decommissioned."""
-        cfg = self._args.config
-        log_group_name = f"/connect/{cfg.name_prefix}/services/{service.name}"
+        args = self._args
+        log_group_name = f"/connect/{args.name_prefix}/services/{service.name}"
         return log_group_name, aws.cloudwatch.LogGroup(
             f"{self._name}-{service.name}-logs",
             name=log_group_name,
             kms_key_id=self._args.kms_key_arn,
-            retention_in_days=cfg.platform.log_retention_days,
+            retention_in_days=args.config.log_retention_days,
             # Removing the service removes this group from the stack but keeps it in AWS: not protected
             # (that would block the removal), retained, and declared so for the pack.
             tags={"connect:retain-on-delete": "true"},
@@ -514,8 +557,8 @@ class ContainerPlatform(pulumi.ComponentResource):
 
     def _store_statements(self, service: ServiceConfig, stores: list[StoreAccess]) -> list[dict[str, object]]:
         """Task-role permissions for exactly the stores the service uses, built from names (known in preview)."""
-        cfg, region = self._args.config, self._args.target_region
-        account = cfg.tenant.account_id
+        args, region = self._args, self._args.region
+        account = args.account_id
         statements: list[dict[str, object]] = []
         for store in stores:
             sid = "".join(part.capitalize() for part in store.name.split("-"))
@@ -533,7 +576,7 @@ class ContainerPlatform(pulumi.ComponentResource):
                     "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
                     "Resource": f"arn:aws:elasticfilesystem:{region}:{account}:file-system/*",
                     "Condition": {"StringEquals": {"aws:ResourceTag/connect:store": store.name,
-                                                   "aws:ResourceTag/connect:environment": cfg.tenant.environment_name}},
+                                                   "aws:ResourceTag/connect:environment": args.environment_name}},
                 })
             elif store.kind == "database":
                 # IAM database authentication as the service's own database user.
@@ -545,7 +588,7 @@ class ContainerPlatform(pulumi.ComponentResource):
             statements.append({
                 "Sid": "UseTheEnvironmentKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                 "Resource": "*",
-                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/connect/{cfg.name_prefix}"}},
+                "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/connect/{args.name_prefix}"}},
             })
         return statements
 
@@ -555,8 +598,8 @@ class ContainerPlatform(pulumi.ComponentResource):
 
         Built from names alone, so the document is known in preview and the pack can read it.
         """
-        cfg, region = self._args.config, self._args.target_region
-        log_group_arn = f"arn:aws:logs:{region}:{cfg.tenant.account_id}:log-group:{log_group_name}"
+        args, region = self._args, self._args.region
+        log_group_arn = f"arn:aws:logs:{region}:{args.account_id}:log-group:{log_group_name}"
         statements: list[dict[str, object]] = [
             {"Sid": "Authenticate", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
             {"Sid": "PullImage", "Effect": "Allow", "Resource": repository_arn,
@@ -577,7 +620,7 @@ class ContainerPlatform(pulumi.ComponentResource):
         if secret_arns or parameter_arns:
             statements.append({"Sid": "DecryptSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
                                "Condition": {"ForAnyValue:StringEquals": {
-                                   "kms:ResourceAliases": f"alias/connect/{cfg.name_prefix}"}}})
+                                   "kms:ResourceAliases": f"alias/connect/{args.name_prefix}"}}})
         return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
     def _autoscaling(self, service: ServiceConfig, ecs_service: aws.ecs.Service, target_group: aws.lb.TargetGroup,

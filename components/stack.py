@@ -14,18 +14,18 @@ import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
 from components.access import GLOBAL_EVENTS_REGION, AccountAccess, AccountAccessArgs, rule_names
-from components.alerts import AlertsTopic
+from components.alerts import AlertsTopic, AlertsTopicArgs
 from components.config import CONNECT_KEYS, REGION_KEY, StackConfig, StackConfigError, parse_stack_config
 from components.data import DataStores, DataStoresArgs
 from components.dns import RESOLVER_ADDRESSES, RESOLVER_TIER, RegionalEnd, ServiceNames, ServiceNamesArgs
 from components.dr import DisasterRecovery, DisasterRecoveryArgs
-from components.keys import EnvironmentKey
+from components.keys import EnvironmentKey, EnvironmentKeyArgs
 from components.network import TenantNetwork, TenantNetworkArgs
 from components.observability import Observability, ObservabilityArgs, event_rule_names
 from components.platform import ContainerPlatform, ContainerPlatformArgs
 from components.registry import AccountRegistry, AccountRegistryArgs
 from components.tenant import register_tenant_tags, tenant_provider
-from components.trail import AuditTrail
+from components.trail import AuditTrail, AuditTrailArgs
 from components.vpn import SiteToSiteVpn, SiteToSiteVpnArgs
 
 STACK_CONFIG_DIR = "stacks"
@@ -49,8 +49,10 @@ def raw_config() -> dict[str, Any]:
 
 
 def secret_config_keys() -> set[str]:
-    """Config keys the engine marked secret (`secure:` values in the stack file)."""
-    return set(runtime_config.get_config_secret_keys_env()) | set(runtime_config._SECRET_KEYS.get())
+    """Config keys the engine marked secret (`secure:` values in the stack file), asked of the SDK's public
+    `pulumi.runtime.is_config_secret` for every key the program was handed."""
+    keys = set(runtime_config.get_config_env()) | set(runtime_config.CONFIG.get())
+    return set(runtime_config.get_config_secret_keys_env()) | {k for k in keys if runtime_config.is_config_secret(k)}
 
 
 def load_config() -> StackConfig:
@@ -104,7 +106,7 @@ async def account_repository_urls(cfg: StackConfig) -> dict[str, str]:
 def account(cfg: StackConfig, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
     """The account stack: the account key, the registry every environment pulls from, the platform team's
     roles with the break-glass alarm and its alerts topic, and the audit trail (unless the organization's)."""
-    key = EnvironmentKey("account-key", cfg, pinned)
+    key = EnvironmentKey("account-key", key_args(cfg, cfg.region), pinned)
     assert cfg.registry is not None and cfg.access is not None  # validated: account stacks declare both
     registry = AccountRegistry(
         "registry",
@@ -112,20 +114,40 @@ def account(cfg: StackConfig, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
                             kms_key_arn=key.arn),
         pinned,
     )
-    alerts = AlertsTopic("alerts", cfg.access.alerts.as_alerts(), cfg.name_prefix, key.arn, pinned,
-                         account_id=cfg.tenant.account_id, region=cfg.region,
-                         event_rules=list(rule_names(cfg.name_prefix).values()))
+    alerts_topic = AlertsTopic(
+        "alerts",
+        AlertsTopicArgs(config=cfg.access.alerts.as_alerts(), name_prefix=cfg.name_prefix,
+                        account_id=cfg.tenant.account_id, region=cfg.region, kms_key_arn=key.arn,
+                        event_rules=list(rule_names(cfg.name_prefix).values())),
+        pinned,
+    )
     # STS global-endpoint and IAM calls are recorded in us-east-1: the break-glass rules run there too.
     global_events = (tenant_provider(cfg, name="global-events", region=GLOBAL_EVENTS_REGION)
                      if cfg.region != GLOBAL_EVENTS_REGION else None)
-    access = AccountAccess("access", AccountAccessArgs(config=cfg, alerts_topic_arn=alerts.topic.arn,
-                                                       global_provider=global_events), pinned)
+    access = AccountAccess(
+        "access",
+        AccountAccessArgs(config=cfg.access, name_prefix=cfg.name_prefix, client=cfg.tenant.client,
+                          account_id=cfg.tenant.account_id, region=cfg.region, dr_region=cfg.tenant.dr_region,
+                          alerts_topic_arn=alerts_topic.topic.arn, global_provider=global_events),
+        pinned,
+    )
     outputs: dict[str, Any] = {"repositoryUrls": registry.repository_urls, "repositoryArns": registry.repository_arns,
-                               "kmsKeyArn": key.arn, "alertsTopicArn": alerts.topic.arn,
+                               "kmsKeyArn": key.arn, "alertsTopicArn": alerts_topic.topic.arn,
                                "accessRoleArns": {name: role.arn for name, role in access.roles.items()}}
     if cfg.access.account_trail:
-        outputs |= AuditTrail("audit-trail", cfg, pinned).outputs()
+        trail_args = AuditTrailArgs(
+            config=cfg.access, name_prefix=cfg.name_prefix, account_id=cfg.tenant.account_id, region=cfg.region,
+            dr_region=cfg.tenant.dr_region,
+            # named `dr` like the environment stacks' DR provider (components/trail.py)
+            dr_provider=tenant_provider(cfg, name="dr", region=cfg.tenant.dr_region),
+        )
+        outputs |= AuditTrail("audit-trail", trail_args, pinned).outputs()
     return outputs
+
+
+def key_args(cfg: StackConfig, region: str) -> EnvironmentKeyArgs:
+    """The environment key of `region`: the stack's own, or the DR region's."""
+    return EnvironmentKeyArgs(name_prefix=cfg.name_prefix, account_id=cfg.tenant.account_id, region=region)
 
 
 async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
@@ -135,7 +157,7 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
     security groups, the VPN the load balancer's group and the alerts topic, the DR standby the
     repository URLs, observability everything it watches.
     """
-    key = EnvironmentKey("environment-key", cfg, pinned)
+    key = EnvironmentKey("environment-key", key_args(cfg, cfg.region), pinned)
     zones = resolve_zones(cfg, provider)
     network = TenantNetwork(
         "network",
@@ -161,12 +183,21 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
         "kmsKeyArn": key.arn,
     }
     dr_provider = tenant_provider(cfg, name="dr", region=cfg.tenant.dr_region)
-    dr_key = EnvironmentKey("dr-key", cfg, pulumi.ResourceOptions(provider=dr_provider), region=cfg.tenant.dr_region)
+    dr_key = EnvironmentKey("dr-key", key_args(cfg, cfg.tenant.dr_region), pulumi.ResourceOptions(provider=dr_provider))
     # Always declared, even without stores: its access-log buckets are protected (audit evidence), so removing
     # the last store must not take them along (a protected resource's delete would stop `pulumi up`).
-    data = DataStores("data", DataStoresArgs(config=cfg, network=network, kms_key_arn=key.arn,
-                                             dr_kms_key_arn=dr_key.arn, dr_provider=dr_provider), pinned)
-    stores = data.access
+    data_stores = DataStores(
+        "data",
+        DataStoresArgs(
+            config=cfg.data, name_prefix=cfg.name_prefix, account_id=cfg.tenant.account_id, region=cfg.region,
+            dr_region=cfg.tenant.dr_region, is_production=cfg.tenant.is_production,
+            log_retention_days=cfg.platform.log_retention_days,
+            access_log_retention_days=cfg.platform.access_logs.retention_days,
+            network=network, kms_key_arn=key.arn, dr_kms_key_arn=dr_key.arn, dr_provider=dr_provider,
+        ),
+        pinned,
+    )
+    stores = data_stores.access
     if stores:
         outputs["dataStores"] = sorted(stores)
     platform = None
@@ -175,8 +206,13 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
         urls = await account_repository_urls(cfg)
         platform = ContainerPlatform(
             "platform",
-            ContainerPlatformArgs(config=cfg, network=network, kms_key_arn=key.arn, repository_urls=urls,
-                                  stores=stores),
+            ContainerPlatformArgs(
+                config=cfg.platform, services=cfg.services, name_prefix=cfg.name_prefix,
+                account_id=cfg.tenant.account_id, region=cfg.region, environment_name=cfg.tenant.environment_name,
+                is_production=cfg.tenant.is_production, decommissioning=cfg.tenant.decommissioning,
+                traffic_path_kept=cfg.tenant.traffic_path_kept(), network=network, kms_key_arn=key.arn,
+                repository_urls=urls, stores=stores,
+            ),
             pinned,
         )
     if platform is not None and platform.serving:
@@ -187,9 +223,14 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
             "targetGroupArns": {name: tg.arn for name, tg in platform.target_groups.items()},
         }
     # Every environment has alarms (NAT gateways, backups), so it always has the topic they go to.
-    alerts = AlertsTopic("alerts", cfg.alerts, cfg.name_prefix, key.arn, pinned, account_id=cfg.tenant.account_id,
-                         region=cfg.region, event_rules=list(event_rule_names(cfg).values()))
-    outputs["alertsTopicArn"] = alerts.topic.arn
+    alerts_topic = AlertsTopic(
+        "alerts",
+        AlertsTopicArgs(config=cfg.alerts, name_prefix=cfg.name_prefix, account_id=cfg.tenant.account_id,
+                        region=cfg.region, kms_key_arn=key.arn,
+                        event_rules=list(event_rule_names(cfg.name_prefix, cfg.services).values())),
+        pinned,
+    )
+    outputs["alertsTopicArn"] = alerts_topic.topic.arn
     vpn = None
     if cfg.vpn and cfg.vpn.connections and cfg.tenant.traffic_path_kept():  # decommissioning: through the notice
         secrets = pulumi.Config("connect")
@@ -197,25 +238,39 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
             "vpn",
             SiteToSiteVpnArgs(
                 config=cfg.vpn, network=network, name_prefix=cfg.name_prefix, kms_key_arn=key.arn,
-                alerts_topic_arn=alerts.topic.arn, secret=secrets.require_secret,
+                alerts_topic_arn=alerts_topic.topic.arn, secret=secrets.require_secret,
                 load_balancer_sg=platform.alb_sg if platform else None,
             ),
             pinned,
         )
         outputs["vpnConnections"] = vpn.connection_outputs()
         outputs["vpnDeviceConfigurations"] = vpn.device_configurations()
-    dr_network = cfg.dr.runs_standby or cfg.dr.vpn_enabled(bool(cfg.vpn and cfg.vpn.connections))
+    has_vpn_links = bool(cfg.vpn and cfg.vpn.connections)
+    dr_network = cfg.dr.runs_standby or cfg.dr.vpn_enabled(has_vpn_links)
     dr_zones = available_zones(dr_provider, cfg.tenant.dr_region, cfg.zone_count()) if dr_network else []
     dr = DisasterRecovery(
         "dr",
-        DisasterRecoveryArgs(config=cfg, dr_provider=dr_provider, kms_key_arn=key.arn, dr_kms_key_arn=dr_key.arn,
-                             dr_zones=dr_zones, repository_urls=urls),
+        DisasterRecoveryArgs(
+            config=cfg.dr, data=cfg.data, network_config=cfg.net, platform_config=cfg.platform,
+            services=cfg.services, has_vpn_links=has_vpn_links, name_prefix=cfg.name_prefix,
+            account_id=cfg.tenant.account_id, region=cfg.region, dr_region=cfg.tenant.dr_region,
+            environment_name=cfg.tenant.environment_name, is_production=cfg.tenant.is_production,
+            decommissioning=cfg.tenant.decommissioning, traffic_path_kept=cfg.tenant.traffic_path_kept(),
+            dr_provider=dr_provider, kms_key_arn=key.arn, dr_kms_key_arn=dr_key.arn, dr_zones=dr_zones,
+            repository_urls=urls,
+        ),
         pinned,
     )
+    # The Pulumi name "alerts" (shared with the AlertsTopic above, a different type, so the URNs differ) stays: it is
+    # in the URN and the resource name of every alarm, rule and dashboard of Observability ("alerts-dashboard"...),
+    # and renaming it would delete and recreate them all. Only the Python names say which is which.
     observability = Observability(
         "alerts",
         ObservabilityArgs(
-            config=cfg, topic_arn=alerts.topic.arn, network=network, platform=serving(platform),
+            config=cfg.alerts, services=cfg.services, dr=cfg.dr, buckets=[b.name for b in cfg.data.buckets],
+            has_vpn_links=has_vpn_links, name_prefix=cfg.name_prefix, account_id=cfg.tenant.account_id,
+            region=cfg.region, dr_region=cfg.tenant.dr_region,
+            alerts_topic_arn=alerts_topic.topic.arn, network=network, platform=serving(platform),
             vpn_connections=vpn.connections if vpn else {},
             file_systems={name: s.file_system for name, s in stores.items() if s.file_system is not None},
             dr_platform=serving(dr.platform), dr_provider=dr_provider, dr_kms_key_arn=dr_key.arn,

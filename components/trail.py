@@ -33,15 +33,15 @@ Who reads the record, and where it survives:
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.boundary import workload_boundary
-from components.config import StackConfig
+from components.config import AccessConfig
 from components.data import LogBucket, access_logging, bucket_name, dr_replication_rule, log_bucket, tls_only
-from components.tenant import tenant_provider
 
 KEEP = pulumi.ResourceOptions(protect=True, retain_on_delete=True)
 
@@ -193,6 +193,19 @@ def logs_role_policy(group_arn: str) -> str:
         "Resource": f"{group_arn}:log-stream:*"}]})
 
 
+@dataclass
+class AuditTrailArgs:
+    """Inputs: the account stack's `connect:access` section (its `cloudTrail: account` and log retention), whose
+    account and regions, and the DR region's provider (the stack's `dr` provider) for the trail bucket's copy."""
+
+    config: AccessConfig
+    name_prefix: str
+    account_id: str
+    region: str
+    dr_region: str
+    dr_provider: aws.Provider
+
+
 class AuditTrail(pulumi.ComponentResource):
     """Key, bucket (hardened, access-logged, replicated to the DR region), log group, delivery role and the
     multi-region trail."""
@@ -205,10 +218,10 @@ class AuditTrail(pulumi.ComponentResource):
     log_group: aws.cloudwatch.LogGroup
     arn: str
 
-    def __init__(self, name: str, cfg: StackConfig, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connect:audit:AuditTrail", name, None, opts)
-        assert cfg.access is not None and cfg.access.account_trail  # only built for cloudTrail: account
-        account, region, prefix = cfg.tenant.account_id, cfg.region, cfg.name_prefix
+        assert args.config.account_trail  # only built for cloudTrail: account
+        account, region, prefix = args.account_id, args.region, args.name_prefix
         child = pulumi.ResourceOptions(parent=self)
         keep = pulumi.ResourceOptions.merge(child, KEEP)
         self.arn = trail_arn(prefix, account, region)
@@ -244,7 +257,7 @@ class AuditTrail(pulumi.ComponentResource):
             aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id,
                                 policy=bucket_policy(bucket, account, self.arn), opts=child),
         ]
-        access = cfg.access
+        access = args.config
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=log_group_name(prefix), kms_key_id=key.arn,
             retention_in_days=access.log_retention_days, opts=keep,
@@ -275,20 +288,20 @@ class AuditTrail(pulumi.ComponentResource):
                                       account_id=account, sources=f"arn:aws:s3:::{bucket}",
                                       retention_days=access.log_retention_days, opts=child)
         access_logging(f"{name}-bucket-access-logging", self.bucket, self.access_logs, "cloudtrail/", child)
-        self.replica = self._replicate(name, cfg, versioning)
+        self.replica = self._replicate(name, args, versioning)
         self.register_outputs({"trailArn": self.arn, "bucket": bucket,
                                "replicaBucket": replica_bucket_name(prefix, account),
                                "accessLogBucket": self.access_logs.name})
 
-    def _replicate(self, name: str, cfg: StackConfig, versioning: aws.s3.BucketVersioning) -> aws.s3.Bucket:
+    def _replicate(self, name: str, args: AuditTrailArgs, versioning: aws.s3.BucketVersioning) -> aws.s3.Bucket:
         """The trail bucket's copy in the DR region, its own audit key there, and the replication (module docstring).
 
         Replication waits for the versioning of both buckets: S3 refuses it before
         (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html).
         """
-        account, prefix, dr_region = cfg.tenant.account_id, cfg.name_prefix, cfg.tenant.dr_region
+        account, prefix, dr_region = args.account_id, args.name_prefix, args.dr_region
         child = pulumi.ResourceOptions(parent=self)
-        dr = pulumi.ResourceOptions(parent=self, provider=tenant_provider(cfg, name="dr", region=dr_region))
+        dr = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
         keep = pulumi.ResourceOptions.merge(dr, KEEP)
         alias = f"alias/connect/{prefix}-trail"  # one alias names the audit key in both regions
         key = aws.kms.Key(
@@ -317,10 +330,9 @@ class AuditTrail(pulumi.ComponentResource):
         aws.s3.BucketPolicy(f"{name}-replica-policy", bucket=replica.id,
                             policy=replica_bucket_policy(target, account), opts=dr)
         # Reads of the copy are recorded too, in its own region (S3 delivers access logs nowhere else).
-        assert cfg.access is not None
         self.replica_access_logs = log_bucket(
             f"{name}-dr-access-logs", bucket_name(prefix, "cloudtrail-access-logs", account, dr=True),
-            account_id=account, sources=f"arn:aws:s3:::{target}", retention_days=cfg.access.log_retention_days,
+            account_id=account, sources=f"arn:aws:s3:::{target}", retention_days=args.config.log_retention_days,
             opts=dr)
         access_logging(f"{name}-replica-access-logging", replica, self.replica_access_logs, "cloudtrail/", dr)
         role = aws.iam.Role(

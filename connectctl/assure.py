@@ -32,8 +32,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from connectctl.engine.project import Project, ProjectError, load_project_dir
+from connectctl.errors import EXIT_FOUND, EXIT_INVALID, EXIT_OK, fail, input_errors
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+EXIT_FINDINGS = EXIT_FOUND
 STYLE = {"passed": "green", "failed": "red", "error": "bold red"}
 
 
@@ -89,9 +90,6 @@ def assure_stack(stack: str, kind: str, options: Options) -> Assured:
     from connectctl.audit.checks import DR_CHECK_IDS, DR_RPO
     from connectctl.audit.model import AuditError
     from connectctl.check import CheckInputError, check_file
-    from connectctl.engine.findings import PackConfigError
-    from connectctl.engine.runner import ProgramError
-    from connectctl.plan import ConfigReport
 
     started = time.monotonic()
     outcome = Assured(stack, kind)
@@ -116,7 +114,7 @@ def assure_stack(stack: str, kind: str, options: Options) -> Assured:
                                      for v in result.mandatory]
     except AuditError as exc:
         outcome.error = str(exc)
-    except (ProjectError, ConfigReport, ProgramError, PackConfigError, CheckInputError) as exc:
+    except input_errors(CheckInputError) as exc:
         outcome.error = str(exc)
     outcome.duration = time.monotonic() - started
     return outcome
@@ -194,11 +192,6 @@ def render(outcomes: list[Assured], elapsed: float, console: Console) -> None:
                           f"{escape(str(finding['resourceId']))}: {escape(first)}")
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(EXIT_INVALID)
-
-
 def assure(
     stacks: Annotated[list[str] | None, typer.Option(
         "--stacks", help="Glob over stack names, e.g. 'acme-*'; repeat or comma-separate. Default: every stack.",
@@ -223,18 +216,18 @@ def assure(
     from connectctl.fleet import FleetUsageError, select
 
     if state_dir is not None and not state_dir.is_dir():
-        raise _fail(f"--state-dir {state_dir}: not a directory; allowed: a directory of <stack>.json state exports")
+        raise fail(f"--state-dir {state_dir}: not a directory; allowed: a directory of <stack>.json state exports")
     try:
         project = load_project_dir(project_dir)
         patterns = [p.strip() for raw in stacks or ["*"] for p in raw.split(",") if p.strip()] or ["*"]
         targets = select(project, patterns)
     except (FleetUsageError, ProjectError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     from connectctl.audit import guardrails
 
     unknown = sorted(set(skip or []) - {c.id for c in guardrails.catalogue()})
     if unknown:
-        raise _fail(f"unknown check(s) for --skip: {', '.join(unknown)}; see connectctl audit --list")
+        raise fail(f"unknown check(s) for --skip: {', '.join(unknown)}; see connectctl audit --list")
     options = Options(endpoint_url, assume_role, profile, state_dir, project, tuple(skip or []))
     started = time.monotonic()
     outcomes = []

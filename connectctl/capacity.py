@@ -27,11 +27,12 @@ from rich.table import Table
 from components.config import StackConfig
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.project import Project, ProjectError, StackFile, load_project, load_project_dir, load_stack
-from connectctl.engine.runner import ProgramError, main_program, run_program
+from connectctl.engine.regions import PROVIDER_TYPE, resource_regions
+from connectctl.engine.runner import main_program, run_program
+from connectctl.errors import fail, input_errors
 from connectctl.plan import ConfigReport, stack_references, validate
 from connectctl.pricing import DEFAULT_PRICE_FILE, PriceFileError, PriceList, RegionPrices, load_prices, shown_path
 
-EXIT_INVALID = 2
 Site = Literal["primary", "dr"]
 Per = Literal["hour", "month"]
 Basis = Literal["declared", "assumed"]
@@ -65,7 +66,7 @@ TYPES = {
     "backup_plan": "aws:backup/plan:Plan",
     "alarm": "aws:cloudwatch/metricAlarm:MetricAlarm",
     "dashboard": "aws:cloudwatch/dashboard:Dashboard",
-    "provider": "pulumi:providers:aws",
+    "provider": PROVIDER_TYPE,
 }
 
 
@@ -245,12 +246,11 @@ def estimate_stack(cfg: StackConfig, stack: str, resources: list[CapturedResourc
         dr_region=cfg.tenant.dr_region, dr_mode=None if cfg.is_account else cfg.dr.mode,
     )
     builder = _Items(estimate, prices, price_file)
-    regions = {r.urn: str(r.inputs.get("region") or cfg.region) for r in resources if r.type == TYPES["provider"]}
+    regions = resource_regions(resources, cfg.region)
     by_region: dict[str, list[CapturedResource]] = {}
     for r in resources:
         if r.custom and r.type != TYPES["provider"] and not r.type.startswith("pulumi:"):
-            region = regions.get(r.provider.rsplit("::", 1)[0], cfg.region) if r.provider else cfg.region
-            by_region.setdefault(region, []).append(r)
+            by_region.setdefault(regions[r.urn], []).append(r)
     by_urn = {r.urn: r for r in resources}
     stores = _backed_up_stores(by_region.get(cfg.region, []))
     for region in sorted(by_region, key=lambda code: (code != cfg.region, code)):
@@ -509,11 +509,6 @@ class CapacityFormat(StrEnum):
     csv = "csv"
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(EXIT_INVALID)
-
-
 def capacity(
     stacks: Annotated[list[str] | None, typer.Argument(
         help="Stack names, e.g. acme-prod globex-prod (stacks/Pulumi.<stack>.yaml).", show_default=False)] = None,
@@ -534,9 +529,9 @@ def capacity(
 ) -> None:
     """Capacity (tasks, vCPU, memory) and monthly cost at base and at max, per stack and client."""
     if all_stacks and stacks:
-        raise _fail("name stacks (connectctl capacity acme-prod) or --all, not both")
+        raise fail("name stacks (connectctl capacity acme-prod) or --all, not both")
     if not (all_stacks or stacks or config_files):
-        raise _fail("name one or more stacks (connectctl capacity acme-prod), --all, or --config-file PATH")
+        raise fail("name one or more stacks (connectctl capacity acme-prod), --all, or --config-file PATH")
     try:
         prices = load_prices(price_file)
         shown = shown_path(price_file)
@@ -544,8 +539,8 @@ def capacity(
         names = project.stacks() if all_stacks else list(stacks or [])
         estimates = estimate_stacks(names, config_files or [], prices=prices, price_file=shown, project=project,
                                     account_files=account_files or [])
-    except (ProjectError, ConfigReport, ProgramError, PriceFileError) as exc:
-        raise _fail(str(exc)) from None
+    except input_errors(PriceFileError) as exc:
+        raise fail(str(exc)) from None
     if output is CapacityFormat.json:
         sys.stdout.write(json.dumps(report_json(estimates, prices, shown), indent=2) + "\n")
     elif output is CapacityFormat.csv:

@@ -27,7 +27,7 @@ from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY, CapturedResour
 from connectctl.engine.findings import ByLevel, Violation
 from connectctl.engine.project import Project, StackFile, load_project, load_stack
 from connectctl.packconfig import PackConfigSource
-from connectctl.plan import SECRET, as_violation, mask, pack_config_for, plan_stack, validate
+from connectctl.plan import SECRET, as_violation, mask, pack_config_for, plan_stack, strings_in, validate
 
 STATE_EXPECTED = ('the output of `pulumi stack export`: a JSON object {"version": 3, "deployment": '
                   '{"resources": [...]}}')
@@ -115,7 +115,7 @@ def check_file(
         stack_file = load_stack(project, stack, config_file)
         config = validate(stack_file)
         pack_config, source = pack_config_for(project, stack_file, config)
-        secrets = {s for key in stack_file.secret_keys for s in _strings(stack_file.config.get(key)) if s}
+        secrets = {s for key in stack_file.secret_keys for s in strings_in(stack_file.config.get(key)) if s}
     plaintexts: set[str] = set()
     expected = STATE_EXPECTED if kind == "state" else PREVIEW_EXPECTED
     try:
@@ -163,16 +163,6 @@ def _urn_stack_project(urn: str) -> tuple[str, str]:
     if len(parts) < 4 or not parts[0].startswith("urn:pulumi:"):
         return "", ""
     return parts[0][len("urn:pulumi:"):], parts[1]
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 def _read_json(path: Path, expected: str) -> Any:
@@ -328,7 +318,7 @@ def _secret_texts(value: Any) -> set[str]:
     """Texts a report must not print for a secret value: its strings, and those of JSON inside them
     (provider inputs such as `allowedAccountIds` are JSON text)."""
     found: set[str] = set()
-    for text in _strings(value):
+    for text in strings_in(value):
         found.add(text)
         try:
             decoded = json.loads(text)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from connectctl.errors import EXIT_FOUND, EXIT_OK, fail, input_errors
 from connectctl.formats import CatalogueFormat, CheckFormat
 from connectctl.formats import PlanFormat as Format
 
@@ -132,7 +133,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-EXIT_OK, EXIT_VIOLATIONS, EXIT_INVALID = 0, 1, 2
+EXIT_VIOLATIONS = EXIT_FOUND
 
 
 ProjectDir = Annotated[Path | None, typer.Option(
@@ -143,21 +144,13 @@ AccountFile = Annotated[Path | None, typer.Option(
     "Pulumi.<client>-account.yaml beside the stack file, else in the project's stacks.")]
 
 
-def _fail(message: str) -> typer.Exit:
-    from rich.console import Console
-    from rich.markup import escape
-
-    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(EXIT_INVALID)
-
-
 def _one_stack(command: str, stack: str | None, config_file: Path | None) -> None:
     """Exactly one of STACK and --config-file: say which is missing, or that both were given."""
     named = f"name a stack (connectctl {command} acme-prod) or a stack file (--config-file PATH)"
     if stack is None and config_file is None:
-        raise _fail(named)
+        raise fail(named)
     if stack is not None and config_file is not None:
-        raise _fail(f"{named}, not both")
+        raise fail(f"{named}, not both")
 
 
 @app.command()
@@ -184,20 +177,17 @@ def plan(
     from rich.console import Console
 
     from connectctl.critical_path import print_report
-    from connectctl.engine.findings import PackConfigError
-    from connectctl.engine.project import ProjectError, load_project_dir
-    from connectctl.engine.runner import ProgramError
-    from connectctl.plan import ConfigReport
+    from connectctl.engine.project import load_project_dir
 
     _one_stack("plan", stack, config_file)
     if critical_path and output is Format.tfplan:
-        raise _fail("--critical-path has no tfplan form: use --format json")
+        raise fail("--critical-path has no tfplan form: use --format json")
     try:
         project = load_project_dir(project_dir)
         result = _this().plan_stack(stack, config_file=config_file, preview=preview, project=project,
                             account_file=account_file)
-    except (ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
-        raise _fail(str(exc)) from None
+    except input_errors() as exc:
+        raise fail(str(exc)) from None
     if critical_path:
         print_report(result, json_output=output is Format.json)
     elif output is Format.json:
@@ -239,26 +229,23 @@ def check(
     from rich.console import Console
 
     from connectctl.check import CheckInputError
-    from connectctl.engine.findings import PackConfigError
-    from connectctl.engine.project import ProjectError, load_project_dir
-    from connectctl.engine.runner import ProgramError
-    from connectctl.plan import ConfigReport
+    from connectctl.engine.project import load_project_dir
     from connectctl.reports import render
     from connectctl.reports import render_text as render_check_text
 
     if stack is not None and stack_option is not None and stack != stack_option:
-        raise _fail(f"two different stacks named: {stack!r} and --stack {stack_option!r}")
+        raise fail(f"two different stacks named: {stack!r} and --stack {stack_option!r}")
     stack = stack or stack_option
     if state is not None and preview_json is not None:
-        raise _fail("give --state FILE or --preview-json FILE, not both")
+        raise fail("give --state FILE or --preview-json FILE, not both")
     source = state or preview_json
     named = "name a stack (connectctl check acme-prod) or a stack file (--config-file PATH)"
     if stack is not None and config_file is not None:
-        raise _fail(f"{named}, not both")
+        raise fail(f"{named}, not both")
     if source is None and stack is None and config_file is None:
-        raise _fail(f"{named}, or give a file from pulumi (--state FILE, --preview-json FILE)")
+        raise fail(f"{named}, or give a file from pulumi (--state FILE, --preview-json FILE)")
     if source is not None and account_file is not None:
-        raise _fail("--account-file is read to plan a stack; --state and --preview-json check pulumi's own files, "
+        raise fail("--account-file is read to plan a stack; --state and --preview-json check pulumi's own files, "
                     "which need no account stack: leave it out")
     try:
         project = load_project_dir(project_dir)
@@ -268,8 +255,8 @@ def check(
         else:
             kind = "state" if state is not None else "preview"
             result = _this().check_file(source, kind, stack=stack, config_file=config_file, project=project)
-    except (ProjectError, ConfigReport, ProgramError, PackConfigError, CheckInputError) as exc:
-        raise _fail(str(exc)) from None
+    except input_errors(CheckInputError) as exc:
+        raise fail(str(exc)) from None
     report = render(result, output)
     if report is None:
         render_check_text(result, Console(emoji=False, highlight=False, width=None if sys.stdout.isatty() else 160))

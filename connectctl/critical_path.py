@@ -25,6 +25,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from connectctl.engine.capture import STACK_TYPE, CapturedResource
+from connectctl.engine.regions import provider_urn
 
 if TYPE_CHECKING:
     from connectctl.plan import Plan
@@ -231,11 +232,6 @@ class CriticalPath:
         }
 
 
-def _provider_urn(reference: str) -> str:
-    """`<urn>::<id>` -> `<urn>` (provider references carry the provider's id after its URN)."""
-    return reference.rsplit("::", 1)[0] if reference else ""
-
-
 def waits_on(resources: Iterable[CapturedResource]) -> dict[str, set[str]]:
     """What each resource waits for before it can be created (or, for a component, before it completes).
 
@@ -257,7 +253,7 @@ def waits_on(resources: Iterable[CapturedResource]) -> dict[str, set[str]]:
         for urns in r.property_dependencies.values():
             wanted |= set(urns)
         if r.provider:
-            wanted.add(_provider_urn(r.provider))
+            wanted.add(provider_urn(r.provider))
         ancestors, parent = set(), r.parent
         while parent in by_urn and parent not in ancestors:
             ancestors.add(parent)

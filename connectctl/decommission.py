@@ -40,12 +40,11 @@ import typer
 
 from connectctl.clock import NOW_ENV
 from connectctl.engine.capture import CapturedResource
-from connectctl.engine.project import Project, ProjectError, load_project_dir
-from connectctl.engine.runner import ProgramError
-from connectctl.plan import ConfigReport, Plan, plan_stack
+from connectctl.engine.project import Project, load_project_dir
+from connectctl.engine.regions import resource_regions
+from connectctl.errors import EXIT_OK, fail, input_errors
+from connectctl.plan import Plan, plan_stack
 
-EXIT_OK, EXIT_INVALID = 0, 2
-PROVIDER = "pulumi:providers:aws"
 VAULT = "aws:backup/vault:Vault"
 LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
 PLAN = "aws:backup/plan:Plan"
@@ -284,9 +283,7 @@ def _recovery_points(resources: list[CapturedResource], regions: dict[str, str])
 
 def _regions(plan: Plan) -> dict[str, str]:
     """Resource URN -> the region of its provider (the stack's region when it has no explicit one)."""
-    providers = {r.urn: str(r.inputs.get("region") or plan.config.region) for r in plan.resources if r.type == PROVIDER}
-    return {r.urn: providers.get(r.provider.rsplit("::", 1)[0], plan.config.region) if r.provider
-            else plan.config.region for r in plan.resources}
+    return resource_regions(plan.resources, plan.config.region)
 
 
 def _costs(plan: Plan, price_file: Path | None) -> tuple[list[Cost], str, datetime.date]:
@@ -386,19 +383,19 @@ def _active_plan(project: Project, path: Path) -> Plan:
 
 def decommission_report(project: Project, argument: str, price_file: Path | None = None) -> Report:
     """Plan the stack file as it stays after the notice and describe what it keeps."""
-    from connectctl.diff import DiffError, _shown, _stack_file
+    from connectctl.diff import DiffError, display_path, stack_file_path
     from connectctl.engine.project import load_stack
     from connectctl.plan import validate
 
     try:
-        path = _stack_file(project, argument)
+        path = stack_file_path(project, argument)
     except DiffError as exc:
         raise DecommissionError(str(exc)) from None
     cfg = validate(load_stack(project, None, path))
     tenant = cfg.tenant
     if cfg.is_account or not tenant.decommissioning or tenant.decommission_notice_until is None:
-        raise DecommissionError(f"{_shown(project, path)}: connect:tenant.lifecycle is {tenant.lifecycle}; a report "
-                                "needs an environment stack file with lifecycle: decommissioning and "
+        raise DecommissionError(f"{display_path(project, path)}: connect:tenant.lifecycle is {tenant.lifecycle}; "
+                                "a report needs an environment stack file with lifecycle: decommissioning and "
                                 "decommissionNoticeUntil (docs/operations.md, Decommissioning)")
     end = tenant.decommission_notice_until + datetime.timedelta(days=1)
     with clock_at(end):
@@ -421,7 +418,7 @@ def decommission_report(project: Project, argument: str, price_file: Path | None
     order = {t: i for i, t in enumerate(KIND_ORDER)}
     kept.sort(key=lambda k: (order.get(k.type, len(order)), k.region, k.name))
     costs, shown_prices, taken = _costs(plan, price_file)
-    report = Report(plan.capture.stack, _shown(project, path), tenant.client, tenant.environment_name,
+    report = Report(plan.capture.stack, display_path(project, path), tenant.client, tenant.environment_name,
                     tenant.decommission_notice_until, kept, points, costs, shown_prices, taken, [])
     report.steps = _steps(report)
     return report
@@ -489,13 +486,8 @@ def decommission(
 
     try:
         report = decommission_report(load_project_dir(project_dir), stack, prices)
-    except (DecommissionError, ProjectError, ConfigReport, ProgramError, PriceFileError) as exc:
-        from rich.console import Console
-        from rich.markup import escape
-
-        Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(
-            f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(EXIT_INVALID) from None
+    except input_errors(DecommissionError, PriceFileError) as exc:
+        raise fail(str(exc)) from None
     if output is DecommissionFormat.json:
         sys.stdout.write(json.dumps(report.as_json(), indent=2) + "\n")
     else:

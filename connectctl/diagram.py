@@ -32,13 +32,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from connectctl.engine.analyzer import PackConfigError
 from connectctl.engine.capture import CapturedResource
-from connectctl.engine.project import Project, ProjectError, load_project_dir
-from connectctl.engine.runner import ProgramError
-from connectctl.plan import ConfigReport, Plan, mask, plan_stack
+from connectctl.engine.project import Project, load_project_dir
+from connectctl.engine.regions import provider_regions, provider_urn
+from connectctl.errors import fail, input_errors
+from connectctl.plan import Plan, mask, plan_stack
 
-EXIT_INVALID = 2
 TIERS = ("ingress", "app", "data")
 GRAPHVIZ_MISSING = ("Graphviz's `dot` program is not on PATH: install the Debian package `graphviz` "
                     "(apt-get install graphviz), or use --format mermaid or --format dot")
@@ -160,9 +159,9 @@ class _Resources:
     """The plan's resources by type and region (the provider a resource uses says its region)."""
 
     def __init__(self, resources: list[CapturedResource], secrets: set[str]) -> None:
-        regions = {r.urn: str(r.inputs.get("region", "")) for r in resources if r.type == "pulumi:providers:aws"}
+        regions = provider_regions(resources, "")
         self.items = [
-            _Res(r.type, r.name, regions.get(r.provider.rsplit("::", 1)[0]) if r.provider else None,
+            _Res(r.type, r.name, regions.get(provider_urn(r.provider)) if r.provider else None,
                  mask({**r.inputs, **r.outputs}, secrets), r.external)
             for r in resources
         ]
@@ -809,12 +808,6 @@ class DiagramFormat(StrEnum):
     svg = "svg"
 
 
-def _fail(message: str) -> typer.Exit:
-    """The error style of `connectctl` (cli.py's `_fail`; not imported: cli.py imports this module)."""
-    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(EXIT_INVALID)
-
-
 def stack_diagram(stack: str | None = None, *, config_file: Path | None = None, project: Project | None = None,
                   account_file: Path | None = None) -> tuple[str, Diagram]:
     """A stack's name and diagram (by name or stack file), from its offline plan with every value known."""
@@ -868,21 +861,21 @@ def diagram(
     load balancer and services, data stores and the DR region."""
     named = "name a stack (connectctl diagram acme-prod) or a stack file (--config-file PATH)"
     if stack is None and config_file is None:
-        raise _fail(named)
+        raise fail(named)
     if stack is not None and config_file is not None:
-        raise _fail(f"{named}, not both")
+        raise fail(f"{named}, not both")
     if output_format in (DiagramFormat.png, DiagramFormat.svg) and shutil.which("dot") is None:
-        raise _fail(GRAPHVIZ_MISSING)
+        raise fail(GRAPHVIZ_MISSING)
     try:
         project = load_project_dir(project_dir)
         name, drawing = stack_diagram(stack, config_file=config_file, project=project, account_file=account_file)
         data = render(drawing, output_format)
-    except (ProjectError, ConfigReport, ProgramError, PackConfigError, DiagramError) as exc:
-        raise _fail(str(exc)) from None
+    except input_errors(DiagramError) as exc:
+        raise fail(str(exc)) from None
     except graphviz.ExecutableNotFound:
-        raise _fail(GRAPHVIZ_MISSING) from None
+        raise fail(GRAPHVIZ_MISSING) from None
     except graphviz.CalledProcessError as exc:
-        raise _fail(f"Graphviz's dot failed: {exc.stderr.decode(errors='replace').strip()}") from None
+        raise fail(f"Graphviz's dot failed: {exc.stderr.decode(errors='replace').strip()}") from None
     if output is None and output_format in (DiagramFormat.png, DiagramFormat.svg):
         output = default_output(project, name, output_format)
     if output is None:
@@ -893,7 +886,7 @@ def diagram(
             output.parent.mkdir(parents=True, exist_ok=True)  # the default place; a named one must exist
         output.write_bytes(data)
     except OSError as exc:
-        raise _fail(f"{output}: cannot write the diagram: {exc.strerror}") from None
+        raise fail(f"{output}: cannot write the diagram: {exc.strerror}") from None
     Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(
         f"wrote {escape(str(output))} ({len(data):,} bytes)")
 

@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from components.config import StackConfig
 from connectctl import clock
@@ -35,19 +33,14 @@ from connectctl.audit.context import (
     open_session,
 )
 from connectctl.audit.model import AuditError
-from connectctl.engine.project import ProjectError, StackFile, load_stack
-from connectctl.plan import ConfigReport, validate
+from connectctl.engine.project import StackFile, load_stack
+from connectctl.errors import EXIT_OK, fail, input_errors
+from connectctl.plan import validate
 
-EXIT_OK, EXIT_INVALID = 0, 2
 KEY = "egressIps"
 
 egress_app = typer.Typer(name="egress", no_args_is_help=True, help="The egress IPs the client allow-lists, recorded "
                          "in the stack file (the audit's promise).")
-
-
-def _fail(message: str) -> typer.Exit:
-    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(EXIT_INVALID)
 
 
 def from_outputs(path: Path, stack: str, cfg: StackConfig) -> dict[str, str]:
@@ -146,7 +139,7 @@ def record(stack_file: StackFile, ips: dict[str, str], replace: bool) -> tuple[d
     stack_file.path.write_text(text, encoding="utf-8")
     try:
         reread = validate(load_stack(stack_file.project, stack_file.stack))
-    except (ProjectError, ConfigReport) as exc:
+    except input_errors(plan=False) as exc:
         stack_file.path.write_text(original, encoding="utf-8")
         raise AuditError(f"not recorded, the stack file would not validate: {exc}") from None
     assert reread.network is not None
@@ -176,7 +169,7 @@ def record_command(
 ) -> None:
     """Record the egress IPs the client allow-lists in the stack file (connect:network.egressIps, by zone)."""
     if (from_outputs_file is None) == (not live):
-        raise _fail("give --from-outputs FILE or --live (one of them)")
+        raise fail("give --from-outputs FILE or --live (one of them)")
     try:
         stack_file, cfg = load_stack_config(stack, project_dir)
         if cfg.network is None:
@@ -198,7 +191,7 @@ def record_command(
             source = f"the NAT gateways of {ctx.vpc_id()} ({identity['account']}, {primary})"
         before, after = record(stack_file, ips, replace)
     except (AuditError, clock.ClockError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     out = io.StringIO()
     added = sorted(z for z in after if z not in before)
     replaced = sorted(z for z in after if z in before and before[z] != after[z])

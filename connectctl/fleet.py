@@ -34,8 +34,9 @@ from rich.table import Table
 
 from components.config import PRODUCTION_ENVIRONMENTS
 from connectctl.engine.project import PROJECT_ROOT, Project, ProjectError, load_project
+from connectctl.errors import EXIT_FOUND, EXIT_OK, fail
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_FAILED, EXIT_INTERRUPTED = EXIT_FOUND, 130  # a usage error: EXIT_INVALID (2), from `fail`
 MAX_PARALLEL = 32
 DEFAULT_ORGANIZATION = "organization"  # `tenant.organization`'s default, the DIY backends' org
 CHANGE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -537,11 +538,6 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stderr.isatty()
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(EXIT_USAGE)
-
-
 def _guard_production(targets: list[Target], yes: bool) -> None:
     """`up` on production stacks needs `--yes`, or a "yes" typed at a terminal."""
     production = [t.name for t in targets if t.production]
@@ -549,10 +545,10 @@ def _guard_production(targets: list[Target], yes: bool) -> None:
         return
     names = ", ".join(production)
     if not _interactive():
-        raise _fail(f"fleet up would update production stack(s) {names}; pass --yes to confirm "
+        raise fail(f"fleet up would update production stack(s) {names}; pass --yes to confirm "
                     "(no terminal to ask on)")
     if not typer.confirm(f"Update production stack(s) {names}?", default=False, err=True):
-        raise _fail("not confirmed: no stack was updated (pass --yes to skip the question)")
+        raise fail("not confirmed: no stack was updated (pass --yes to skip the question)")
 
 
 def _run_command(command: Command, patterns: list[str] | None, parallel: int, org: str | None, output: Format,
@@ -565,7 +561,7 @@ def _run_command(command: Command, patterns: list[str] | None, parallel: int, or
             _guard_production(targets, yes)
         factory = automation_factory(project, command)
     except (FleetUsageError, ProjectError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     started = time.monotonic()
     with reporter_for(Console(emoji=False, stderr=True, highlight=False)) as reporter:
         outcomes, interrupted = run_fleet(command, targets, factory, parallel, reporter)

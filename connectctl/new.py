@@ -5,7 +5,7 @@ One command writes what a client needs before its first `pulumi up`: the account
 environment stack (`Pulumi.<client>-<env>.yaml`) and the pack config of each (`policy.<stack>.json`),
 into the project's stack config directory or `--dir`.
 
-Why generated, not copied: every value is built from the config models (`components/config.py` and
+Why generated, not copied: every value is built from the config models (`components/config/` and
 friends: their defaults, their validators) and every pack config from the validated stack config
 (`connectctl/packconfig.py`, which reproduces the committed ones and is what `connectctl plan` judges a stack
 by when its pack config file is missing), so a new client cannot inherit another client's
@@ -34,8 +34,6 @@ from typing import Annotated, Any
 
 import typer
 import yaml
-from rich.console import Console
-from rich.markup import escape
 
 from components.config import (
     ACCOUNT_ID,
@@ -53,10 +51,10 @@ from components.regions import REGION_ZONES, zones_of
 from components.services_config import LifecycleConfig, RegistryConfig, ServiceConfig
 from components.vpn_config import AlertsConfig, VpnConnectionConfig
 from connectctl.engine.project import PROJECT_ROOT, Project, ProjectError, load_project_dir, load_stack
+from connectctl.errors import fail, input_errors
 from connectctl.packconfig import BREAKGLASS, stack_settings
 
 __all__ = ["NewClient", "account_pack_config", "environment_pack_config", "generate", "register"]
-EXIT_INVALID = 2
 # Role names of components/access.py, which imports pulumi_aws (a second at start-up): kept here, held equal by a test.
 DEPLOYER = "connect-deployer"
 SCHEMA = Path("schemas") / "stack.schema.json"
@@ -132,14 +130,14 @@ def operator_defaults(project: Project) -> OperatorDefaults:
     client; read from the committed account stacks they need no flag and cannot drift from them. A value the
     account stacks disagree on (or no account stack at all) has no default: its flag is then required.
     """
-    from connectctl.plan import ConfigReport, validate
+    from connectctl.plan import validate
 
     accesses = []
     sources = []
     for stack in project.stacks():
         try:
             cfg = validate(load_stack(project, stack))
-        except (ProjectError, ConfigReport):
+        except input_errors(plan=False):
             continue  # a broken stack file is `plan`'s to report, not a source of defaults
         if cfg.is_account and cfg.access is not None:
             accesses.append(cfg.access)
@@ -513,7 +511,7 @@ def environment_text(new: NewClient, project: Project, target: Path) -> str:
                      if dr != "backup-restore" else "")
                   + "; then declare the service" + (" (production: capacity.base at least 2)." if prod else ".")
                   + " Data stores (connect:data: buckets, fileSystems, databases) are declared beside them; see "
-                  "the README, Stack file reference."),
+                  "docs/stack-file.md."),
         *_commented("connect:platform", {"certificateArn": f"arn:aws:acm:{new.region}:{new.account_id}:certificate/"
                                          "<id>"}, ""),
         *_commented("connect:services", [example_service(new)], ""),
@@ -541,7 +539,7 @@ def generate(new: NewClient, project: Project, target: Path) -> dict[str, str]:
     derives itself (`connectctl/packconfig.py`, valid against the pack's schemas: tests/connectctl/test_pack_config.py),
     so the pack is not loaded here: `new` does not plan, and stays under half a second.
     """
-    from connectctl.plan import ConfigReport, account_stack_file, validate
+    from connectctl.plan import account_stack_file, validate
 
     problems: list[str] = []
     configs: dict[str, StackConfig] = {}
@@ -571,7 +569,7 @@ def generate(new: NewClient, project: Project, target: Path) -> dict[str, str]:
             checked = {stack: validate(stack_file) for stack, stack_file in files.items()}
             environment = new.environment_stack
             account_stack_file(project, files[environment], checked[environment])
-        except (ProjectError, ConfigReport) as exc:  # the generator's fault, not the user's
+        except input_errors(plan=False) as exc:  # the generator's fault, not the user's
             raise NewClientError(f"the generated files do not validate (a bug of connectctl new): {exc}") from None
     return texts
 
@@ -630,11 +628,6 @@ def new_client(client: str, *, account_id: str, region: str, dr_region: str, cid
     return write(generate(new, project, target), target)
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(EXIT_INVALID)
-
-
 def new(
     client: Annotated[str, typer.Argument(help="The client's slug, e.g. newco: its stacks are <client>-account and "
                                           "<client>-<env>.", show_default=False)],
@@ -673,7 +666,7 @@ def new(
                              project_dir=project_dir, operator_account_id=operator_account_id,
                              ci_role_arn=ci_role_arn, alert_emails=alert_emails or [])
     except NewClientError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     for path in written:
         typer.echo(f"wrote {path}")
     stacks = [p for p in written if p.suffix == ".yaml"]

@@ -18,17 +18,11 @@ from connectctl.engine.capture import CapturedResource
 from connectctl.engine.findings import ByLevel, EngineError, Violation
 from connectctl.engine.project import Project, ProjectError, StackFile, load_project, load_stack
 from connectctl.engine.runner import Capture, main_program, run_program
+from connectctl.engine.sdk import SECRET_SIG, SECRET_SIG_KEY, UNKNOWN_SENTINELS
 from connectctl.packconfig import PackConfigSource, merged, stack_settings
 
 UNKNOWN = "[unknown]"
 SECRET = "[secret]"
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-UNKNOWN_SENTINELS = frozenset({
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-})
 
 
 class ConfigReport(Exception):
@@ -164,7 +158,7 @@ def as_violation(error: EngineError) -> Violation:
 def _secret_texts(stack_file: StackFile) -> set[str]:
     found: set[str] = set()
     for key in stack_file.secret_keys:
-        found |= set(_strings(stack_file.config.get(key)))
+        found |= set(strings_in(stack_file.config.get(key)))
     return {s for s in found if s}
 
 
@@ -172,20 +166,21 @@ def _violation_order(v: Violation) -> tuple[bool, str, str, str]:
     return (v.level != "mandatory", v.policy, v.urn, v.message)
 
 
-def _strings(value: Any) -> list[str]:
+def strings_in(value: Any) -> list[str]:
+    """Every string in a value (nested dicts and lists), in order."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
+        return [s for v in value.values() for s in strings_in(v)]
     if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
+        return [s for v in value for s in strings_in(v)]
     return []
 
 
 def mask(value: Any, secrets: set[str]) -> Any:
     """Replace secret-wrapped values and any configured secret text; show unknowns as `[unknown]`."""
     if isinstance(value, dict):
-        if value.get(SECRET_SIG_KEY) == "1b47061264138c4ac30d75fd1eb44270":
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
             return SECRET
         return {k: mask(value[k], secrets) for k in sorted(value)}  # sorted: byte-identical plans
     if isinstance(value, list):

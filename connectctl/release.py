@@ -57,17 +57,16 @@ from connectctl import clock
 from connectctl.audit.context import aws_errors, explain, refuse_non_aws
 from connectctl.diff import DiffError, StackDiff, base_stack_files, diff_files
 from connectctl.diff import render_text as render_diff
-from connectctl.engine.analyzer import PackConfigError
 from connectctl.engine.project import Project, ProjectError, StackFile, load_project_dir, load_stack
-from connectctl.engine.runner import ProgramError
-from connectctl.plan import ConfigReport, account_stack_file, validate
+from connectctl.errors import EXIT_FOUND, EXIT_OK, fail, input_errors
+from connectctl.plan import account_stack_file, validate
 from connectctl.workflow import STACK_NAME, Scope, WorkflowError, read_stack
 
 if TYPE_CHECKING:
     from types_boto3_ecr import ECRClient
     from types_boto3_ecr.type_defs import ImageIdentifierTypeDef
 
-EXIT_RELEASED, EXIT_REFUSED, EXIT_INVALID = 0, 1, 2
+EXIT_RELEASED, EXIT_REFUSED = EXIT_OK, EXIT_FOUND
 # Severities as ECR reports them (basic: FindingSeverity; enhanced adds UNTRIAGED), ranked for the threshold.
 RANK = {"CRITICAL": 4, "HIGH": 3, "MEDIUM": 2, "LOW": 1, "INFORMATIONAL": 0, "UNDEFINED": 0, "UNTRIAGED": 0}
 DONE = frozenset({"COMPLETE", "ACTIVE"})  # ACTIVE: enhanced scanning, findings available and kept current
@@ -132,7 +131,7 @@ def resolve_target(project: Project, stack: str, service: str) -> Target:
     try:
         stack_file = load_stack(project, stack)
         cfg = validate(stack_file)
-    except (ProjectError, ConfigReport) as exc:
+    except input_errors(plan=False) as exc:
         raise ReleaseError(str(exc)) from None
     shown = stack_file.display_path
     if cfg.is_account:
@@ -145,7 +144,7 @@ def resolve_target(project: Project, stack: str, service: str) -> Target:
     index = names.index(service)
     try:
         account_file, account = account_stack_file(project, stack_file, cfg)
-    except (ProjectError, ConfigReport) as exc:
+    except input_errors(plan=False) as exc:
         raise ReleaseError(str(exc)) from None
     repository = cfg.services[index].image.repository
     assert account.registry is not None  # validated: an account stack declares its registry
@@ -507,7 +506,7 @@ def pin_diff(target: Target, pinned: str) -> StackDiff:
         copy.write_text(pinned, encoding="utf-8")
         try:
             result = diff_files(target.project, path, copy)
-        except (DiffError, ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
+        except input_errors(DiffError) as exc:
             raise ReleaseError(str(exc).replace(str(copy), f"{target.stack_file.display_path} (pinned)")) from None
     shown = target.stack_file.display_path
     return dataclasses.replace(result, old_source=shown, new_source=f"{shown} (pinned)")
@@ -671,11 +670,6 @@ def render_table(result: Release, console: Console) -> None:
 # --- the commands ----------------------------------------------------------------------------------------------
 
 
-def _fail(message: str) -> typer.Exit:
-    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(EXIT_INVALID)
-
-
 def release(
     stack: Annotated[str, typer.Argument(help="Environment stack, e.g. acme-prod (stacks/Pulumi.<stack>.yaml).")],
     service: Annotated[str, typer.Argument(help="The service (connect:services[].name) the image is for.")],
@@ -705,11 +699,11 @@ def release(
     """Release an image to a service: refuse it when its scan has findings at or above the threshold, else
     (--write) pin its digest in the stack file."""
     if (tag is None) == (digest is None):
-        raise _fail("give the image as --tag TAG or --digest sha256:..., exactly one")
+        raise fail("give the image as --tag TAG or --digest sha256:..., exactly one")
     if tag is not None and not IMAGE_TAG.match(tag):
-        raise _fail(f"--tag {tag!r} is not an image tag; allowed: 1-128 letters, digits, '_', '.', '-'")
+        raise fail(f"--tag {tag!r} is not an image tag; allowed: 1-128 letters, digits, '_', '.', '-'")
     if digest is not None and not IMAGE_DIGEST.match(digest):
-        raise _fail(f"--digest {digest!r} is not an image digest; allowed: sha256: followed by 64 lowercase hex")
+        raise fail(f"--digest {digest!r} is not an image digest; allowed: sha256: followed by 64 lowercase hex")
     try:
         project = load_project_dir(project_dir)
         result = release_image(project, stack, service, tag=tag, digest=digest,
@@ -717,7 +711,7 @@ def release(
                                endpoint_url=endpoint_url, profile=profile, assume_role=assume_role,
                                waiting=Waiting(timeout=timeout, sleep=SLEEP, monotonic=MONOTONIC))
     except (ReleaseError, ProjectError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if output is ReleaseFormat.json:
         sys.stdout.write(json.dumps(result.as_json(), indent=2) + "\n")
     else:
@@ -827,7 +821,7 @@ def images(
         project = load_project_dir(project_dir)
         rows = changed_images(project, changed_since)
     except (ProjectError, WorkflowError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     document = json.dumps({"include": rows})
     if output is ImagesFormat.json:
         sys.stdout.write(document + "\n")

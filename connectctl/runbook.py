@@ -31,6 +31,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from connectctl.engine.regions import PROVIDER_TYPE, provider_regions, provider_urn
+from connectctl.errors import EXIT_OK, fail, input_errors
+
 if TYPE_CHECKING:
     from components.config import StackConfig
     from connectctl.critical_path import Duration
@@ -38,8 +41,6 @@ if TYPE_CHECKING:
     from connectctl.engine.project import Project
     from connectctl.plan import Plan
 
-EXIT_OK, EXIT_INVALID = 0, 2
-PROVIDER_TYPE = "pulumi:providers:aws"
 CLUSTER = "aws:rds/cluster:Cluster"
 SCALING_TARGET = "aws:appautoscaling/target:Target"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -235,16 +236,9 @@ class Runbook:
 
 def stack_path(project: Project, argument: str) -> Path:
     """A stack name (`acme-prod`: the project's stack file) or the path of a stack file."""
-    if "/" in argument or argument.endswith(".yaml") or Path(argument).is_file():
-        path = Path(argument)
-        if not path.is_file():
-            raise RunbookError(f"{argument}: no such stack file")
-        return path
-    path = project.stack_file(argument)
-    if not path.is_file():
-        raise RunbookError(f"no stack file {path.name} for stack {argument!r} in {project.stack_config_dir}; stacks: "
-                           f"{', '.join(project.stacks()) or 'none'}")
-    return path
+    from connectctl.engine.project import stack_file_argument
+
+    return stack_file_argument(project, argument, RunbookError)
 
 
 def active_text(text: str, keys: tuple[str, str], zones: list[str] | None, active: bool = True) -> str:
@@ -306,10 +300,6 @@ def _active_issues(project: Project, path: Path) -> list[str]:
 # --- reading the comparison -------------------------------------------------------------------------------------
 
 
-def _provider_urn(reference: str) -> str:
-    return reference.rsplit("::", 1)[0] if reference.count("::") > 3 else reference
-
-
 def _region_of(resource: CapturedResource, providers: dict[str, str], default: str) -> str:
     """Where a resource lives: its provider's region, `global` for IAM and Route 53 (not its resolvers)."""
     from connectctl.engine.mocks import global_type
@@ -318,12 +308,12 @@ def _region_of(resource: CapturedResource, providers: dict[str, str], default: s
         return str(resource.inputs.get("region") or default)
     if global_type(resource.type):
         return "global"
-    return providers.get(_provider_urn(resource.provider), default)
+    return providers.get(provider_urn(resource.provider), default)
 
 
 def _providers(*plans: Plan) -> dict[str, str]:
-    return {r.urn: str(r.inputs.get("region")) for plan in plans for r in plan.resources
-            if r.type == PROVIDER_TYPE and r.inputs.get("region")}
+    """The explicit providers' regions, over the plans (a provider without one is left to the caller's default)."""
+    return {urn: region for plan in plans for urn, region in provider_regions(plan.resources, "").items() if region}
 
 
 def _int(value: Any) -> int:
@@ -849,20 +839,13 @@ def runbook(
 ) -> None:
     """Print the ordered steps of a failover of a stack (Markdown for the incident channel): the stack-file change
     and what it does, what people do, failing back, and the expected time of each step against the RTO."""
-    from rich.console import Console
-    from rich.markup import escape
 
-    from connectctl.engine.analyzer import PackConfigError
-    from connectctl.engine.project import ProjectError, load_project_dir
-    from connectctl.engine.runner import ProgramError
-    from connectctl.plan import ConfigReport
+    from connectctl.engine.project import load_project_dir
 
     try:
         book = build(stack, load_project_dir(project_dir))
-    except (RunbookError, ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
-        Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(
-            f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(EXIT_INVALID) from None
+    except input_errors(RunbookError) as exc:
+        raise fail(str(exc)) from None
     if output is RunbookFormat.json:
         sys.stdout.write(json.dumps(book.as_json(), indent=2) + "\n")
     else:

@@ -35,10 +35,9 @@ from typing import Any
 import typer
 import yaml
 
-from connectctl.engine.analyzer import PackConfigError
-from connectctl.engine.project import PROJECT_ROOT, ProjectError, load_project
-from connectctl.engine.runner import ProgramError
-from connectctl.plan import ConfigReport, plan_stack
+from connectctl.engine.project import PROJECT_ROOT, load_project
+from connectctl.errors import EXIT_FOUND, EXIT_INVALID, EXIT_OK, input_errors
+from connectctl.plan import plan_stack
 from connectctl.tfplan import to_tfplan
 
 BASELINE = PROJECT_ROOT / "checkov-baseline.yaml"
@@ -46,7 +45,7 @@ CHECKOV = PROJECT_ROOT / ".tools" / "checkov" / "bin" / "checkov"
 CHECKOV_ENV = "CONNECT_CHECKOV"
 PLAN_SUFFIX = ".tfplan.json"
 CHECK_ID = re.compile(r"CKV2?_[A-Z0-9]+_\d+")
-EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+EXIT_FINDINGS = EXIT_FOUND
 #: Offline and quiet: no Prisma Cloud download or guideline mapping, no PyPI update check.
 CHECKOV_ENVIRONMENT = {"BC_SKIP_MAPPING": "TRUE", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "TRUE", "LOG_LEVEL": "ERROR"}
 
@@ -247,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = scan(args.stacks, baseline=args.baseline, checkov=args.checkov, keep=args.keep)
-    except (ScanError, ProjectError, ConfigReport, ProgramError, PackConfigError) as exc:
+    except input_errors(ScanError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_INVALID
     if args.format == "json":

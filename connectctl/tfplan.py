@@ -50,13 +50,14 @@ from typing import Any
 
 from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY, CapturedResource
 from connectctl.engine.provider_schema import PropertySchema, resource_schemas
-from connectctl.plan import SECRET, UNKNOWN_SENTINELS, Plan, mask
+from connectctl.engine.regions import PROVIDER_TYPE
+from connectctl.engine.sdk import UNKNOWN_SENTINELS
+from connectctl.plan import SECRET, Plan, mask
 
 FORMAT_VERSION = "1.2"
 #: The Terraform release whose plan format this document follows; no Terraform ran.
 TERRAFORM_VERSION = "1.9.8"
 PROVIDER_NAME = "registry.terraform.io/hashicorp/aws"
-PROVIDER_TYPE = "pulumi:providers:aws"
 
 #: Pulumi modules whose Terraform resources carry another prefix than the module's name.
 MODULE_PREFIXES: dict[str, str] = {

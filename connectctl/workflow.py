@@ -20,13 +20,11 @@ from typing import Annotated, Any
 
 import typer
 import yaml
-from rich.console import Console
-from rich.markup import escape
 
 from components.config import ORGANIZATION, PRODUCTION_ENVIRONMENTS
 from connectctl.engine.project import Project, ProjectError, load_project_dir
+from connectctl.errors import fail
 
-EXIT_INVALID = 2
 # Paths (relative to the project root) every stack is built from: a change to any of them affects all stacks.
 SHARED_PATHS = ("components/", "policies/", "__main__.py", "Pulumi.yaml", "uv.lock", "pyproject.toml")
 # What the Pulumi CLI accepts as a stack name; the name also reaches shell commands in the workflows.
@@ -212,9 +210,7 @@ def stacks(
             project, changed_files(project.root, changed_since))
         result = matrix(project, names, scope)
     except (ProjectError, WorkflowError) as exc:
-        Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(
-            f"[bold red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(EXIT_INVALID) from None
+        raise fail(str(exc)) from None
     document = json.dumps(result)
     if output is StacksFormat.json:
         sys.stdout.write(document + "\n")

@@ -34,46 +34,22 @@ from typer.testing import CliRunner
 
 from connectctl import check as check_module
 from connectctl import cli
-from connectctl import diff as diff_module
 from connectctl import plan as plan_module
 from connectctl.check import CheckResult, check_file
+from connectctl.diff import stackfiles as diff_stackfiles
 from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY, STACK_TYPE, CapturedResource
 from connectctl.engine.project import PROJECT_ROOT, load_project, stand_in
-from connectctl.plan import Plan
+from tests.components.plans import cached_plan_stack, planned
 from tests.connectctl import moto_seed
 from tests.connectctl.test_audit import aws_env, seed
-from tests.policies.mutations import baseline
 
 ALL_STACKS = ("acme-prod", "acme-staging", "globex-prod", "acme-account", "globex-account")
 WITH_SECRETS = ("acme-prod", "acme-staging", "globex-prod")  # configured or generated pre-shared keys
 CIPHERTEXT = "v1:Y2lwaGVydGV4dC1uZXZlci1kZWNyeXB0ZWQ="
 BOX = re.compile(r"[\s\u2500-\u257f]")  # whitespace and box drawing: where a table folds a long value
 _real_plan_stack = plan_module.plan_stack
-_plans: dict[tuple[str | None, str, bytes, bool], Plan] = {}
 
 __all__ = ["seed"]  # the moto server fixture of the audit tests, used here by name
-
-
-def cached_plan_stack(stack: str | None = None, *, config_file: Path | None = None, preview: bool = True,
-                      project: Any = None, pack_config: dict[str, Any] | None = None,
-                      account_file: Path | None = None) -> Plan:
-    """`plan_stack`, each stack file (by name or by content) planned once per mode (committed stacks through
-    the policy tests' shared `baseline` cache)."""
-    if config_file is None and project is None and pack_config is None and account_file is None \
-            and stack is not None:
-        return baseline(stack, preview)
-    if pack_config is not None or account_file is not None:
-        return _real_plan_stack(stack, config_file=config_file, preview=preview, project=project,
-                                pack_config=pack_config, account_file=account_file)
-    key = (stack, config_file.name if config_file else "", config_file.read_bytes() if config_file else b"", preview)
-    if key not in _plans:
-        _plans[key] = _real_plan_stack(stack, config_file=config_file, preview=preview, project=project)
-    return _plans[key]
-
-
-def planned(stack: str, preview: bool) -> Plan:
-    """The stack's plan (cached)."""
-    return cached_plan_stack(stack, preview=preview)
 
 
 def _wrapped(value: Any) -> Iterator[Any]:
@@ -140,7 +116,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
 @pytest.fixture
 def cached(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every command plans through the cache."""
-    for module in (cli, check_module, diff_module, plan_module):
+    for module in (cli, check_module, diff_stackfiles, plan_module):
         monkeypatch.setattr(module, "plan_stack", cached_plan_stack)
 
 

@@ -1,8 +1,8 @@
-"""The CI workflows users get (`.github/workflows/`) run real commands, the README's, in the right order.
+"""The CI workflows users get (`.github/workflows/`) run real commands, docs/ci.md's, in the right order.
 
 A workflow is only exercised on GitHub, so what can be held here is held here: every `connectctl` call
 names a command and options the CLI has (checked by its own click parser), every `pulumi` call uses flags
-the Pulumi CLI has, every command is the one the README's CI section shows (and the other way round), and
+the Pulumi CLI has, every command is the one docs/ci.md shows (and the other way round), and
 the jobs are wired as the issue asks (matrix of affected stacks, SARIF upload, preview comment, account
 stacks before environments, approval and one update at a time per stack).
 """
@@ -28,8 +28,8 @@ from connectctl.workflow import SHARED_PATHS
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
-README_SECTION = "## CI: pull requests and main"
-TRACKED = {"uv", "pulumi", "connectctl"}  # programs whose every invocation the README shows
+CI_DOC = ROOT / "docs" / "ci.md"  # the CI reference: its ```bash blocks are what the workflows run
+TRACKED = {"uv", "pulumi", "connectctl"}  # programs whose every invocation docs/ci.md shows
 OPERATORS = set("();<>|&")
 
 # Flags of the Pulumi CLI the workflows may use: `pulumi preview --help`, `pulumi up --help` and the CLI
@@ -134,15 +134,11 @@ def workflow_commands() -> list[tuple[str, list[str]]]:
     return [(name, words) for name, _, script in scripts() for words in simple_commands(script)]
 
 
-def readme_commands() -> list[list[str]]:
-    """The commands of the ```bash blocks of the README's CI section."""
-    text = (ROOT / "README.md").read_text()
-    start = text.find(f"\n{README_SECTION}\n")
-    if start < 0:
-        pytest.fail(f"README.md has no section {README_SECTION!r} showing the commands the CI workflows run")
-    end = text.find("\n## ", start + 1)
-    section = text[start:end if end > 0 else len(text)]
-    blocks = re.findall(r"^```bash\n(.*?)^```", section, re.MULTILINE | re.DOTALL)
+def ci_doc_commands() -> list[list[str]]:
+    """The commands of the ```bash blocks of docs/ci.md, the CI reference."""
+    if not CI_DOC.is_file():
+        pytest.fail("docs/ci.md is missing: it shows the commands the CI workflows run")
+    blocks = re.findall(r"^```bash\n(.*?)^```", CI_DOC.read_text(), re.MULTILINE | re.DOTALL)
     return [words for block in blocks for words in simple_commands(block)]
 
 
@@ -290,16 +286,16 @@ def test_the_shell_parsing_keeps_commands_and_drops_redirections() -> None:
     ]
 
 
-def test_every_command_is_the_readme_ones_and_the_other_way_round() -> None:
-    """Exact command shapes: the README's CI section shows what the workflows run, nothing else."""
+def test_every_command_is_the_ci_doc_ones_and_the_other_way_round() -> None:
+    """Exact command shapes: docs/ci.md shows what the workflows run, nothing else."""
     ran = {tuple(words) for _, words in workflow_commands() if program(words)[0] in TRACKED}
-    shown = {tuple(words) for words in readme_commands() if program(words)[0] in TRACKED}
-    assert sorted(ran - shown) == [], "run by a workflow but not shown in the README's CI section"
-    assert sorted(shown - ran) == [], "shown in the README's CI section but run by no workflow"
+    shown = {tuple(words) for words in ci_doc_commands() if program(words)[0] in TRACKED}
+    assert sorted(ran - shown) == [], "run by a workflow but not shown in docs/ci.md"
+    assert sorted(shown - ran) == [], "shown in docs/ci.md but run by no workflow"
 
 
-def test_the_readme_ci_commands_are_valid_too() -> None:
-    for words in readme_commands():
+def test_the_ci_doc_commands_are_valid_too() -> None:
+    for words in ci_doc_commands():
         name, args = program(words)
         if name == "connectctl":
             assert connectctl_problems(args) == []

@@ -34,9 +34,10 @@ from connectctl.audit.context import (
 from connectctl.audit.model import AuditError, AuditReport, Check
 from connectctl.audit.report import render, render_text
 from connectctl.audit.run import run_checks
+from connectctl.errors import EXIT_FOUND, EXIT_OK, fail
 
 __all__ = ["register"]
-EXIT_OK, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
+EXIT_FINDINGS = EXIT_FOUND
 DR_RPO_HOURS = DR_RPO.total_seconds() / 3600
 
 
@@ -69,11 +70,6 @@ Pack = Annotated[bool, typer.Option(
 ProjectDir = Annotated[Path | None, typer.Option(
     "--project-dir", help="The project (Pulumi.yaml) whose stack config directory holds STACK; default: this "
     "checkout.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    Console(emoji=False, stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}")
-    return typer.Exit(EXIT_INVALID)
 
 
 def audit_stack(stack: str, checks: list[Check], *, outputs_file: Path | None, endpoint_url: str | None,
@@ -185,18 +181,18 @@ def audit(
         print_policy()
         return
     if stack is None:
-        raise _fail("name a stack (connectctl audit acme-prod), or --list the checks")
+        raise fail("name a stack (connectctl audit acme-prod), or --list the checks")
     checks = list(guardrails.catalogue(pack))
     unknown = sorted(set(skip or []) - {c.id for c in guardrails.catalogue()}) if skip else []
     if unknown:
-        raise _fail(f"unknown check(s) for --skip: {', '.join(unknown)}; checks: {', '.join(CHECK_IDS)} and the "
+        raise fail(f"unknown check(s) for --skip: {', '.join(unknown)}; checks: {', '.join(CHECK_IDS)} and the "
                     "pack's rules (connectctl audit --list)")
     try:
         report = audit_stack(stack, checks, outputs_file=outputs, endpoint_url=endpoint_url, region=region,
                              assume_role=assume_role, profile=profile, rpo=timedelta(hours=rpo_hours),
                              skip=skip or [], project_dir=project_dir)
     except AuditError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     _report(report, output)
 
 
@@ -222,7 +218,7 @@ def verify(
                              assume_role=assume_role, profile=profile, rpo=timedelta(hours=rpo_hours), skip=[],
                              project_dir=project_dir)
     except AuditError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     _report(report, output)
 
 

@@ -39,8 +39,9 @@ if TYPE_CHECKING:  # boto3 and botocore's session take about a second to import:
     import botocore.config
     import botocore.session
 from connectctl.audit.model import AuditError
-from connectctl.engine.project import Project, ProjectError, StackFile, load_project_dir, load_stack
-from connectctl.plan import ConfigReport, validate
+from connectctl.engine.project import Project, StackFile, load_project_dir, load_stack
+from connectctl.errors import input_errors
+from connectctl.plan import validate
 
 ClientFactory = Callable[[str, str], Any]
 ACCESS_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
@@ -183,7 +184,7 @@ def load_stack_config(stack: str, project_dir: Path | None = None) -> tuple[Stac
     try:
         stack_file = load_stack(load_project_dir(project_dir), stack)
         return stack_file, validate(stack_file)
-    except (ProjectError, ConfigReport) as exc:
+    except input_errors(plan=False) as exc:
         raise AuditError(str(exc)) from None
 
 
@@ -204,7 +205,7 @@ def registry_location(cfg: StackConfig, stack_file: StackFile) -> tuple[str, lis
     try:
         account = validate(load_stack(stack_file.project, cfg.account_stack))
         return account.region, list(seen.items()), ""
-    except (ProjectError, ConfigReport):
+    except input_errors(plan=False):
         note = f"account stack {cfg.account_stack} not readable: repositories looked up in {cfg.region}"
         return cfg.region, list(seen.items()), note
 

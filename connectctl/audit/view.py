@@ -23,8 +23,8 @@ from datetime import date, datetime
 from typing import Any
 
 from connectctl.engine.capture import CapturedResource
+from connectctl.engine.regions import PROVIDER_TYPE as PROVIDER
 
-PROVIDER = "pulumi:providers:aws"
 NOT_LINKED = frozenset({"tags", "description", "name"})  # a resource's own labels name nothing else
 
 

@@ -18,9 +18,11 @@ from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
+from connectctl.engine import sdk
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.findings import ByLevel, PackConfigError, Violation
 from connectctl.engine.project import PROJECT_ROOT
+from connectctl.engine.regions import provider_urn
 from connectctl.engine.runner import one_collection
 
 if TYPE_CHECKING:  # the SDK (pulumi, pulumi_policy, grpc: 0.2 s) is imported by the functions that run the pack
@@ -33,14 +35,12 @@ if TYPE_CHECKING:  # the SDK (pulumi, pulumi_policy, grpc: 0.2 s) is imported by
         ResourceValidationPolicy,
         StackValidationPolicy,
     )
-    from pulumi_policy.proxy import UnknownValueError
 
 __all__ = ["LEVEL_NAMES", "LEVEL_VALUES", "SEVERITY_NAMES", "ByLevel", "PackConfigError", "Violation", "analyze",
            "analyze_via_servicer", "build_requests", "default_levels", "effective_config", "guard_levels",
            "load_pack", "load_pack_config"]
 
 PACK_DIR = PROJECT_ROOT / "policies"
-SERVED_PACK_VERSION = "0.0.1"
 # The analyzer protocol's enumeration values (pulumi/proto/analyzer.proto: wire values, never renumbered), spelled
 # out so reports name levels without loading the SDK; tests/connectctl/test_cli_startup.py holds them equal.
 LEVEL_NAMES = {0: "advisory", 1: "mandatory", 3: "remediate", 2: "disabled"}
@@ -154,8 +154,7 @@ def _provider_of(
 
     if not resource.provider:
         return None
-    urn = resource.provider.rsplit("::", 1)[0]
-    provider = by_urn.get(urn)
+    provider = by_urn.get(provider_urn(resource.provider))
     if provider is None:
         return None
     return analyzer_pb2.AnalyzerProviderResource(
@@ -203,35 +202,59 @@ def build_requests(
     return per_resource, stack
 
 
+def analyze(
+    resources: list[CapturedResource], pack_config: dict[str, Any] | None = None, pack_dir: Path = PACK_DIR
+) -> list[Violation]:
+    """Every diagnostic the pack reports for these resources, resource policies first: the one way the engine
+    runs the pack (`connectctl plan`, `check`, `audit`).
+
+    Under the engine's collector policy (`runner.one_collection`), as the program runs: the pack
+    allocates per resource and policy while the plan's resources are alive, and at 200 services the
+    collections it triggered (one of them over the whole heap) took 0.6 s of its 1.6 s.
+    """
+    with one_collection():
+        return _run(resources, pack_config, pack_dir, _evaluate)
+
+
 def analyze_via_servicer(
     resources: list[CapturedResource], pack_config: dict[str, Any] | None = None, pack_dir: Path = PACK_DIR
 ) -> list[Violation]:
-    """Every diagnostic the pack reports, through the SDK's own analyzer servicer (the reference path).
+    """The same run with each policy evaluated by the SDK's own analyzer servicer (`sdk.servicer`, what the
+    served pack runs): the reference `analyze` is held equal to in tests. It deserializes every resource once
+    per policy, as the served pack does; `analyze` gives the same findings at a fraction of the cost."""
+    return _run(resources, pack_config, pack_dir, _evaluate_by_servicer)
 
-    It deserializes every resource once per policy, as the served pack does; `analyze` gives the
-    same findings at a fraction of the cost, and tests hold the two (and the gRPC-served pack) equal.
-    """
-    from pulumi.runtime.proto import analyzer_pb2
-    from pulumi_policy import EnforcementLevel
-    from pulumi_policy.policy import _PolicyAnalyzerServicer
 
+Evaluate = Callable[[ModuleType, "dict[str, analyzer_pb2.PolicyConfig]", list[CapturedResource], dict[str, str]],
+                    list[Violation]]
+
+
+def _run(resources: list[CapturedResource], pack_config: dict[str, Any] | None, pack_dir: Path,
+         evaluate: Evaluate) -> list[Violation]:
+    """Load the pack, configure its policies (levels and config, as `Configure` does), evaluate them over the
+    resources, and report exempted findings under their own rules."""
     catalogue = load_pack(pack_dir)
     recorder = importlib.import_module("connect_guardrails.exemptions")
     recorder.clear()
     owners = {rule.id: rule.owner for rule in catalogue.RULES}
-    # `PolicyPack` builds its servicer with version "0.0.1" (the CLI reports PulumiPolicy.yaml's version
-    # itself); use the same, so diagnostics read exactly as the served pack's do.
-    servicer = _PolicyAnalyzerServicer(
-        catalogue.PACK_NAME, SERVED_PACK_VERSION, catalogue.policies(), EnforcementLevel.ADVISORY
-    )
-    configure = analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=effective_config(catalogue, pack_config))
-    servicer.Configure(configure, None)
+    configured = effective_config(catalogue, pack_config)
+    return _mark_exempt(evaluate(catalogue, configured, resources, owners), recorder, catalogue)
+
+
+def _evaluate_by_servicer(catalogue: ModuleType, configured: dict[str, analyzer_pb2.PolicyConfig],
+                          resources: list[CapturedResource], owners: dict[str, str]) -> list[Violation]:
+    """The engine's requests (`build_requests`) through the SDK's servicer, its diagnostics as findings."""
+    from pulumi.runtime.proto import analyzer_pb2
+    from pulumi_policy import EnforcementLevel
+
+    servicer = sdk.servicer(catalogue.PACK_NAME, catalogue.policies(), EnforcementLevel.ADVISORY)
+    servicer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=configured), None)
     per_resource, stack = build_requests(resources)
     diagnostics: list[tuple[str, Any]] = [
         (request.urn, d) for request in per_resource for d in servicer.Analyze(request, None).diagnostics
     ]
     diagnostics += [("", d) for d in servicer.AnalyzeStack(stack, None).diagnostics]
-    return _mark_exempt([
+    return [
         Violation(
             policy=d.policyName,
             level=LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
@@ -241,7 +264,7 @@ def analyze_via_servicer(
             message=d.message,
         )
         for analyzed, d in diagnostics
-    ], recorder, catalogue)
+    ]
 
 
 def _level(config: analyzer_pb2.PolicyConfig) -> str:
@@ -254,27 +277,9 @@ def _severity(policy: Policy) -> str:
     return policy.severity.value if policy.severity else "unspecified"
 
 
-def _cannot_run(policy: Policy, pack: str, error: UnknownValueError) -> str:
-    """The servicer's wording for a policy that met an unknown value during preview."""
-    return (f"can't run policy '{policy.name}' from policy pack '{pack}@v{SERVED_PACK_VERSION}' during preview: "
-            f"{error.message}")
-
-
-def analyze(
-    resources: list[CapturedResource], pack_config: dict[str, Any] | None = None, pack_dir: Path = PACK_DIR
-) -> list[Violation]:
-    """Every diagnostic the pack reports for these resources, resource policies first (`_analyze`).
-
-    Under the engine's collector policy (`runner.one_collection`), as the program runs: the pack
-    allocates per resource and policy while the plan's resources are alive, and at 200 services the
-    collections it triggered (one of them over the whole heap) took 0.6 s of its 1.6 s.
-    """
-    with one_collection():
-        return _analyze(resources, pack_config, pack_dir)
-
-
-def _analyze(resources: list[CapturedResource], pack_config: dict[str, Any] | None, pack_dir: Path) -> list[Violation]:
-    """Every diagnostic the pack reports for these resources, resource policies first.
+def _evaluate(catalogue: ModuleType, configured: dict[str, analyzer_pb2.PolicyConfig],
+              resources: list[CapturedResource], owners: dict[str, str]) -> list[Violation]:
+    """The policies evaluated in process, resource policies first.
 
     The same semantics as the SDK's servicer (levels from `Configure`, remediate reported as
     mandatory, unknown values turned into an advisory "can't run policy" note, not-applicable
@@ -293,15 +298,9 @@ def _analyze(resources: list[CapturedResource], pack_config: dict[str, Any] | No
         StackValidationArgs,
         StackValidationPolicy,
     )
-    from pulumi_policy.deserialize import deserialize_properties
-    from pulumi_policy.policy import _NotApplicableError
-    from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+    from pulumi_policy.proxy import UnknownValueError
 
-    catalogue = load_pack(pack_dir)
-    recorder = importlib.import_module("connect_guardrails.exemptions")
-    recorder.clear()
-    owners = {rule.id: rule.owner for rule in catalogue.RULES}
-    configured = effective_config(catalogue, pack_config)
+    not_applicable = sdk.not_applicable_error()
     policies = [p for p in catalogue.policies() if _level(configured[p.name]) != "disabled"]
     settings = {p.name: json_format.MessageToDict(configured[p.name].properties) or None for p in policies}
     by_urn = {r.urn: r for r in resources}
@@ -325,20 +324,19 @@ def _analyze(resources: list[CapturedResource], pack_config: dict[str, Any] | No
             policy.validate(args, reporter(policy, analyzed))
         except UnknownValueError as error:
             found.append(Violation(policy.name, "advisory", "unspecified", owned[policy.name],
-                                   analyzed, _cannot_run(policy, catalogue.PACK_NAME, error)))
-        except _NotApplicableError:
+                                   analyzed, sdk.cannot_run(policy.name, catalogue.PACK_NAME, error.message)))
+        except not_applicable:
             pass
 
     views: dict[str, PolicyProviderResource | None] = {}
 
     def provider_of(resource: CapturedResource) -> PolicyProviderResource | None:
         """One read-only view per provider, not per resource (a stack has one or two providers)."""
-        urn = resource.provider.rsplit("::", 1)[0] if resource.provider else ""
+        urn = provider_urn(resource.provider) if resource.provider else ""
         if urn not in views:
             provider = by_urn.get(urn)
             views[urn] = None if provider is None else PolicyProviderResource(
-                provider.type, unknown_checking_proxy(deserialize_properties(provider.inputs)), provider.urn,
-                provider.name)
+                provider.type, sdk.policy_view(provider.inputs), provider.urn, provider.name)
         return views[urn]
 
     def options_of(resource: CapturedResource) -> PolicyResourceOptions:
@@ -351,14 +349,14 @@ def _analyze(resources: list[CapturedResource], pack_config: dict[str, Any] | No
     for resource in resources:
         if resource.external:
             continue
-        props = unknown_checking_proxy(deserialize_properties(resource.inputs))
+        props = sdk.policy_view(resource.inputs)
         options, provider = options_of(resource), providers[resource.urn]
         for policy, policy_config in resource_policies:
             args = ResourceValidationArgs(resource.type, props, resource.urn, resource.name, options, provider,
                                           policy_config, stack_tags)
             run(policy, args, resource.urn)
     stack_resources = {
-        r.urn: PolicyResource(r.type, unknown_checking_proxy(deserialize_properties(r.outputs)), r.urn, r.name,
+        r.urn: PolicyResource(r.type, sdk.policy_view(r.outputs), r.urn, r.name,
                               options_of(r), providers[r.urn], None, [], {})
         for r in resources
     }
@@ -372,7 +370,7 @@ def _analyze(resources: list[CapturedResource], pack_config: dict[str, Any] | No
     for policy in policies:
         if isinstance(policy, StackValidationPolicy):
             run(policy, StackValidationArgs(everything, settings[policy.name], stack_tags), "")
-    return _mark_exempt(found, recorder, catalogue)
+    return found
 
 
 def _mark_exempt(found: list[Violation], recorder: ModuleType, catalogue: ModuleType) -> list[Violation]:

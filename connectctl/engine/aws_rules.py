@@ -45,15 +45,9 @@ from typing import Any
 
 from connectctl.engine.capture import SECRET_SIG_KEY, CapturedResource
 from connectctl.engine.findings import EngineError
+from connectctl.engine.regions import provider_urn
+from connectctl.engine.sdk import UNKNOWN_SENTINELS
 
-# The engine's unknown-value sentinels: the same set as `connectctl.plan.UNKNOWN_SENTINELS`, not
-# imported from there so that the plan module can import this one (a test keeps them equal).
-UNKNOWN_SENTINELS = frozenset({
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-})
 Finding = tuple[str, str, str]  # (urn, property path, message)
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -183,7 +177,7 @@ class Stack:
         region), None when the provider is not in the plan or its region is unknown."""
         if not resource.provider:
             return self.region
-        provider = self.by_urn.get(resource.provider.rsplit("::", 1)[0])
+        provider = self.by_urn.get(provider_urn(resource.provider))
         if provider is None:
             return None
         region = _reveal(provider.inputs.get("region"))[0]

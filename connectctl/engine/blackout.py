@@ -20,10 +20,10 @@ from typing import Any
 
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.mocks import BLACKOUT
+from connectctl.engine.regions import PROVIDER_TYPE, resource_regions
 
 __all__ = ["BLACKOUT", "COPY_SOURCES", "Leak", "leaks", "regions"]
 
-PROVIDER_TYPE = "pulumi:providers:aws"
 # (resource type, input property) whose value names the primary region's resource by design.
 COPY_SOURCES: frozenset[tuple[str, str]] = frozenset({
     ("aws:kms/replicaKey:ReplicaKey", "primaryKeyArn"),
@@ -43,16 +43,7 @@ class Leak:
         return f"{self.urn} ({self.region}) {self.path}: {self.value}"
 
 
-def regions(resources: list[CapturedResource], default: str) -> dict[str, str]:
-    """Each resource's region: its explicit provider's `region`, else the stack's."""
-    providers = {f"{r.urn}::{r.id}": str(r.inputs.get("region") or default)
-                 for r in resources if r.type == PROVIDER_TYPE}
-    by_id = {ref.rsplit("::", 1)[1]: region for ref, region in providers.items()}
-    out = {}
-    for r in resources:
-        ref = r.provider or ""
-        out[r.urn] = providers.get(ref) or by_id.get(ref.rsplit("::", 1)[-1]) or default
-    return out
+regions = resource_regions  # each resource's region: its explicit provider's `region`, else the stack's
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -11,12 +11,12 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from connectctl.engine.sdk import SECRET_SIG, SECRET_SIG_KEY
+
 if TYPE_CHECKING:
     from google.protobuf import struct_pb2
 
 STACK_TYPE = "pulumi:pulumi:Stack"
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 
 
 @dataclass

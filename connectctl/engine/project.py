@@ -403,6 +403,21 @@ TYPE_CHECKS = {
 }
 
 
+def stack_file_argument(project: Project, argument: str, error: type[Exception] = ProjectError) -> Path:
+    """A command's STACK argument: a stack name (`acme-prod`: the project's stack file) or the path of a stack
+    file; `error` (the command's own) when there is no such file."""
+    if "/" in argument or argument.endswith(".yaml") or Path(argument).is_file():
+        path = Path(argument)
+        if not path.is_file():
+            raise error(f"{argument}: no such stack file")
+        return path
+    path = project.stack_file(argument)
+    if not path.is_file():
+        raise error(f"no stack file {path.relative_to(project.root)} for stack {argument!r}; stacks: "
+                    f"{', '.join(project.stacks()) or 'none'}")
+    return path
+
+
 def load_stack(project: Project, stack: str | None = None, path: Path | None = None) -> StackFile:
     """Read a stack file by stack name or path and apply the CLI's typed-config checks."""
     if path is None:

@@ -30,13 +30,10 @@ from typing import Any
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.findings import EngineError
 from connectctl.engine.provider_schema import PropertySchema, resource_schemas
+from connectctl.engine.sdk import ASSET_SIGS, OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, UNKNOWN_SENTINELS
+from connectctl.engine.sdk import SECRET_SIG_KEY as SIG_KEY
 
 CHECK = "provider-check"
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-ASSET_SIGS = frozenset({"c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731c473e5ecbe6d01bc7"})
 GO_BOOLS = frozenset({"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"})
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _UNSET = object()
@@ -51,7 +48,6 @@ def check_resources(resources: list[CapturedResource], source: Source | None = N
     only when there is a value (not for a missing input) and its answer becomes `EngineError.source`.
     Types not in pulumi_aws (providers, `connect:` components, the stack) are skipped.
     """
-    from connectctl.plan import UNKNOWN_SENTINELS  # here: plan.py imports this module
 
     checked = [r for r in resources if r.custom and not r.external and r.type.startswith("aws:")]
     schemas = resource_schemas(sorted({r.type for r in checked}))

@@ -18,6 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from connectctl.engine.capture import STACK_TYPE, CapturedResource
+from connectctl.engine.sdk import (  # the SDK internals a run relies on, listed there
+    acyclic_unknown_checks,
+    end_run,
+    no_source_positions,
+    start_run,
+    sync_await,
+)
 
 # The Pulumi SDK (0.1-0.2 s to import) is imported by the functions that run a program, not here: commands that
 # only name `ProgramError` or read a `Capture` (and `connectctl --help`) start without it.
@@ -107,72 +114,6 @@ def one_collection() -> Iterator[None]:
             gc.enable()
 
 
-@contextmanager
-def no_source_positions() -> Iterator[None]:
-    """Registrations without the SDK's source position (the Python stack of each constructor).
-
-    Why: the SDK extracts the whole call stack of every resource constructor and turns each frame's
-    file into a `file://` URI for the engine's diagnostics, about 0.3 ms per resource in our
-    component-deep program (16% of acme-prod's program time); the offline engine never reads them.
-    What is captured (type, name, parent, options, inputs, dependencies) does not change.
-    """
-    from pulumi.runtime import resource as sdk_resource
-    from pulumi.runtime.proto import source_pb2
-
-    original = sdk_resource._get_stack_trace
-    sdk_resource._get_stack_trace = source_pb2.StackTrace  # an empty trace: no source position
-    try:
-        yield
-    finally:
-        sdk_resource._get_stack_trace = original
-
-
-def _first_is_unknown(val: Any) -> bool:
-    """The SDK's `known_types.is_unknown`, bound on first use (the SDK is not imported at start-up)."""
-    global _is_unknown
-    from pulumi.runtime import known_types
-
-    _is_unknown = known_types.is_unknown
-    return _is_unknown(val)
-
-
-_is_unknown: Callable[[Any], bool] = _first_is_unknown
-
-
-def contains_unknowns(val: Any, seen: set[int] | None = None) -> bool:
-    """`pulumi.runtime.rpc.contains_unknowns`, the same walk and answer, without its per-call reference cycle.
-
-    Why: the SDK's version defines a recursive inner function on every call, a closure that refers to itself,
-    so each of the ~30 calls per resource leaves a cycle only the collector frees: 24,000 of the 26,000 objects
-    acme-prod's program leaves to its final collection beyond the SDK floor's (5 s of collection at 200 services).
-    """
-    if _is_unknown(val):
-        return True
-    seen = set() if seen is None else seen
-    if id(val) in seen:
-        return False
-    seen.add(id(val))
-    if isinstance(val, dict):
-        return any(contains_unknowns(val[key], seen) for key in val)
-    if isinstance(val, list):
-        return any(contains_unknowns(item, seen) for item in val)
-    return False
-
-
-@contextmanager
-def acyclic_unknown_checks() -> Iterator[None]:
-    """The SDK checks values for unknowns with `contains_unknowns` above during runs (every caller goes through
-    the `rpc` module's attribute); restored afterwards."""
-    from pulumi.runtime import rpc as sdk_rpc
-
-    original = sdk_rpc.contains_unknowns
-    sdk_rpc.contains_unknowns = contains_unknowns
-    try:
-        yield
-    finally:
-        sdk_rpc.contains_unknowns = original
-
-
 def run_program(
     program: Callable[[], None],
     *,
@@ -193,11 +134,7 @@ def run_program(
     `blackout` marks everything one region answers (see `AwsMocks`), to prove the others do without it.
     """
     import pulumi
-    from pulumi.runtime import config as runtime_config
-    from pulumi.runtime import settings as runtime_settings
-    from pulumi.runtime.mocks import MockEngine, MockSettings
     from pulumi.runtime.stack import run_in_stack
-    from pulumi.runtime.sync_await import _sync_await
 
     from connectctl.engine.mocks import AwsMocks
     from connectctl.engine.monitor import CaptureMonitor
@@ -205,32 +142,18 @@ def run_program(
     mocks = AwsMocks(region=region, account_id=account_id, preview=preview, references=references,
                      blackout=blackout)
     monitor = CaptureMonitor(mocks)
-    runtime_settings.ROOT.set(None)
-    runtime_settings.SETTINGS.rpc_manager.clear()
-    runtime_settings.SETTINGS.outputs.clear()
-    runtime_config.set_all_config(dict(config), list(secret_keys))
-    settings = MockSettings(
-        monitor=monitor,
-        monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-        engine=MockEngine(None),
-        project=project,
-        stack=stack,
-        dry_run=preview,
-        organization="organization",
-        callbacks=None,
-    )
-    runtime_settings.configure(settings)
+    start_run(monitor, project=project, stack=stack, preview=preview, config=config, secret_keys=secret_keys)
     try:
         with one_collection(), no_source_positions(), acyclic_unknown_checks(), _program_context(root or Path.cwd()):
             try:
-                _sync_await(run_in_stack(program))
+                sync_await(run_in_stack(program))
             finally:
-                runtime_settings.ROOT.set(None)  # the root stack holds every resource: released before collecting
+                end_run()  # the root stack holds every resource: released before collecting
     except pulumi.RunError as exc:
         declared = [urn for urn, r in monitor.captured.items() if r.type != STACK_TYPE]
         raise ProgramError(str(exc), declared) from None
     finally:
-        runtime_settings.ROOT.set(None)
+        end_run()
     resources = list(monitor.captured.values())
     stack_outputs: dict[str, object] = next(
         (r.outputs for r in resources if r.type == STACK_TYPE), {}

@@ -36,27 +36,19 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
+from connect_guardrails.iam import principal_account, principal_values, read_document, statements
+from connect_guardrails.unknowns import Deciding, get_raw, is_set, is_unknown, known_str, plain
 from connect_guardrails.util import (
     BUCKET_TYPES,
     STACK_REFERENCE,
     Index,
-    Pending,
     as_list,
     bucket_names,
     deps_of,
     deps_of_type,
-    get_raw,
-    is_set,
-    is_unknown,
-    known_str,
     known_tags,
-    parse_policy_document,
-    plain,
     port_label,
-    principal_account,
-    principal_values,
     resource_region,
-    statements,
 )
 
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -249,7 +241,7 @@ class Inventory:
         self._replicas.setdefault(source.urn, []).append(replica)
 
     def _admits_log_delivery(self, policy: PolicyResource, prop: str) -> str | None:
-        doc = parse_policy_document(get_raw(policy.props, prop))
+        doc = read_document(get_raw(policy.props, prop))
         for statement in statements(doc or {}):
             if statement.get("Effect") != "Allow":
                 continue
@@ -339,7 +331,6 @@ def _destination(rule: Any) -> Any:
 PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
 TAG_KEY = "aws:ResourceTag/"
-Deciding = list[tuple[Any, tuple[Any, ...]]]
 
 
 def _store_arns(store: PolicyResource) -> set[str]:
@@ -483,12 +474,6 @@ def _leaves(value: Any) -> Iterable[Any]:
             yield from _leaves(item)
     else:
         yield value
-
-
-def record(pending: Pending, deciding: Deciding) -> None:
-    """Hand deciding unknowns to `pending` (read at the end, raising the engine's preview note)."""
-    for props, path in deciding:
-        pending.add(props, *path)
 
 
 # --- the data tier's security groups ------------------------------------------------------------------------

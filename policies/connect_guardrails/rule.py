@@ -3,10 +3,24 @@
 Every guardrail is a `Rule`: its catalogue facts (id, owner, anchors, remediation...) beside the
 function that checks it. `Rule.policy()` turns it into the `pulumi_policy` object the engine runs,
 so the metadata and the check can never drift apart.
+
+A rule module holds only its decision and its metadata:
+
+    @applies_to(*LOAD_BALANCERS)              # the resource types (the guard)
+    def check(args, report_violation):        # the decision
+        internal = known(args.props, "internal")   # the property read; unknown: the engine's preview note
+        ...
+    RULE = Rule(id=..., check=check, ...)      # the metadata
+
+What checks share sits in one module per concern: `unknowns.py` (values not known in preview: `known`,
+`Pending`, `is_unknown`...), `iam.py` (policy documents, statements, principals), `ecs_util.py` (container
+definitions), `data_util.py` (data stores, backups), `util.py` (lists, tags, regions, ARNs, the stack index);
+the SDK's private details the pack relies on are listed in `sdk.py`.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -42,6 +56,33 @@ ResourceCheck = Callable[[ResourceValidationArgs, ReportViolation], None]
 StackCheck = Callable[[StackValidationArgs, ReportViolation], None]
 
 
+def account_config(description: str) -> dict[str, Any]:
+    """A config property naming an AWS account (12 digits): `accountId`, `operatorAccountId`."""
+    return {"type": "string", "pattern": "^[0-9]{12}$", "description": description}
+
+
+def applies_to(*types: str) -> Callable[[ResourceCheck], ResourceCheck]:
+    """A resource rule's check that runs only on resources of the given type tokens; any other is passed over
+    without a read. The types stay readable as `check.resource_types` (and `Rule.resource_types`).
+
+        @applies_to(*LOAD_BALANCERS)
+        def check(args, report_violation):
+            ...  # only the decision
+    """
+    allowed = frozenset(types)
+
+    def decorate(check: ResourceCheck) -> ResourceCheck:
+        @functools.wraps(check)
+        def typed(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+            if args.resource_type in allowed:
+                check(args, report_violation)
+
+        typed.resource_types = allowed  # type: ignore[attr-defined]
+        return typed
+
+    return decorate
+
+
 @dataclass(frozen=True)
 class Rule:
     """One guardrail of the catalogue (`guardrails.md`)."""
@@ -60,6 +101,11 @@ class Rule:
     # The controls the rule helps implement, by our mapping (`controls.py` lists them, with titles).
     iso27001: tuple[str, ...] = ()  # ISO/IEC 27001:2022 Annex A, e.g. "A.8.20"
     ccm: tuple[str, ...] = ()  # CSA Cloud Controls Matrix v4, e.g. "IVS-03"
+
+    @property
+    def resource_types(self) -> frozenset[str] | None:
+        """The type tokens a resource rule declared with `applies_to`; None when its check reads every type."""
+        return getattr(self.check, "resource_types", None)
 
     @property
     def controls(self) -> dict[str, list[str]]:

@@ -1,9 +1,7 @@
-"""Small helpers the rules share: reading values that may be unknown, tags, JSON policies, graph edges.
+"""Small helpers the rules share: lists, tags, regions, ARNs, graph edges and the stack index.
 
-Values come wrapped by the policy SDK: reading an unknown value through the wrapper raises
-`UnknownValueError`, which the engine reports as "can't run policy during preview". These helpers
-let a rule ask "is it set?" or "is it known?" without tripping that, and read the value only when
-the answer matters.
+Values that may be unknown: `unknowns.py`; IAM policy documents: `iam.py`; ECS: `ecs_util.py`; data stores:
+`data_util.py`; the SDK's private details: `sdk.py`.
 """
 
 from __future__ import annotations
@@ -15,75 +13,25 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-UNKNOWN_SENTINELS = frozenset({
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58",
-    "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-})
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known_str, plain, raw
 
 
-def raw(value: Any) -> Any:
-    """The plain value behind the SDK's unknown-checking wrapper (unknowns stay as sentinels)."""
-    while hasattr(value, "__getitem__") and type(value).__name__ in {"_DictProxy", "_ListProxy"}:
-        value = value["__target"]
-    return value
+def as_list(value: Any, *, json_text: bool = True) -> list[Any]:
+    """A value as a list: None is [], a list (or tuple) its items, anything else one item.
 
-
-def is_unknown(value: Any) -> bool:
-    """True when the value (or the wrapper around it) is not known yet."""
+    Provider inputs arrive JSON-encoded (`'["111111111111"]'`), so a known string is decoded first
+    (`json_text`); a policy document's fields (`Action`, `Resource`, a principal kind...) are already plain,
+    one string or many (`json_text=False`).
+    """
     value = raw(value)
-    return isinstance(value, str) and value in UNKNOWN_SENTINELS
-
-
-def get_raw(props: Any, key: str, default: Any = None) -> Any:
-    """A property's raw value (sentinel if unknown), never raising."""
-    target = raw(props)
-    if isinstance(target, Mapping):
-        return target.get(key, default)
-    return default
-
-
-def is_set(props: Any, key: str) -> bool:
-    """The property is present and not empty/None; an unknown value counts as set."""
-    value = get_raw(props, key)
-    return value not in (None, "", [], {})
-
-
-def as_list(value: Any) -> list[Any]:
-    """Provider inputs arrive JSON-encoded (`'["111111111111"]'`); resource inputs as lists."""
-    value = raw(value)
-    if isinstance(value, str) and value not in UNKNOWN_SENTINELS:
+    if json_text and isinstance(value, str) and not is_unknown(value):
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
             return [value]
     if value is None:
         return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def parse_policy_document(value: Any) -> dict[str, Any] | None:
-    """A JSON policy document from a string or mapping; None when unknown or not JSON."""
-    value = raw(value)
-    if value is None or is_unknown(value):
-        return None
-    if isinstance(value, Mapping):
-        return dict(value)
-    try:
-        doc = json.loads(value)
-    except (TypeError, json.JSONDecodeError):
-        return None
-    return doc if isinstance(doc, dict) else None
-
-
-def statements(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A policy document's statements as a list, whatever shape the author used."""
-    found = doc.get("Statement", [])
-    return [found] if isinstance(found, dict) else [s for s in found if isinstance(s, dict)]
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def of_type(resources: Iterable[PolicyResource], *types: str) -> Iterator[PolicyResource]:
@@ -112,69 +60,9 @@ def tenant_account(config: Mapping[str, Any] | None, provider_props: Any = None)
     return str(accounts[0]) if len(accounts) == 1 and not is_unknown(accounts[0]) else None
 
 
-def plain(value: Any) -> Any:
-    """The whole value as plain dicts and lists, every wrapper removed (unknowns stay as sentinels)."""
-    value = raw(value)
-    if isinstance(value, Mapping):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
-    return value
-
-
-def is_known_set(props: Any, key: str) -> bool:
-    """The property is present, known and not empty."""
-    return is_set(props, key) and not is_unknown(get_raw(props, key))
-
-
-def unknown_path(value: Any) -> tuple[Any, ...] | None:
-    """Where the first unknown sits inside a (plain or wrapped) value: () for the value itself."""
-    value = raw(value)
-    if is_unknown(value):
-        return ()
-    items: Iterable[tuple[Any, Any]]
-    if isinstance(value, Mapping):
-        items = value.items()
-    elif isinstance(value, list | tuple):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        inner = unknown_path(item)
-        if inner is not None:
-            return (key, *inner)
-    return None
-
-
 def config_of(args: Any) -> Mapping[str, Any]:
     """The policy's config (schema defaults included by the engine), never None."""
     return args.get_config() or {}
-
-
-class Pending:
-    """Unknown values that decide an outcome, read through the SDK's wrapper only at the end.
-
-    Reading an unknown raises `UnknownValueError` and ends the policy, so a rule first reports every
-    finding it can prove, then calls `settle()`: the first unknown it recorded is read, and the engine
-    turns that into its "can't run policy during preview" note.
-    """
-
-    def __init__(self) -> None:
-        self._reads: list[tuple[Any, tuple[Any, ...]]] = []
-
-    def add(self, props: Any, *path: Any) -> None:
-        """Remember that the value at `props[path...]` was needed but unknown."""
-        self._reads.append((props, path))
-
-    def __bool__(self) -> bool:
-        return bool(self._reads)
-
-    def settle(self) -> None:
-        """Read what was recorded, through the wrapper: raises on the first unknown."""
-        for props, path in self._reads:
-            value = props
-            for key in path:
-                value = value[key]
 
 
 def deps_of_type(resource: PolicyResource, prop: str, *types: str) -> list[PolicyResource]:
@@ -185,30 +73,6 @@ def deps_of_type(resource: PolicyResource, prop: str, *types: str) -> list[Polic
 def depends_on(resource: PolicyResource, prop: str, target: PolicyResource) -> bool:
     """`target` fed `resource`'s property (compared by URN, which is known even in preview)."""
     return any(r.urn == target.urn for r in deps_of(resource, prop))
-
-
-ACCOUNT_ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):")
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-
-
-def principal_values(principal: Any, kind: str) -> list[Any]:
-    """The values of one principal kind (`AWS`, `Service`, `Federated`...) of a statement's Principal."""
-    if not isinstance(principal, Mapping):
-        return []
-    found = principal.get(kind)
-    if found is None:
-        return []
-    return list(found) if isinstance(found, list) else [found]
-
-
-def principal_account(value: Any) -> str | None:
-    """The account an AWS/Federated principal belongs to (ARN or bare account id), None if it names none."""
-    if not isinstance(value, str):
-        return None
-    if ACCOUNT_ID.match(value):
-        return value
-    match = ACCOUNT_ARN.match(value)
-    return match.group(1) if match else None
 
 
 def provider_region(provider: Any) -> str | None:
@@ -236,6 +100,16 @@ SUBNET_ATTACHMENTS: dict[str, tuple[str, ...]] = {
     "aws:ec2/vpcEndpoint:VpcEndpoint": ("subnetIds",),
     "aws:lambda/function:Function": ("vpcConfig",),
 }
+# Where the data and cache tiers name their subnets: (type, property naming the subnets).
+DATA_PLACEMENTS = (
+    ("aws:rds/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:efs/mountTarget:MountTarget", "subnetId"),
+    ("aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:docdb/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:neptune/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:redshift/subnetGroup:SubnetGroup", "subnetIds"),
+    ("aws:memorydb/subnetGroup:SubnetGroup", "subnetIds"),
+)
 
 
 def attached_subnets(resource: PolicyResource) -> list[PolicyResource]:
@@ -255,24 +129,23 @@ STACK_REFERENCE = "pulumi:pulumi:StackReference"
 ARN_REGION = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):")
 
 
-def known_str(props: Any, key: str) -> str | None:
-    """A property's value when it is a known, non-empty string; else None."""
-    value = get_raw(props, key)
-    return value if isinstance(value, str) and value and not is_unknown(value) else None
-
-
 def resource_region(resource: PolicyResource) -> str | None:
     """The region a resource lives in: its explicit provider's `region`, else its own known `region` output."""
     return provider_region(resource.provider) or known_str(resource.props, "region")
 
 
-def arn_region(value: Any) -> str | None:
-    """The region field of a known ARN (None for global ARNs such as S3 buckets', unknowns and non-ARNs)."""
+def _arn_field(value: Any, field: re.Pattern[str]) -> str | None:
+    """One field of a known ARN (`field` captures it); None when the ARN leaves it empty, unknowns and non-ARNs."""
     value = raw(value)
     if not isinstance(value, str) or is_unknown(value):
         return None
-    match = ARN_REGION.match(value)
+    match = field.match(value)
     return (match.group(1) or None) if match else None
+
+
+def arn_region(value: Any) -> str | None:
+    """The region field of a known ARN (None for global ARNs such as S3 buckets', unknowns and non-ARNs)."""
+    return _arn_field(value, ARN_REGION)
 
 
 def aws_managed_key(value: Any) -> bool:
@@ -356,11 +229,7 @@ ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:")
 
 def arn_account(value: Any) -> str | None:
     """The account field of a known ARN (None for ARNs without one, such as S3 buckets', unknowns and non-ARNs)."""
-    value = raw(value)
-    if not isinstance(value, str) or is_unknown(value):
-        return None
-    match = ARN_ACCOUNT.match(value)
-    return match.group(1) if match else None
+    return _arn_field(value, ARN_ACCOUNT)
 
 
 _LAST_INDEX: list[tuple[Any, Index]] = []  # (the resources list, its index): one slot, the current run's stack
@@ -412,7 +281,7 @@ class Index:
             if isinstance(props, Mapping):
                 for prop, value in props.items():
                     value = raw(value)
-                    if isinstance(value, str) and value and value not in UNKNOWN_SENTINELS:
+                    if isinstance(value, str) and value and not is_unknown(value):
                         self._named.setdefault((type_, prop, value), []).append(resource)
 
     def fed(self, target: PolicyResource, types: Iterable[str], prop: str,

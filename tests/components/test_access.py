@@ -50,7 +50,7 @@ from components.access import (
 from components.boundary import BOUNDARY, KMS_VIA, boundary_arn, boundary_policy
 from connectctl.engine.project import load_project
 from tests.components.iam_eval import Request, decide
-from tests.components.plans import plan, plan_file
+from tests.components.plans import of_type, plan, plan_file
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = load_project().stacks()
@@ -69,10 +69,6 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 DR_REGIONS = {"acme-account": "us-west-2", "globex-account": "eu-central-1"}
 # AWS managed policies' documents (moto ships AWS's published set), to read what the program attaches.
 AWS_MANAGED: dict[str, Any] = json.loads(aws_managed_policies_data)
-
-
-def of_type(doc: dict, type_: str) -> list[dict]:
-    return [r for r in doc["resources"] if r["type"] == type_]
 
 
 def one(doc: dict, type_: str, name: str) -> dict:

@@ -34,7 +34,7 @@ from connect_guardrails.rules import data_access_recorded, database_audit_loggin
 from connectctl.diff import Action, diff_plans
 from connectctl.engine.capture import CapturedResource
 from connectctl.plan import Plan
-from tests.components.plans import plan, plan_file, planned
+from tests.components.plans import of_type, plan, plan_file, planned
 
 BUCKET = "aws:s3/bucket:Bucket"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
@@ -59,10 +59,6 @@ def registered() -> Iterator[None]:
     yield
     for rule in added:
         catalogue.RULES.remove(rule)
-
-
-def of_type(doc: dict[str, Any], type_: str) -> list[dict[str, Any]]:
-    return [r for r in doc["resources"] if r["type"] == type_]
 
 
 def one(doc: dict[str, Any], type_: str, name: str) -> dict[str, Any]:

@@ -11,13 +11,9 @@ import pytest
 import yaml
 
 from connectctl.plan import plan_stack
-from tests.components.plans import plan
+from tests.components.plans import of_type, plan
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def of_type(doc: dict, type_: str) -> list[dict]:
-    return [r for r in doc["resources"] if r["type"] == type_]
 
 
 def by_urn(doc: dict) -> dict[str, dict]:

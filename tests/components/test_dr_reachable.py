@@ -21,7 +21,7 @@ from connectctl.engine.mocks import LOST_REGION_CALL
 from connectctl.engine.project import load_project, load_stack
 from connectctl.plan import Plan, plan_stack
 from tests.components.config_cases import issues_of, with_changes
-from tests.components.plans import ROOT, planned
+from tests.components.plans import ROOT, of_type, planned
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 SERVICES = ("accounts-api", "notifications-worker", "payments-api")
@@ -64,10 +64,6 @@ def region_of(plan: Plan) -> dict[str, str]:
 def mandatory(plan: Plan) -> list[str]:
     """The mandatory findings, as `rule: message` (empty when the plan passes)."""
     return [f"{v.policy}: {v.message[:160]}" for v in plan.mandatory]
-
-
-def of_type(plan: Plan, token: str) -> list[Any]:
-    return [r for r in plan.capture.resources if r.type == token]
 
 
 # --- the standby is reachable ------------------------------------------------------------------------------------

@@ -13,14 +13,14 @@ import yaml
 from components.network import DATA_PORTS, TIERS, subnet_cidr
 from connectctl.engine.project import load_project, load_stack
 from connectctl.engine.runner import ProgramError, main_program, run_program
-from connectctl.plan import plan_stack
+from tests.components.plans import DR, plan
 
 
 @functools.cache
 def acme() -> dict:
     """acme-prod's primary region (its pilot-light standby repeats the network in the DR region)."""
-    doc = plan_stack("acme-prod", preview=True).as_json()
-    return {**doc, "resources": [r for r in doc["resources"] if "connect:dr:DisasterRecovery$" not in r["urn"]]}
+    doc = plan("acme-prod", True)
+    return {**doc, "resources": [r for r in doc["resources"] if DR not in r["urn"]]}
 
 
 def named(doc: dict, type_: str) -> dict[str, dict]:

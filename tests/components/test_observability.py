@@ -15,13 +15,12 @@ from pathlib import Path
 import pytest
 
 from components.vpn_config import AlertThresholds
-from tests.components.plans import plan, plan_file
+from tests.components.plans import DR, of_type, plan, plan_file, primary
 
 ROOT = Path(__file__).resolve().parents[2]
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
-DR = "connect:dr:DisasterRecovery$"
 ENVIRONMENTS = ["acme-prod", "acme-staging", "globex-prod"]
 DEFAULTS = AlertThresholds()
 # What the stack files say: acme keeps the defaults, globex-prod sets its own (unset keys: defaults).
@@ -57,13 +56,8 @@ def changed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return plan_file(tmp_path_factory.mktemp("changed"), "acme-prod", mutate)
 
 
-def of_type(doc: dict, type_: str, dr: bool = False) -> list[dict]:
-    """Resources of a type outside `DisasterRecovery` (or only its own: vaults, the standby)."""
-    return [r for r in doc["resources"] if r["type"] == type_ and (DR in r["urn"]) == dr]
-
-
 def named(doc: dict, type_: str, name: str, dr: bool = False) -> dict:
-    (found,) = [r for r in of_type(doc, type_, dr) if r["name"] == name]
+    (found,) = [r for r in of_type(doc, type_, dr=dr) if r["name"] == name]
     return found
 
 
@@ -170,7 +164,7 @@ def check_service_alarms(doc: dict, stack: str, t: AlertThresholds) -> None:
 def check_nat_alarms(doc: dict, prefix: str, t: AlertThresholds) -> None:
     found = alarms(doc)
     gateways = {r["name"].removeprefix("network-nat-"): r["outputs"]["id"]
-                for r in of_type(doc, "aws:ec2/natGateway:NatGateway")}
+                for r in primary(doc, "aws:ec2/natGateway:NatGateway")}
     assert gateways and all(g.startswith("nat-") for g in gateways.values())
     nat_alarms = {name for name in found if name.startswith(f"{prefix}-nat-")}
     assert nat_alarms == {f"{prefix}-nat-{zone}-{what}" for zone in gateways
@@ -203,7 +197,7 @@ def test_service_alarms_watch_the_right_target_group_and_service(stack: str) -> 
 def test_nat_alarms_per_gateway(stack: str) -> None:
     doc = plan(stack, False)
     check_nat_alarms(doc, stack, THRESHOLDS[stack])
-    assert len(of_type(doc, "aws:ec2/natGateway:NatGateway")) == (1 if stack == "acme-staging" else 3)
+    assert len(primary(doc, "aws:ec2/natGateway:NatGateway")) == (1 if stack == "acme-staging" else 3)
 
 
 def test_changed_thresholds_in_the_stack_file_reach_every_alarm(changed: dict) -> None:
@@ -232,7 +226,7 @@ def test_dimensions_come_from_the_watched_resources_in_preview(stack: str) -> No
         assert deps["below-base"]["dimensions"] == deps["cpu-high"]["dimensions"] == ecs
         assert found[f"{stack}-svc-{service}-below-base"]["inputs"]["dimensions"] == {
             "ClusterName": stack, "ServiceName": service}
-    for nat in of_type(doc, "aws:ec2/natGateway:NatGateway"):
+    for nat in primary(doc, "aws:ec2/natGateway:NatGateway"):
         zone = nat["name"].removeprefix("network-nat-")
         assert found[f"{stack}-nat-{zone}-port-allocation"]["propertyDependencies"]["dimensions"] == [nat["urn"]]
         assert found[f"{stack}-nat-{zone}-packet-drops"]["propertyDependencies"]["metricQueries"] == [nat["urn"]]
@@ -262,7 +256,7 @@ def test_every_alarm_notifies_the_topic_of_its_region_on_alarm_and_ok(stack: str
 def test_vpn_tunnel_alarms_are_not_duplicated(stack: str) -> None:
     doc = plan(stack, False)
     tunnel_alarms = [a for a in alarms(doc).values() if a["inputs"].get("metricName") == "TunnelState"]
-    connections = of_type(doc, "aws:ec2/vpnConnection:VpnConnection")
+    connections = primary(doc, "aws:ec2/vpnConnection:VpnConnection")
     assert len(tunnel_alarms) == 2 * len(connections)
     assert all(a["name"].startswith(("vpn-", "dr-vpn-")) for a in tunnel_alarms)  # SiteToSiteVpn's, in each region
 
@@ -303,10 +297,10 @@ def test_event_rules_patterns_and_targets(stack: str, preview: bool) -> None:
     # the repositories are exactly those the services pull from
     if not preview:
         images = {json.loads(t["inputs"]["containerDefinitions"])[0]["image"].split("/", 1)[1].split(":")[0]
-                  .split("@")[0] for t in of_type(doc, "aws:ecs/taskDefinition:TaskDefinition")}
+                  .split("@")[0] for t in primary(doc, "aws:ecs/taskDefinition:TaskDefinition")}
         assert sorted(images) == REPOSITORIES[stack]
     primary_topic = topic(doc)
-    targets = of_type(doc, TARGET)
+    targets = primary(doc, TARGET)
     assert len(targets) == len(found)
     for target in targets:
         assert target["propertyDependencies"]["arn"] == [primary_topic["urn"]]
@@ -328,7 +322,7 @@ def test_topic_policy_admits_exactly_this_accounts_alarms_and_these_rules(stack:
     doc = plan(stack)  # preview: the document is known before anything exists
     account = "222222222222" if stack.startswith("globex") else "111111111111"
     region = "eu-west-1" if stack.startswith("globex") else "us-east-1"
-    (policy,) = [r for r in of_type(doc, "aws:sns/topicPolicy:TopicPolicy") if r["name"] == "alerts-topic-policy"]
+    (policy,) = [r for r in primary(doc, "aws:sns/topicPolicy:TopicPolicy") if r["name"] == "alerts-topic-policy"]
     assert policy["propertyDependencies"]["arn"] == [topic(doc)["urn"]]
     document = policy["inputs"]["policy"]
     arn = f"arn:aws:sns:{region}:{account}:{stack}-alerts"
@@ -384,9 +378,9 @@ def test_dashboard_shows_every_service_nat_gateway_vpn_link_and_alarm(stack: str
         assert f"## Service {service}" in headers
         tg = named(doc, "aws:lb/targetGroup:TargetGroup", f"platform-{service}-tg")["outputs"]["arnSuffix"]
         assert tg in text
-    for nat in of_type(doc, "aws:ec2/natGateway:NatGateway"):
+    for nat in primary(doc, "aws:ec2/natGateway:NatGateway"):
         assert nat["outputs"]["id"] in text and f"NAT {nat['name'].removeprefix('network-nat-')}" in text
-    connections = [c for c in of_type(doc, "aws:ec2/vpnConnection:VpnConnection") if c["name"].startswith("vpn-")]
+    connections = [c for c in primary(doc, "aws:ec2/vpnConnection:VpnConnection") if c["name"].startswith("vpn-")]
     assert connections  # the primary's links (the DR region's end has its own alarms)
     for connection in connections:
         link = connection["name"].removeprefix("vpn-")

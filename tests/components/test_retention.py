@@ -21,8 +21,8 @@ import yaml
 
 from components.config import StackConfig
 from connectctl.engine.project import load_project, load_stack
-from connectctl.plan import Plan, plan_stack, validate
-from tests.policies.mutations import baseline
+from connectctl.plan import plan_stack, validate
+from tests.components.plans import planned
 
 STATEFUL = frozenset({
     "aws:ec2/eip:Eip",  # the egress IPs the client allow-lists
@@ -62,11 +62,6 @@ STATELESS_PREFIXES = (
 )
 STACKS = tuple(load_project().stacks())
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def planned(stack: str) -> Plan:
-    """The stack's plan (options do not depend on the mode; shared with the policy tests' cache)."""
-    return baseline(stack, True)
 
 
 def expected_types(cfg: StackConfig) -> set[str]:

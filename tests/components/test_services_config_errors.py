@@ -2,7 +2,7 @@
 
 Every case starts from a valid stack file (acme-prod for environment cases, acme-account for account
 cases), changes one thing and checks the exact path(s) of the issues reported and the key phrases of
-the message: what is wrong and what is allowed instead (see ../shared/reference/aws-limits.md).
+the message: what is wrong and what is allowed instead (the AWS limits each model cites).
 """
 
 from __future__ import annotations

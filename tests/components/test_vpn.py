@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -13,38 +12,33 @@ import yaml
 
 from connectctl.engine.project import load_project, load_stack
 from connectctl.plan import plan_stack
+from tests.components.plans import plan, primary
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@functools.cache
-def plan(stack: str, preview: bool = True) -> dict:
-    return plan_stack(stack, preview=preview).as_json()
-
-
-def of_type(doc: dict, type_: str) -> list[dict]:
+def primary_links(doc: dict, type_: str) -> list[dict]:
     """Resources of a type in the primary region: a DR standby repeats network and platform, the DR region's end
     of the links is `dr-vpn`, its topic `dr-alerts`, and the resolvers (`dns-`) have rules of their own."""
-    return [r for r in doc["resources"] if r["type"] == type_ and "connect:dr:DisasterRecovery$" not in r["urn"]
-            and not r["name"].startswith(("dr-", "dns-"))]
+    return [r for r in primary(doc, type_) if not r["name"].startswith(("dr-", "dns-"))]
 
 
 def tables(doc: dict, tier: str) -> set[str]:
-    return {r["urn"] for r in of_type(doc, "aws:ec2/routeTable:RouteTable")
+    return {r["urn"] for r in primary_links(doc, "aws:ec2/routeTable:RouteTable")
             if r["inputs"]["tags"]["connect:tier"] == tier}
 
 
 def propagated(doc: dict) -> set[str]:
-    return {u for r in of_type(doc, "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation")
+    return {u for r in primary_links(doc, "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation")
             for u in r["propertyDependencies"]["routeTableId"]}
 
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "update"])
 def test_globex_two_links_as_promised(preview: bool) -> None:
     doc = plan("globex-prod", preview)
-    connections = of_type(doc, "aws:ec2/vpnConnection:VpnConnection")
+    connections = primary_links(doc, "aws:ec2/vpnConnection:VpnConnection")
     assert sorted(c["name"] for c in connections) == ["vpn-dc-bogota", "vpn-dc-lima"]
-    alarms = of_type(doc, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    alarms = primary_links(doc, "aws:cloudwatch/metricAlarm:MetricAlarm")
     for connection in connections:
         for n in (1, 2):
             assert connection["inputs"][f"tunnel{n}IkeVersions"] == ["ikev2"]
@@ -53,7 +47,7 @@ def test_globex_two_links_as_promised(preview: bool) -> None:
             assert connection["inputs"][f"tunnel{n}DpdTimeoutAction"] == "restart"
         mine = [a for a in alarms if connection["urn"] in a["propertyDependencies"].get("dimensions", [])]
         assert sorted(a["inputs"]["tags"]["connect:severity"] for a in mine) == ["critical", "warning"]
-        topic = of_type(doc, "aws:sns/topic:Topic")[0]["urn"]
+        topic = primary_links(doc, "aws:sns/topic:Topic")[0]["urn"]
         assert all(a["propertyDependencies"]["alarmActions"] == [topic] for a in mine)
     # BGP: every app table of every zone learns the routes; lima also reaches the data tier
     assert tables(doc, "app") | tables(doc, "data") == propagated(doc)
@@ -69,7 +63,7 @@ def test_data_tier_gets_nothing_unless_asked() -> None:
 def test_static_links_route_every_zone_of_the_reachable_tier() -> None:
     doc = plan("acme-staging")
     gateway = "aws:ec2/vpnGateway:VpnGateway::vpn-gateway"
-    routes = [r for r in of_type(doc, "aws:ec2/route:Route")
+    routes = [r for r in primary_links(doc, "aws:ec2/route:Route")
               if any(u.endswith(gateway) for u in r["propertyDependencies"].get("gatewayId", []))]
     by_table: dict[str, set[str]] = {}
     for route in routes:
@@ -77,20 +71,20 @@ def test_static_links_route_every_zone_of_the_reachable_tier() -> None:
         by_table.setdefault(table, set()).add(route["inputs"]["destinationCidrBlock"])
     assert set(by_table) == tables(doc, "app")
     assert all(cidrs == {"172.16.0.0/16", "172.17.0.0/16"} for cidrs in by_table.values())
-    static = of_type(doc, "aws:ec2/vpnConnectionRoute:VpnConnectionRoute")
+    static = primary_links(doc, "aws:ec2/vpnConnectionRoute:VpnConnectionRoute")
     assert sorted(r["inputs"]["destinationCidrBlock"] for r in static) == ["172.16.0.0/16", "172.17.0.0/16"]
-    (connection,) = of_type(doc, "aws:ec2/vpnConnection:VpnConnection")
+    (connection,) = primary_links(doc, "aws:ec2/vpnConnection:VpnConnection")
     assert connection["inputs"]["staticRoutesOnly"] is True
     assert not propagated(doc)
 
 
 def test_load_balancer_admits_on_prem_https_only() -> None:
     doc = plan("acme-prod")
-    rules = [r for r in of_type(doc, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    rules = [r for r in primary_links(doc, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
              if r["inputs"].get("cidrIpv4")]
     assert [(r["inputs"]["cidrIpv4"], r["inputs"]["fromPort"], r["inputs"]["toPort"]) for r in rules] == [
         ("172.16.0.0/16", 443, 443)]
-    (alb_sg,) = [r for r in of_type(doc, "aws:ec2/securityGroup:SecurityGroup") if r["name"] == "platform-alb-sg"]
+    (alb_sg,) = [r for r in primary_links(doc, "aws:ec2/securityGroup:SecurityGroup") if r["name"] == "platform-alb-sg"]
     assert rules[0]["propertyDependencies"]["securityGroupId"] == [alb_sg["urn"]]
 
 

@@ -3,7 +3,7 @@
 Every case starts from a valid stack file (acme-prod: one BGP link with provided keys; acme-staging:
 one static link to a documentation address; globex-prod: two BGP links; acme-account), changes one
 thing and checks the exact path(s) of the issues reported and the key phrases of the first message:
-what is wrong and what is allowed instead (see ../shared/reference/aws-limits.md, Site-to-Site VPN).
+what is wrong and what is allowed instead (the Site-to-Site VPN quotas vpn_config cites).
 Pre-shared key values are checked like the others, and must never appear in any message.
 """
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from connectctl.critical_path import (
     waits_on,
 )
 from connectctl.engine.capture import STACK_TYPE, CapturedResource
-from connectctl.plan import Plan, plan_stack
+from tests.components.plans import planned
 
 ROOT = Path(__file__).resolve().parents[2]
 VPN_TYPES = ("aws:ec2/vpnGateway:VpnGateway", "aws:ec2/vpnConnection:VpnConnection",
@@ -150,11 +149,6 @@ def test_cycles_are_refused_and_ancestors_ignored() -> None:
     resources = [res(STACK_TYPE, "tiny", parent="", custom=False), res("connect:x:X", "x", custom=False),
                  res("aws:ec2/vpc:Vpc", "inner", parent=comp, deps=(comp,))]
     assert critical_path(resources).total == 5  # a child cannot wait for its own component to complete
-
-
-@functools.cache
-def planned(stack: str) -> Plan:
-    return plan_stack(stack, preview=True)
 
 
 @pytest.mark.parametrize("stack", ["acme-prod", "globex-prod"])

@@ -24,8 +24,9 @@ from connectctl import cli
 from connectctl import decommission as decommission_module
 from connectctl.clock import NOW_ENV
 from connectctl.diff import Action, StackDiff, diff_plans
-from connectctl.plan import Plan, plan_stack
+from connectctl.plan import Plan
 from connectctl.pricing import load_prices
+from tests.components.plans import cached_plan_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
@@ -40,20 +41,6 @@ COMPUTE_AND_TRAFFIC = ("aws:ecs/service:Service", "aws:ecs/taskDefinition:TaskDe
                        "aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy",
                        "aws:lb/loadBalancer:LoadBalancer", "aws:lb/listener:Listener",
                        "aws:ec2/natGateway:NatGateway", "aws:ec2/vpnConnection:VpnConnection")
-
-_PLANS: dict[tuple[str, str, str, str], Plan] = {}
-
-
-def cached_plan_stack(stack: str | None = None, *, config_file: Path | None = None, preview: bool = True,
-                      project: Any = None, pack_config: Any = None, account_file: Path | None = None) -> Plan:
-    """`plan_stack`, once per stack file content, mode and clock (a decommissioning plan depends on the date)."""
-    path = config_file if config_file is not None else STACKS / f"Pulumi.{stack}.yaml"
-    key = (Path(path).name, Path(path).read_text(encoding="utf-8"), str(preview), os.environ.get(NOW_ENV, ""))
-    if key not in _PLANS:
-        _PLANS[key] = plan_stack(stack, config_file=config_file, preview=preview, project=project,
-                                 pack_config=pack_config, account_file=account_file)
-    return _PLANS[key]
-
 
 @pytest.fixture(scope="module")
 def decommissioning(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -24,6 +24,7 @@ from connectctl import diagram
 from connectctl.cli import app
 from connectctl.diagram import DiagramFormat, architecture, layout, render, to_mermaid
 from connectctl.plan import Plan, plan_stack
+from tests.components.plans import planned
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -32,14 +33,8 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's d
 
 
 @cache
-def planned(stack: str) -> Plan:
-    """One offline plan per stack and test process (a plan takes seconds)."""
-    return plan_stack(stack, preview=False)
-
-
-@cache
 def mermaid(stack: str) -> str:
-    return to_mermaid(layout(architecture(planned(stack))))
+    return to_mermaid(layout(architecture(planned(stack, False))))
 
 
 def connectctl(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -134,7 +129,7 @@ def test_mermaid_is_well_formed(stack: str) -> None:
 
 
 def test_acme_prod_shows_every_zone_with_its_tiers_and_nat_egress_ip() -> None:
-    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    plan, chart = planned("acme-prod", False), parse(mermaid("acme-prod"))
     by_zone = plan.capture.outputs["egressIpsByZone"]
     assert isinstance(by_zone, dict) and len(by_zone) == 3
     for zone, ip in by_zone.items():
@@ -158,7 +153,7 @@ def zone_cidr(plan: Plan, zone: str, tier: str) -> str:
 
 
 def test_acme_prod_shows_every_service_with_base_and_max_behind_the_internal_load_balancer() -> None:
-    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    plan, chart = planned("acme-prod", False), parse(mermaid("acme-prod"))
     assert "internal application load balancer" in chart.label_of("p_alb")
     assert chart.parents["p_alb"][-1] == "p_ecs"
     for service in plan.config.services:
@@ -172,7 +167,7 @@ def test_acme_prod_shows_every_service_with_base_and_max_behind_the_internal_loa
 
 
 def test_acme_prod_shows_the_vpn_links_to_the_client_data_centres() -> None:
-    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    plan, chart = planned("acme-prod", False), parse(mermaid("acme-prod"))
     assert plan.config.vpn is not None
     tunnels = plan.capture.outputs["vpnConnections"]
     assert isinstance(tunnels, dict)
@@ -187,7 +182,7 @@ def test_acme_prod_shows_the_vpn_links_to_the_client_data_centres() -> None:
 
 
 def test_acme_prod_shows_the_dr_region_with_its_vault_copies_and_standby() -> None:
-    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    plan, chart = planned("acme-prod", False), parse(mermaid("acme-prod"))
     assert chart.subgraphs["dr_region"] == f"AWS {plan.config.tenant.dr_region} · DR region · pilot-light"
     dr_ips = plan.capture.outputs["drEgressIps"]
     assert isinstance(dr_ips, list) and len(dr_ips) == 3
@@ -205,7 +200,7 @@ def test_acme_prod_shows_the_dr_region_with_its_vault_copies_and_standby() -> No
 def test_acme_prod_shows_the_inbound_resolvers_with_their_addresses_in_both_regions() -> None:
     """Each region's Route 53 Resolver inbound endpoint, in its VPC, with the addresses of the stack output
     `resolverInboundIps` (what the client's DNS servers forward the zone to), reached over the VPN."""
-    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    plan, chart = planned("acme-prod", False), parse(mermaid("acme-prod"))
     addresses, zone = plan.capture.outputs["resolverInboundIps"], plan.capture.outputs["dnsZone"]
     assert isinstance(addresses, dict) and isinstance(zone, str)
     for prefix, region in (("p", plan.config.region), ("dr", plan.config.tenant.dr_region)):
@@ -217,7 +212,7 @@ def test_acme_prod_shows_the_inbound_resolvers_with_their_addresses_in_both_regi
 
 
 def test_acme_prod_shows_the_vpn_links_ending_in_the_dr_region_too() -> None:
-    plan, chart = planned("acme-prod"), parse(mermaid("acme-prod"))
+    plan, chart = planned("acme-prod", False), parse(mermaid("acme-prod"))
     assert plan.config.vpn is not None
     standby = plan.capture.outputs["drVpnConnections"]
     assert isinstance(standby, dict) and set(standby) == {c.name for c in plan.config.vpn.connections}
@@ -240,7 +235,7 @@ def test_a_preview_draws_the_resolvers_without_addresses() -> None:
 
 @needs_dot
 def test_dot_and_svg_show_the_resolvers_and_the_dr_vpn() -> None:
-    plan = planned("acme-prod")
+    plan = planned("acme-prod", False)
     drawing = layout(architecture(plan))
     source = render(drawing, DiagramFormat.dot).decode()
     declared = {line.split(" [", 1)[0] for line in source.splitlines() if line.startswith("\t\t\t")}
@@ -296,7 +291,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @needs_dot
 def test_dot_renders_png_and_svg() -> None:
-    drawing = layout(architecture(planned("acme-prod")))
+    drawing = layout(architecture(planned("acme-prod", False)))
     png = render(drawing, DiagramFormat.png)
     width, height = png_size(png)
     assert 50_000 < len(png) < 400_000 and 1000 < width < 4000 and 600 < height < 3000
@@ -329,7 +324,7 @@ def test_cli_writes_a_png(tmp_path: Path) -> None:
 def test_png_and_svg_go_under_the_project_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without --output a picture goes to out/diagrams/<stack>.<format> of the project (git-ignored), created when
     missing: not the current directory, which scattered pictures wherever the command ran."""
-    monkeypatch.setattr(diagram, "plan_stack", lambda stack, **_: planned(stack))
+    monkeypatch.setattr(diagram, "plan_stack", lambda stack, **_: planned(stack, False))
     monkeypatch.setattr(diagram.shutil, "which", lambda _: "/usr/bin/dot")
     monkeypatch.setattr(diagram, "render", lambda drawing, output_format: b"picture")
     monkeypatch.chdir(tmp_path)
@@ -342,7 +337,7 @@ def test_png_and_svg_go_under_the_project_by_default(tmp_path: Path, monkeypatch
 
 
 def test_cli_text_formats_go_to_stdout_or_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(diagram, "plan_stack", lambda stack, **_: planned(stack))  # in process, planned once
+    monkeypatch.setattr(diagram, "plan_stack", lambda stack, **_: planned(stack, False))  # in process, planned once
     runner = CliRunner()
     result = runner.invoke(app, ["diagram", "acme-prod"])
     assert result.exit_code == 0 and result.stdout == mermaid("acme-prod")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import json
 import re
 import shutil
@@ -23,12 +22,13 @@ import yaml
 from typer.testing import CliRunner
 
 from connectctl import cli
-from connectctl import diff as diff_module
 from connectctl.diff import FORCE_NEW, REGIONLESS, Action, StackDiff, diff_plans, force_new
+from connectctl.diff import stackfiles as diff_stackfiles
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.project import load_project, stand_in
 from connectctl.engine.provider_schema import resource_schemas
-from connectctl.plan import Plan, plan_stack
+from connectctl.plan import Plan
+from tests.components.plans import cached_plan_stack, planned
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
@@ -37,23 +37,9 @@ LEDGER = f"{PROD}connect:data:DataStores$aws:rds/cluster:Cluster::data-ledger"
 VPC = f"{PROD}connect:network:TenantNetwork$aws:ec2/vpc:Vpc::network-vpc"
 NEW_PSK = "v1:bmV3LWNpcGhlcnRleHQ="  # another ciphertext for connect:vpnPskSantiago1
 
-_PLANS: dict[tuple[str, str], Plan] = {}
-
-
-def _cached_plan_stack(stack: str | None = None, *, config_file: Path | None = None, preview: bool = True,
-                       project: Any = None, pack_config: Any = None, account_file: Path | None = None) -> Plan:
-    """`plan_stack`, once per stack file path and content (a --base copy has its own temporary path)."""
-    path = config_file if config_file is not None else (project or load_project()).stack_file(str(stack))
-    key = (f"{Path(path).resolve()}:{preview}:{account_file}", Path(path).read_text(encoding="utf-8"))
-    if key not in _PLANS:
-        _PLANS[key] = plan_stack(stack, config_file=config_file, preview=preview, project=project,
-                                 pack_config=pack_config, account_file=account_file)
-    return _PLANS[key]
-
-
-@functools.cache
-def baseline(stack: str) -> Plan:
-    return _cached_plan_stack(stack, preview=False)
+def planned_update(stack: str) -> Plan:
+    """The committed stack's plan in update mode (every value known), as `connectctl diff` plans."""
+    return planned(stack, False)
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +61,12 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str, Ca
 
 
 def compare(stack: str, path: Path) -> StackDiff:
-    return diff_plans(baseline(stack), _cached_plan_stack(config_file=path, preview=False))
+    return diff_plans(planned_update(stack), cached_plan_stack(config_file=path, preview=False))
 
 
 @pytest.fixture(autouse=True)
 def cached_plans(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(diff_module, "plan_stack", _cached_plan_stack)
+    monkeypatch.setattr(diff_stackfiles, "plan_stack", cached_plan_stack)
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -217,7 +203,7 @@ def test_reordering_services_changes_nothing(variants: Any) -> None:
         config["connect:services"].reverse()
 
     result = compare("acme-staging", variants("acme-staging", "reorder", reverse))
-    assert result.resources == [] and result.unchanged == len(baseline("acme-staging").resources)
+    assert result.resources == [] and result.unchanged == len(planned_update("acme-staging").resources)
     code, output = run("acme-staging", str(variants("acme-staging", "reorder", reverse)), "--format", "markdown")
     assert code == 0 and "No changes." in output
 
@@ -226,7 +212,7 @@ def test_two_stack_files_of_different_names_compare_resource_by_resource(tmp_pat
     """URNs carry the stack name: the old plan's are read under the new name, so a renamed copy is the same."""
     copy_ = tmp_path / "Pulumi.acme-qa.yaml"
     shutil.copy(STACKS / "Pulumi.acme-staging.yaml", copy_)
-    result = diff_plans(baseline("acme-staging"), _cached_plan_stack(config_file=copy_, preview=False))
+    result = diff_plans(planned_update("acme-staging"), cached_plan_stack(config_file=copy_, preview=False))
     assert result.stack == "acme-qa" and not result.blocked
     assert not of(result, Action.create) and not of(result, Action.delete)
 
@@ -242,7 +228,7 @@ def test_a_provider_whose_region_changes_replaces_everything_it_manages() -> Non
     def move_dr(resources: list[CapturedResource]) -> None:
         next(r for r in resources if r.urn.endswith("pulumi:providers:aws::dr")).inputs["region"] = "eu-west-1"
 
-    old = baseline("acme-staging")
+    old = planned_update("acme-staging")
     result = diff_plans(old, edited(old, move_dr))
     dr_managed = {r.urn for r in old.resources if "pulumi:providers:aws::dr::" in r.provider}
     replaced = {r.urn for r in result.resources if r.action is Action.replace}
@@ -257,7 +243,7 @@ def test_a_type_missing_from_the_table_is_taken_as_replaced_and_a_deletion_of_a_
         vpc.type, vpc.inputs["enableDnsSupport"] = "aws:example/new:Type", False
         resources.remove(next(r for r in resources if r.name == "network-flow-logs"))
 
-    result = diff_plans(baseline("acme-staging"), edited(baseline("acme-staging"), edit))
+    result = diff_plans(planned_update("acme-staging"), edited(planned_update("acme-staging"), edit))
     vpc = next(r for r in result.resources if r.name == "network-vpc")
     assert vpc.action is Action.replace and "not in the force-new table" in vpc.reasons[0]
     [flow_logs] = result.blocked
@@ -268,7 +254,7 @@ def test_a_type_missing_from_the_table_is_taken_as_replaced_and_a_deletion_of_a_
 
 
 def test_the_force_new_table_covers_every_type_the_stacks_declare() -> None:
-    declared = {r.type for stack in load_project().stacks() for r in baseline(stack).resources}
+    declared = {r.type for stack in load_project().stacks() for r in planned_update(stack).resources}
     assert sorted(declared - set(FORCE_NEW)) == [], "add these types to connectctl.diff.FORCE_NEW"
     assert (force_new("aws:ec2/subnet:Subnet") or frozenset()) >= {"vpcId", "cidrBlock", "region"}
     assert "region" not in (force_new("aws:iam/role:Role") or set())  # IAM is global
@@ -315,7 +301,7 @@ def declare_failover(config: dict[str, Any]) -> None:
     """`connect:dr.active`, with the zones named as the output `zones` lists them (a failover asks nothing of the
     primary region)."""
     config["connect:dr"]["active"] = True
-    zones = baseline("acme-prod").capture.outputs["zones"]
+    zones = planned_update("acme-prod").capture.outputs["zones"]
     assert isinstance(zones, list)
     config["connect:network"]["availabilityZones"] = zones
 
@@ -324,7 +310,7 @@ def test_declaring_the_failover_touches_the_dr_region_only(variants: Any) -> Non
     """Databases restored in the DR region, standby services scaled to their base, the switch alarm flipped; no
     resource of the primary region, no Route 53 record or health check (their control plane is us-east-1's)."""
     result = compare("acme-prod", variants("acme-prod", "failover", declare_failover))
-    new = _cached_plan_stack(config_file=variants("acme-prod", "failover", declare_failover), preview=False)
+    new = cached_plan_stack(config_file=variants("acme-prod", "failover", declare_failover), preview=False)
     providers = {r.urn: r for r in new.resources if r.type == "pulumi:providers:aws"}
     dr_region = new.config.tenant.dr_region
 

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 import connectctl.plan as plan_module
-from connectctl.engine import runner
+from connectctl.engine import sdk as engine_sdk
 from connectctl.engine.runner import ProgramError, run_program
 from connectctl.plan import plan_stack
 
@@ -145,17 +145,17 @@ def test_the_acyclic_unknown_check_answers_as_the_sdk_and_leaves_no_cycle() -> N
                          {"a": {"b": ["c"]}}, loop, [loop, unknown], {"x": shared, "y": shared}, [shared, [shared]],
                          ("tuple", unknown), {"k": ("tuple", unknown)}]
     for value in values:
-        assert runner.contains_unknowns(value) == sdk(value), value
+        assert engine_sdk.contains_unknowns(value) == sdk(value), value
     gc.collect()
     gc.disable()
     try:
         for value in values * 50:
-            runner.contains_unknowns(value)
+            engine_sdk.contains_unknowns(value)
         assert gc.collect() == 0  # the SDK's version leaves six objects per call
     finally:
         gc.enable()
-    with runner.acyclic_unknown_checks():
-        assert rpc.contains_unknowns is runner.contains_unknowns
+    with engine_sdk.acyclic_unknown_checks():
+        assert rpc.contains_unknowns is engine_sdk.contains_unknowns
         assert pulumi.output.contains_unknowns([unknown]) is True  # the SDK's other callers go through it
     assert rpc.contains_unknowns is sdk
 
@@ -164,6 +164,6 @@ def test_source_positions_are_skipped_only_during_runs() -> None:
     from pulumi.runtime import resource as sdk_resource
 
     original = sdk_resource._get_stack_trace
-    with runner.no_source_positions():
+    with engine_sdk.no_source_positions():
         assert list(sdk_resource._get_stack_trace().frames) == []
     assert sdk_resource._get_stack_trace is original

@@ -12,7 +12,6 @@ import json
 import shutil
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -25,6 +24,7 @@ from connectctl.formats import CheckFormat
 from connectctl.packconfig import NONE, PackConfigSource, PackSettingsConflict, merged, stack_settings
 from connectctl.plan import Plan, pack_config_for, plan_stack, validate
 from connectctl.reports import as_json, as_junit, as_sarif, render
+from tests.components.plans import planned
 from tests.connectctl.state import as_state_resource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,11 +38,6 @@ def connectctl(*args: str) -> subprocess.CompletedProcess[str]:
 
 def findings(plan: Plan) -> list[tuple[str, str, str, str]]:
     return sorted((v.policy, v.level, v.urn, v.message) for v in plan.violations)
-
-
-@cache
-def committed(stack: str) -> Plan:
-    return plan_stack(stack)
 
 
 def without_pack_configs(folder: Path) -> Project:
@@ -60,8 +55,8 @@ def test_a_missing_pack_config_changes_nothing(stack: str, tmp_path: Path) -> No
     project = without_pack_configs(tmp_path)
     bare = plan_stack(stack, project=project)
     assert bare.pack == PackConfigSource(file=NONE, derived_from=str(tmp_path / f"Pulumi.{stack}.yaml"))
-    assert findings(bare) == findings(committed(stack))
-    assert bare.pack_config == committed(stack).pack_config
+    assert findings(bare) == findings(planned(stack))
+    assert bare.pack_config == planned(stack).pack_config
 
 
 def test_the_committed_pack_configs_are_the_stack_settings() -> None:
@@ -73,7 +68,7 @@ def test_the_committed_pack_configs_are_the_stack_settings() -> None:
 
 
 def test_the_plan_names_the_file_and_the_stack_file() -> None:
-    plan = committed("acme-staging")
+    plan = planned("acme-staging")
     assert plan.pack == PackConfigSource("stacks/policy.acme-staging.json", "stacks/Pulumi.acme-staging.yaml")
     doc = plan.as_json()
     assert list(doc)[:4] == ["project", "stack", "preview", "packConfig"]
@@ -91,7 +86,7 @@ def test_the_labels_say_none() -> None:
 
 
 def plan_check(stack: str) -> CheckResult:
-    plan = committed(stack)
+    plan = planned(stack)
     return CheckResult(project=plan.capture.project, stack=plan.capture.stack, source="plan",
                        source_file=plan.stack_file.display_path, resources=plan.resources, violations=plan.violations,
                        pack_config=plan.pack_config, stack_file=plan.stack_file, config=plan.config, pack=plan.pack)
@@ -110,7 +105,7 @@ def test_every_check_format_names_the_pack_config() -> None:
 
 def test_a_state_file_without_a_stack_says_none(tmp_path: Path) -> None:
     """No stack named: the pack's defaults, and every format says so."""
-    plan = committed("acme-staging")
+    plan = planned("acme-staging")
     state = tmp_path / "state.json"
     state.write_text(json.dumps({"version": 3, "deployment": {"resources": [
         as_state_resource(r) for r in plan.resources]}}))
@@ -201,7 +196,7 @@ def test_a_new_client_s_pack_configs_are_valid_for_the_pack(tmp_path: Path) -> N
 def test_the_critical_path_report_names_the_pack_config_too(capsys: pytest.CaptureFixture[str]) -> None:
     from connectctl.critical_path import print_report
 
-    plan = committed("acme-staging")
+    plan = planned("acme-staging")
     print_report(plan, json_output=False)
     assert capsys.readouterr().out.rstrip().endswith(
         "Pack config: stacks/policy.acme-staging.json, over the settings of stacks/Pulumi.acme-staging.yaml")

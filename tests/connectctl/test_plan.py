@@ -10,17 +10,12 @@ import pytest
 
 from connectctl.engine.project import load_project
 from connectctl.plan import plan_stack
-from tests.components.plans import planned
+from tests.components.plans import planned, primary
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = load_project().stacks()
 RESOURCE_KEYS = ["urn", "type", "name", "parent", "provider", "custom", "protect", "retainOnDelete",
                  "dependencies", "propertyDependencies", "inputs", "outputs"]
-
-
-def of_type(doc: dict, type_: str) -> list[dict]:
-    """Resources of a type in the primary region (a DR standby repeats network and platform)."""
-    return [r for r in doc["resources"] if r["type"] == type_ and "connect:dr:DisasterRecovery$" not in r["urn"]]
 
 
 def test_stacks_present() -> None:
@@ -64,9 +59,9 @@ def test_acme_prod_network_as_promised() -> None:
     assert counts["aws:ec2/subnet:Subnet"] == 9
     assert counts["aws:ec2/natGateway:NatGateway"] == 3
     assert counts["aws:ec2/flowLog:FlowLog"] == 1
-    eips = {r["urn"]: r for r in of_type(doc, "aws:ec2/eip:Eip")}  # primary region
+    eips = {r["urn"]: r for r in primary(doc, "aws:ec2/eip:Eip")}  # primary region
     used = set()
-    for nat in of_type(doc, "aws:ec2/natGateway:NatGateway"):
+    for nat in primary(doc, "aws:ec2/natGateway:NatGateway"):
         (eip_urn,) = nat["propertyDependencies"]["allocationId"]
         eip = eips[eip_urn]
         assert eip["protect"] and eip["retainOnDelete"]
@@ -79,7 +74,7 @@ def test_acme_prod_network_as_promised() -> None:
 
 def test_every_aws_resource_uses_the_pinned_provider() -> None:
     doc = planned("acme-prod", False).as_json()
-    providers = {p["urn"]: p for p in of_type(doc, "pulumi:providers:aws")}
+    providers = {p["urn"]: p for p in primary(doc, "pulumi:providers:aws")}
     assert sorted(p["inputs"]["region"] for p in providers.values()) == ["us-east-1", "us-west-2"]  # primary, DR
     for provider in providers.values():
         assert json.loads(provider["inputs"]["allowedAccountIds"]) == ["111111111111"]
@@ -107,17 +102,17 @@ def test_preview_hides_computed_values_update_shows_them() -> None:
 
 def test_globex_brings_its_own_egress_ips() -> None:
     doc = planned("globex-prod", False).as_json()
-    eips = of_type(doc, "aws:ec2/eip:Eip")
+    eips = primary(doc, "aws:ec2/eip:Eip")
     assert len(eips) == 3
     assert {e["outputs"]["allocationId"] for e in eips} == {
         "eipalloc-0a1b2c3d4e5f60718", "eipalloc-0b2c3d4e5f6071829", "eipalloc-0c3d4e5f607182930"}
-    nat_allocations = {n["name"]: n["inputs"]["allocationId"] for n in of_type(doc, "aws:ec2/natGateway:NatGateway")}
+    nat_allocations = {n["name"]: n["inputs"]["allocationId"] for n in primary(doc, "aws:ec2/natGateway:NatGateway")}
     assert nat_allocations["network-nat-eu-west-1a"] == "eipalloc-0a1b2c3d4e5f60718"
 
 
 def test_staging_has_one_nat_for_two_zones() -> None:
     doc = planned("acme-staging", False).as_json()
-    (nat,) = of_type(doc, "aws:ec2/natGateway:NatGateway")
-    app_routes = [r for r in of_type(doc, "aws:ec2/route:Route") if r["name"].startswith("network-app-default-route")]
+    (nat,) = primary(doc, "aws:ec2/natGateway:NatGateway")
+    app_routes = [r for r in primary(doc, "aws:ec2/route:Route") if r["name"].startswith("network-app-default-route")]
     assert len(app_routes) == 2
     assert all(r["propertyDependencies"]["natGatewayId"] == [nat["urn"]] for r in app_routes)

@@ -227,7 +227,7 @@ def test_a_stack_that_cannot_fail_over_is_one_clear_error() -> None:
     assert "connect:dr.cidr: required" in message and "Traceback" not in result.stderr
     assert CliRunner().invoke(cli.app, ["dr", "runbook", "acme-account"]).exit_code == 2
     unknown = CliRunner().invoke(cli.app, ["dr", "runbook", "nope-prod"])
-    assert unknown.exit_code == 2 and "no stack file Pulumi.nope-prod.yaml" in unknown.stderr
+    assert unknown.exit_code == 2 and "no stack file stacks/Pulumi.nope-prod.yaml" in unknown.stderr
 
 
 def test_the_command_prints_markdown_or_the_json_document(acme: Runbook, monkeypatch: pytest.MonkeyPatch) -> None:

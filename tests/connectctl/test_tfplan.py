@@ -43,15 +43,11 @@ from connectctl.tfplan import (
     terraform_type,
     to_tfplan,
 )
+from tests.components.plans import planned
 
 STACKS = load_project().stacks()
 ROOT = Path(__file__).resolve().parents[2]
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-
-
-@functools.cache
-def planned(stack: str, preview: bool) -> Plan:
-    return plan_stack(stack, preview=preview)
 
 
 @functools.cache

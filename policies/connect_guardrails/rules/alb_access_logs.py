@@ -9,27 +9,20 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import get_raw, is_set, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import is_set, known
 
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 
 
+@applies_to(*LOAD_BALANCERS)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """accessLogs.enabled true with a bucket, on application load balancers."""
-    if args.resource_type not in LOAD_BALANCERS:
-        return
-    kind = get_raw(args.props, "loadBalancerType")
-    if is_unknown(kind):
-        kind = args.props["loadBalancerType"]  # raises UnknownValueError: the engine notes it
+    kind = known(args.props, "loadBalancerType")
     if kind not in (None, "", "application"):
         return
-    logs = get_raw(args.props, "accessLogs")
-    if is_unknown(logs):
-        logs = args.props["accessLogs"]  # raises UnknownValueError: the engine notes it
-    enabled = get_raw(logs, "enabled")
-    if is_unknown(enabled):
-        enabled = args.props["accessLogs"]["enabled"]  # raises UnknownValueError: the engine notes it
+    logs = known(args.props, "accessLogs")
+    enabled = known(args.props, "accessLogs", "enabled")
     problems = []
     if enabled is not True:
         problems.append("accessLogs.enabled is not true")

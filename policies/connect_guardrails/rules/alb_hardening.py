@@ -16,34 +16,27 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import config_of, get_raw, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import known
+from connect_guardrails.util import config_of
 
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 SAFE_DESYNC_MODES = ("defensive", "strictest")
 
 
-def _known(args: ResourceValidationArgs, key: str) -> object:
-    value = get_raw(args.props, key)
-    if is_unknown(value):
-        value = args.props[key]  # raises UnknownValueError: the engine notes it
-    return value
-
-
+@applies_to(*LOAD_BALANCERS)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Drop invalid headers, defensive/strictest desync mode, deletion protection (when required)."""
-    if args.resource_type not in LOAD_BALANCERS:
-        return
     require_protection = bool(config_of(args).get("requireDeletionProtection", True))
-    application = _known(args, "loadBalancerType") in (None, "", "application")
+    application = known(args.props, "loadBalancerType") in (None, "", "application")
     missing: list[str] = []
     if application:
-        if _known(args, "dropInvalidHeaderFields") is not True:
+        if known(args.props, "dropInvalidHeaderFields") is not True:
             missing.append("dropInvalidHeaderFields is not true")
-        mode = _known(args, "desyncMitigationMode")
+        mode = known(args.props, "desyncMitigationMode")
         if mode not in (None, "", *SAFE_DESYNC_MODES):
             missing.append(f"desyncMitigationMode is {mode!r}, not 'defensive' or 'strictest'")
-    if require_protection and _known(args, "enableDeletionProtection") is not True:
+    if require_protection and known(args.props, "enableDeletionProtection") is not True:
         missing.append("enableDeletionProtection is not true (policy config requireDeletionProtection)")
     if missing:
         report_violation(f"load balancer '{args.name}' is not hardened: {'; '.join(missing)}", None)

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import get_raw, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import known
 
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 
 
+@applies_to(*LOAD_BALANCERS)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """internal is true (absent = internet-facing)."""
-    if args.resource_type not in LOAD_BALANCERS:
-        return
-    internal = get_raw(args.props, "internal")
-    if is_unknown(internal):
-        internal = args.props["internal"]  # raises UnknownValueError: the engine notes it
+    internal = known(args.props, "internal")
     if internal is not True:
         shown = "absent (AWS default: internet-facing)" if internal is None else repr(internal)
         report_violation(

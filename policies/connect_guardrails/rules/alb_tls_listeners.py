@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import config_of, get_raw, is_set, is_unknown, plain
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import is_set, is_unknown, known, plain
+from connect_guardrails.util import config_of
 
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 DEFAULT_SSL_POLICIES = [
@@ -33,27 +34,19 @@ DEFAULT_SSL_POLICIES = [
 ]
 
 
-def _known(args: ResourceValidationArgs, key: str) -> object:
-    value = get_raw(args.props, key)
-    if is_unknown(value):
-        value = args.props[key]  # raises UnknownValueError: the engine notes it
-    return value
-
-
 def _ssl_problem(args: ResourceValidationArgs, allowed: list[str]) -> str | None:
-    policy = _known(args, "sslPolicy")
+    policy = known(args.props, "sslPolicy")
     if policy in allowed:
         return None
     shown = "absent (AWS default ELBSecurityPolicy-2016-08, TLS 1.0+)" if not policy else repr(policy)
     return f"sslPolicy is {shown}, not a TLS 1.2+ policy of the allowed list (policy config allowedSslPolicies)"
 
 
+@applies_to(*LISTENERS)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """HTTPS/TLS with an allowed policy (and a certificate for HTTPS); HTTP only as a redirect to HTTPS."""
-    if args.resource_type not in LISTENERS:
-        return
     allowed = list(config_of(args).get("allowedSslPolicies", DEFAULT_SSL_POLICIES))
-    protocol = _known(args, "protocol") or "HTTP"
+    protocol = known(args.props, "protocol") or "HTTP"
     problems: list[str] = []
     if protocol in ("HTTPS", "TLS"):
         problem = _ssl_problem(args, allowed)
@@ -62,9 +55,7 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
         if protocol == "HTTPS" and not is_set(args.props, "certificateArn"):
             problems.append("it has no certificateArn")
     elif protocol == "HTTP":
-        actions = plain(get_raw(args.props, "defaultActions"))
-        if is_unknown(actions):
-            actions = args.props["defaultActions"]  # raises UnknownValueError: the engine notes it
+        actions = plain(known(args.props, "defaultActions"))
         for index, action in enumerate(actions or []):
             action = action if isinstance(action, dict) else {}
             kind, redirect = action.get("type"), action.get("redirect")

@@ -29,7 +29,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import Index, Pending, aws_managed_key, get_raw, is_set, is_unknown, plain, unknown_path
+from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, plain, unknown_path
+from connect_guardrails.util import Index, aws_managed_key
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 

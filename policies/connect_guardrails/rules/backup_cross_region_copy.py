@@ -19,19 +19,16 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
+from connect_guardrails.unknowns import Pending, is_unknown, known_str, unknown_path
 from connect_guardrails.util import (
     STACK_REFERENCE,
-    Pending,
     arn_region,
     backup_plan_rules,
     backup_rule_label,
     config_of,
     deps_of,
-    is_unknown,
-    known_str,
     of_type,
     resource_region,
-    unknown_path,
 )
 
 PLAN = "aws:backup/plan:Plan"

@@ -19,17 +19,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Pending,
-    attached_to,
-    backup_plan_rules,
-    backup_rule_label,
-    config_of,
-    get_raw,
-    is_unknown,
-    known_str,
-    of_type,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known_str
+from connect_guardrails.util import attached_to, backup_plan_rules, backup_rule_label, config_of, of_type
 
 PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"

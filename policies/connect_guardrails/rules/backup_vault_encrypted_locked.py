@@ -13,15 +13,8 @@ from __future__ import annotations
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    attached_to,
-    aws_managed_key,
-    config_of,
-    get_raw,
-    is_set,
-    known_str,
-    of_type,
-)
+from connect_guardrails.unknowns import get_raw, is_set, known_str
+from connect_guardrails.util import attached_to, aws_managed_key, config_of, of_type
 
 VAULT = "aws:backup/vault:Vault"
 LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"

@@ -34,17 +34,8 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.data_util import LOGGING_TYPES, Inventory
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Index,
-    Pending,
-    get_raw,
-    is_set,
-    is_unknown,
-    known_str,
-    plain,
-    resource_region,
-    unknown_path,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, known_str, plain, unknown_path
+from connect_guardrails.util import Index, resource_region
 
 INLINE_LOGGING = ("logging", "loggings")  # Bucket (object) and BucketV2 (list) inline server access logging
 TRAIL = "aws:cloudtrail/trail:Trail"

@@ -44,20 +44,16 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
-from connect_guardrails.data_util import BUCKET_KIND, Deciding, Inventory, Selections, Store, record
+from connect_guardrails.data_util import BUCKET_KIND, Inventory, Selections, Store
 from connect_guardrails.rule import Rule
+from connect_guardrails.unknowns import Deciding, Pending, get_raw, is_unknown, known_str, plain
 from connect_guardrails.util import (
     BUCKET_TYPES,
     DATA_STORE_TAG,
     STACK_REFERENCE,
     Index,
-    Pending,
     config_of,
     deps_of,
-    get_raw,
-    is_unknown,
-    known_str,
-    plain,
     resource_region,
 )
 
@@ -267,7 +263,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         undecided: Deciding = []
         problems = _problems(store, inventory, selections, dr_region, undecided)
         if undecided:
-            record(pending, undecided)
+            pending.add_all(undecided)
             continue
         if problems:
             report_violation(f"data store {store.label}: {'; '.join(problems)}", store.resource.urn)

@@ -23,9 +23,10 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
-from connect_guardrails.data_util import Deciding, data_security_groups, group_egress, record
+from connect_guardrails.data_util import data_security_groups, group_egress
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import Index, Pending, deps_of, get_raw, is_unknown
+from connect_guardrails.unknowns import Deciding, Pending, get_raw, is_unknown
+from connect_guardrails.util import Index, deps_of
 
 VPC_TYPES = ("aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc")
 CIDR_ASSOCIATION = "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation"
@@ -86,7 +87,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
                     f"security groups or CIDRs of the VPC",
                     entry.urn,
                 )
-        record(pending, deciding)
+        pending.add_all(deciding)
     pending.settle()
 
 

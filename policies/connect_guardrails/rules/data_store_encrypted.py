@@ -29,15 +29,8 @@ from pulumi_policy import ReportViolation, StackValidationArgs
 
 from connect_guardrails.data_util import BUCKET_KIND, Inventory, Store
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Index,
-    Pending,
-    aws_managed_key,
-    get_raw,
-    is_unknown,
-    path_value,
-    plain,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.util import Index, aws_managed_key, path_value
 
 SSE_TYPES = (
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -87,8 +80,7 @@ def _rules_problem(sources: list[tuple[Any, tuple[Any, ...], Any]], pending: Pen
             else:
                 reasons.append(reason)
     if undecided:
-        for props, path in undecided:
-            pending.add(props, *path)
+        pending.add_all(undecided)
         return None
     return f"its encryption configuration has {'; '.join(reasons) or 'no rule'}"
 

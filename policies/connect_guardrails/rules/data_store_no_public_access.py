@@ -21,16 +21,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    BUCKET_TYPES,
-    Index,
-    Pending,
-    bucket_names,
-    get_raw,
-    is_set,
-    is_unknown,
-    plain,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, plain
+from connect_guardrails.util import BUCKET_TYPES, Index, bucket_names
 
 ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 WEBSITE_TYPES = ("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration",

@@ -14,20 +14,10 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
+from connect_guardrails.iam import read_document, statements
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    BUCKET_TYPES,
-    Pending,
-    attached_to,
-    bucket_names,
-    get_raw,
-    is_unknown,
-    of_type,
-    parse_policy_document,
-    plain,
-    statements,
-    unknown_path,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain, unknown_path
+from connect_guardrails.util import BUCKET_TYPES, attached_to, bucket_names, of_type
 
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BOOL_OPERATORS = ("bool", "boolifexists")
@@ -90,7 +80,7 @@ def _problem(bucket: PolicyResource, resources: list[PolicyResource], pending: P
     undecided: list[PolicyResource] = []
     for policy in policies:
         value = plain(get_raw(policy.props, "policy"))
-        doc = parse_policy_document(value)
+        doc = read_document(value)
         if doc is not None and denies_plain_http(doc, names):
             return None
         if (doc is None and is_unknown(value)) or (doc is not None and unknown_path(doc) is not None):

@@ -24,19 +24,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Pending,
-    as_list,
-    attached_to,
-    deps_of_type,
-    get_raw,
-    is_set,
-    is_unknown,
-    known_str,
-    of_type,
-    plain,
-    unknown_path,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, known_str, plain, unknown_path
+from connect_guardrails.util import as_list, attached_to, deps_of_type, of_type
 
 DB_CLUSTER = "aws:rds/cluster:Cluster"
 DB_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"

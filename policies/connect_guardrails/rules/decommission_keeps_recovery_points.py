@@ -26,16 +26,8 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.lifecycle import wound_down
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Pending,
-    attached_to,
-    backup_plan_rules,
-    get_raw,
-    is_unknown,
-    known_str,
-    of_type,
-    tag,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known_str
+from connect_guardrails.util import attached_to, backup_plan_rules, of_type, tag
 
 VAULT = "aws:backup/vault:Vault"
 PLAN = "aws:backup/plan:Plan"

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, depends_on, get_raw, is_unknown, of_type, plain
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.util import depends_on, of_type
 
 VPC_TYPES = ("aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc")
 DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"

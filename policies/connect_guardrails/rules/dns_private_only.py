@@ -30,20 +30,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    ALL_PROTOCOLS,
-    Index,
-    Pending,
-    as_list,
-    deps_of_type,
-    get_raw,
-    is_set,
-    is_unknown,
-    known_str,
-    plain,
-    port_label,
-    protocol_name,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, known_str, plain
+from connect_guardrails.util import ALL_PROTOCOLS, Index, as_list, deps_of_type, port_label, protocol_name
 
 ZONE = "aws:route53/zone:Zone"
 RECORD = "aws:route53/record:Record"

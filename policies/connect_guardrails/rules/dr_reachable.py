@@ -39,19 +39,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Index,
-    Pending,
-    config_of,
-    deps_of,
-    deps_of_type,
-    get_raw,
-    is_set,
-    is_unknown,
-    known_str,
-    plain,
-    provider_region,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, known_str, plain
+from connect_guardrails.util import Index, config_of, deps_of, deps_of_type, provider_region
 
 CLUSTER = "aws:ecs/cluster:Cluster"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")

@@ -22,7 +22,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import config_of, get_raw, is_unknown, plain, provider_region
+from connect_guardrails.unknowns import get_raw, is_unknown, plain
+from connect_guardrails.util import config_of, provider_region
 
 REGION = r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)"
 ARN = re.compile(rf"(?<![\w-])arn:aws[a-z-]*:[a-z0-9-]+:{REGION}:[^\s\"',]*")

@@ -14,7 +14,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, config_of, get_raw, is_unknown, of_type, plain, provider_region
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.util import config_of, of_type, provider_region
 
 REPOSITORY = "aws:ecr/repository:Repository"
 REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"

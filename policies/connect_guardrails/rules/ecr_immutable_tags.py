@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import get_raw, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import known
 
 REPOSITORY = "aws:ecr/repository:Repository"
 
 
+@applies_to(REPOSITORY)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """imageTagMutability is IMMUTABLE (absent = MUTABLE)."""
-    if args.resource_type != REPOSITORY:
-        return
-    mutability = get_raw(args.props, "imageTagMutability")
-    if is_unknown(mutability):
-        mutability = args.props["imageTagMutability"]  # raises UnknownValueError: the engine notes it
+    mutability = known(args.props, "imageTagMutability")
     if mutability == "IMMUTABLE":
         return
     shown = "absent (AWS default MUTABLE)" if mutability in (None, "") else repr(mutability)

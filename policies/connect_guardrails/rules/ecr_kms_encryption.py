@@ -12,20 +12,18 @@ import re
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import config_of, get_raw, is_unknown, plain, tenant_account
+from connect_guardrails.rule import Rule, account_config, applies_to
+from connect_guardrails.unknowns import is_unknown, known, plain
+from connect_guardrails.util import config_of, tenant_account
 
 REPOSITORY = "aws:ecr/repository:Repository"
 KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]*:(\d{12}):")
 
 
+@applies_to(REPOSITORY)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """encryptionType KMS with a kmsKey set, of the tenant account when it is a literal ARN."""
-    if args.resource_type != REPOSITORY:
-        return
-    configs = plain(get_raw(args.props, "encryptionConfigurations"))
-    if is_unknown(configs):
-        configs = args.props["encryptionConfigurations"]  # raises UnknownValueError: the engine notes it
+    configs = plain(known(args.props, "encryptionConfigurations"))
     first = configs[0] if isinstance(configs, list) and configs else None
     if not isinstance(first, dict):
         report_violation(
@@ -80,10 +78,8 @@ RULE = Rule(
     unwaivable=False,
     check=check,
     config={
-        "accountId": {
-            "type": "string",
-            "pattern": "^[0-9]{12}$",
-            "description": "The tenant account; defaults to the account the resource's provider is pinned to.",
-        },
+        "accountId": account_config(
+            "The tenant account; defaults to the account the resource's provider is pinned to."
+        ),
     },
 )

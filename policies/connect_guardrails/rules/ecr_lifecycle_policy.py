@@ -12,7 +12,8 @@ from __future__ import annotations
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, depends_on, deps_of_type, get_raw, is_unknown, of_type
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.util import depends_on, deps_of_type, of_type
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"

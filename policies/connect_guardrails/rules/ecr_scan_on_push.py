@@ -22,15 +22,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Pending,
-    ecr_filter_matches,
-    get_raw,
-    is_unknown,
-    of_type,
-    plain,
-    provider_region,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.util import ecr_filter_matches, of_type, provider_region
 
 REPOSITORY = "aws:ecr/repository:Repository"
 REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"

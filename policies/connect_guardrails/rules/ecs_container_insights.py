@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import CLUSTER
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, get_raw, is_unknown, plain
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
 
 ON = frozenset({"enabled", "enhanced"})
 
@@ -22,10 +22,9 @@ def _on(value: object) -> bool:
     return isinstance(value, str) and value in ON
 
 
+@applies_to(CLUSTER)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """settings has containerInsights enabled or enhanced."""
-    if args.resource_type != CLUSTER:
-        return
     pending = Pending()
     settings = plain(get_raw(args.props, "settings"))
     if is_unknown(settings):

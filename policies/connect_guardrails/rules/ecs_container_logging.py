@@ -15,8 +15,8 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import TASK_DEFINITION, container_label, containers
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending
 
 
 def _problem(container: Mapping[str, Any]) -> str | None:
@@ -34,10 +34,9 @@ def _problem(container: Mapping[str, Any]) -> str | None:
     return None
 
 
+@applies_to(TASK_DEFINITION)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """awslogs with awslogs-group, or awsfirelens, on every container."""
-    if args.resource_type != TASK_DEFINITION:
-        return
     pending = Pending()
     problems = []
     for index, container in enumerate(containers(args, pending) or []):

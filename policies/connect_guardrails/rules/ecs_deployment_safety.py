@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import SERVICE
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, get_raw, is_unknown, plain
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
 
 OTHER_CONTROLLERS = frozenset({"CODE_DEPLOY", "EXTERNAL"})
 IGNORED = frozenset({"desiredCount", "*"})
@@ -56,10 +56,9 @@ def _breaker_problems(args: ResourceValidationArgs, pending: Pending) -> list[st
     return problems
 
 
+@applies_to(SERVICE)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Circuit breaker with rollback; desiredCount in ignoreChanges."""
-    if args.resource_type != SERVICE:
-        return
     pending = Pending()
     problems = _breaker_problems(args, pending)
     ignored = set(args.opts.ignore_changes or []) if args.opts is not None else set()

@@ -25,8 +25,9 @@ from typing import Any
 from pulumi_policy import ReportViolation, StackValidationArgs
 
 from connect_guardrails.ecs_util import TASK_DEFINITION, container_label, containers_of
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Index, Pending, config_of, is_unknown, tenant_account
+from connect_guardrails.rule import Rule, account_config
+from connect_guardrails.unknowns import Pending, is_unknown
+from connect_guardrails.util import Index, config_of, tenant_account
 
 # `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]/<repository>[:<tag>][@sha256:<digest>]`
 # (https://docs.aws.amazon.com/AmazonECR/latest/userguide/docker-pull-ecr-image.html).
@@ -114,11 +115,9 @@ RULE = Rule(
     unwaivable=False,
     check=check,
     config={
-        "accountId": {
-            "type": "string",
-            "pattern": "^[0-9]{12}$",
-            "description": "The tenant account; defaults to the account the task definition's provider is pinned "
-                           "to.",
-        },
+        "accountId": account_config(
+            "The tenant account; defaults to the account the task definition's provider is pinned "
+            "to."
+        ),
     },
 )

@@ -39,8 +39,9 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import TASK_DEFINITION, container_label, containers
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, config_of, get_raw, is_unknown, tenant_account
+from connect_guardrails.rule import Rule, account_config, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known
+from connect_guardrails.util import config_of, tenant_account
 
 PARAMETER = "aws:ssm/parameter:Parameter"
 PLAIN_PARAMETER_TYPES = ("String", "StringList")
@@ -138,9 +139,7 @@ def _secret_problems(container: Mapping[str, Any], label: str, tenant: str | Non
 
 def _parameter_problem(args: ResourceValidationArgs) -> str | None:
     """A plain (String/StringList) SSM parameter that holds a secret, by its name or its value's shape."""
-    kind = get_raw(args.props, "type")
-    if is_unknown(kind):
-        kind = args.props["type"]  # raises UnknownValueError: the engine notes it
+    kind = known(args.props, "type")
     if kind not in PLAIN_PARAMETER_TYPES:
         return None
     name = get_raw(args.props, "name")
@@ -152,6 +151,7 @@ def _parameter_problem(args: ResourceValidationArgs) -> str | None:
     return f"its value holds {shape}" if shape else None
 
 
+@applies_to(PARAMETER, TASK_DEFINITION)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """No secret-looking plain environment or plain SSM parameter; secrets from Secrets Manager/SSM of the tenant
     account."""
@@ -163,8 +163,6 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
                 f"SecureString parameters (or in Secrets Manager) encrypted with the tenant's key",
                 None,
             )
-        return
-    if args.resource_type != TASK_DEFINITION:
         return
     pending = Pending()
     tenant = tenant_account(config_of(args), args.provider.props if args.provider is not None else None)
@@ -202,10 +200,8 @@ RULE = Rule(
     unwaivable=False,
     check=check,
     config={
-        "accountId": {
-            "type": "string",
-            "pattern": "^[0-9]{12}$",
-            "description": "The tenant account; defaults to the account the resource's provider is pinned to.",
-        },
+        "accountId": account_config(
+            "The tenant account; defaults to the account the resource's provider is pinned to."
+        ),
     },
 )

@@ -32,16 +32,8 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.ecs_util import CLUSTER, SERVICE, cluster_name_of
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Pending,
-    config_of,
-    deps_of,
-    deps_of_type,
-    get_raw,
-    is_unknown,
-    of_type,
-    provider_region,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.util import config_of, deps_of, deps_of_type, of_type, provider_region
 
 TARGET = "aws:appautoscaling/target:Target"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"

@@ -12,14 +12,13 @@ from collections.abc import Mapping
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import SERVICE
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, get_raw, is_unknown, raw
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, raw
 
 
+@applies_to(SERVICE)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """assignPublicIp is not true."""
-    if args.resource_type != SERVICE:
-        return
     pending = Pending()
     network = raw(get_raw(args.props, "networkConfiguration"))
     if is_unknown(network):

@@ -23,8 +23,8 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import TASK_DEFINITION, container_label, containers
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, get_raw, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown
 
 
 def _added_capabilities(container: Mapping[str, Any]) -> list[str]:
@@ -55,10 +55,9 @@ def _task_problems(args: ResourceValidationArgs, pending: Pending) -> list[str]:
     return problems
 
 
+@applies_to(TASK_DEFINITION)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """awsvpc; no host pid/ipc; no privileged container; no added Linux capability."""
-    if args.resource_type != TASK_DEFINITION:
-        return
     pending = Pending()
     problems = _task_problems(args, pending)
     for index, container in enumerate(containers(args, pending) or []):

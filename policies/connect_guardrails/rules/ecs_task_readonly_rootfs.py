@@ -10,14 +10,13 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import TASK_DEFINITION, container_label, containers
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending
 
 
+@applies_to(TASK_DEFINITION)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """readonlyRootFilesystem true on every container."""
-    if args.resource_type != TASK_DEFINITION:
-        return
     pending = Pending()
     writable = [
         container_label(container, index)

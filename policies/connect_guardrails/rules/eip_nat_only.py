@@ -19,7 +19,8 @@ from pulumi_policy import ReportViolation, StackValidationArgs
 
 from connect_guardrails.lifecycle import wound_down
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import deps_of_type, get_raw, is_known_set, of_type
+from connect_guardrails.unknowns import get_raw, is_known_set
+from connect_guardrails.util import deps_of_type, of_type
 
 EIP = "aws:ec2/eip:Eip"
 NAT = "aws:ec2/natGateway:NatGateway"

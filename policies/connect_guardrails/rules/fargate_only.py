@@ -35,18 +35,8 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.ecs_util import SERVICE, TASK_DEFINITION, cluster_name_of
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Index,
-    Pending,
-    as_list,
-    deps_of,
-    get_raw,
-    is_unknown,
-    known_str,
-    path_value,
-    plain,
-    unknown_path,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known_str, plain, unknown_path
+from connect_guardrails.util import Index, as_list, deps_of, path_value
 
 MACHINES = {
     "aws:ec2/instance:Instance": "EC2 instance",

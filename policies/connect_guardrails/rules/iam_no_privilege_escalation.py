@@ -46,17 +46,17 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.ecs_util import (
+from connect_guardrails.iam import (
     IAM_ROLE,
     POLICY_DOCUMENTS,
     held_document_findings,
     read_document,
     statement_entries,
     unknown_key_paths,
-    values_of,
 )
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, as_list, get_raw, is_unknown, tenant_account
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.util import as_list, tenant_account
 
 DOCUMENTS, ROLE = POLICY_DOCUMENTS, IAM_ROLE
 ATTACHMENTS = {  # type -> (property with the policy ARN(s), property with the role name or None)
@@ -103,9 +103,9 @@ def _action_in(statement: Mapping[str, Any], action: str) -> bool:
     """The statement's Action names the action, or its NotAction leaves it in."""
     if "NotAction" in statement:
         return not any(isinstance(p, str) and _glob(p, action, case_sensitive=False)
-                       for p in values_of(statement.get("NotAction")))
+                       for p in as_list(statement.get("NotAction"), json_text=False))
     return any(isinstance(p, str) and _glob(p, action, case_sensitive=False)
-               for p in values_of(statement.get("Action")))
+               for p in as_list(statement.get("Action"), json_text=False))
 
 
 def _reaches_role(pattern: str, role: str) -> bool:
@@ -121,8 +121,10 @@ def _reaches_role(pattern: str, role: str) -> bool:
 
 def _resource_in(statement: Mapping[str, Any], role: str) -> bool:
     if "NotResource" in statement:
-        return not any(isinstance(p, str) and _reaches_role(p, role) for p in values_of(statement.get("NotResource")))
-    return any(isinstance(p, str) and _reaches_role(p, role) for p in values_of(statement.get("Resource")))
+        excluded = as_list(statement.get("NotResource"), json_text=False)
+        return not any(isinstance(p, str) and _reaches_role(p, role) for p in excluded)
+    included = as_list(statement.get("Resource"), json_text=False)
+    return any(isinstance(p, str) and _reaches_role(p, role) for p in included)
 
 
 def _denied(statements: list[Mapping[str, Any]], action: str, role: str) -> bool:
@@ -141,7 +143,7 @@ def _boundary_condition(statement: Mapping[str, Any]) -> bool:
         if not isinstance(keys, Mapping):
             continue
         for key, value in keys.items():
-            values = values_of(value)
+            values = as_list(value, json_text=False)
             if key.lower() == "iam:permissionsboundary" and values and all(
                     isinstance(v, str) and ":policy/" in v and "*" not in v and "?" not in v for v in values):
                 return True
@@ -151,12 +153,13 @@ def _boundary_condition(statement: Mapping[str, Any]) -> bool:
 def _statement_findings(statement: Mapping[str, Any], others: list[Mapping[str, Any]], label: str) -> list[str]:
     """What one Allow statement lets its holder escalate with."""
     if "NotAction" not in statement and not any(isinstance(a, str) and a[:1] in "iI*?"
-                                                for a in values_of(statement.get("Action"))):
+                                                for a in as_list(statement.get("Action"), json_text=False)):
         return []  # every escalation action is `iam:...`: no pattern starting otherwise can name one
     findings: list[str] = []
-    wildcard = [a for a in values_of(statement.get("Action")) if isinstance(a, str) and a.lower() in EVERYTHING]
+    actions = as_list(statement.get("Action"), json_text=False)
+    wildcard = [a for a in actions if isinstance(a, str) and a.lower() in EVERYTHING]
     if wildcard or ("NotAction" in statement and all(_action_in(statement, a) for a in ESCALATION)):
-        what = wildcard[0] if wildcard else f"NotAction {values_of(statement.get('NotAction'))}"
+        what = wildcard[0] if wildcard else f"NotAction {as_list(statement.get('NotAction'), json_text=False)}"
         return [f"statement {label} allows {what}: every IAM change, privilege escalation included"]
     granted = [a for a in ESCALATION if _action_in(statement, a)]
     always = [a for a in granted if a in ALWAYS]
@@ -177,7 +180,7 @@ def _statement_findings(statement: Mapping[str, Any], others: list[Mapping[str, 
 
 
 def _document_findings(props: Any, path: tuple[Any, ...], value: Any, pending: Pending) -> list[str]:
-    doc = read_document(props, path, value, pending)
+    doc = read_document(value, pending, props, path)
     if doc is None:
         return []
     entries = statement_entries(doc)
@@ -240,13 +243,12 @@ def _boundary_finding(args: ResourceValidationArgs, pending: Pending) -> str | N
             f"(no IAM, the tenant account only)")
 
 
+@applies_to(*DOCUMENTS, *ATTACHMENTS)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """No Allow of an escalation action unless bounded and away from the deployer and break-glass roles; no
     AdministratorAccess/IAMFullAccess attachment but AdministratorAccess on connect-breakglass; every workload role
     under connect-workload-boundary."""
     kind = args.resource_type
-    if kind not in DOCUMENTS and kind not in ATTACHMENTS:
-        return
     pending = Pending()
     findings = held_document_findings(args, pending, _document_findings)
     if kind in ATTACHMENTS:

@@ -34,17 +34,17 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.ecs_util import (
+from connect_guardrails.iam import (
     IAM_ROLE,
     POLICY_DOCUMENTS,
     held_document_findings,
     read_document,
     statement_entries,
     unknown_key_paths,
-    values_of,
 )
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, as_list, config_of, get_raw, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.util import as_list, config_of
 
 DOCUMENTS, ROLE = POLICY_DOCUMENTS, IAM_ROLE
 ATTACHMENTS = {
@@ -79,8 +79,8 @@ def _negated(statement: Mapping[str, Any], key: str, wild: frozenset[str]) -> tu
     'yes' unless it lists a wildcard itself, and what it excepts."""
     excepted = statement.get(f"Not{key}")
     if excepted is None:
-        return _state(values_of(statement.get(key)), wild), []
-    values = values_of(excepted)
+        return _state(as_list(statement.get(key), json_text=False), wild), []
+    values = as_list(excepted, json_text=False)
     if any(isinstance(v, str) and v in wild | {"*"} for v in values):
         return "no", values
     return "yes", values
@@ -90,11 +90,11 @@ def _scope(statement: Mapping[str, Any]) -> str:
     excepted = statement.get("NotResource")
     if excepted is None:
         return "every resource"
-    return f"every resource except {', '.join(map(str, values_of(excepted)))} (NotResource)"
+    return f"every resource except {', '.join(map(str, as_list(excepted, json_text=False)))} (NotResource)"
 
 
 def _document_findings(props: Any, path: tuple[Any, ...], value: Any, pending: Pending) -> list[str]:
-    doc = read_document(props, path, value, pending)
+    doc = read_document(value, pending, props, path)
     if doc is None:
         return []
     findings: list[str] = []
@@ -145,11 +145,10 @@ def _admin_arns(args: ResourceValidationArgs, breakglass: set[str], pending: Pen
     return admin
 
 
+@applies_to(*DOCUMENTS, *ATTACHMENTS, ROLE)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """No Allow of `*`/`*:*` on `*`; no AdministratorAccess/IAMFullAccess attachment."""
     kind = args.resource_type
-    if kind not in DOCUMENTS and kind not in ATTACHMENTS and kind != ROLE:
-        return
     pending = Pending()
     findings = held_document_findings(args, pending, _document_findings)
     breakglass = {str(name) for name in config_of(args).get("breakglassRoles") or []}

@@ -38,19 +38,17 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.ecs_util import read_document, statement_entries, unknown_key_paths, values_of
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
+from connect_guardrails.iam import (
     ACCOUNT_ARN,
     ACCOUNT_ID,
-    Pending,
-    config_of,
-    get_raw,
-    is_unknown,
     principal_account,
-    tenant_account,
-    unknown_path,
+    read_document,
+    statement_entries,
+    unknown_key_paths,
 )
+from connect_guardrails.rule import Rule, account_config, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, unknown_path
+from connect_guardrails.util import as_list, config_of, tenant_account
 
 ROLE = "aws:iam/role:Role"
 OIDC_PROVIDER = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/(.+)$")
@@ -72,7 +70,7 @@ def _operator_as_a_whole(principal: Any, operator: str | None) -> bool:
     if operator is None or not isinstance(principal, Mapping):
         return False
     return any(isinstance(v, str) and principal_account(v) == operator and _whole_account(v)
-               for v in values_of(principal.get("AWS")))
+               for v in as_list(principal.get("AWS"), json_text=False))
 
 
 def requires_mfa(condition: Any) -> bool | None:
@@ -100,7 +98,7 @@ def _principal_findings(principal: Any, label: str, tenant: str | None, operator
         return [f"{label} has no principal this rule can verify"]
     findings: list[str] = []
     for kind, found in principal.items():
-        for value in values_of(found):
+        for value in as_list(found, json_text=False):
             if is_unknown(value):
                 continue
             if kind == "Service":
@@ -151,7 +149,8 @@ def _subjects(condition: Any, host: str) -> list[Any]:
     for operator in SUB_OPERATORS:
         block = condition.get(operator)
         if isinstance(block, Mapping):
-            found += [v for name, value in block.items() if str(name).lower() == key for v in values_of(value)]
+            found += [v for name, value in block.items() if str(name).lower() == key
+                      for v in as_list(value, json_text=False)]
     return found
 
 
@@ -159,7 +158,7 @@ def _subject_findings(statement: Mapping[str, Any], label: str, where: tuple[Any
                       pending: Pending) -> list[str]:
     """An OIDC provider trusted without a `<host>:sub` condition that names whose tokens it accepts."""
     principal = statement.get("Principal")
-    federated = values_of(principal.get("Federated")) if isinstance(principal, Mapping) else []
+    federated = as_list(principal.get("Federated"), json_text=False) if isinstance(principal, Mapping) else []
     hosts = [match.group(1) for value in federated if isinstance(value, str)
              and (match := OIDC_PROVIDER.match(value))]
     if not hosts:
@@ -187,15 +186,14 @@ def _federated_account(value: Any) -> str | None:
     return match.group(1) if match else None
 
 
+@applies_to(ROLE)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Allow statements trust only service principals and the tenant account's principals."""
-    if args.resource_type != ROLE:
-        return
     config = config_of(args)
     tenant = tenant_account(config, args.provider.props if args.provider is not None else None)
     operator = str(config["operatorAccountId"]) if config.get("operatorAccountId") else None
     pending = Pending()
-    doc = read_document(args.props, ("assumeRolePolicy",), get_raw(args.props, "assumeRolePolicy"), pending)
+    doc = read_document(get_raw(args.props, "assumeRolePolicy"), pending, args.props, ("assumeRolePolicy",))
     findings: list[str] = []
     for where, statement in statement_entries(doc or {}):
         if is_unknown(statement):
@@ -245,17 +243,11 @@ RULE = Rule(
     unwaivable=False,
     check=check,
     config={
-        "accountId": {
-            "type": "string",
-            "pattern": "^[0-9]{12}$",
-            "description": "The tenant account; defaults to the account the role's provider is pinned to.",
-        },
-        "operatorAccountId": {
-            "type": "string",
-            "pattern": "^[0-9]{12}$",
-            "description": "The operator's identity account (account stacks): its named AWS principals may be "
-                           "trusted, the account as a whole only with MFA required; unset, it is a foreign "
-                           "account like any other.",
-        },
+        "accountId": account_config("The tenant account; defaults to the account the role's provider is pinned to."),
+        "operatorAccountId": account_config(
+            "The operator's identity account (account stacks): its named AWS principals may be "
+            "trusted, the account as a whole only with MFA required; unset, it is a foreign "
+            "account like any other."
+        ),
     },
 )

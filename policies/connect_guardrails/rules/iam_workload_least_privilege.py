@@ -42,20 +42,16 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
-from connect_guardrails.ecs_util import read_document, statement_entries, unknown_key_paths, values_of
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Index,
-    Pending,
-    as_list,
-    deps_of_type,
-    get_raw,
-    is_unknown,
-    known_str,
-    plain,
+from connect_guardrails.iam import (
+    inline_document_findings,
     principal_values,
-    unknown_path,
+    read_document,
+    statement_entries,
+    unknown_key_paths,
 )
+from connect_guardrails.rule import Rule
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known_str, plain, unknown_path
+from connect_guardrails.util import Index, as_list, deps_of_type
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -115,11 +111,11 @@ def _statement_findings(statement: Mapping[str, Any], label: str) -> list[str]:
     """What one Allow statement grants too widely."""
     if "NotResource" in statement:
         scope = "every resource but the ones NotResource lists"
-    elif any(_everything(r) for r in values_of(statement.get("Resource"))):
+    elif any(_everything(r) for r in as_list(statement.get("Resource"), json_text=False)):
         scope = "every resource"
     else:
         return []
-    actions = [a for a in values_of(statement.get("Action")) if isinstance(a, str)]
+    actions = [a for a in as_list(statement.get("Action"), json_text=False) if isinstance(a, str)]
     findings: list[str] = []
     wide = [a for a in actions if SERVICE_WIDE.match(a)]
     if wide:
@@ -136,7 +132,7 @@ def document_findings(props: Any, path: tuple[Any, ...], value: Any, pending: Pe
     """The findings of one policy document. A statement with unknown parts is judged at its worst (an unknown
     Effect allows, an unknown Resource is `*`, an unknown Action is `*`, an unknown Condition narrows nothing):
     when that would be a finding, the unknowns go to `pending`."""
-    doc = read_document(props, path, value, pending)
+    doc = read_document(value, pending, props, path)
     if doc is None:
         return []
     findings: list[str] = []
@@ -207,7 +203,7 @@ class Roles:
     def _trusts_a_service(role: PolicyResource) -> bool | None:
         trust = plain(get_raw(role.props, "assumeRolePolicy"))
         local = Pending()
-        doc = read_document(role.props, ("assumeRolePolicy",), trust, local)
+        doc = read_document(trust, local, role.props, ("assumeRolePolicy",))
         if local:
             return None
         undecided = False
@@ -248,8 +244,7 @@ def _report(findings_of: Findings, holder: Holder, roles: Roles, pending: Pendin
     if judged is None:  # whether the holder is a workload role is unknown: it decides, if the policy is wide
         local = Pending()
         if findings_of(local) or local:
-            for props, path in undecided:
-                pending.add(props, *path)
+            pending.add_all(undecided)
         return
     for finding in findings_of(pending):
         report_violation(
@@ -269,18 +264,7 @@ def _fixed(found: list[str]) -> Findings:
 
 
 def _inline(role: PolicyResource) -> Findings:
-    def findings_of(pending: Pending) -> list[str]:
-        inline = plain(get_raw(role.props, "inlinePolicies"))
-        if is_unknown(inline):
-            pending.add(role.props, "inlinePolicies")
-        found = []
-        for position, entry in enumerate(inline if isinstance(inline, list) else []):
-            if isinstance(entry, Mapping):
-                name = entry.get("name") or position
-                found += [f"inline policy {name}: {finding}" for finding in document_findings(
-                    role.props, ("inlinePolicies", position, "policy"), entry.get("policy"), pending)]
-        return found
-    return findings_of
+    return lambda pending: inline_document_findings(role.props, pending, document_findings)
 
 
 def _managed_arns(resource: PolicyResource, prop: str) -> tuple[list[PolicyResource], list[str]]:

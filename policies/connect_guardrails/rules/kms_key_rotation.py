@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, get_raw, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known
 
 KEY = "aws:kms/key:Key"
 SYMMETRIC = "SYMMETRIC_DEFAULT"
 
 
+@applies_to(KEY)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """enableKeyRotation true on symmetric keys."""
-    if args.resource_type != KEY:
-        return
     pending = Pending()
     for key in ("keySpec", "customerMasterKeySpec"):
         spec = get_raw(args.props, key)
@@ -27,9 +26,7 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
         elif spec not in (None, "", SYMMETRIC):
             return  # asymmetric or HMAC: rotation does not apply
     pending.settle()  # the key spec decides whether rotation applies
-    rotation = get_raw(args.props, "enableKeyRotation")
-    if is_unknown(rotation):
-        rotation = args.props["enableKeyRotation"]  # raises UnknownValueError: the engine notes it
+    rotation = known(args.props, "enableKeyRotation")
     if rotation is not True:
         report_violation(
             f"KMS key '{args.name}' is symmetric and does not rotate; set enableKeyRotation: true", None

@@ -9,23 +9,21 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import config_of, get_raw, is_set, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import is_set, known
+from connect_guardrails.util import config_of
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 DEFAULT_MIN_RETENTION = 365
 
 
+@applies_to(LOG_GROUP)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """kmsKeyId set; retention absent/0 (forever) or >= the floor."""
-    if args.resource_type != LOG_GROUP:
-        return
     floor = int(config_of(args).get("minRetentionDays", DEFAULT_MIN_RETENTION))
     if not is_set(args.props, "kmsKeyId"):
         report_violation(f"log group '{args.name}' is not encrypted with a KMS key; set kmsKeyId", None)
-    retention = get_raw(args.props, "retentionInDays")
-    if is_unknown(retention):
-        retention = args.props["retentionInDays"]  # raises UnknownValueError: the engine notes it
+    retention = known(args.props, "retentionInDays")
     if retention and retention < floor:
         report_violation(
             f"log group '{args.name}' keeps logs {int(retention)} days, below the floor of {floor} days "

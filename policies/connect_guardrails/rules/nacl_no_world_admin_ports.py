@@ -31,8 +31,9 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import ALL_PROTOCOLS, Pending, is_unknown, plain, port_label, protocol_name
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, is_unknown, plain
+from connect_guardrails.util import ALL_PROTOCOLS, port_label, protocol_name
 
 DEFAULT_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
 ACLS = ("aws:ec2/networkAcl:NetworkAcl", DEFAULT_ACL)
@@ -150,6 +151,7 @@ def _acl(args: ResourceValidationArgs, props: dict[str, Any], pending: Pending) 
     return found
 
 
+@applies_to(*ACLS, ACL_RULE)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Flag every inbound allow from the world that reaches port 22 or 3389, and every entry or subnet of a
     default ACL."""
@@ -158,7 +160,7 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
     found: list[tuple[str, str]] = []
     if args.resource_type in ACLS:
         found = _acl(args, props, pending)
-    elif args.resource_type == ACL_RULE:
+    else:  # ACL_RULE
         egress = props.get("egress")
         if egress is not True:
             text, unknown = _judge(props, "rule")

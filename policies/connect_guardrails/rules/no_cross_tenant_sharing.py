@@ -53,28 +53,20 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.data_util import LOG_DELIVERY_ACCOUNTS, Inventory
-from connect_guardrails.rule import Rule
+from connect_guardrails.iam import principal_account, principal_values, read_document, statements
+from connect_guardrails.rule import Rule, account_config
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known_str, plain, unknown_path
 from connect_guardrails.util import (
     BUCKET_TYPES,
     STACK_REFERENCE,
     Index,
-    Pending,
     arn_account,
     as_list,
     backup_plan_rules,
     backup_rule_label,
     config_of,
     deps_of,
-    get_raw,
-    is_unknown,
-    known_str,
-    parse_policy_document,
-    plain,
-    principal_account,
-    principal_values,
-    statements,
     tenant_account,
-    unknown_path,
 )
 
 RAM_PREFIX = "aws:ram/"
@@ -227,7 +219,7 @@ def _check_policy(resource: PolicyResource, prop: str, tenant: str | None, opera
     if is_unknown(value):
         pending.add(resource.props, prop)
         return
-    doc = parse_policy_document(value)
+    doc = read_document(value)
     if doc is None:
         return  # not a JSON policy: the provider rejects it
     unknown = _unknown_parts(doc) if isinstance(value, Mapping) else []
@@ -544,16 +536,12 @@ RULE = Rule(
     unwaivable=True,
     check=check,
     config={
-        "accountId": {
-            "type": "string",
-            "pattern": "^[0-9]{12}$",
-            "description": "The tenant account; defaults to the account the resource's provider is pinned to.",
-        },
-        "operatorAccountId": {
-            "type": "string",
-            "pattern": "^[0-9]{12}$",
-            "description": "The operator's identity account (account stacks): admitted as an AWS principal of "
-                           "IAM role trust policies only; unset, it is a foreign account like any other.",
-        },
+        "accountId": account_config(
+            "The tenant account; defaults to the account the resource's provider is pinned to."
+        ),
+        "operatorAccountId": account_config(
+            "The operator's identity account (account stacks): admitted as an AWS principal of "
+            "IAM role trust policies only; unset, it is a foreign account like any other."
+        ),
     },
 )

@@ -13,8 +13,8 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import get_raw, is_unknown, plain
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import is_unknown, known, plain
 
 INSTANCES = (
     "aws:ec2/instance:Instance",
@@ -28,22 +28,19 @@ def _public(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
+@applies_to(*INSTANCES, LAUNCH_TEMPLATE)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """associatePublicIpAddress is never true (instances, launch configurations, launch template interfaces)."""
     if args.resource_type in INSTANCES:
-        value = get_raw(args.props, "associatePublicIpAddress")
-        if is_unknown(value):
-            value = args.props["associatePublicIpAddress"]  # raises UnknownValueError: the engine notes it
+        value = known(args.props, "associatePublicIpAddress")
         if _public(value):
             report_violation(
                 f"'{args.name}' gets a public IP address (associatePublicIpAddress is true); compute runs in "
                 f"private subnets without public addresses",
                 None,
             )
-    elif args.resource_type == LAUNCH_TEMPLATE:
-        interfaces = plain(get_raw(args.props, "networkInterfaces"))
-        if is_unknown(interfaces):
-            interfaces = args.props["networkInterfaces"]  # raises UnknownValueError: the engine notes it
+    else:  # LAUNCH_TEMPLATE
+        interfaces = plain(known(args.props, "networkInterfaces"))
         unknown: list[int] = []
         public: list[int] = []
         for index, interface in enumerate(interfaces or []):

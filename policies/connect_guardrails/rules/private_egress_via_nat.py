@@ -30,22 +30,11 @@ from dataclasses import dataclass, field
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
-from connect_guardrails.data_util import SECURITY_GROUPS, Deciding, data_security_groups, group_egress, record
+from connect_guardrails.data_util import SECURITY_GROUPS, data_security_groups, group_egress
 from connect_guardrails.lifecycle import wound_down
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Index,
-    Pending,
-    config_of,
-    deps_of,
-    deps_of_type,
-    get_raw,
-    is_set,
-    is_unknown,
-    of_type,
-    plain,
-    tag,
-)
+from connect_guardrails.unknowns import Deciding, Pending, get_raw, is_set, is_unknown, plain
+from connect_guardrails.util import DATA_PLACEMENTS, Index, config_of, deps_of, deps_of_type, of_type, tag
 
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
@@ -57,19 +46,8 @@ EIGW = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
 GATEWAYS = {"igw": "an internet gateway", "eigw": "an egress-only internet gateway"}
 NETWORKS = {"peering": "a VPC peering connection", "transit": "a transit gateway"}
 APP_PLACEMENTS = (("aws:ecs/service:Service", "networkConfiguration"), ("aws:lambda/function:Function", "vpcConfig"))
-DATA_PLACEMENTS = (
-    ("aws:rds/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:efs/mountTarget:MountTarget", "subnetId"),
-    ("aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:docdb/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:neptune/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:redshift/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:memorydb/subnetGroup:SubnetGroup", "subnetIds"),
-)
 TIER_TAG = "connect:tier"
 DEFAULT_V4, DEFAULT_V6 = "0.0.0.0/0", "::/0"
-OTHER_TARGETS = ("transitGatewayId", "vpcPeeringConnectionId", "networkInterfaceId", "vpcEndpointId",
-                 "egressOnlyGatewayId", "carrierGatewayId", "localGatewayId", "coreNetworkArn")
 
 
 @dataclass
@@ -173,7 +151,7 @@ def _ipv6_egress(index: Index, report_violation: ReportViolation, pending: Pendi
                     f"platform's egress is IPv4 through its NAT gateways: remove the IPv6 egress",
                     entry.urn,
                 )
-        record(pending, deciding)
+        pending.add_all(deciding)
 
 
 def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:

@@ -37,17 +37,14 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
+from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, plain
 from connect_guardrails.util import (
+    DATA_PLACEMENTS,
     SUBNET_ATTACHMENTS,
-    Pending,
     attached_subnets,
     deps_of,
     deps_of_type,
-    get_raw,
-    is_set,
-    is_unknown,
     of_type,
-    plain,
     tag,
 )
 
@@ -67,16 +64,6 @@ TIER_TAG = "connect:tier"
 PRIVATE_TIERS = ("app", "data")
 LABELS = {ECS_SERVICE: "ECS service", ENDPOINT: "VPC endpoint", LAMBDA: "Lambda function"}
 SUBNET_TYPES = ("aws:ec2/subnet:Subnet", "aws:ec2/defaultSubnet:DefaultSubnet")
-# Data and cache placements: (type, property naming the subnets).
-DATA_PLACEMENTS = (
-    ("aws:rds/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:efs/mountTarget:MountTarget", "subnetId"),
-    ("aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:docdb/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:neptune/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:redshift/subnetGroup:SubnetGroup", "subnetIds"),
-    ("aws:memorydb/subnetGroup:SubnetGroup", "subnetIds"),
-)
 ON_LAUNCH = ("assignIpv6AddressOnCreation", "ipv6Native")  # every subnet
 PRIVATE_IPV6 = ("enableDns64", "enableResourceNameDnsAaaaRecordOnLaunch")  # private subnets, besides the block
 

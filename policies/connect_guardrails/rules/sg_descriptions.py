@@ -19,8 +19,9 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, is_unknown, plain, port_label
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, is_unknown, plain
+from connect_guardrails.util import port_label
 
 GROUP = "aws:ec2/securityGroup:SecurityGroup"
 RULE_TYPES = (
@@ -65,10 +66,9 @@ def _group_gaps(args: ResourceValidationArgs, props: dict[str, Any], pending: Pe
     return gaps
 
 
+@applies_to(GROUP, *RULE_TYPES)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Groups: a real description and described inline rules; standalone rules: a description."""
-    if args.resource_type != GROUP and args.resource_type not in RULE_TYPES:
-        return
     pending = Pending()
     props = plain(args.props)
     if args.resource_type == GROUP:

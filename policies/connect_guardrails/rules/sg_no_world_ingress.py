@@ -11,8 +11,8 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, get_raw, is_unknown, plain
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
 
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
 GROUP_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
@@ -56,6 +56,7 @@ def _report(args: ResourceValidationArgs, report_violation: ReportViolation, cid
     )
 
 
+@applies_to(*GROUP_TYPES, INGRESS_RULE, LEGACY_RULE)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Flag every ingress from the whole internet."""
     pending = Pending()
@@ -81,7 +82,7 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
                 cidrs.append(value)
         if cidrs:
             _report(args, report_violation, cidrs, _ports(props))
-    elif args.resource_type == LEGACY_RULE:
+    else:  # LEGACY_RULE
         kind = get_raw(args.props, "type")
         if is_unknown(kind):
             pending.add(args.props, "type")

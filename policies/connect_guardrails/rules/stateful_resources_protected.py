@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, get_raw, is_unknown, tag
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.util import tag
 
 RETAIN_TAG = "connect:retain-on-delete"
 
@@ -57,12 +58,11 @@ def _database_problems(args: ResourceValidationArgs, pending: Pending) -> list[s
     return problems
 
 
+@applies_to(*STATEFUL)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """protect (or the declared retain-on-delete) on every stateful resource; databases with deletion protection and
     a final snapshot."""
-    what = STATEFUL.get(args.resource_type)
-    if what is None:
-        return
+    what = STATEFUL[args.resource_type]
     if not (args.opts is not None and args.opts.protect) and tag(args.props, RETAIN_TAG) != "true":
         report_violation(
             f"{what} '{args.name}' is neither protected nor declared retained; set ResourceOptions(protect=True, "

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import get_raw, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import known
 
 SUBNET_TYPES = ("aws:ec2/subnet:Subnet", "aws:ec2/defaultSubnet:DefaultSubnet")
 
 
+@applies_to(*SUBNET_TYPES)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Flag `mapPublicIpOnLaunch: true`; an unknown value is read (and so reported as unknown)."""
-    if args.resource_type not in SUBNET_TYPES:
-        return
-    value = get_raw(args.props, "mapPublicIpOnLaunch")
-    if is_unknown(value):
-        value = args.props["mapPublicIpOnLaunch"]  # raises UnknownValueError: the engine notes it
+    value = known(args.props, "mapPublicIpOnLaunch")
     if value is True:
         report_violation(f"subnet '{args.name}' sets mapPublicIpOnLaunch: true; set it to false", None)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, as_list, config_of, get_raw, is_unknown, of_type
+from connect_guardrails.rule import Rule, account_config
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.util import as_list, config_of, of_type
 
 PROVIDER_TYPE = "pulumi:providers:aws"
 
@@ -96,10 +97,6 @@ RULE = Rule(
     unwaivable=True,
     check=check,
     config={
-        "accountId": {
-            "type": "string",
-            "pattern": "^[0-9]{12}$",
-            "description": "The tenant account every provider must be pinned to.",
-        },
+        "accountId": account_config("The tenant account every provider must be pinned to."),
     },
 )

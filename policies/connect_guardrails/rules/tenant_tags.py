@@ -11,22 +11,20 @@ from pathlib import Path
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, config_of, get_raw, is_unknown, plain
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, is_unknown, known, plain
+from connect_guardrails.util import config_of
 
 TAGGABLE_FILE = Path(__file__).resolve().parent.parent / "data" / "taggable_types.txt"
 TAGGABLE = frozenset(line.strip() for line in TAGGABLE_FILE.read_text(encoding="utf-8").splitlines() if line.strip())
 REQUIRED = {"connect:client": "client", "connect:environment": "environment"}  # tag -> config key
 
 
+@applies_to(*TAGGABLE)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Both tenant tags present (an unknown value counts as present) and equal to the configured values."""
-    if args.resource_type not in TAGGABLE:
-        return
     config = config_of(args)
-    value = get_raw(args.props, "tags")
-    if is_unknown(value):
-        value = args.props["tags"]  # raises UnknownValueError: the engine notes it
+    value = known(args.props, "tags")
     tags = plain(value) or {}
     missing = [key for key in REQUIRED if tags.get(key) in (None, "")]
     if missing:

@@ -22,16 +22,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import (
-    Pending,
-    attached_subnets,
-    depends_on,
-    deps_of_type,
-    get_raw,
-    is_unknown,
-    of_type,
-    provider_region,
-)
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.util import attached_subnets, depends_on, deps_of_type, of_type, provider_region
 
 ECS_SERVICE = "aws:ecs/service:Service"
 LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")

@@ -22,7 +22,8 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, depends_on, deps_of_type, get_raw, is_unknown, of_type, raw
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, raw
+from connect_guardrails.util import depends_on, deps_of_type, of_type
 
 VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

@@ -24,8 +24,9 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, config_of, get_raw, is_unknown, raw
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_unknown, raw
+from connect_guardrails.util import config_of
 
 VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
 TUNNELS = (1, 2)
@@ -98,10 +99,9 @@ def _allowed(config: dict[str, Any], key: str, baseline: list[str]) -> list[str]
     return [value for value in baseline if value in list(configured)]
 
 
+@applies_to(VPN_CONNECTION)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Both tunnels: IKEv2 only; phase 1/2 strong encryption, SHA2 integrity, DH group >= the floor."""
-    if args.resource_type != VPN_CONNECTION:
-        return
     config = dict(config_of(args))
     encryption = _allowed(config, "allowedEncryption", STRONG_ENCRYPTION)
     integrity = _allowed(config, "allowedIntegrity", STRONG_INTEGRITY)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
-from connect_guardrails.rule import Rule
-from connect_guardrails.util import Pending, get_raw, is_set, is_unknown
+from connect_guardrails.rule import Rule, applies_to
+from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown
 
 VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
 TUNNELS = (1, 2)
@@ -43,10 +43,9 @@ def _tunnel_problems(args: ResourceValidationArgs, tunnel: int, pending: Pending
     return problems
 
 
+@applies_to(VPN_CONNECTION)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Both tunnels: cloudwatchLogOptions.logEnabled true with a logGroupArn."""
-    if args.resource_type != VPN_CONNECTION:
-        return
     pending = Pending()
     problems = [problem for tunnel in TUNNELS for problem in _tunnel_problems(args, tunnel, pending)]
     if problems:

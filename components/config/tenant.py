@@ -1,0 +1,190 @@
+"""`connect:tenant`: who the stack belongs to (client, environment, the client's dedicated account) and its
+lifecycle."""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+
+from components.config.base import (
+    ROLE_ARN,
+    AccountId,
+    ConfigIssue,
+    Model,
+    Region,
+    RoleArn,
+    Slug,
+    account_id,
+    date_or_none,
+    pattern_hint,
+    slug,
+)
+from components.regions import REGION_ZONES
+
+PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production"})
+TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
+ORGANIZATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z", re.ASCII)
+Organization = Annotated[str, Field(json_schema_extra=pattern_hint(ORGANIZATION))]
+
+
+def today() -> datetime.date:
+    """Today's UTC date by the one clock connectctl reads too (connectctl/clock.py: `CONNECT_NOW` in tests)."""
+    from connectctl.clock import now  # standard library only; beside the program in the project
+
+    return now().date()
+
+
+class TenantConfig(Model):
+    """Who the stack belongs to: client, environment and the client's dedicated account."""
+
+    client: Slug = Field(description="Client slug, 2-20 lowercase letters, digits and hyphens.")
+    environment: Slug | None = Field(
+        default=None, description="Environment slug; 'prod' and 'production' are production. Account stacks: "
+        "'account' (the default there)."
+    )
+    account_id: AccountId = Field(description="The client's dedicated AWS account id: 12 digits, quoted.")
+    deploy_role_arn: RoleArn | None = Field(
+        default=None, description="Role in the tenant account that Pulumi assumes to deploy."
+    )
+    dr_region: Region = Field(description="Alternate region for backups and DR; differs from aws:region.")
+    cost_center: str | None = Field(default=None, description="Becomes the connect:cost-center tag.")
+    scope: Literal["environment", "account"] = Field(
+        default="environment", description="environment: one VPC and its services; account: the account-wide "
+        "singletons (ECR registry) that exactly one stack per client owns."
+    )
+    organization: Organization = Field(
+        default="organization", description="Pulumi organization holding the client's stacks (stack references)."
+    )
+    lifecycle: Literal["active", "decommissioning"] = Field(
+        default="active", description="active: the environment serves. decommissioning: every stateful resource "
+        "stays (stores, keys, vaults and recovery points, EIPs, logs under retention); services, NAT gateways and "
+        "the DNS names go at once, the load balancer and VPN connections the day after decommissionNoticeUntil "
+        "(docs/operations.md, Decommissioning). Environment stacks only."
+    )
+    decommission_notice_until: datetime.date | None = Field(
+        default=None, description="With lifecycle: decommissioning, required: the last day of the notice given to "
+        "the client (YYYY-MM-DD, UTC; quote it in YAML). Until then the load balancer (without deletion "
+        "protection) and the VPN connections stay; the first plan after it removes them."
+    )
+
+    @field_validator("decommission_notice_until", mode="before")
+    @classmethod
+    def _notice(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        day = date_or_none(value)
+        if day is None:
+            raise ValueError(f"{value!r} is not a date; allowed: YYYY-MM-DD, the last day of the client's notice")
+        return day
+
+    @field_validator("client")
+    @classmethod
+    def _client(cls, value: str) -> str:
+        return slug(value, lo=2, hi=20)
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: str | None) -> str | None:
+        return None if value is None else slug(value, lo=2, hi=20)
+
+    @field_validator("organization")
+    @classmethod
+    def _organization(cls, value: str) -> str:
+        if not ORGANIZATION.match(value):
+            raise ValueError(f"{value!r} is not a Pulumi organization name; allowed: letters, digits, '.', '_', '-'")
+        return value
+
+    @field_validator("account_id", mode="before")
+    @classmethod
+    def _account(cls, value: Any) -> Any:
+        return account_id(value)
+
+    @field_validator("deploy_role_arn")
+    @classmethod
+    def _role(cls, value: str | None) -> str | None:
+        if value is not None and not ROLE_ARN.match(value):
+            raise ValueError(
+                f"{value!r} is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<name>"
+            )
+        return value
+
+    @field_validator("dr_region")
+    @classmethod
+    def _dr_region(cls, value: str) -> str:
+        if value not in REGION_ZONES:
+            raise ValueError(unknown_region(value))
+        return value
+
+    @field_validator("cost_center")
+    @classmethod
+    def _cost_center(cls, value: str | None) -> str | None:
+        if value is not None and not TAG_VALUE.match(value):
+            raise ValueError(
+                f"{value!r} is not a valid tag value; allowed: 1-128 letters, digits, spaces and _ . : / = + @ -"
+            )
+        return value
+
+    @property
+    def environment_name(self) -> str:
+        """The environment slug; account stacks are the `account` environment."""
+        return self.environment or ("account" if self.scope == "account" else "")
+
+    @property
+    def is_production(self) -> bool:
+        """Production environments get the stricter defaults (and checks) everywhere."""
+        return self.environment in PRODUCTION_ENVIRONMENTS
+
+    @property
+    def decommissioning(self) -> bool:
+        """The environment is being wound down: no compute, every stateful resource kept."""
+        return self.lifecycle == "decommissioning"
+
+    def traffic_path_kept(self, day: datetime.date | None = None) -> bool:
+        """The load balancer and VPN connections stay: always while active, through the notice's last day while
+        decommissioning (judged on `day`, default today in UTC: `CONNECT_NOW` as connectctl/clock.py)."""
+        if not self.decommissioning:
+            return True
+        if self.decommission_notice_until is None:  # refused by validation; kept if it ever got through
+            return True
+        return (day or today()) <= self.decommission_notice_until
+
+
+def unknown_region(value: str) -> str:
+    close = difflib.get_close_matches(value, list(REGION_ZONES), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{value!r} is not an AWS region code{hint}; allowed: {', '.join(REGION_ZONES)}"
+
+
+def tenant_issues(tenant: TenantConfig, region: str) -> list[ConfigIssue]:
+    """The DR region differs from the primary; the deploy role lives in the tenant account."""
+    issues: list[ConfigIssue] = []
+    if tenant.dr_region == region:
+        issues.append(ConfigIssue(
+            path="connect:tenant.drRegion",
+            message=f"{tenant.dr_region!r} is the primary region; allowed: any other region code",
+        ))
+    if tenant.deploy_role_arn:
+        match = ROLE_ARN.match(tenant.deploy_role_arn)
+        if match and match.group(2) != tenant.account_id:
+            issues.append(ConfigIssue(
+                path="connect:tenant.deployRoleArn",
+                message=f"role is in account {match.group(2)}; allowed: a role in the tenant account "
+                f"{tenant.account_id} (no shared resources between clients)",
+            ))
+    return issues
+
+
+def lifecycle_issues(tenant: TenantConfig) -> list[ConfigIssue]:
+    """Decommissioning names the end of the client's notice; a notice without decommissioning means nothing."""
+    if tenant.decommissioning and tenant.decommission_notice_until is None:
+        return [ConfigIssue(path="connect:tenant.decommissionNoticeUntil", message="required key is missing with "
+                            "lifecycle: decommissioning; allowed: the last day (YYYY-MM-DD) of the notice given to the "
+                            "client, until which the load balancer and VPN connections stay")]
+    if not tenant.decommissioning and tenant.decommission_notice_until is not None:
+        return [ConfigIssue(path="connect:tenant.decommissionNoticeUntil", message="set while lifecycle is active; "
+                            "allowed: only with lifecycle: decommissioning")]
+    return []
