@@ -20,7 +20,6 @@ import os
 import socket
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -33,7 +32,6 @@ import pytest
 from botocore.stub import Stubber
 from moto.backup.responses import BackupResponse
 from moto.ec2.models.vpn_connections import VPNConnection
-from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from components.dr import RPO
@@ -42,6 +40,7 @@ from connectctl.audit import checks as audit_checks
 from connectctl.audit.checks import CHECK_IDS, DR_RPO, covered_by_registry, wildcard_matches
 from connectctl.audit.context import AuditContext, load_stack_config, registry_location
 from tests.connectctl import moto_extensions, moto_seed
+from tests.connectctl.moto_server import moto_server, seeded_acme
 from tests.connectctl.test_check import assert_sarif_valid
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,35 +75,8 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str
 @pytest.fixture(scope="module")
 def seed() -> Iterator[moto_seed.Seed]:
     """moto on 127.0.0.1 (a free port), extended with tunnel telemetry and recovery points, seeded once."""
-    saved = os.environ.get("MOTO_EC2_LOAD_DEFAULT_AMIS")
-    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"  # the audit reads no AMIs: skip loading thousands
-    saved_policies = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # the access roles attach AWS managed policies
-    with moto_extensions.extended_moto() as extensions:  # before the server builds its routing tables
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            # moto's backends live in the process, not in the server: a module that seeded before in this
-            # worker (test_secrets uses this fixture too) left its repositories and VPCs behind.
-            urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"),
-                                   timeout=30).close()
-            _, prod = load_stack_config("acme-prod")
-            _, staging = load_stack_config("acme-staging")
-            _, account = load_stack_config("acme-account")
-            assert account.registry is not None
-            yield moto_seed.seed_account(f"http://{host}:{port}", extensions, prod, staging,
-                                         list(account.registry.repositories))
-        finally:
-            server.stop()
-            if saved is None:
-                os.environ.pop("MOTO_EC2_LOAD_DEFAULT_AMIS", None)
-            else:
-                os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = saved
-            if saved_policies is None:
-                os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
-            else:
-                os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = saved_policies
+    with moto_server() as (endpoint, extensions):  # test_secrets uses this fixture too
+        yield seeded_acme(endpoint, extensions)
 
 
 def findings(doc: dict[str, Any]) -> set[tuple[str, str]]:

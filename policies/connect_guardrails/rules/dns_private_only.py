@@ -155,7 +155,7 @@ def _endpoint_problems(endpoint: PolicyResource, index: Index, groups_by_id: dic
                 ports = port_label(entry.get(keys[0]), entry.get("fromPort"), entry.get("toPort"))
                 problems.append(f"security group '{group.name}' admits DNS ({ports}, {where}) from "
                                 f"{', '.join(public)}")
-    return problems
+    return sorted(problems)  # the engine hands resources over in no fixed order: one message for one plan
 
 
 def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
