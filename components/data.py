@@ -53,8 +53,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.boundary import workload_boundary
-from components.config import DataConfig
-from components.data_config import BucketConfig, DatabaseConfig, FileSystemConfig
+from components.config import BucketConfig, DatabaseConfig, DataConfig, FileSystemConfig
 from components.network import TenantNetwork
 
 BACKUP_TAG = {"connect:backup": "true"}

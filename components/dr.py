@@ -22,7 +22,15 @@ import pulumi_aws as aws
 
 from components.access import BREAKGLASS, DEPLOYER, role_arn
 from components.boundary import workload_boundary
-from components.config import DataConfig, DrConfig, NetworkConfig, PlatformConfig, ServiceConfig
+from components.config import (
+    CONTINUOUS_MAX_DAYS,
+    LATEST,
+    DataConfig,
+    DrConfig,
+    NetworkConfig,
+    PlatformConfig,
+    ServiceConfig,
+)
 from components.data import (
     DatabaseSettings,
     StoreAccess,
@@ -32,7 +40,6 @@ from components.data import (
     declare_aurora,
     monitoring_role,
 )
-from components.data_config import CONTINUOUS_MAX_DAYS, LATEST
 from components.network import TenantNetwork, TenantNetworkArgs
 from components.platform import ContainerPlatform, ContainerPlatformArgs
 

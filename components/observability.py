@@ -38,11 +38,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerts import AlertsTopic, AlertsTopicArgs, topic_name
-from components.config import AlertsConfig, DrConfig
+from components.config import AlertsConfig, DrConfig, ServiceConfig
 from components.data import bucket_name
 from components.network import TenantNetwork
 from components.platform import ContainerPlatform
-from components.services_config import ServiceConfig
 
 ALB = "AWS/ApplicationELB"
 ECS = "AWS/ECS"

@@ -23,11 +23,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.boundary import workload_boundary
-from components.config import PlatformConfig
+from components.config import PlatformConfig, ServiceConfig
 from components.data import StoreAccess, tls_only
 from components.network import TenantNetwork
 from components.regions import ELB_LOG_DELIVERY_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE, zone_id_prefix
-from components.services_config import ServiceConfig
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ECS_TASKS = "ecs-tasks.amazonaws.com"

@@ -19,8 +19,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.config import STANDARD_ASN_MAX, CryptoConfig, TunnelConfig, VpnConfig, VpnConnectionConfig
 from components.network import TenantNetwork
-from components.vpn_config import STANDARD_ASN_MAX, CryptoConfig, TunnelConfig, VpnConfig, VpnConnectionConfig
 
 SecretLookup = Callable[[str], pulumi.Output[str]]
 TUNNEL_LOG_RETENTION_DAYS = 365

@@ -40,16 +40,19 @@ from components.config import (
     PRODUCTION_ENVIRONMENTS,
     ROLE_ARN,
     SLUG,
+    AlertsConfig,
+    BackupConfig,
     FlowLogsConfig,
+    LifecycleConfig,
+    RegistryConfig,
+    ServiceConfig,
     StackConfig,
     StackConfigError,
+    VpnConnectionConfig,
     parse_stack_config,
     vpc_cidr,
 )
-from components.data_config import BackupConfig
 from components.regions import REGION_ZONES, zones_of
-from components.services_config import LifecycleConfig, RegistryConfig, ServiceConfig
-from components.vpn_config import AlertsConfig, VpnConnectionConfig
 from connectctl.engine.project import PROJECT_ROOT, Project, ProjectError, load_project_dir, load_stack
 from connectctl.errors import fail, input_errors
 from connectctl.packconfig import BREAKGLASS, stack_settings

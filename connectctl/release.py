@@ -50,9 +50,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from components.config import StackConfig
-from components.release_config import DEFAULT_THRESHOLD, ReleaseOverrideConfig
-from components.services_config import IMAGE_DIGEST, IMAGE_TAG, ServiceConfig
+from components.config import (
+    DEFAULT_THRESHOLD,
+    IMAGE_DIGEST,
+    IMAGE_TAG,
+    ReleaseOverrideConfig,
+    ServiceConfig,
+    StackConfig,
+)
 from connectctl import clock
 from connectctl.audit.context import aws_errors, explain, refuse_non_aws
 from connectctl.diff import DiffError, StackDiff, base_stack_files, diff_files

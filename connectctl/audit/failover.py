@@ -22,7 +22,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from components.data_config import LATEST
+from components.config import LATEST
 from connectctl.audit.context import AuditContext, paginate
 from connectctl.audit.model import Check, Finding, Outcome
 

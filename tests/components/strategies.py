@@ -21,9 +21,8 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from components.config import CONNECT_KEYS
+from components.config import CONNECT_KEYS, FARGATE_SIZES, MAX_SERVICE_NAME
 from components.regions import zones_of
-from components.services_config import FARGATE_SIZES, MAX_SERVICE_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ("acme-prod", "globex-prod")

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.access_config import AccessConfig
-from components.config import CONNECT_KEYS, parse_stack_config, stack_config_schema
+from components.config import CONNECT_KEYS, AccessConfig, parse_stack_config, stack_config_schema
 from connectctl.engine.project import load_project, load_stack
 from tests.components.config_cases import DELETE, SOURCE, issues_of, parse_odd, with_changes
 

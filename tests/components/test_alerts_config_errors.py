@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from components.config import parse_stack_config
-from components.vpn_config import AlertThresholds
+from components.config import AlertThresholds, parse_stack_config
 from connectctl.engine.project import load_project, load_stack
 from tests.components.config_cases import DELETE, SOURCE, issues_of, parse_odd, with_changes
 

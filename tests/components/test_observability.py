@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from components.vpn_config import AlertThresholds
+from components.config import AlertThresholds
 from tests.components.plans import DR, of_type, plan, plan_file, primary
 
 ROOT = Path(__file__).resolve().parents[2]

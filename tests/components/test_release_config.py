@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from components.config import parse_stack_config
-from components.release_config import ReleaseOverrideConfig
+from components.config import ReleaseOverrideConfig, parse_stack_config
 from connectctl.diff import diff_plans
 from connectctl.engine.project import load_project, load_stack
 from connectctl.plan import plan_stack

@@ -1,3 +1,0 @@
-"""Moved: components/config/access.py. Kept so existing imports of this module go on working."""
-
-from components.config import *  # noqa: F403
