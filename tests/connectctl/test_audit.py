@@ -852,13 +852,23 @@ def html_endpoint() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("command", [("audit", "acme-prod"), ("dr", "verify", "acme-prod"),
-                                     ("audit", "acme-prod", "--no-assume-role")])
+                                     ("audit", "acme-prod", "--no-assume-role"),
+                                     ("egress", "record", "acme-prod", "--live")])  # release: test_release.py
 def test_an_endpoint_that_is_not_aws_is_one_message_and_exit_2(html_endpoint: str, command: tuple[str, ...]) -> None:
     code, out, err = invoke(*command, "--endpoint-url", html_endpoint, env=aws_env(AWS_MAX_ATTEMPTS="1"))
     assert (code, out) == (2, ""), err
     assert "Traceback" not in err
     message = " ".join(err.split())
     assert message.startswith("error: ") and f"{html_endpoint} did not answer as an AWS API" in message
+
+
+def test_the_fleet_says_a_stack_behind_a_non_aws_endpoint_could_not_be_checked(html_endpoint: str) -> None:
+    """`fleet assure` goes on with the other stacks and ends 2: an incomplete night is never a pass."""
+    code, out, err = invoke("fleet", "assure", "--stacks", "acme-prod", "--endpoint-url", html_endpoint,
+                            env=aws_env(AWS_MAX_ATTEMPTS="1"))
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err
+    assert "did not answer as an AWS API" in " ".join((out + err).split())
 
 
 # --- access roles, audit trail, default network ACL (issue #15) ------------------------------------------
