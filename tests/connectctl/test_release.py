@@ -408,36 +408,6 @@ def test_credentials_of_another_account_are_refused(seeded: Registry, project: P
     assert f"pulls from the registry of account {ACCOUNT}" in flat(err)
 
 
-@pytest.fixture
-def html_endpoint() -> Iterator[str]:
-    """A local HTTP server answering every request with an HTML page and 200: a proxy or portal, not AWS."""
-    import http.server
-    import threading
-
-    class Html(http.server.BaseHTTPRequestHandler):
-        def _page(self) -> None:
-            body = b"<html><body><h1>Welcome to the corporate proxy</h1></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _page
-
-        def log_message(self, *args: Any) -> None:
-            """Quiet."""
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Html)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_an_endpoint_that_is_not_aws_exits_2(project: Path, html_endpoint: str) -> None:
     result = CliRunner().invoke(cli.app, ["release", "acme-prod", "payments-api", "--tag", "1.4.2", "--project-dir",
                                           str(project), "--endpoint-url", html_endpoint],
