@@ -6,9 +6,10 @@ Three figures, each the median of `--repeat` fresh processes (wall and CPU: the 
 - the commands that do not plan (`schema`, `guardrails`, `stacks`, `new`; target: under 0.5 s);
 - `connectctl plan STACK` in a process of its own beside the same plan in this process (after one warm-up plan:
   imports and caches paid), alternated so both see the same load; target: process wall within 2.5x of
-  in-process wall. The difference is start-up: the interpreter, the SDK and pulumi-aws imports, compiling
-  this project's own modules (our machines set PYTHONDONTWRITEBYTECODE=1: nothing is cached unless
-  `make setup` compiled it) and the engine's first-run work.
+  in-process wall. The difference is start-up: the interpreter, the SDK, the pulumi-aws modules the program
+  declares from (during the engine's runs a service package imports its resource modules on first use:
+  connectctl/engine/sdk.py, point 11), this project's own modules (our machines set PYTHONDONTWRITEBYTECODE=1:
+  nothing is cached unless `make setup` compiled it) and the engine's first-run work.
 
 Record results in BENCHMARKS.md with this command:
     .venv/bin/python benchmarks/startup_bench.py [--stack acme-prod] [--repeat 5]

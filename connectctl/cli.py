@@ -176,7 +176,6 @@ def plan(
     """Plan a stack offline: run the real program under AWS-shaped mocks and the policy pack over it."""
     from rich.console import Console
 
-    from connectctl.critical_path import print_report
     from connectctl.engine.project import load_project_dir
 
     _one_stack("plan", stack, config_file)
@@ -189,6 +188,8 @@ def plan(
     except input_errors() as exc:
         raise fail(str(exc)) from None
     if critical_path:
+        from connectctl.critical_path import print_report
+
         print_report(result, json_output=output is Format.json)
     elif output is Format.json:
         sys.stdout.write(json.dumps(result.as_json(), indent=2, sort_keys=False) + "\n")

@@ -21,6 +21,7 @@ from connectctl.engine.capture import STACK_TYPE, CapturedResource
 from connectctl.engine.sdk import (  # the SDK internals a run relies on, listed there
     acyclic_unknown_checks,
     end_run,
+    lazy_provider_packages,
     no_source_positions,
     start_run,
     sync_await,
@@ -133,6 +134,7 @@ def run_program(
     `references` answers `pulumi.StackReference` reads: fully qualified stack name -> its outputs.
     `blackout` marks everything one region answers (see `AwsMocks`), to prove the others do without it.
     """
+    lazy_provider_packages()  # before the program's first `import pulumi_aws`: classes on first use (sdk.py, 11)
     import pulumi
     from pulumi.runtime.stack import run_in_stack
 

@@ -45,13 +45,32 @@ The policy pack (connectctl/engine/analyzer.py):
    from modules the package does not export. Why: they are how the servicer hands properties to a policy, and
    `analyze` hands them the same way.
 
+The provider SDK (pulumi_aws, its generated layout; connectctl/engine/runner.py):
+
+11. `lazy_provider_packages`: pulumi_aws's generated package layout: each service package (`pulumi_aws.ec2`...)
+   is an `__init__.py` of `from .<module> import *` lines (one per resource or function module, each with an
+   `__all__` near its top, or one of the shared `_enums` and `_inputs`) and `from . import outputs`, and the top
+   package finds its service packages with `importlib.util.find_spec` when it is imported
+   (`_utilities.lazy_import`). Why: a package's first use imports every module of it (ec2: 180), and a plan's
+   process spent about 0.2-0.3 s CPU creating classes of resources the program never declares. During the
+   engine's runs a service package runs its own `__init__.py` without the resource and function modules' star
+   imports, and imports such a module on the first use of one of its names: the same classes, fewer of them.
+   A package of any other shape (`pulumi_aws.config`) loads as usual.
+
 The deployed program (components/) uses none of these.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+import importlib
+import importlib.abc
+import importlib.machinery
+import re
+import sys
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -59,6 +78,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ASSET_SIGS", "OUTPUT_SIG", "RESOURCE_SIG", "SECRET_SIG", "SECRET_SIG_KEY", "SERVED_PACK_VERSION",
            "UNKNOWN_SENTINELS", "acyclic_unknown_checks", "cannot_run", "contains_unknowns", "end_run",
+           "lazy_provider_packages",
            "no_source_positions", "not_applicable_error", "policy_view", "servicer", "start_run", "sync_await"]
 
 # --- 1, 2: wire values -------------------------------------------------------------------------------------------
@@ -217,3 +237,112 @@ def policy_view(properties: Any) -> Any:
     from pulumi_policy.proxy import unknown_checking_proxy
 
     return unknown_checking_proxy(deserialize_properties(properties))
+
+
+# --- 11: the provider SDK's package layout -------------------------------------------------------------------------
+
+PROVIDER_PACKAGE = "pulumi_aws"
+_STAR_IMPORT = re.compile(r"^from \.(\w+) import \*$", re.M)
+_SUBMODULE_IMPORT = re.compile(r"^from \. import (\w+)$", re.M)
+_EXPORTS = re.compile(r"^__all__ = \[(.*?)\]", re.M | re.S)
+_EXPORTED_NAME = re.compile(r"'(\w+)'")
+_SHARED = ("_enums", "_inputs")  # star-imported modules every resource module of the package imports anyway
+_LAYOUT_LINES = frozenset({"import builtins as _builtins", "from .. import _utilities", "import typing"})
+_HEAD = 8192  # bytes read of a module to find its `__all__` (pulumi_aws 7.51: always within the first 4 KiB)
+
+
+def _layout(directory: Path) -> tuple[dict[str, str], str] | None:
+    """A service package's names (name -> the resource or function module defining it) and its `__init__.py`
+    without the star imports of those modules, read from the `__init__.py` and each module's `__all__`; None when
+    the package is not of the generated shape."""
+    try:
+        text = (directory / "__init__.py").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if any(not (_STAR_IMPORT.match(line) or _SUBMODULE_IMPORT.match(line) or line in _LAYOUT_LINES)
+           for line in lines):
+        return None  # e.g. pulumi_aws.config (a module class of its own)
+    index: dict[str, str] = {}
+    for module in _STAR_IMPORT.findall(text):
+        if module in _SHARED:
+            continue
+        try:
+            with open(directory / f"{module}.py", encoding="utf-8") as source:
+                exports = _EXPORTS.search(source.read(_HEAD))
+        except OSError:
+            return None
+        if exports is None:
+            return None
+        for name in _EXPORTED_NAME.findall(exports.group(1)):
+            index[name] = module  # a later star import wins, as in the package's own `__init__`
+    deferred = {f"from .{module} import *" for module in index.values()}
+    eager = "\n".join("" if line in deferred else line for line in text.splitlines())  # line numbers kept
+    return index, eager
+
+
+class _ServicePackageLoader(importlib.abc.Loader):
+    """Runs a service package's `__init__.py` without its resource and function modules' star imports, which
+    its `__getattr__` (PEP 562) performs name by name on first use instead."""
+
+    def __init__(self, directory: Path, layout: tuple[dict[str, str], str]) -> None:
+        self.directory, self.layout = directory, layout
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
+        return None  # the default module
+
+    def exec_module(self, module: ModuleType) -> None:
+        index, eager = self.layout
+        package, deferred = module.__name__, frozenset(index.values())
+
+        def __getattr__(name: str) -> Any:  # only for names not in the namespace yet
+            if name in deferred:  # the module itself, as an imported submodule is its package's attribute
+                return importlib.import_module(f"{package}.{name}")
+            defining = index.get(name)
+            if defining is None:
+                raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            value = getattr(importlib.import_module(f"{package}.{defining}"), name)
+            setattr(module, name, value)
+            return value
+
+        def __dir__() -> list[str]:
+            return sorted({*vars(module), *index, *deferred})
+
+        vars(module).update(__getattr__=__getattr__, __dir__=__dir__)
+        # `_enums`, `_inputs` and `outputs` are imported here, by the `__init__`'s own lines, in its order; the
+        # names they define are in the namespace and win over the index, as their star imports come last.
+        exec(compile(eager, str(self.directory / "__init__.py"), "exec"), vars(module))
+
+
+class _ServicePackageFinder(importlib.abc.MetaPathFinder):
+    """Finds `pulumi_aws.<service>` packages of the generated shape and gives them `_ServicePackageLoader`."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        top, _, service = fullname.partition(".")
+        if top != PROVIDER_PACKAGE or not service or "." in service or not path:
+            return None
+        for entry in path:
+            directory = Path(entry) / service
+            layout = _layout(directory)
+            if layout is not None:
+                spec = importlib.machinery.ModuleSpec(fullname, _ServicePackageLoader(directory, layout),
+                                                      origin=str(directory / "__init__.py"), is_package=True)
+                spec.submodule_search_locations = [str(directory)]
+                spec.has_location = True
+                return spec
+        return None
+
+
+def lazy_provider_packages() -> bool:
+    """From now on in this process, pulumi_aws's service packages import their resource modules on first use.
+
+    Takes effect only when pulumi_aws itself is not imported yet (its top package looks the service packages up
+    when it is imported); True when it does. Idempotent.
+    """
+    if any(isinstance(finder, _ServicePackageFinder) for finder in sys.meta_path):
+        return True
+    if PROVIDER_PACKAGE in sys.modules:
+        return False
+    sys.meta_path.insert(0, _ServicePackageFinder())
+    return True

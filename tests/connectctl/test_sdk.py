@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pulumi
@@ -140,6 +143,88 @@ def test_policy_view_decodes_and_raises_on_unknowns() -> None:
 def test_one_analyzer_path_two_evaluations_same_findings() -> None:
     resources = [_resource(bucket="b", tags={"connect:tenant": "acme"})]
     assert sorted(analyze(resources), key=str) == sorted(analyze_via_servicer(resources), key=str)
+
+
+# --- 11: the provider SDK's package layout --------------------------------------------------------------------------
+
+# What the program declares from (components/): each package's public names must be the same lazily and eagerly.
+USED_SERVICES = ("appautoscaling", "backup", "cloudtrail", "cloudwatch", "ec2", "ecr", "ecs", "efs", "iam", "kms",
+                 "lb", "rds", "route53", "s3", "sns", "ssm", "vpc")
+_NAMES = """
+import json, sys
+from connectctl.engine import sdk
+lazy = sys.argv[1] == "lazy"
+assert sdk.lazy_provider_packages() is True
+if not lazy:
+    sys.meta_path = [f for f in sys.meta_path if type(f).__name__ != "_ServicePackageFinder"]
+import pulumi_aws
+packages = {s: getattr(pulumi_aws, s) for s in sys.argv[2:]}
+assert all(p.__loader__ and p._utilities for p in packages.values())  # loaded (pulumi_aws's modules are lazy)
+names = {s: sorted(n for n in dir(p) if not n.startswith("_")) for s, p in packages.items()}
+print(json.dumps(names))
+"""
+
+
+def _public_names(mode: str) -> dict[str, list[str]]:
+    done = subprocess.run([sys.executable, "-c", _NAMES, mode, *USED_SERVICES], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_every_service_package_has_the_generated_layout() -> None:
+    """The layout `lazy_provider_packages` reads: all but `config` (a module class of its own) have it."""
+    import pulumi_aws
+
+    root = Path(pulumi_aws.__file__).parent
+    packages = sorted(p.name for p in root.iterdir() if (p / "__init__.py").is_file())
+    odd = [name for name in packages if sdk._layout(root / name) is None]
+    assert odd == ["config"]
+    index, eager = sdk._layout(root / "ec2")  # type: ignore[misc]
+    assert (index["Vpc"], index["VpcArgs"], index["get_subnets_output"]) == ("vpc", "vpc", "get_subnets")
+    assert "SecurityGroupIngressArgs" not in index  # `_inputs`' names come with the package
+    kept = [line for line in eager.splitlines() if line and not line.startswith("#")]
+    assert kept == ["import builtins as _builtins", "from .. import _utilities", "import typing",
+                    "from ._enums import *", "from ._inputs import *", "from . import outputs"]
+
+
+def test_lazy_packages_expose_exactly_the_names_and_classes_of_the_eager_ones() -> None:
+    lazy, eager = _public_names("lazy"), _public_names("eager")
+    assert set(lazy) == set(USED_SERVICES)
+    for service in USED_SERVICES:
+        assert lazy[service] == eager[service], service
+    assert len(eager["ec2"]) > 1000
+
+
+def test_a_lazy_package_imports_a_resource_module_on_first_use_only() -> None:
+    probe = """
+import sys
+from connectctl.engine import sdk
+assert sdk.lazy_provider_packages() is True and sdk.lazy_provider_packages() is True
+import pulumi_aws as aws
+vpc = aws.ec2.Vpc
+from pulumi_aws.ec2.vpc import Vpc
+assert vpc is Vpc and aws.ec2.VpcArgs is aws.ec2.vpc.VpcArgs
+assert aws.ec2.SecurityGroupIngressArgs is aws.ec2._inputs.SecurityGroupIngressArgs
+assert aws.ec2.outputs.SecurityGroupIngress is not None
+assert "pulumi_aws.ec2.ami" not in sys.modules and "pulumi_aws.ec2.vpc" in sys.modules
+try:
+    aws.ec2.NoSuchThing
+except AttributeError as exc:
+    assert "pulumi_aws.ec2" in str(exc) and "NoSuchThing" in str(exc)
+else:
+    raise AssertionError("no AttributeError")
+print(sum(name.startswith("pulumi_aws.ec2.") for name in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) < 10  # vpc, _enums, _inputs, outputs: not the package's 180 modules
+
+
+def test_lazy_packages_take_effect_only_before_pulumi_aws_is_imported() -> None:
+    import pulumi_aws  # noqa: F401  (this process has it already)
+
+    finders = [f for f in sys.meta_path if type(f).__name__ == "_ServicePackageFinder"]
+    assert sdk.lazy_provider_packages() is bool(finders)
 
 
 # --- nowhere else --------------------------------------------------------------------------------------------------
