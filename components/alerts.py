@@ -44,6 +44,12 @@ def topic_policy(name_prefix: str, account_id: str, region: str, event_rules: Se
     `aws:SourceArn` (alarms of this account and region; rules by exact ARN).
     """
     arn = topic_arn(name_prefix, account_id, region)
+
+    def publishes(sid: str, service: str, source: dict[str, object]) -> dict[str, object]:
+        """`service` of this account publishes, from the sources `source` names (`{operator: {aws:SourceArn: ...}}`)."""
+        return {"Sid": sid, "Effect": "Allow", "Principal": {"Service": service}, "Action": "sns:Publish",
+                "Resource": arn, "Condition": {"StringEquals": {"aws:SourceAccount": account_id}, **source}}
+
     statements: list[dict[str, object]] = [
         {
             "Sid": "TenantAccountManagesTheTopic",
@@ -52,30 +58,13 @@ def topic_policy(name_prefix: str, account_id: str, region: str, event_rules: Se
             "Action": list(OWNER_ACTIONS),
             "Resource": arn,
         },
-        {
-            "Sid": "CloudWatchAlarmsOfThisAccountPublish",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudwatch.amazonaws.com"},
-            "Action": "sns:Publish",
-            "Resource": arn,
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"},
-            },
-        },
+        publishes("CloudWatchAlarmsOfThisAccountPublish", "cloudwatch.amazonaws.com",
+                  {"ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"}}),
     ]
     if event_rules:
-        statements.append({
-            "Sid": "EventBridgeRulesOfThisEnvironmentPublish",
-            "Effect": "Allow",
-            "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sns:Publish",
-            "Resource": arn,
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnEquals": {"aws:SourceArn": sorted(event_rule_arn(r, account_id, region) for r in event_rules)},
-            },
-        })
+        statements.append(publishes(
+            "EventBridgeRulesOfThisEnvironmentPublish", "events.amazonaws.com",
+            {"ArnEquals": {"aws:SourceArn": sorted(event_rule_arn(r, account_id, region) for r in event_rules)}}))
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 

@@ -79,6 +79,20 @@ def tls_only(bucket: str) -> dict[str, Any]:
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
+def never_deleted(sid: str, bucket: str) -> dict[str, Any]:
+    """The statement of an evidence bucket: no object of it, nor any version of one, is ever deleted, by anyone."""
+    return {"Sid": sid, "Effect": "Deny", "Principal": "*", "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            "Resource": f"arn:aws:s3:::{bucket}/*"}
+
+
+def tenant_and_services_only(bucket: str, account_id: str) -> dict[str, Any]:
+    """The statement of an evidence bucket: nobody outside the tenant account but an AWS service gets in."""
+    return {"Sid": "TenantAccountAndAwsServicesOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id},
+                          "Bool": {"aws:PrincipalIsAWSService": "false"}}}
+
+
 def bucket_policy(bucket: str, account_id: str) -> str:
     """TLS only, and no principal outside the tenant account."""
     resources = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
@@ -154,16 +168,50 @@ def access_log_bucket_policy(bucket: str, account_id: str, sources: str) -> str:
             {"Sid": "S3ServerAccessLogDelivery", "Effect": "Allow", "Principal": {"Service": LOG_DELIVERY},
              "Action": "s3:PutObject", "Resource": resources[1],
              "Condition": {"ArnLike": {"aws:SourceArn": sources}, "StringEquals": {"aws:SourceAccount": account_id}}},
-            {"Sid": "AccessLogsAreNeverDeleted", "Effect": "Deny", "Principal": "*",
-             "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": resources[1]},
+            never_deleted("AccessLogsAreNeverDeleted", bucket),
             {"Sid": "OnlyAwsServicesWriteLogs", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
              "Resource": resources[1], "Condition": {"Bool": {"aws:PrincipalIsAWSService": "false"}}},
-            {"Sid": "TenantAccountAndAwsServicesOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": resources,
-             "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id},
-                           "Bool": {"aws:PrincipalIsAWSService": "false"}}},
+            tenant_and_services_only(bucket, account_id),
         ],
     })
+
+
+def bucket_encryption(key: str, bucket: aws.s3.Bucket, opts: pulumi.ResourceOptions,
+                      kms_key_arn: pulumi.Input[str] | None = None) -> aws.s3.BucketServerSideEncryptionConfiguration:
+    """`<key>-encryption`: default encryption with the KMS key and a bucket key, or SSE-S3 without a key."""
+    by_default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs
+    rule = aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+        apply_server_side_encryption_by_default=by_default(sse_algorithm="AES256")
+    ) if kms_key_arn is None else aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+        bucket_key_enabled=True,
+        apply_server_side_encryption_by_default=by_default(sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn))
+    return aws.s3.BucketServerSideEncryptionConfiguration(f"{key}-encryption", bucket=bucket.id, rules=[rule],
+                                                          opts=opts)
+
+
+def bucket_private(key: str, bucket: aws.s3.Bucket, opts: pulumi.ResourceOptions
+                   ) -> tuple[aws.s3.BucketPublicAccessBlock, aws.s3.BucketOwnershipControls]:
+    """`<key>-public-access-block` (all four blocks) then `<key>-ownership` (ACLs disabled)."""
+    block = aws.s3.BucketPublicAccessBlock(
+        f"{key}-public-access-block", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+        ignore_public_acls=True, restrict_public_buckets=True, opts=opts)
+    ownership = aws.s3.BucketOwnershipControls(
+        f"{key}-ownership", bucket=bucket.id,
+        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=opts)
+    return block, ownership
+
+
+def harden_bucket(key: str, bucket: aws.s3.Bucket, opts: pulumi.ResourceOptions,
+                  kms_key_arn: pulumi.Input[str] | None = None
+                  ) -> tuple[aws.s3.BucketVersioning, list[pulumi.Resource]]:
+    """A bucket's hardening, in this order: `<key>-versioning` (enabled), `<key>-encryption` (`bucket_encryption`),
+    `<key>-public-access-block` and `<key>-ownership` (`bucket_private`). Returns the versioning (what replication
+    and lifecycle rules wait for) and all four."""
+    versioning = aws.s3.BucketVersioning(
+        f"{key}-versioning", bucket=bucket.id,
+        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=opts)
+    encryption = bucket_encryption(key, bucket, opts, kms_key_arn)
+    return versioning, [versioning, encryption, *bucket_private(key, bucket, opts)]
 
 
 @dataclass(frozen=True)
@@ -187,21 +235,7 @@ def log_bucket(key: str, bucket: str, *, account_id: str, sources: str, retentio
     keep = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
     resource = aws.s3.Bucket(key, bucket=bucket, force_destroy=False, tags={"connect:logs": "s3-server-access"},
                              opts=keep)
-    versioning = aws.s3.BucketVersioning(
-        f"{key}-versioning", bucket=resource.id,
-        versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=opts)
-    encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{key}-encryption", bucket=resource.id,
-        rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-            apply_server_side_encryption_by_default=aws.s3.
-            BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(sse_algorithm="AES256"))],
-        opts=opts)
-    block = aws.s3.BucketPublicAccessBlock(
-        f"{key}-public-access-block", bucket=resource.id, block_public_acls=True, block_public_policy=True,
-        ignore_public_acls=True, restrict_public_buckets=True, opts=opts)
-    ownership = aws.s3.BucketOwnershipControls(
-        f"{key}-ownership", bucket=resource.id,
-        rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=opts)
+    versioning, hardening = harden_bucket(key, resource, opts)
     aws.s3.BucketLifecycleConfiguration(
         f"{key}-lifecycle", bucket=resource.id,
         rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
@@ -216,7 +250,7 @@ def log_bucket(key: str, bucket: str, *, account_id: str, sources: str, retentio
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[versioning])))
     policy = aws.s3.BucketPolicy(f"{key}-policy", bucket=resource.id,
                                  policy=access_log_bucket_policy(bucket, account_id, sources), opts=opts)
-    return LogBucket(resource, bucket, [versioning, encryption, block, ownership, policy])
+    return LogBucket(resource, bucket, [*hardening, policy])
 
 
 def access_logging(key: str, source: aws.s3.Bucket, target: LogBucket, prefix: str,
@@ -378,24 +412,7 @@ class DataStores(pulumi.ComponentResource):
         resource = aws.s3.Bucket(key, bucket=bucket, force_destroy=False, tags=tags,
                                  opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                                      protect=True, retain_on_delete=True)))
-        versioning = aws.s3.BucketVersioning(
-            f"{key}-versioning", bucket=resource.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=opts)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{key}-encryption", bucket=resource.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                bucket_key_enabled=True,
-                apply_server_side_encryption_by_default=aws.s3.
-                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn))],
-            opts=opts,
-        )
-        aws.s3.BucketPublicAccessBlock(
-            f"{key}-public-access-block", bucket=resource.id, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True, opts=opts)
-        aws.s3.BucketOwnershipControls(
-            f"{key}-ownership", bucket=resource.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=opts)
+        versioning, _ = harden_bucket(key, resource, opts, kms_key_arn)
         aws.s3.BucketPolicy(f"{key}-policy", bucket=resource.id, policy=bucket_policy(bucket, account), opts=opts)
         return resource, versioning
 

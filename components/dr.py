@@ -15,7 +15,7 @@ The modes add a standby in the DR region by instantiating the very same `TenantN
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_aws as aws
@@ -28,8 +28,6 @@ from components.config import (
     DataConfig,
     DrConfig,
     NetworkConfig,
-    PlatformConfig,
-    ServiceConfig,
 )
 from components.data import (
     DatabaseSettings,
@@ -102,36 +100,26 @@ def vault_policy(account_id: str) -> str:
 
 @dataclass
 class DisasterRecoveryArgs:
-    """Inputs: the `connect:dr` section; whose environment it is and its two regions; what the standby mirrors of
-    the other sections (the `connect:data` stores it backs up and restores, the `connect:network` its network
-    copies, the `connect:platform` and `connect:services` its platform runs, whether `connect:vpn` declares
-    links); the DR provider, both regions' keys, the standby's zones and the image URLs."""
+    """Inputs: the `connect:dr` section; what the standby mirrors of the other sections (the `connect:data` stores
+    it backs up and restores, the `connect:network` its network copies, whether `connect:vpn` declares links); the
+    primary platform's inputs (`platform`: the `connect:platform` and `connect:services` sections and whose
+    environment it is, which the standby runs in the DR region); the DR region, its provider, key and zones."""
 
     config: DrConfig
     data: DataConfig
     network_config: NetworkConfig  # the primary's `connect:network`
-    platform_config: PlatformConfig
-    services: list[ServiceConfig]
+    platform: ContainerPlatformArgs  # the primary's platform, as declared (also when no certificate builds it)
     has_vpn_links: bool
-    name_prefix: str
-    account_id: str
-    region: str
     dr_region: str
-    environment_name: str
-    is_production: bool
-    decommissioning: bool
-    traffic_path_kept: bool
     dr_provider: aws.Provider
-    kms_key_arn: pulumi.Input[str]
     dr_kms_key_arn: pulumi.Input[str]
     dr_zones: list[str]
-    repository_urls: dict[str, str]
 
     def database_settings(self) -> DatabaseSettings:
         """What `declare_aurora` needs of the environment for a restore in the DR region."""
-        return DatabaseSettings(name_prefix=self.name_prefix, account_id=self.account_id,
-                                log_retention_days=self.platform_config.log_retention_days,
-                                is_production=self.is_production)
+        return DatabaseSettings(name_prefix=self.platform.name_prefix, account_id=self.platform.account_id,
+                                log_retention_days=self.platform.config.log_retention_days,
+                                is_production=self.platform.is_production)
 
 
 class DisasterRecovery(pulumi.ComponentResource):
@@ -145,7 +133,7 @@ class DisasterRecovery(pulumi.ComponentResource):
         super().__init__("connect:dr:DisasterRecovery", name, None, opts)
         self._name, self._args = name, args
         self.vaults = {
-            "primary": self._vault("primary", args.kms_key_arn, None),
+            "primary": self._vault("primary", args.platform.kms_key_arn, None),
             "dr": self._vault("dr", args.dr_kms_key_arn, args.dr_provider),
         }
         self._plan()
@@ -163,13 +151,13 @@ class DisasterRecovery(pulumi.ComponentResource):
         args = self._args
         opts = pulumi.ResourceOptions(parent=self, provider=provider)
         vault = aws.backup.Vault(
-            f"{self._name}-vault-{which}", name=f"{args.name_prefix}-{which}", kms_key_arn=kms_key_arn,
+            f"{self._name}-vault-{which}", name=f"{args.platform.name_prefix}-{which}", kms_key_arn=kms_key_arn,
             force_destroy=False,
             opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
         )
         aws.backup.VaultPolicy(f"{self._name}-vault-{which}-policy", backup_vault_name=vault.name,
-                               policy=vault_policy(args.account_id), opts=opts)
-        if args.is_production:
+                               policy=vault_policy(args.platform.account_id), opts=opts)
+        if args.platform.is_production:
             backup = args.config.backup
             aws.backup.VaultLockConfiguration(
                 f"{self._name}-vault-{which}-lock",
@@ -204,14 +192,15 @@ class DisasterRecovery(pulumi.ComponentResource):
                     delete_after=min(backup.retention_days, CONTINUOUS_MAX_DAYS)),
                 copy_actions=copy, recovery_point_tags={"connect:backup-rule": "continuous"},
             ))
-        plan = aws.backup.Plan(f"{self._name}-plan", name=f"{args.name_prefix}-all-data", rules=rules, opts=child)
+        plan = aws.backup.Plan(f"{self._name}-plan", name=f"{args.platform.name_prefix}-all-data", rules=rules,
+                               opts=child)
         role = aws.iam.Role(
             f"{self._name}-backup-role",
-            permissions_boundary=workload_boundary(args.account_id),
+            permissions_boundary=workload_boundary(args.platform.account_id),
             description="AWS Backup backs up and restores what the plan selects, nothing else",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]}),
+                "Condition": {"StringEquals": {"aws:SourceAccount": args.platform.account_id}}}]}),
             opts=child,
         )
         for policy in BACKUP_POLICIES:
@@ -220,7 +209,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                 policy_arn=f"arn:aws:iam::aws:policy/{policy}", opts=child)
         aws.backup.Selection(
             f"{self._name}-selection",
-            name=f"{args.name_prefix}-tagged",
+            name=f"{args.platform.name_prefix}-tagged",
             plan_id=plan.id,
             iam_role_arn=role.arn,
             selection_tags=[aws.backup.SelectionSelectionTagArgs(type="STRINGEQUALS", key="connect:backup",
@@ -243,33 +232,25 @@ class DisasterRecovery(pulumi.ComponentResource):
         self.network = TenantNetwork(
             f"{self._name}-network",
             TenantNetworkArgs(config=network_config, zones=args.dr_zones, region=dr_region,
-                              account_id=args.account_id, name_prefix=args.name_prefix,
-                              kms_key_arn=args.dr_kms_key_arn, nat=not args.decommissioning,
-                              interface_endpoints=args.traffic_path_kept),
+                              account_id=args.platform.account_id, name_prefix=args.platform.name_prefix,
+                              kms_key_arn=args.dr_kms_key_arn, nat=not args.platform.decommissioning,
+                              interface_endpoints=args.platform.traffic_path_kept),
             opts,
         )
         # Like the primary platform, the standby exists without services: removing the last service must not
         # take its protected access-log bucket with it. backup-restore with only `dr.vpn` has a network, no platform.
         if args.config.certificate_arn and args.config.runs_standby:
             grants = self._failover_grants()
-            self._monitoring = {d.name: monitoring_role(args.account_id, self._restore_placement(d.name),
-                                                        f"{args.name_prefix}-{d.name}")
+            self._monitoring = {d.name: monitoring_role(args.platform.account_id, self._restore_placement(d.name),
+                                                        f"{args.platform.name_prefix}-{d.name}")
                                 for d in sorted(args.data.databases, key=lambda d: d.name)}
             stores = self._failover_stores() if args.config.active else {}
-            urls = {repo: url.replace(f".{args.region}.", f".{dr_region}.")  # replicated by the registry
-                    for repo, url in args.repository_urls.items()}
-            self.platform = ContainerPlatform(
-                f"{self._name}-platform",
-                ContainerPlatformArgs(
-                    config=args.platform_config, services=args.services, name_prefix=args.name_prefix,
-                    account_id=args.account_id, region=dr_region, environment_name=args.environment_name,
-                    is_production=args.is_production, decommissioning=args.decommissioning,
-                    traffic_path_kept=args.traffic_path_kept, network=self.network, kms_key_arn=args.dr_kms_key_arn,
-                    repository_urls=urls, stores=stores, granted_stores=grants,
-                    certificate_arn=args.config.certificate_arn, base_override=self.standby_base(),
-                ),
-                opts,
-            )
+            urls = {repo: url.replace(f".{args.platform.region}.", f".{dr_region}.")  # replicated by the registry
+                    for repo, url in args.platform.repository_urls.items()}
+            standby = replace(args.platform, region=dr_region, network=self.network, kms_key_arn=args.dr_kms_key_arn,
+                              repository_urls=urls, stores=stores, granted_stores=grants,
+                              certificate_arn=args.config.certificate_arn, base_override=self.standby_base())
+            self.platform = ContainerPlatform(f"{self._name}-platform", standby, opts)
 
     def standby_base(self) -> int | None:
         """Tasks per standby service: none in pilot light, a reduced base warm; the client's base when active."""
@@ -290,13 +271,14 @@ class DisasterRecovery(pulumi.ComponentResource):
         args = self._args
         grants: dict[str, StoreAccess] = {
             b.name: StoreAccess(kind="bucket", name=b.name,
-                                bucket=bucket_name(args.name_prefix, b.name, args.account_id, dr=True))
+                                bucket=bucket_name(args.platform.name_prefix, b.name, args.platform.account_id,
+                                                   dr=True))
             for b in args.data.buckets}
         for database in args.data.databases:
-            parameter = database_parameter(args.name_prefix, database.name)
+            parameter = database_parameter(args.platform.name_prefix, database.name)
             grants[database.name] = StoreAccess(kind="database", name=database.name, port=5432,
                                                 endpoint_parameter=parameter, extra={"parameter_arn": (
-                                                    f"arn:aws:ssm:{args.dr_region}:{args.account_id}:"
+                                                    f"arn:aws:ssm:{args.dr_region}:{args.platform.account_id}:"
                                                     f"parameter{parameter}")})
         return grants
 
@@ -323,7 +305,8 @@ class DisasterRecovery(pulumi.ComponentResource):
         if source != LATEST:
             return source
         snapshot = aws.rds.get_cluster_snapshot_output(
-            db_cluster_identifier=f"{args.name_prefix}-{database}", snapshot_type="awsbackup", most_recent=True,
+            db_cluster_identifier=f"{args.platform.name_prefix}-{database}", snapshot_type="awsbackup",
+            most_recent=True,
             opts=pulumi.InvokeOutputOptions(provider=args.dr_provider))
         return snapshot.db_cluster_snapshot_arn
 
@@ -335,7 +318,7 @@ class DisasterRecovery(pulumi.ComponentResource):
         backup = args.config.backup
         opts = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
         plan = aws.backup.Plan(
-            f"{self._name}-plan-dr", name=f"{args.name_prefix}-all-data-dr",
+            f"{self._name}-plan-dr", name=f"{args.platform.name_prefix}-all-data-dr",
             rules=[aws.backup.PlanRuleArgs(
                 rule_name="daily-snapshots", target_vault_name=self.vaults["dr"].name, schedule=backup.schedule,
                 start_window=60, completion_window=360,
@@ -343,7 +326,7 @@ class DisasterRecovery(pulumi.ComponentResource):
                 recovery_point_tags={"connect:backup-rule": "daily-snapshots"})],
             opts=opts)
         aws.backup.Selection(
-            f"{self._name}-selection-dr", name=f"{args.name_prefix}-tagged-dr", plan_id=plan.id,
+            f"{self._name}-selection-dr", name=f"{args.platform.name_prefix}-tagged-dr", plan_id=plan.id,
             iam_role_arn=self.backup_role.arn,
             selection_tags=[aws.backup.SelectionSelectionTagArgs(type="STRINGEQUALS", key="connect:backup",
                                                                  value="true")],

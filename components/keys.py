@@ -44,22 +44,15 @@ def key_policy(account_id: str, region: str, partition: str = "aws") -> str:
                     }
                 },
             },
-            {
-                "Sid": "CloudWatchAlarmsPublishToTheAlertsTopic",
+            *({
+                "Sid": f"{publisher}PublishToTheAlertsTopic",
                 "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Principal": {"Service": service},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            },
-            {
-                "Sid": "EventBridgeRulesPublishToTheAlertsTopic",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            },
+            } for publisher, service in (("CloudWatchAlarms", "cloudwatch.amazonaws.com"),
+                                         ("EventBridgeRules", "events.amazonaws.com"))),
         ],
     })
 

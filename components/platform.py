@@ -24,7 +24,7 @@ import pulumi_aws as aws
 
 from components.boundary import workload_boundary
 from components.config import PlatformConfig, ServiceConfig
-from components.data import StoreAccess, tls_only
+from components.data import StoreAccess, bucket_encryption, bucket_private, tls_only
 from components.network import TenantNetwork
 from components.regions import ELB_LOG_DELIVERY_ACCOUNTS, ELB_LOG_DELIVERY_SERVICE, zone_id_prefix
 
@@ -269,22 +269,8 @@ class ContainerPlatform(pulumi.ComponentResource):
         """The access-log bucket's hardening, log expiry and delivery policy (kept while the bucket is)."""
         name, args = self._name, self._args
         child = pulumi.ResourceOptions(parent=self)
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-access-logs-public-access-block", bucket=bucket.id, block_public_acls=True,
-            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-access-logs-ownership", bucket=bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-access-logs-encryption", bucket=bucket.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3.
-                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="AES256"))],  # ALB log delivery writes only with S3-managed keys
-            opts=child,
-        )
+        bucket_private(f"{name}-access-logs", bucket, child)
+        bucket_encryption(f"{name}-access-logs", bucket, child)  # SSE-S3: ALB log delivery writes only with it
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-access-logs-lifecycle", bucket=bucket.id,
             rules=[aws.s3.BucketLifecycleConfigurationRuleArgs(
@@ -379,26 +365,21 @@ class ContainerPlatform(pulumi.ComponentResource):
         args = self._args
         child = pulumi.ResourceOptions(parent=self)
         repository_arn = f"arn:aws:ecr:{args.region}:{args.account_id}:repository/{service.image.repository}"
-        execution_role = aws.iam.Role(
-            f"{base}-execution",
-            permissions_boundary=workload_boundary(args.account_id),
-            description=f"ECS pulls {service.name}'s image, writes its logs, reads its secrets",
-            assume_role_policy=ecs_tasks_trust(args.account_id),
-            opts=child,
-        )
+
+        def task_role_of(key: str, description: str) -> aws.iam.Role:  # ECS tasks assume it, within the boundary
+            return aws.iam.Role(key, permissions_boundary=workload_boundary(args.account_id), description=description,
+                                assume_role_policy=ecs_tasks_trust(args.account_id), opts=child)
+
+        execution_role = task_role_of(
+            f"{base}-execution", f"ECS pulls {service.name}'s image, writes its logs, reads its secrets")
         aws.iam.RolePolicy(
             f"{base}-execution-policy",
             role=execution_role.id,
             policy=self._execution_policy(service, repository_arn, log_group_name, iam_stores),
             opts=child,
         )
-        task_role = aws.iam.Role(
-            f"{base}-task",
-            permissions_boundary=workload_boundary(args.account_id),
-            description=f"What {service.name}'s code may call: the data stores it uses, nothing else",
-            assume_role_policy=ecs_tasks_trust(args.account_id),
-            opts=child,
-        )
+        task_role = task_role_of(
+            f"{base}-task", f"What {service.name}'s code may call: the data stores it uses, nothing else")
         task_statements = self._store_statements(service, iam_stores)
         if task_statements:
             aws.iam.RolePolicy(

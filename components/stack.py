@@ -79,6 +79,18 @@ def available_zones(provider: aws.Provider, region: str, count: int) -> list[str
     return names[:count]
 
 
+def provider_for(cfg: StackConfig, name: str = "tenant", region: str | None = None) -> aws.Provider:
+    """The stack's AWS provider for `region` (default: the stack's own), pinned to the tenant account."""
+    target = region or cfg.region
+    # During a declared failover the primary region may be out, STS with it: the primary's provider then asks the
+    # DR region's STS for its role and account (STS answers in every region for the whole account:
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html), so `pulumi up`
+    # configures every provider without a call to the lost region.
+    sts = cfg.tenant.dr_region if not cfg.is_account and cfg.dr.active and target != cfg.tenant.dr_region else None
+    return tenant_provider(cfg.tenant, name=name, region=target, session_name=f"connect-{cfg.name_prefix}",
+                           sts_region=sts)
+
+
 def resolve_zones(cfg: StackConfig, provider: aws.Provider) -> list[str]:
     """Zones named in the stack file, or the first N available zones of the account."""
     explicit = cfg.explicit_zones()
@@ -122,7 +134,7 @@ def account(cfg: StackConfig, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
         pinned,
     )
     # STS global-endpoint and IAM calls are recorded in us-east-1: the break-glass rules run there too.
-    global_events = (tenant_provider(cfg, name="global-events", region=GLOBAL_EVENTS_REGION)
+    global_events = (provider_for(cfg, name="global-events", region=GLOBAL_EVENTS_REGION)
                      if cfg.region != GLOBAL_EVENTS_REGION else None)
     access = AccountAccess(
         "access",
@@ -139,7 +151,7 @@ def account(cfg: StackConfig, pinned: pulumi.ResourceOptions) -> dict[str, Any]:
             config=cfg.access, name_prefix=cfg.name_prefix, account_id=cfg.tenant.account_id, region=cfg.region,
             dr_region=cfg.tenant.dr_region,
             # named `dr` like the environment stacks' DR provider (components/trail.py)
-            dr_provider=tenant_provider(cfg, name="dr", region=cfg.tenant.dr_region),
+            dr_provider=provider_for(cfg, name="dr", region=cfg.tenant.dr_region),
         )
         outputs |= AuditTrail("audit-trail", trail_args, pinned).outputs()
     return outputs
@@ -182,7 +194,7 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
         "natGatewayIds": {z: n.id for z, n in network.nat_gateways.items()},
         "kmsKeyArn": key.arn,
     }
-    dr_provider = tenant_provider(cfg, name="dr", region=cfg.tenant.dr_region)
+    dr_provider = provider_for(cfg, name="dr", region=cfg.tenant.dr_region)
     dr_key = EnvironmentKey("dr-key", key_args(cfg, cfg.tenant.dr_region), pulumi.ResourceOptions(provider=dr_provider))
     # Always declared, even without stores: its access-log buckets are protected (audit evidence), so removing
     # the last store must not take them along (a protected resource's delete would stop `pulumi up`).
@@ -200,21 +212,16 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
     stores = data_stores.access
     if stores:
         outputs["dataStores"] = sorted(stores)
-    platform = None
-    urls: dict[str, str] = {}
-    if cfg.platform.certificate_arn is not None:
-        urls = await account_repository_urls(cfg)
-        platform = ContainerPlatform(
-            "platform",
-            ContainerPlatformArgs(
-                config=cfg.platform, services=cfg.services, name_prefix=cfg.name_prefix,
-                account_id=cfg.tenant.account_id, region=cfg.region, environment_name=cfg.tenant.environment_name,
-                is_production=cfg.tenant.is_production, decommissioning=cfg.tenant.decommissioning,
-                traffic_path_kept=cfg.tenant.traffic_path_kept(), network=network, kms_key_arn=key.arn,
-                repository_urls=urls, stores=stores,
-            ),
-            pinned,
-        )
+    certified = cfg.platform.certificate_arn is not None
+    # The platform as the environment declares it; the DR standby runs the same in its region (components/dr.py).
+    platform_args = ContainerPlatformArgs(
+        config=cfg.platform, services=cfg.services, name_prefix=cfg.name_prefix,
+        account_id=cfg.tenant.account_id, region=cfg.region, environment_name=cfg.tenant.environment_name,
+        is_production=cfg.tenant.is_production, decommissioning=cfg.tenant.decommissioning,
+        traffic_path_kept=cfg.tenant.traffic_path_kept(), network=network, kms_key_arn=key.arn,
+        repository_urls=await account_repository_urls(cfg) if certified else {}, stores=stores,
+    )
+    platform = ContainerPlatform("platform", platform_args, pinned) if certified else None
     if platform is not None and platform.serving:
         outputs |= {
             "clusterName": platform.cluster.name,
@@ -251,13 +258,9 @@ async def environment(cfg: StackConfig, provider: aws.Provider, pinned: pulumi.R
     dr = DisasterRecovery(
         "dr",
         DisasterRecoveryArgs(
-            config=cfg.dr, data=cfg.data, network_config=cfg.net, platform_config=cfg.platform,
-            services=cfg.services, has_vpn_links=has_vpn_links, name_prefix=cfg.name_prefix,
-            account_id=cfg.tenant.account_id, region=cfg.region, dr_region=cfg.tenant.dr_region,
-            environment_name=cfg.tenant.environment_name, is_production=cfg.tenant.is_production,
-            decommissioning=cfg.tenant.decommissioning, traffic_path_kept=cfg.tenant.traffic_path_kept(),
-            dr_provider=dr_provider, kms_key_arn=key.arn, dr_kms_key_arn=dr_key.arn, dr_zones=dr_zones,
-            repository_urls=urls,
+            config=cfg.dr, data=cfg.data, network_config=cfg.net, platform=platform_args,
+            has_vpn_links=has_vpn_links, dr_region=cfg.tenant.dr_region, dr_provider=dr_provider,
+            dr_kms_key_arn=dr_key.arn, dr_zones=dr_zones,
         ),
         pinned,
     )
@@ -337,8 +340,8 @@ def service_names(cfg: StackConfig, network: TenantNetwork, platform: ContainerP
 async def program() -> dict[str, Any]:
     """Declare one client stack: an account baseline or an environment."""
     cfg = load_config()
-    register_tenant_tags(cfg)
-    provider = tenant_provider(cfg)
+    register_tenant_tags(cfg.tenant)
+    provider = provider_for(cfg)
     pinned = pulumi.ResourceOptions(provider=provider)
     common = {"client": cfg.tenant.client, "environment": cfg.tenant.environment_name, "scope": cfg.tenant.scope,
               "region": cfg.region, "drRegion": cfg.tenant.dr_region}

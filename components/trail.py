@@ -41,7 +41,17 @@ import pulumi_aws as aws
 
 from components.boundary import workload_boundary
 from components.config import AccessConfig
-from components.data import LogBucket, access_logging, bucket_name, dr_replication_rule, log_bucket, tls_only
+from components.data import (
+    LogBucket,
+    access_logging,
+    bucket_name,
+    dr_replication_rule,
+    harden_bucket,
+    log_bucket,
+    never_deleted,
+    tenant_and_services_only,
+    tls_only,
+)
 
 KEEP = pulumi.ResourceOptions(protect=True, retain_on_delete=True)
 
@@ -112,12 +122,8 @@ def bucket_policy(bucket: str, account_id: str, trail: str) -> str:
              "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
              "Resource": f"arn:aws:s3:::{bucket}/AWSLogs/{account_id}/*",
              "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail}}},
-            {"Sid": "LogFilesAreNeverDeleted", "Effect": "Deny", "Principal": "*",
-             "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": resources[1]},
-            {"Sid": "TenantAccountAndAwsServicesOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": resources,
-             "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id},
-                           "Bool": {"aws:PrincipalIsAWSService": "false"}}},
+            never_deleted("LogFilesAreNeverDeleted", bucket),
+            tenant_and_services_only(bucket, account_id),
         ],
     })
 
@@ -135,17 +141,12 @@ def access_log_bucket_name(name_prefix: str, account_id: str) -> str:
 def replica_bucket_policy(bucket: str, account_id: str) -> str:
     """The copy keeps the original's guarantees: TLS only, no log file ever deleted, nobody outside the tenant
     account but an AWS service. Only replication writes to it (through the tenant account's replication role)."""
-    resources = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
             tls_only(bucket),
-            {"Sid": "LogFilesAreNeverDeleted", "Effect": "Deny", "Principal": "*",
-             "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"], "Resource": resources[1]},
-            {"Sid": "TenantAccountAndAwsServicesOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": resources,
-             "Condition": {"StringNotEquals": {"aws:PrincipalAccount": account_id},
-                           "Bool": {"aws:PrincipalIsAWSService": "false"}}},
+            never_deleted("LogFilesAreNeverDeleted", bucket),
+            tenant_and_services_only(bucket, account_id),
         ],
     })
 
@@ -234,29 +235,9 @@ class AuditTrail(pulumi.ComponentResource):
                       opts=child)
         bucket = bucket_name(prefix, "cloudtrail", account)
         self.bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket, force_destroy=False, opts=keep)
-        versioning = aws.s3.BucketVersioning(
-            f"{name}-bucket-versioning", bucket=self.bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-            opts=child)
-        hardening: list[pulumi.Resource] = [
-            versioning,
-            aws.s3.BucketServerSideEncryptionConfiguration(
-                f"{name}-bucket-encryption", bucket=self.bucket.id,
-                rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    bucket_key_enabled=True,
-                    apply_server_side_encryption_by_default=aws.s3.
-                    BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=key.arn))],
-                opts=child),
-            aws.s3.BucketPublicAccessBlock(
-                f"{name}-bucket-public-access-block", bucket=self.bucket.id, block_public_acls=True,
-                block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=child),
-            aws.s3.BucketOwnershipControls(
-                f"{name}-bucket-ownership", bucket=self.bucket.id,
-                rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=child),
-            aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id,
-                                policy=bucket_policy(bucket, account, self.arn), opts=child),
-        ]
+        versioning, hardening = harden_bucket(f"{name}-bucket", self.bucket, child, key.arn)
+        hardening.append(aws.s3.BucketPolicy(f"{name}-bucket-policy", bucket=self.bucket.id,
+                                             policy=bucket_policy(bucket, account, self.arn), opts=child))
         access = args.config
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=log_group_name(prefix), kms_key_id=key.arn,
@@ -310,23 +291,7 @@ class AuditTrail(pulumi.ComponentResource):
         aws.kms.Alias(f"{name}-dr-key-alias", name=alias, target_key_id=key.key_id, opts=dr)
         source, target = bucket_name(prefix, "cloudtrail", account), replica_bucket_name(prefix, account)
         replica = aws.s3.Bucket(f"{name}-replica", bucket=target, force_destroy=False, opts=keep)
-        replica_versioning = aws.s3.BucketVersioning(
-            f"{name}-replica-versioning", bucket=replica.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"), opts=dr)
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-replica-encryption", bucket=replica.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                bucket_key_enabled=True,
-                apply_server_side_encryption_by_default=aws.s3.
-                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="aws:kms", kms_master_key_id=key.arn))],
-            opts=dr)
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-replica-public-access-block", bucket=replica.id, block_public_acls=True,
-            block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True, opts=dr)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-replica-ownership", bucket=replica.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"), opts=dr)
+        replica_versioning, _ = harden_bucket(f"{name}-replica", replica, dr, key.arn)
         aws.s3.BucketPolicy(f"{name}-replica-policy", bucket=replica.id,
                             policy=replica_bucket_policy(target, account), opts=dr)
         # Reads of the copy are recorded too, in its own region (S3 delivers access logs nowhere else).

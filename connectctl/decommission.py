@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import json
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -42,7 +40,7 @@ from connectctl.clock import NOW_ENV
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.project import Project, load_project_dir
 from connectctl.engine.regions import resource_regions
-from connectctl.errors import EXIT_OK, fail, input_errors
+from connectctl.errors import write_document
 from connectctl.plan import Plan, plan_stack
 
 VAULT = "aws:backup/vault:Vault"
@@ -484,15 +482,8 @@ def decommission(
     """What a decommissioned environment keeps, until when, at what monthly cost, and the steps that end it."""
     from connectctl.pricing import PriceFileError
 
-    try:
-        report = decommission_report(load_project_dir(project_dir), stack, prices)
-    except input_errors(DecommissionError, PriceFileError) as exc:
-        raise fail(str(exc)) from None
-    if output is DecommissionFormat.json:
-        sys.stdout.write(json.dumps(report.as_json(), indent=2) + "\n")
-    else:
-        sys.stdout.write(render_markdown(report))
-    raise typer.Exit(EXIT_OK)
+    raise write_document(lambda: decommission_report(load_project_dir(project_dir), stack, prices), render_markdown,
+                         output is DecommissionFormat.json, DecommissionError, PriceFileError)
 
 
 def register(app: typer.Typer) -> None:

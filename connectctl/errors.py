@@ -6,14 +6,29 @@ when it could not: a stack file, pack config, state file or program it could not
 message as every command does (`error: ...` in red on stderr) and returns the `typer.Exit` to raise.
 
 `input_errors` is the exceptions that mean "the input is wrong", imported only when one is being caught, so that
-`connectctl --help` loads none of the engine (tests/connectctl/test_cli_startup.py).
+`connectctl --help` loads none of the engine (tests/connectctl/test_cli_startup.py). `write_document` is the
+whole of a command that prints one document, as Markdown or as JSON.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
 import typer
 
 EXIT_OK, EXIT_FOUND, EXIT_INVALID = 0, 1, 2
+
+
+class Document(Protocol):
+    """What `write_document` prints: anything with a JSON form."""
+
+    def as_json(self) -> dict[str, Any]: ...
+
+
+D = TypeVar("D", bound=Document)
 
 
 def report(message: str) -> None:
@@ -46,4 +61,19 @@ def input_errors(*more: type[Exception], plan: bool = True) -> tuple[type[Except
     return (ProjectError, ConfigReport, ProgramError, PackConfigError, *more)
 
 
-__all__ = ["EXIT_FOUND", "EXIT_INVALID", "EXIT_OK", "fail", "input_errors", "report"]
+def write_document(build: Callable[[], D], markdown: Callable[[D], str], as_json: bool,
+                   *errors: type[Exception]) -> typer.Exit:
+    """Build the document (`fail` on `input_errors(*errors)`), print it as JSON (`as_json`) or as its `markdown`
+    and return the exit to raise, `EXIT_OK`: `raise write_document(...)`."""
+    try:
+        document = build()
+    except input_errors(*errors) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(document.as_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(markdown(document))
+    return typer.Exit(EXIT_OK)
+
+
+__all__ = ["EXIT_FOUND", "EXIT_INVALID", "EXIT_OK", "fail", "input_errors", "report", "write_document"]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from connectctl.engine.regions import PROVIDER_TYPE, provider_regions, provider_urn
-from connectctl.errors import EXIT_OK, fail, input_errors
+from connectctl.errors import write_document
 
 if TYPE_CHECKING:
     from components.config import StackConfig
@@ -842,15 +841,8 @@ def runbook(
 
     from connectctl.engine.project import load_project_dir
 
-    try:
-        book = build(stack, load_project_dir(project_dir))
-    except input_errors(RunbookError) as exc:
-        raise fail(str(exc)) from None
-    if output is RunbookFormat.json:
-        sys.stdout.write(json.dumps(book.as_json(), indent=2) + "\n")
-    else:
-        sys.stdout.write(render_markdown(book))
-    raise typer.Exit(EXIT_OK)
+    raise write_document(lambda: build(stack, load_project_dir(project_dir)), render_markdown,
+                         output is RunbookFormat.json, RunbookError)
 
 
 __all__ = ["Runbook", "RunbookError", "RunbookFormat", "build", "render_markdown", "runbook"]

@@ -64,6 +64,7 @@ from components.config.base import (
     shown,
     slug,
     strict_int,
+    unknown_region,
 )
 from components.config.data import (
     ACU_STEPS,
@@ -190,7 +191,6 @@ from components.config.tenant import (
     lifecycle_issues,
     tenant_issues,
     today,
-    unknown_region,
 )
 from components.config.vpn import (
     AMAZON_ASN_RANGES,

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from components.config.alerts import AlertsConfig
-from components.config.base import ROLE_ARN, AccountId, Model, RoleArn, account_id
+from components.config.base import ROLE_ARN, AccountId, Model, RoleArn, Worded, matching
 from components.limits import LOG_RETENTION_DAYS, log_retention
 
 MIN_SESSION_HOURS, MAX_SESSION_HOURS = 1, 12  # IAM's MaxSessionDuration: 3600 to 43200 seconds
@@ -27,7 +27,19 @@ MIN_TRAIL_LOG_DAYS = 365  # the pack's floor for log groups (log-group-encrypted
 TRAIL_RETENTION_DAYS = [d for d in LOG_RETENTION_DAYS if d >= MIN_TRAIL_LOG_DAYS]
 SCOPE_HINT = "only in the account stack (stacks/Pulumi.<client>-account.yaml), which owns the platform team's " \
              "roles and the audit trail"
-SessionHours = Annotated[int, Field(ge=MIN_SESSION_HOURS, le=MAX_SESSION_HOURS)]
+
+
+def _hours(value: Any, lo: int, hi: int) -> int:
+    allowed = f"allowed: whole hours from {lo} to {hi}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not a whole number of hours; {allowed}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{value} hours is out of range; {allowed} (IAM's maximum session duration)")
+    return value
+
+
+SessionHours = Annotated[int, Field(ge=MIN_SESSION_HOURS, le=MAX_SESSION_HOURS), Worded(_hours)]
+CiRoleArn = Annotated[RoleArn, matching(ROLE_ARN, "an IAM role ARN", "arn:aws:iam::<operatorAccountId>:role/<name>")]
 TrailRetentionDays = Annotated[int, Field(json_schema_extra={"enum": TRAIL_RETENTION_DAYS})]
 
 
@@ -58,7 +70,7 @@ class AccessConfig(Model):
 
     operator_account_id: AccountId = Field(description="The operator's identity account (12 digits, quoted): the one "
                                      "account the people's roles trust, with MFA. Not the tenant account.")
-    ci_role_arn: RoleArn = Field(description="The operator's CI role (arn:aws:iam::<operatorAccountId>:role/<name>): "
+    ci_role_arn: CiRoleArn = Field(description="The operator's CI role (arn:aws:iam::<operatorAccountId>:role/<name>): "
                              "the only principal connect-deployer trusts.")
     max_session_hours: SessionHours = Field(default=MIN_SESSION_HOURS, description="Longest session of the four roles, "
                                    "1-12 hours (IAM's limit). Role chaining (CI role -> deployer) caps sessions "
@@ -73,28 +85,6 @@ class AccessConfig(Model):
         "bucket keeps every log file.")
     alerts: AccessAlertsConfig = Field(default_factory=AccessAlertsConfig, description="Subscribers of the "
                                        "account's alerts topic (every use of connect-breakglass).")
-
-    @field_validator("operator_account_id", mode="before")
-    @classmethod
-    def _account(cls, value: Any) -> Any:
-        return account_id(value)
-
-    @field_validator("ci_role_arn")
-    @classmethod
-    def _role(cls, value: str) -> str:
-        if not ROLE_ARN.match(value):
-            raise ValueError(f"{value!r} is not an IAM role ARN; allowed: arn:aws:iam::<operatorAccountId>:role/<name>")
-        return value
-
-    @field_validator("max_session_hours", mode="before")
-    @classmethod
-    def _hours(cls, value: Any) -> Any:
-        allowed = f"allowed: whole hours from {MIN_SESSION_HOURS} to {MAX_SESSION_HOURS}"
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{value!r} is not a whole number of hours; {allowed}")
-        if not MIN_SESSION_HOURS <= value <= MAX_SESSION_HOURS:
-            raise ValueError(f"{value} hours is out of range; {allowed} (IAM's maximum session duration)")
-        return value
 
     @field_validator("log_retention_days", mode="before")
     @classmethod

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from components.config.base import Model
+from components.config.base import Model, Worded
 
 
 def _number(value: Any, what: str, lo: float, hi: float, *, above: bool = False) -> float:
@@ -35,11 +36,12 @@ ALARM_PERIODS = (60, 300, 900, 3600)  # CloudWatch periods whose metrics every a
 MAX_EVALUATION_PERIODS = 24  # 24 x 3600 s = one day, CloudWatch's longest evaluation range
 MAX_LATENCY_SECONDS = 4000  # the longest idle timeout of an application load balancer
 DEFAULT_P99 = 2.5
-# Bounds for the JSON Schema; the validators below run first and explain what is allowed.
-Percent = Annotated[float, Field(gt=0, le=100)]
-Seconds = Annotated[float, Field(gt=0, le=MAX_LATENCY_SECONDS)]
-Periods = Annotated[int, Field(ge=1, le=MAX_EVALUATION_PERIODS)]
-Requests = Annotated[int, Field(ge=0, le=1_000_000)]
+# Bounds for the JSON Schema, checked first (and explained) by `_number` and `_whole` (components/config/base.py,
+# `Worded`).
+Percent = Annotated[float, Field(gt=0, le=100), Worded(partial(_number, what="a percentage", above=True))]
+Seconds = Annotated[float, Field(gt=0, le=MAX_LATENCY_SECONDS), Worded(partial(_number, what="seconds", above=True))]
+Periods = Annotated[int, Field(ge=1, le=MAX_EVALUATION_PERIODS), Worded(partial(_whole, what="periods"))]
+Requests = Annotated[int, Field(ge=0, le=1_000_000), Worded(partial(_whole, what="requests per period"))]
 
 
 class AlertThresholds(Model):
@@ -98,27 +100,6 @@ class AlertThresholds(Model):
             raise ValueError(f"{value!r} is not an alarm period; allowed: {', '.join(map(str, ALARM_PERIODS))} "
                              "seconds")
         return value
-
-    @field_validator("evaluation_periods", mode="before")
-    @classmethod
-    def _periods(cls, value: Any) -> int:
-        return _whole(value, "periods", 1, MAX_EVALUATION_PERIODS)
-
-    @field_validator("minimum_requests", mode="before")
-    @classmethod
-    def _requests(cls, value: Any) -> int:
-        return _whole(value, "requests per period", 0, 1_000_000)
-
-    @field_validator("error_rate_percent", "cpu_percent", "memory_percent", "nat_packet_drop_percent",
-                     mode="before")
-    @classmethod
-    def _percent(cls, value: Any) -> float:
-        return _number(value, "a percentage", 0, 100, above=True)
-
-    @field_validator("latency_p95_seconds", "latency_p99_seconds", mode="before")
-    @classmethod
-    def _latency(cls, value: Any) -> float:
-        return _number(value, "seconds", 0, MAX_LATENCY_SECONDS, above=True)
 
     @field_validator("latency_p99_seconds")
     @classmethod

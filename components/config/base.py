@@ -9,15 +9,19 @@ no account id) and handed to the JSON Schema by `schema_pattern` (ECMA 262 has n
 from __future__ import annotations
 
 import datetime
+import difflib
+import functools
 import re
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic.alias_generators import to_camel
+from pydantic_core import CoreSchema, core_schema
 
-from components.limits import LOG_RETENTION_DAYS
+from components.limits import LOG_RETENTION_DAYS, log_retention
 from components.regions import REGION_ZONES
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\Z", re.ASCII)
@@ -72,16 +76,64 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True)
 
 
+# Numbers are bounded where they are declared, once, as `Annotated[int, Field(ge=..., le=...), Worded(...)]`: the
+# Field gives the JSON Schema its minimum and maximum, `Worded` checks the value against those same bounds before
+# pydantic's coercion and words the message (`allowed: tasks from 1 to 1000`); the constraint then never fails,
+# it documents. Texts carry their pattern for the JSON Schema (`pattern_hint`) and their check (`matching`, or
+# a function of their own) in the same `Annotated`.
 
-# Text types of several sections. Whole numbers are bounded where they are declared, as
-# `Annotated[int, Field(ge=..., le=...)]`: the JSON Schema's minimum and maximum. Each such field keeps a
-# `mode="before"` validator, which runs first and words the message (`allowed: 1 to 10 tasks per service`);
-# the constraint then never fails, it documents.
-Slug = Annotated[str, Field(json_schema_extra=pattern_hint(SLUG, 2, 20))]
-AccountId = Annotated[str, Field(json_schema_extra=pattern_hint(ACCOUNT_ID))]
-RoleArn = Annotated[str, Field(json_schema_extra=pattern_hint(ROLE_ARN))]
-Region = Annotated[str, Field(json_schema_extra={"enum": list(REGION_ZONES)})]
-LogRetentionDays = Annotated[int, Field(json_schema_extra={"enum": list(LOG_RETENTION_DAYS)})]  # CloudWatch Logs
+
+@dataclass(frozen=True)
+class Worded:
+    """`Annotated` metadata after a `Field(ge=..., le=...)` (or `gt=`): `check(value, lo=..., hi=...)` runs before
+    pydantic's coercion with the Field's own bounds, so a bound is written once and its message in one place."""
+
+    check: Callable[..., Any]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        schema = handler(source)  # the number's schema, the Field's bounds applied
+        bounds = {"lo": schema.get("ge", schema.get("gt")), "hi": schema.get("le")}
+        return core_schema.no_info_before_validator_function(functools.partial(self.check, **bounds), schema)
+
+
+def whole(what: str) -> Worded:
+    """A whole number of `what` within the Field's bounds, worded by `strict_int`."""
+    return Worded(functools.partial(strict_int, what=what))
+
+
+def known_region(value: str) -> str:
+    """An AWS region code this project knows the zones of."""
+    if value not in REGION_ZONES:
+        raise ValueError(unknown_region(value))
+    return value
+
+
+def unknown_region(value: str) -> str:
+    close = difflib.get_close_matches(value, list(REGION_ZONES), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{value!r} is not an AWS region code{hint}; allowed: {', '.join(REGION_ZONES)}"
+
+
+def matching(pattern: re.Pattern[str], what: str, allowed: str, quote: Callable[[Any], str] = repr) -> AfterValidator:
+    """A text `pattern` matches, else `'value' is not <what>; allowed: <allowed>` (after pydantic's type check)."""
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"{quote(value)} is not {what}; allowed: {allowed}")
+        return value
+
+    return AfterValidator(check)
+
+
+def each_once(values: Sequence[Any], message: str) -> None:
+    """Refuse values listed more than once: `message` with `{}` standing for them, sorted and comma-joined."""
+    dupes = sorted({v for v in values if values.count(v) > 1})
+    if dupes:
+        raise ValueError(message.format(", ".join(dupes)))
+
+
+Region = Annotated[str, AfterValidator(known_region), Field(json_schema_extra={"enum": list(REGION_ZONES)})]
+LogRetentionDays = Annotated[  # CloudWatch Logs
+    int, BeforeValidator(log_retention), Field(json_schema_extra={"enum": list(LOG_RETENTION_DAYS)})]
 
 
 def slug(value: str, *, lo: int, hi: int) -> str:
@@ -111,6 +163,14 @@ def account_id(value: Any) -> Any:
     if isinstance(value, str) and not ACCOUNT_ID.match(value):
         raise ValueError(f"{value!r} is not an AWS account id; allowed: exactly 12 digits, quoted")
     return value
+
+
+# Text types of several sections.
+MIN_SLUG, MAX_SLUG = 2, 20  # client and environment slugs
+Slug = Annotated[str, Field(json_schema_extra=pattern_hint(SLUG, MIN_SLUG, MAX_SLUG)),
+                 AfterValidator(functools.partial(slug, lo=MIN_SLUG, hi=MAX_SLUG))]
+AccountId = Annotated[str, BeforeValidator(account_id), Field(json_schema_extra=pattern_hint(ACCOUNT_ID))]
+RoleArn = Annotated[str, Field(json_schema_extra=pattern_hint(ROLE_ARN))]  # checked where it is declared
 
 
 def date_or_none(value: Any) -> datetime.date | None:
@@ -160,8 +220,13 @@ def shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
+def amount(value: Any, lo: int, hi: int, *, what: str = "days", per: str = "") -> int:
+    """A whole number of `what` from `lo` to `hi`, checked before pydantic's coercion (`true`, "7", 7.0 are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"{shown(value)} is not a number of {what}; allowed: {lo} to {hi}{per}")
+    return value
+
+
 def days(value: Any, lo: int, hi: int) -> int:
     """A whole number of days from `lo` to `hi`, checked before pydantic's coercion (`true`, "7", 7.0 are refused)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{shown(value)} is not a number of days; allowed: {lo} to {hi}")
-    return value
+    return amount(value, lo, hi)

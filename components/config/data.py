@@ -11,30 +11,32 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_snake
 
-from components.config.base import SLUG, ConfigIssue, Model, days, pattern_hint, shown
+from components.config.base import SLUG, ConfigIssue, Model, Worded, days, pattern_hint, shown
 
 if TYPE_CHECKING:
     from components.config.stack import StackConfig
 
 STORE_NAME = SLUG  # a slug (components/config/base.py), with its own length limits
+MIN_STORE_NAME, MAX_STORE_NAME = 2, 20
 AURORA_POSTGRES_VERSIONS = ("16.4", "16.6", "17.4")
 MAX_PITR_DAYS = 35  # RDS automated backups: 1 to 35 days
 ACU_STEPS = tuple(x / 2 for x in range(0, 513))  # 0 to 256 ACUs in steps of 0.5
 EngineVersion = Annotated[str, Field(json_schema_extra={"enum": list(AURORA_POSTGRES_VERSIONS)})]
 MinAcu = Annotated[float, Field(ge=0, le=256, json_schema_extra={"multipleOf": 0.5})]
 MaxAcu = Annotated[float, Field(ge=0, le=256, json_schema_extra={"minimum": 1, "multipleOf": 0.5})]
-PitrDays = Annotated[int, Field(ge=1, le=MAX_PITR_DAYS)]
+PitrDays = Annotated[int, Field(ge=1, le=MAX_PITR_DAYS), Worded(days)]
 
 
 def _store_name(value: str) -> str:
-    if not STORE_NAME.match(value) or not 2 <= len(value) <= 20:
-        raise ValueError(f"{shown(value)} is not a data store name; allowed: 2-20 lowercase letters, digits and single "
-                         "hyphens, starting with a letter")
+    if not STORE_NAME.match(value) or not MIN_STORE_NAME <= len(value) <= MAX_STORE_NAME:
+        raise ValueError(f"{shown(value)} is not a data store name; allowed: {MIN_STORE_NAME}-{MAX_STORE_NAME} "
+                         "lowercase letters, digits and single hyphens, starting with a letter")
     return value
 
 
 # A store's name, checked (and explained) wherever it is declared: buckets, file systems, databases.
-StoreName = Annotated[str, AfterValidator(_store_name), Field(json_schema_extra=pattern_hint(STORE_NAME, 2, 20))]
+StoreName = Annotated[str, AfterValidator(_store_name),
+                      Field(json_schema_extra=pattern_hint(STORE_NAME, MIN_STORE_NAME, MAX_STORE_NAME))]
 
 
 class BucketConfig(Model):
@@ -96,11 +98,6 @@ class DatabaseConfig(Model):
         if isinstance(value, bool) or not isinstance(value, int | float) or value not in ACU_STEPS:
             raise ValueError(f"{shown(value)} is not an Aurora capacity; allowed: 0 to 256 ACUs in steps of 0.5")
         return value
-
-    @field_validator("backup_retention_days", mode="before")
-    @classmethod
-    def _retention(cls, value: Any) -> int:
-        return days(value, 1, MAX_PITR_DAYS)
 
     @field_validator("max_capacity")
     @classmethod

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from functools import partial
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from components.config.base import ConfigIssue, Model, days, pattern_hint, shown
+from components.config.base import ConfigIssue, Model, Worded, amount, days, matching, pattern_hint, shown
 from components.config.network import vpc_cidr
 from components.config.services import CERTIFICATE_ARN, CertificateArn
 
@@ -25,9 +26,11 @@ LATEST = "latest"  # connect:dr.restoreFrom: the newest DR copy, resolved at dep
 # RDS cluster snapshot ARNs; AWS Backup's copies are named `awsbackup:copyjob-<id>`.
 CLUSTER_SNAPSHOT_ARN = re.compile(
     r"^arn:aws:rds:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):cluster-snapshot:[A-Za-z0-9:-]{1,255}\Z")
-Schedule = Annotated[str, Field(json_schema_extra=pattern_hint(SCHEDULE))]
-RetentionDays = Annotated[int, Field(ge=1, le=MAX_RETENTION_DAYS)]
-StandbyTasks = Annotated[int, Field(ge=1, le=MAX_WARM_STANDBY_BASE)]
+Schedule = Annotated[str, Field(json_schema_extra=pattern_hint(SCHEDULE)), matching(
+    SCHEDULE, "an AWS Backup schedule", "cron(min hour day month weekday year) or rate(N hours)", quote=shown)]
+RetentionDays = Annotated[int, Field(ge=1, le=MAX_RETENTION_DAYS), Worded(days)]
+StandbyTasks = Annotated[int, Field(ge=1, le=MAX_WARM_STANDBY_BASE),
+                         Worded(partial(amount, what="tasks", per=" tasks per service"))]
 
 
 class BackupConfig(Model):
@@ -37,19 +40,6 @@ class BackupConfig(Model):
     retention_days: RetentionDays = Field(default=35, description="Days recovery points stay in the primary vault.")
     copy_retention_days: RetentionDays = Field(default=35, description="Days copies stay in the DR vault.")
     continuous: bool = Field(default=True, description="Continuous backup (point-in-time) where AWS supports it.")
-
-    @field_validator("schedule")
-    @classmethod
-    def _schedule(cls, value: str) -> str:
-        if not SCHEDULE.match(value):
-            raise ValueError(f"{shown(value)} is not an AWS Backup schedule; allowed: cron(min hour day month weekday "
-                             "year) or rate(N hours)")
-        return value
-
-    @field_validator("retention_days", "copy_retention_days", mode="before")
-    @classmethod
-    def _retention(cls, value: Any) -> int:
-        return days(value, 1, MAX_RETENTION_DAYS)
 
 
 class DrConfig(Model):
@@ -75,14 +65,6 @@ class DrConfig(Model):
     restore_from: dict[str, str] = Field(default_factory=dict, description="Per database (name): the DR-region "
                                          "cluster snapshot to restore when active, as its ARN, or `latest` (the "
                                          "newest copy AWS Backup made of that database; the default).")
-
-    @field_validator("warm_standby_base", mode="before")
-    @classmethod
-    def _base(cls, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WARM_STANDBY_BASE:
-            allowed = f"allowed: 1 to {MAX_WARM_STANDBY_BASE} tasks per service"
-            raise ValueError(f"{shown(value)} is not a number of tasks; {allowed}")
-        return value
 
     @field_validator("restore_from")
     @classmethod

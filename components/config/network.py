@@ -7,10 +7,9 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from components.config.base import ConfigIssue, LogRetentionDays, Model, shown
-from components.limits import log_retention
+from components.config.base import ConfigIssue, LogRetentionDays, Model, each_once, shown
 from components.regions import zones_of
 
 if TYPE_CHECKING:
@@ -23,19 +22,15 @@ PRIVATE_RANGES = [
     ipaddress.IPv4Network("100.64.0.0/10"),
 ]
 EIP_ALLOCATION = re.compile(r"^eipalloc-([0-9a-f]{8}|[0-9a-f]{17})\Z", re.ASCII)
-ZoneCount = Annotated[int, Field(ge=2, le=4)]
-ZoneNames = Annotated[list[str], Field(min_length=2, max_length=4)]
+MIN_ZONES, MAX_ZONES = 2, 4
+ZoneCount = Annotated[int, Field(ge=MIN_ZONES, le=MAX_ZONES)]
+ZoneNames = Annotated[list[str], Field(min_length=MIN_ZONES, max_length=MAX_ZONES)]
 
 
 class FlowLogsConfig(Model):
     """VPC flow logs: always on, for ALL traffic; only retention is configurable."""
 
     retention_days: LogRetentionDays = Field(default=365, description="One of CloudWatch Logs' retention values.")
-
-    @field_validator("retention_days", mode="before")
-    @classmethod
-    def _retention(cls, value: Any) -> Any:
-        return log_retention(value)
 
 
 def vpc_cidr(value: str) -> str:
@@ -62,7 +57,7 @@ def vpc_cidr(value: str) -> str:
 class NetworkConfig(Model):
     """The environment's VPC: block, zones, NAT layout and the fixed egress IPs."""
 
-    cidr: str = Field(description="VPC block, /16 to /20, inside a private range.")
+    cidr: Annotated[str, AfterValidator(vpc_cidr)] = Field(description="VPC block, /16 to /20, inside a private range.")
     availability_zones: ZoneCount | ZoneNames = Field(
         default=3, description="A count (2-4) or 2-4 zone names of the region."
     )
@@ -104,32 +99,23 @@ class NetworkConfig(Model):
             if not address.is_global:  # what a NAT gateway's Elastic IP is; private or documentation ones never are
                 raise ValueError(f"{zone}: {ip} is not a public address; allowed: the Elastic IP of the zone's NAT "
                                  "gateway, a public IPv4 address")
-        ips = list(value.values())
-        dupes = sorted({i for i in ips if ips.count(i) > 1})
-        if dupes:
-            raise ValueError(f"egress IP(s) listed for two zones: {', '.join(dupes)}; each NAT gateway has its own")
+        each_once(list(value.values()), "egress IP(s) listed for two zones: {}; each NAT gateway has its own")
         return value
-
-    @field_validator("cidr")
-    @classmethod
-    def _cidr(cls, value: str) -> str:
-        return vpc_cidr(value)
 
     @field_validator("availability_zones", mode="before")
     @classmethod
     def _zones(cls, value: Any) -> Any:
-        allowed = "a count from 2 to 4, or a list of 2 to 4 zone names of the region"
+        allowed = (f"a count from {MIN_ZONES} to {MAX_ZONES}, or a list of {MIN_ZONES} to {MAX_ZONES} zone names of "
+                   "the region")
         if isinstance(value, int) and not isinstance(value, bool):
-            if not 2 <= value <= 4:
+            if not MIN_ZONES <= value <= MAX_ZONES:
                 raise ValueError(f"{value} zones; allowed: {allowed}")
             return value
         if not isinstance(value, list) or not all(isinstance(z, str) for z in value):
             raise ValueError(f"{value!r} is neither; allowed: {allowed}")
-        if not 2 <= len(value) <= 4:
+        if not MIN_ZONES <= len(value) <= MAX_ZONES:
             raise ValueError(f"{len(value)} zones given; allowed: {allowed}")
-        dupes = sorted({z for z in value if value.count(z) > 1})
-        if dupes:
-            raise ValueError(f"zone(s) listed twice: {', '.join(dupes)}; each zone once")
+        each_once(value, "zone(s) listed twice: {}; each zone once")
         return value
 
     @field_validator("egress_ip_allocation_ids", mode="before")
@@ -149,9 +135,7 @@ class NetworkConfig(Model):
             raise ValueError(
                 f"{bad[0]!r} is not an EIP allocation id; allowed: eipalloc- followed by 8 or 17 hex digits"
             )
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"allocation id(s) listed twice: {', '.join(dupes)}; each NAT gateway needs its own")
+        each_once(ids, "allocation id(s) listed twice: {}; each NAT gateway needs its own")
         return value
 
     @property
@@ -174,7 +158,8 @@ def network_issues(cfg: StackConfig, network: NetworkConfig) -> list[ConfigIssue
     elif zones > len(region_zones):
         issues.append(ConfigIssue(
             path="connect:network.availabilityZones",
-            message=f"{cfg.region} has {len(region_zones)} zones; allowed: 2 to {min(4, len(region_zones))}",
+            message=f"{cfg.region} has {len(region_zones)} zones; allowed: {MIN_ZONES} to "
+            f"{min(MAX_ZONES, len(region_zones))}",
         ))
     issues += _nat_zone_checks(cfg, network, region_zones)
     nat_count = 1 if network.nat_gateways == "single" else cfg.zone_count()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from components.config.base import Model, pattern_hint, strict_int
+from components.config.base import Model, each_once, pattern_hint, whole
 
 REPOSITORY_NAME = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*\Z", re.ASCII)
-ExpireDays = Annotated[int, Field(ge=1, le=365)]
-KeepTagged = Annotated[int, Field(ge=1, le=1000)]
-RepositoryName = Annotated[str, Field(json_schema_extra=pattern_hint(REPOSITORY_NAME, 2, 256))]
+ExpireDays = Annotated[int, Field(ge=1, le=365), whole("days")]
+KeepTagged = Annotated[int, Field(ge=1, le=1000), whole("images")]
+MIN_REPOSITORY_NAME, MAX_REPOSITORY_NAME = 2, 256
+RepositoryName = Annotated[str, Field(json_schema_extra=pattern_hint(REPOSITORY_NAME, MIN_REPOSITORY_NAME,
+                                                                     MAX_REPOSITORY_NAME))]
 
 
 class LifecycleConfig(Model):
@@ -20,16 +22,6 @@ class LifecycleConfig(Model):
 
     untagged_expire_days: ExpireDays = Field(default=14, description="Days before an untagged image expires (1-365).")
     keep_tagged: KeepTagged = Field(default=100, description="How many tagged images to keep per repository (1-1000).")
-
-    @field_validator("untagged_expire_days", mode="before")
-    @classmethod
-    def _days(cls, value: Any) -> int:
-        return strict_int(value, "days", 1, 365)
-
-    @field_validator("keep_tagged", mode="before")
-    @classmethod
-    def _keep(cls, value: Any) -> int:
-        return strict_int(value, "images", 1, 1000)
 
 
 class RegistryConfig(Model):
@@ -46,12 +38,10 @@ class RegistryConfig(Model):
     @classmethod
     def _repositories(cls, value: list[str]) -> list[str]:
         for name in value:
-            if not (2 <= len(name) <= 256) or not REPOSITORY_NAME.match(name):
+            if not (MIN_REPOSITORY_NAME <= len(name) <= MAX_REPOSITORY_NAME) or not REPOSITORY_NAME.match(name):
                 raise ValueError(
-                    f"{name!r} is not an ECR repository name; allowed: 2-256 lowercase letters, digits, "
-                    "'.', '_', '-' between them, '/' for namespaces"
+                    f"{name!r} is not an ECR repository name; allowed: {MIN_REPOSITORY_NAME}-{MAX_REPOSITORY_NAME} "
+                    "lowercase letters, digits, '.', '_', '-' between them, '/' for namespaces"
                 )
-        dupes = sorted({n for n in value if value.count(n) > 1})
-        if dupes:
-            raise ValueError(f"repository listed twice: {', '.join(dupes)}; each once")
+        each_once(value, "repository listed twice: {}; each once")
         return value

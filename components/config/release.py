@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from components.config.base import Model, date_or_none
 
@@ -37,23 +37,21 @@ def _severity(value: Any) -> Any:
     return value
 
 
+Threshold = Annotated[Severity, BeforeValidator(_severity)]
+
+
 class ReleaseGateConfig(Model):
     """`connect:platform.release`: the threshold `connectctl release` applies to every service of the stack."""
 
-    max_severity: Severity = Field(
+    max_severity: Threshold = Field(
         default=DEFAULT_THRESHOLD, description="connectctl release refuses an image whose scan has a finding of "
         "this severity or above: CRITICAL, HIGH (default) or MEDIUM. Read by connectctl only.")
-
-    @field_validator("max_severity", mode="before")
-    @classmethod
-    def _max(cls, value: Any) -> Any:
-        return _severity(value)
 
 
 class ReleaseOverrideConfig(Model):
     """`connect:services[].release`: one service's own threshold, for a limited time and a stated reason."""
 
-    max_severity: Severity = Field(description="This service's threshold instead of "
+    max_severity: Threshold = Field(description="This service's threshold instead of "
                                    "connect:platform.release.maxSeverity: CRITICAL, HIGH or MEDIUM.")
     reason: str = Field(description=f"Why ({MIN_REASON}-{MAX_REASON} characters), e.g. the finding is not "
                         "reachable and the fix is scheduled.",
@@ -62,11 +60,6 @@ class ReleaseOverrideConfig(Model):
                                    "from the next day the stack's threshold applies again.")
     ticket: str | None = Field(default=None, description="The ticket tracking the fix, e.g. SEC-142.",
                                json_schema_extra={"pattern": TICKET_SCHEMA})
-
-    @field_validator("max_severity", mode="before")
-    @classmethod
-    def _max(cls, value: Any) -> Any:
-        return _severity(value)
 
     @field_validator("reason", mode="before")
     @classmethod

@@ -17,10 +17,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
-from components.config.base import SLUG, ConfigIssue, LogRetentionDays, Model, pattern_hint, strict_int
+from components.config.base import (
+    SLUG,
+    ConfigIssue,
+    LogRetentionDays,
+    Model,
+    each_once,
+    matching,
+    pattern_hint,
+    whole,
+)
 from components.config.registry import REPOSITORY_NAME
 from components.config.release import ReleaseGateConfig, ReleaseOverrideConfig
-from components.limits import log_retention
 
 # Fargate (Linux) task sizes: cpu units -> allowed memory in MiB.
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -49,27 +57,34 @@ HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.-]{1,128}\Z", re.ASCII)
 DNS_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 DNS_ZONE = re.compile(rf"^({DNS_LABEL}\.)+{DNS_LABEL}\Z", re.ASCII)
 MAX_SERVICE_NAME = 24
+MIN_SERVICE_NAME = 2
+MAX_DNS_ZONE = 200  # characters of connect:platform.dnsZone (Route 53 allows 255; the service names need room)
 DERIVED_PRIORITIES = (1000, 49000)  # derived priorities live here; explicit ones anywhere in 1-50000
 RESERVED_ENV = ("AWS_", "ECS_")
 
 if TYPE_CHECKING:
     from components.config.stack import StackConfig
-CertificateArn = Annotated[str, Field(json_schema_extra=pattern_hint(CERTIFICATE_ARN))]
-AccessLogDays = Annotated[int, Field(ge=30, le=3653)]
-DnsZone = Annotated[str, Field(json_schema_extra=pattern_hint(DNS_ZONE, max_length=200))]
-ImageRepository = Annotated[str, Field(json_schema_extra=pattern_hint(REPOSITORY_NAME))]
-ImageTag = Annotated[str, Field(json_schema_extra=pattern_hint(IMAGE_TAG))]
-ImageDigest = Annotated[str, Field(json_schema_extra=pattern_hint(IMAGE_DIGEST))]
-ProbeSeconds = Annotated[int, Field(ge=5, le=300)]
-HealthyChecks = Annotated[int, Field(ge=2, le=10)]
-Tasks = Annotated[int, Field(ge=1, le=1000)]
-CpuTarget = Annotated[int, Field(ge=10, le=90)]
-RequestsPerTarget = Annotated[int, Field(ge=1, le=1_000_000)]
-ServiceName = Annotated[str, Field(json_schema_extra=pattern_hint(SERVICE_NAME, 2, MAX_SERVICE_NAME))]
+CertificateArn = Annotated[str, Field(json_schema_extra=pattern_hint(CERTIFICATE_ARN))]  # checked in each section
+ListenerCertificateArn = Annotated[CertificateArn, matching(
+    CERTIFICATE_ARN, "an ACM certificate ARN", "arn:aws:acm:<region>:<12-digit account>:certificate/<36-character id>")]
+AccessLogDays = Annotated[int, Field(ge=30, le=3653), whole("days")]
+DnsZone = Annotated[str, Field(json_schema_extra=pattern_hint(DNS_ZONE, max_length=MAX_DNS_ZONE))]
+ImageRepository = Annotated[str, Field(json_schema_extra=pattern_hint(REPOSITORY_NAME)), matching(
+    REPOSITORY_NAME, "an ECR repository name", "lowercase letters, digits, . _ - /")]
+ImageTag = Annotated[str, Field(json_schema_extra=pattern_hint(IMAGE_TAG)), matching(
+    IMAGE_TAG, "an image tag", "1-128 letters, digits, '_', '.', '-'")]
+ImageDigest = Annotated[str, Field(json_schema_extra=pattern_hint(IMAGE_DIGEST)), matching(
+    IMAGE_DIGEST, "an image digest", "sha256: followed by 64 lowercase hex")]
+ProbeSeconds = Annotated[int, Field(ge=5, le=300), whole("seconds")]
+HealthyChecks = Annotated[int, Field(ge=2, le=10), whole("checks")]
+Tasks = Annotated[int, Field(ge=1, le=1000), whole("tasks")]
+CpuTarget = Annotated[int, Field(ge=10, le=90), whole("percent")]
+RequestsPerTarget = Annotated[int, Field(ge=1, le=1_000_000), whole("requests")]
+ServiceName = Annotated[str, Field(json_schema_extra=pattern_hint(SERVICE_NAME, MIN_SERVICE_NAME, MAX_SERVICE_NAME))]
 FargateCpu = Annotated[int, Field(json_schema_extra={"enum": list(FARGATE_SIZES)})]
-MemoryMiB = Annotated[int, Field(ge=512, le=122880)]
-Port = Annotated[int, Field(ge=1, le=65535)]
-Priority = Annotated[int, Field(ge=1, le=50000)]
+MemoryMiB = Annotated[int, Field(ge=512, le=122880), whole("MiB")]
+Port = Annotated[int, Field(ge=1, le=65535), whole("a TCP port")]
+Priority = Annotated[int, Field(ge=1, le=50000), whole("priority")]
 
 
 class AccessLogsConfig(Model):
@@ -78,16 +93,11 @@ class AccessLogsConfig(Model):
     retention_days: AccessLogDays = Field(
         default=365, description="Days the access-log bucket keeps objects (30-3653).")
 
-    @field_validator("retention_days", mode="before")
-    @classmethod
-    def _days(cls, value: Any) -> int:
-        return strict_int(value, "days", 30, 3653)
-
 
 class PlatformConfig(Model):
     """The environment's container platform (environment stacks)."""
 
-    certificate_arn: CertificateArn | None = Field(
+    certificate_arn: ListenerCertificateArn | None = Field(
         default=None, description="ACM certificate of the internal load balancer's HTTPS listener (required "
         "when services are declared): arn:aws:acm:<region>:<account>:certificate/<id>, in the tenant account.",
     )
@@ -107,26 +117,11 @@ class PlatformConfig(Model):
     def _zone(cls, value: str | None) -> str | None:
         # Route 53: labels of letters, digits and hyphens, 63 characters each, 255 in all; we keep them lowercase
         # (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html).
-        if value is not None and (len(value) > 200 or not DNS_ZONE.match(value)):
+        if value is not None and (len(value) > MAX_DNS_ZONE or not DNS_ZONE.match(value)):
             raise ValueError(f"{value!r} is not a DNS zone name; allowed: lowercase labels of letters, digits and "
-                             "hyphens joined by dots, at least two labels, at most 200 characters "
+                             f"hyphens joined by dots, at least two labels, at most {MAX_DNS_ZONE} characters "
                              "(e.g. prod.acme.example.com)")
         return value
-
-    @field_validator("certificate_arn")
-    @classmethod
-    def _certificate(cls, value: str | None) -> str | None:
-        if value is not None and not CERTIFICATE_ARN.match(value):
-            raise ValueError(
-                f"{value!r} is not an ACM certificate ARN; allowed: arn:aws:acm:<region>:<12-digit account>:"
-                "certificate/<36-character id>"
-            )
-        return value
-
-    @field_validator("log_retention_days", mode="before")
-    @classmethod
-    def _retention(cls, value: Any) -> Any:
-        return log_retention(value)
 
 
 class ImageConfig(Model):
@@ -136,27 +131,6 @@ class ImageConfig(Model):
         description="Repository name, declared in the account stack's connect:registry.")
     tag: ImageTag | None = Field(default=None, description="Image tag (immutable in ECR), e.g. 1.4.2.")
     digest: ImageDigest | None = Field(default=None, description="Image digest, sha256:<64 hex>.")
-
-    @field_validator("repository")
-    @classmethod
-    def _repository(cls, value: str) -> str:
-        if not REPOSITORY_NAME.match(value):
-            raise ValueError(f"{value!r} is not an ECR repository name; allowed: lowercase letters, digits, . _ - /")
-        return value
-
-    @field_validator("tag")
-    @classmethod
-    def _tag(cls, value: str | None) -> str | None:
-        if value is not None and not IMAGE_TAG.match(value):
-            raise ValueError(f"{value!r} is not an image tag; allowed: 1-128 letters, digits, '_', '.', '-'")
-        return value
-
-    @field_validator("digest")
-    @classmethod
-    def _digest(cls, value: str | None) -> str | None:
-        if value is not None and not IMAGE_DIGEST.match(value):
-            raise ValueError(f"{value!r} is not an image digest; allowed: sha256: followed by 64 lowercase hex")
-        return value
 
     @model_validator(mode="after")
     def _one_reference(self) -> ImageConfig:
@@ -223,32 +197,12 @@ class HealthCheckConfig(Model):
             raise ValueError(f"{value!r} is not a health check path; allowed: a path starting with '/'")
         return value
 
-    @field_validator("interval", mode="before")
-    @classmethod
-    def _interval(cls, value: Any) -> int:
-        return strict_int(value, "seconds", 5, 300)
-
-    @field_validator("healthy_threshold", mode="before")
-    @classmethod
-    def _threshold(cls, value: Any) -> int:
-        return strict_int(value, "checks", 2, 10)
-
 
 class CapacityConfig(Model):
     """The capacity agreed with the client: a floor that never drops and the top of the elasticity range."""
 
     base: Tasks = Field(description="Tasks that always run (the floor); at least 2 in production.")
     max: Tasks = Field(description="Most tasks autoscaling may run.")
-
-    @field_validator("base", mode="before")
-    @classmethod
-    def _base(cls, value: Any) -> int:
-        return strict_int(value, "tasks", 1, 1000)
-
-    @field_validator("max", mode="before")
-    @classmethod
-    def _max(cls, value: Any) -> int:
-        return strict_int(value, "tasks", 1, 1000)
 
     @model_validator(mode="after")
     def _ordered(self) -> CapacityConfig:
@@ -264,16 +218,6 @@ class ScalingConfig(Model):
     requests_per_target: RequestsPerTarget | None = Field(
         default=1000, description="Requests per task per minute to hold "
         "(ALBRequestCountPerTarget); null turns request-based scaling off.")
-
-    @field_validator("cpu_target", mode="before")
-    @classmethod
-    def _cpu(cls, value: Any) -> int:
-        return strict_int(value, "percent", 10, 90)
-
-    @field_validator("requests_per_target", mode="before")
-    @classmethod
-    def _requests(cls, value: Any) -> int | None:
-        return None if value is None else strict_int(value, "requests", 1, 1_000_000)
 
 
 def fargate_memory_message(cpu: int, memory: int) -> str | None:
@@ -313,9 +257,7 @@ class ServiceConfig(Model):
     @field_validator("uses")
     @classmethod
     def _uses(cls, value: list[str]) -> list[str]:
-        dupes = sorted({n for n in value if value.count(n) > 1})
-        if dupes:
-            raise ValueError(f"{', '.join(dupes)} listed twice; each store once")
+        each_once(value, "{} listed twice; each store once")
         return value
 
     @field_validator("name")
@@ -327,10 +269,10 @@ class ServiceConfig(Model):
                 f"{shown!r} is {len(value)} characters long; allowed: at most {MAX_SERVICE_NAME} characters "
                 "(it names the ECS service, log group and roles, whose names have length limits)"
             )
-        if not SERVICE_NAME.match(value) or len(value) < 2:
+        if not SERVICE_NAME.match(value) or len(value) < MIN_SERVICE_NAME:
             raise ValueError(
-                f"{value!r} is not a service name; allowed: 2-{MAX_SERVICE_NAME} lowercase letters, digits and "
-                "single hyphens, starting with a letter (it names the ECS service, log group and roles)"
+                f"{value!r} is not a service name; allowed: {MIN_SERVICE_NAME}-{MAX_SERVICE_NAME} lowercase letters, "
+                "digits and single hyphens, starting with a letter (it names the ECS service, log group and roles)"
             )
         return value
 
@@ -341,21 +283,6 @@ class ServiceConfig(Model):
         if isinstance(value, bool) or not isinstance(value, int) or value not in FARGATE_SIZES:
             raise ValueError(f"{value!r} is not a Fargate CPU size; allowed: {', '.join(map(str, FARGATE_SIZES))}")
         return value
-
-    @field_validator("memory", mode="before")
-    @classmethod
-    def _memory(cls, value: Any) -> int:
-        return strict_int(value, "MiB", 512, 122880)
-
-    @field_validator("port", mode="before")
-    @classmethod
-    def _port(cls, value: Any) -> int:
-        return strict_int(value, "a TCP port", 1, 65535)
-
-    @field_validator("priority", mode="before")
-    @classmethod
-    def _priority(cls, value: Any) -> int | None:
-        return None if value is None else strict_int(value, "priority", 1, 50000)
 
     @field_validator("environment")
     @classmethod

@@ -40,9 +40,8 @@ from components.config.dr import DrConfig, dr_issues, dr_setting_issues
 from components.config.network import NetworkConfig, network_issues
 from components.config.registry import RegistryConfig
 from components.config.services import PlatformConfig, ServiceConfig, service_issues
-from components.config.tenant import TenantConfig, lifecycle_issues, tenant_issues, unknown_region
+from components.config.tenant import TenantConfig, lifecycle_issues, tenant_issues
 from components.config.vpn import VpnConfig, psk_issues, psk_references, vpn_issues
-from components.regions import REGION_ZONES
 
 
 class StackConfig(Model):
@@ -73,13 +72,6 @@ class StackConfig(Model):
     @classmethod
     def _absent(cls, value: Any) -> Any:
         return None if value == {} else value  # the CLI hands typed defaults ({}) for keys not set
-
-    @field_validator("region")
-    @classmethod
-    def _region(cls, value: str) -> str:
-        if value not in REGION_ZONES:
-            raise ValueError(unknown_region(value))
-        return value
 
     @property
     def name_prefix(self) -> str:

@@ -4,7 +4,6 @@ lifecycle."""
 from __future__ import annotations
 
 import datetime
-import difflib
 import re
 from typing import Annotated, Any, Literal
 
@@ -18,17 +17,19 @@ from components.config.base import (
     Region,
     RoleArn,
     Slug,
-    account_id,
     date_or_none,
+    matching,
     pattern_hint,
-    slug,
 )
-from components.regions import REGION_ZONES
 
 PRODUCTION_ENVIRONMENTS = frozenset({"prod", "production"})
 TAG_VALUE = re.compile(r"^[\w .:/=+@-]{1,128}\Z")
 ORGANIZATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z", re.ASCII)
-Organization = Annotated[str, Field(json_schema_extra=pattern_hint(ORGANIZATION))]
+Organization = Annotated[str, Field(json_schema_extra=pattern_hint(ORGANIZATION)), matching(
+    ORGANIZATION, "a Pulumi organization name", "letters, digits, '.', '_', '-'")]
+DeployRoleArn = Annotated[RoleArn, matching(ROLE_ARN, "an IAM role ARN", "arn:aws:iam::<12-digit account>:role/<name>")]
+CostCenter = Annotated[str, matching(
+    TAG_VALUE, "a valid tag value", "1-128 letters, digits, spaces and _ . : / = + @ -")]
 
 
 def today() -> datetime.date:
@@ -47,11 +48,11 @@ class TenantConfig(Model):
         "'account' (the default there)."
     )
     account_id: AccountId = Field(description="The client's dedicated AWS account id: 12 digits, quoted.")
-    deploy_role_arn: RoleArn | None = Field(
+    deploy_role_arn: DeployRoleArn | None = Field(
         default=None, description="Role in the tenant account that Pulumi assumes to deploy."
     )
     dr_region: Region = Field(description="Alternate region for backups and DR; differs from aws:region.")
-    cost_center: str | None = Field(default=None, description="Becomes the connect:cost-center tag.")
+    cost_center: CostCenter | None = Field(default=None, description="Becomes the connect:cost-center tag.")
     scope: Literal["environment", "account"] = Field(
         default="environment", description="environment: one VPC and its services; account: the account-wide "
         "singletons (ECR registry) that exactly one stack per client owns."
@@ -81,53 +82,6 @@ class TenantConfig(Model):
             raise ValueError(f"{value!r} is not a date; allowed: YYYY-MM-DD, the last day of the client's notice")
         return day
 
-    @field_validator("client")
-    @classmethod
-    def _client(cls, value: str) -> str:
-        return slug(value, lo=2, hi=20)
-
-    @field_validator("environment")
-    @classmethod
-    def _environment(cls, value: str | None) -> str | None:
-        return None if value is None else slug(value, lo=2, hi=20)
-
-    @field_validator("organization")
-    @classmethod
-    def _organization(cls, value: str) -> str:
-        if not ORGANIZATION.match(value):
-            raise ValueError(f"{value!r} is not a Pulumi organization name; allowed: letters, digits, '.', '_', '-'")
-        return value
-
-    @field_validator("account_id", mode="before")
-    @classmethod
-    def _account(cls, value: Any) -> Any:
-        return account_id(value)
-
-    @field_validator("deploy_role_arn")
-    @classmethod
-    def _role(cls, value: str | None) -> str | None:
-        if value is not None and not ROLE_ARN.match(value):
-            raise ValueError(
-                f"{value!r} is not an IAM role ARN; allowed: arn:aws:iam::<12-digit account>:role/<name>"
-            )
-        return value
-
-    @field_validator("dr_region")
-    @classmethod
-    def _dr_region(cls, value: str) -> str:
-        if value not in REGION_ZONES:
-            raise ValueError(unknown_region(value))
-        return value
-
-    @field_validator("cost_center")
-    @classmethod
-    def _cost_center(cls, value: str | None) -> str | None:
-        if value is not None and not TAG_VALUE.match(value):
-            raise ValueError(
-                f"{value!r} is not a valid tag value; allowed: 1-128 letters, digits, spaces and _ . : / = + @ -"
-            )
-        return value
-
     @property
     def environment_name(self) -> str:
         """The environment slug; account stacks are the `account` environment."""
@@ -151,12 +105,6 @@ class TenantConfig(Model):
         if self.decommission_notice_until is None:  # refused by validation; kept if it ever got through
             return True
         return (day or today()) <= self.decommission_notice_until
-
-
-def unknown_region(value: str) -> str:
-    close = difflib.get_close_matches(value, list(REGION_ZONES), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"{value!r} is not an AWS region code{hint}; allowed: {', '.join(REGION_ZONES)}"
 
 
 def tenant_issues(tenant: TenantConfig, region: str) -> list[ConfigIssue]:

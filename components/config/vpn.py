@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from components.config.base import CONNECT_KEYS, SLUG, ConfigIssue, Model, pattern_hint
+from components.config.base import CONNECT_KEYS, SLUG, ConfigIssue, Model, Worded, matching, pattern_hint
 
 IKE_VERSIONS = ("ikev1", "ikev2")
 ENCRYPTION = ("AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16")
@@ -39,9 +39,21 @@ STANDARD_ASN_MAX = 2147483647  # above this AWS takes the customer ASN in the "e
 if TYPE_CHECKING:
     from components.config.network import NetworkConfig
     from components.config.stack import StackConfig
-SecretKeyName = Annotated[str, Field(json_schema_extra=pattern_hint(SECRET_KEY))]
-ConnectionName = Annotated[str, Field(json_schema_extra=pattern_hint(CONNECTION_NAME, 2, 32))]
-Asn = Annotated[int, Field(ge=1, le=MAX_ASN)]
+SecretKeyName = Annotated[str, Field(json_schema_extra=pattern_hint(SECRET_KEY)), matching(
+    SECRET_KEY, "a config key name", "letters and digits, starting with a letter (the key connect:<name> holds the "
+    "secret)")]
+MIN_CONNECTION_NAME, MAX_CONNECTION_NAME = 2, 32
+ConnectionName = Annotated[str, Field(json_schema_extra=pattern_hint(CONNECTION_NAME, MIN_CONNECTION_NAME,
+                                                                     MAX_CONNECTION_NAME))]
+
+
+def _asn(value: Any, lo: int, hi: int) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"{value!r} is not a BGP ASN; allowed: {lo} to {hi}")
+    return value
+
+
+Asn = Annotated[int, Field(ge=1, le=MAX_ASN), Worded(_asn)]
 AmazonAsn = Annotated[int, Field(ge=AMAZON_ASN_RANGES[0][0], le=AMAZON_ASN_RANGES[-1][1])]
 
 
@@ -146,14 +158,6 @@ class TunnelConfig(Model):
                              f"{', '.join(map(str, RESERVED_INSIDE))}")
         return value
 
-    @field_validator("preshared_key_secret", "dr_preshared_key_secret")
-    @classmethod
-    def _secret_key(cls, value: str | None) -> str | None:
-        if value is not None and not SECRET_KEY.match(value):
-            raise ValueError(f"{value!r} is not a config key name; allowed: letters and digits, starting with a "
-                             "letter (the key connect:<name> holds the secret)")
-        return value
-
 
 class VpnConnectionConfig(Model):
     """A link to one client data centre: its device, routing, reachable tiers and tunnels."""
@@ -172,9 +176,10 @@ class VpnConnectionConfig(Model):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not CONNECTION_NAME.match(value) or not 2 <= len(value) <= 32:
-            raise ValueError(f"{value!r} is not a connection name; allowed: 2-32 lowercase letters, digits and "
-                             "single hyphens, starting with a letter")
+        if not CONNECTION_NAME.match(value) or not MIN_CONNECTION_NAME <= len(value) <= MAX_CONNECTION_NAME:
+            raise ValueError(f"{value!r} is not a connection name; allowed: {MIN_CONNECTION_NAME}-"
+                             f"{MAX_CONNECTION_NAME} lowercase letters, digits and single hyphens, starting with a "
+                             "letter")
         return value
 
     @field_validator("peer_ip")
@@ -184,13 +189,6 @@ class VpnConnectionConfig(Model):
             ipaddress.IPv4Address(value)
         except ValueError:
             raise ValueError(f"{value!r} is not an IPv4 address; allowed: the device's public IPv4 address") from None
-        return value
-
-    @field_validator("bgp_asn", mode="before")
-    @classmethod
-    def _asn(cls, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ASN:
-            raise ValueError(f"{value!r} is not a BGP ASN; allowed: 1 to {MAX_ASN}")
         return value
 
     @field_validator("on_prem_cidrs")

@@ -512,6 +512,17 @@ def _names(resources: Iterable[CapturedResource]) -> str:
     return ", ".join(f"'{r.name}'" for r in resources)
 
 
+def _after(stack: Stack, resource: CapturedResource, path: str, prerequisites: list[CapturedResource],
+           missing: str, unordered: str) -> Iterator[Finding]:
+    """`missing` when the stack has none of the `prerequisites`; when `resource` waits for none of them,
+    "does not depend on <their names>, `unordered`: add it to depends_on"."""
+    if not prerequisites:
+        yield resource.urn, path, missing
+    elif not _wait(stack, resource, prerequisites):
+        yield resource.urn, path, (
+            f"does not depend on {_names(prerequisites)}, {unordered}: add it to depends_on")
+
+
 def _replication_after_versioning(stack: Stack) -> Iterator[Finding]:
     """S3 refuses PutBucketReplication until versioning is enabled on the source and every destination bucket."""
     for config in stack.of_type(REPLICATION):
@@ -528,14 +539,12 @@ def _replication_after_versioning(stack: Stack) -> Iterator[Finding]:
             versionings = [v for v in stack.of_type(*VERSIONING) if bucket in stack.fed(v, "bucket")
                            or bucket in _buckets_named(stack, v.inputs.get("bucket"))]
             enabled = [v for v in versionings if _versioning_status(v) in ("Enabled", None)]
-            if not enabled:
-                yield config.urn, path, (
-                    f"the {role} bucket '{bucket.name}' has no aws.s3.BucketVersioning with status Enabled; S3 refuses "
-                    f"PutBucketReplication until versioning is enabled on the source and destination buckets")
-            elif not _wait(stack, config, enabled):
-                yield config.urn, path, (
-                    f"does not depend on {_names(enabled)}, the versioning of the {role} bucket '{bucket.name}'; S3 "
-                    f"refuses PutBucketReplication until versioning is enabled on both buckets: add it to depends_on")
+            yield from _after(
+                stack, config, path, enabled,
+                f"the {role} bucket '{bucket.name}' has no aws.s3.BucketVersioning with status Enabled; S3 refuses "
+                f"PutBucketReplication until versioning is enabled on the source and destination buckets",
+                f"the versioning of the {role} bucket '{bucket.name}'; S3 refuses PutBucketReplication until "
+                f"versioning is enabled on both buckets")
 
 
 def _versioning_status(versioning: CapturedResource) -> str | None:
@@ -567,15 +576,12 @@ def _service_after_listener(stack: Stack) -> Iterator[Finding]:
             g for g in stack.of_type(*TARGET_GROUPS) if _known_str(g.outputs.get("arn")) in arns])
         path = "loadBalancers[0]" if len(entries) == 1 else "loadBalancers"
         for group in groups:
-            forwarders = _forwarders(stack, group)
-            if not forwarders:
-                yield service.urn, path, (
-                    f"target group '{group.name}' is forwarded to by no listener or listener rule of this stack; ECS "
-                    f"refuses a target group with no associated load balancer: forward to it from a listener (rule)")
-            elif not _wait(stack, service, forwarders):
-                yield service.urn, path, (
-                    f"does not depend on {_names(forwarders)}, which associate target group '{group.name}' with its "
-                    f"load balancer; ECS refuses the target group until then: add it to depends_on")
+            yield from _after(
+                stack, service, path, _forwarders(stack, group),
+                f"target group '{group.name}' is forwarded to by no listener or listener rule of this stack; ECS "
+                f"refuses a target group with no associated load balancer: forward to it from a listener (rule)",
+                f"which associate target group '{group.name}' with its load balancer; ECS refuses the target group "
+                f"until then")
 
 
 def _policy_after_target(stack: Stack) -> Iterator[Finding]:
@@ -606,14 +612,11 @@ def _nat_after_internet_gateway(stack: Stack) -> Iterator[Finding]:
         vpcs = _unique(v for s in subnets for v in stack.fed(s, "vpcId", VPC))
         for vpc in vpcs:
             gateways = [g for g in stack.of_type(*INTERNET_GATEWAYS) if vpc in stack.fed(g, "vpcId")]
-            if not gateways:
-                yield nat.urn, "subnetId", (
-                    f"VPC '{vpc.name}' has no internet gateway in this stack; a public NAT gateway needs the VPC's "
-                    f"internet gateway attached (or connectivity_type='private')")
-            elif not _wait(stack, nat, gateways):
-                yield nat.urn, "subnetId", (
-                    f"does not depend on {_names(gateways)}, the internet gateway of VPC '{vpc.name}'; a public NAT "
-                    f"gateway needs it attached first: add it to depends_on")
+            yield from _after(
+                stack, nat, "subnetId", gateways,
+                f"VPC '{vpc.name}' has no internet gateway in this stack; a public NAT gateway needs the VPC's "
+                f"internet gateway attached (or connectivity_type='private')",
+                f"the internet gateway of VPC '{vpc.name}'; a public NAT gateway needs it attached first")
 
 
 def _vault_children_after_vault(stack: Stack) -> Iterator[Finding]:
@@ -633,14 +636,12 @@ def _after_bucket_policy(stack: Stack, resource: CapturedResource, prop: str, va
     for bucket in buckets:
         policies = [p for p in stack.of_type(BUCKET_POLICY)
                     if bucket in stack.fed(p, "bucket") or bucket in _buckets_named(stack, p.inputs.get("bucket"))]
-        if not policies:
-            yield resource.urn, prop, (
-                f"bucket '{bucket.name}' has no aws.s3.BucketPolicy in this stack; {who} refuses a bucket whose "
-                f"policy does not let it write")
-        elif not _wait(stack, resource, policies):
-            yield resource.urn, prop, (
-                f"does not depend on {_names(policies)}, the policy of bucket '{bucket.name}'; {who} checks that the "
-                f"policy lets it write when the resource is created: add it to depends_on")
+        yield from _after(
+            stack, resource, prop, policies,
+            f"bucket '{bucket.name}' has no aws.s3.BucketPolicy in this stack; {who} refuses a bucket whose policy "
+            f"does not let it write",
+            f"the policy of bucket '{bucket.name}'; {who} checks that the policy lets it write when the resource is "
+            f"created")
 
 
 def _trail_after_bucket_policy(stack: Stack) -> Iterator[Finding]:

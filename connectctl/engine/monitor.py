@@ -30,22 +30,23 @@ class CaptureMonitor(MockMonitor):
                 type_ = f"{parent_type}${type_}"
         return f"urn:pulumi:{get_stack()}::{get_project()}::{type_}::{name}"
 
+    def _capture(self, urn: str, request: Any, **recorded: Any) -> None:
+        """Record the resource at `urn`: its type, name, parent, provider and dependencies as the request (a
+        registration or a read) gives them, the rest as `recorded`."""
+        self.captured[urn] = CapturedResource(
+            urn=urn, type=request.type, name=request.name, parent=request.parent, provider=request.provider,
+            dependencies=list(request.dependencies), **recorded)
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
-        self.captured[response.urn] = CapturedResource(
-            urn=response.urn,
-            type=request.type,
-            name=request.name,
+        self._capture(
+            response.urn, request,
             custom=bool(request.custom),
-            parent=request.parent,
-            provider=request.provider,
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
-            dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             inputs=struct_to_dict(request.object),
-            outputs=as_secrets(struct_to_dict(response.object),
-                                request.additionalSecretOutputs),
+            outputs=as_secrets(struct_to_dict(response.object), request.additionalSecretOutputs),
             id=response.id,
             ignore_changes=list(request.ignoreChanges),
         )
@@ -53,16 +54,11 @@ class CaptureMonitor(MockMonitor):
 
     def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)
-        self.captured[response.urn] = CapturedResource(
-            urn=response.urn,
-            type=request.type,
-            name=request.name,
+        self._capture(
+            response.urn, request,
             custom=True,
-            parent=request.parent,
-            provider=request.provider,
             protect=False,
             retain_on_delete=False,
-            dependencies=list(request.dependencies),
             property_dependencies={},
             inputs=struct_to_dict(request.properties),
             outputs=struct_to_dict(response.properties),

@@ -14,7 +14,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
 
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.unknowns import Pending, is_unknown, plain
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SERVICE = "aws:ecs/service:Service"
@@ -33,9 +33,8 @@ def containers(args: ResourceValidationArgs, pending: Pending) -> list[dict[str,
 
 def containers_of(props: Any, pending: Pending) -> list[dict[str, Any]] | None:
     """`containers` for a task definition's properties (a stack policy's `PolicyResource.props`)."""
-    value = get_raw(props, "containerDefinitions")
+    value = pending.read(props, "containerDefinitions")
     if is_unknown(value):
-        pending.add(props, "containerDefinitions")
         return None
     if isinstance(value, str):
         try:

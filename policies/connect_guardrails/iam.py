@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pulumi_policy import ResourceValidationArgs
@@ -58,6 +58,19 @@ def statement_entries(doc: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], Any
     if isinstance(found, list):
         return [(("Statement", index), item) for index, item in enumerate(found)]
     return []
+
+
+def document_statements(value: Any, pending: Pending, props: Any,
+                        path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    """(path, statement) for each object statement of the policy document `value` found at `props[path]`, paths
+    relative to the document. An unknown document (`read_document`) or statement is recorded in `pending` as the
+    walk reaches it; unknowns inside a statement are left to the caller, which knows which keys decide."""
+    doc = read_document(value, pending, props, path)
+    for where, statement in statement_entries(doc or {}):
+        if is_unknown(statement):
+            pending.add(props, *path, *where)
+        elif isinstance(statement, Mapping):
+            yield where, statement
 
 
 def statements(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -124,9 +137,7 @@ def held_document_findings(args: ResourceValidationArgs, pending: Pending, judge
 def inline_document_findings(role_props: Any, pending: Pending, judge: DocumentJudge) -> list[str]:
     """`judge` over a role's inline policies (`inlinePolicies`), each finding prefixed with the policy's name."""
     findings: list[str] = []
-    inline = plain(get_raw(role_props, "inlinePolicies"))
-    if is_unknown(inline):
-        pending.add(role_props, "inlinePolicies")
+    inline = plain(pending.read(role_props, "inlinePolicies"))
     for index, entry in enumerate(inline if isinstance(inline, list) else []):
         if isinstance(entry, Mapping):
             name = entry.get("name") or index

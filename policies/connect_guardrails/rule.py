@@ -12,9 +12,18 @@ A rule module holds only its decision and its metadata:
         ...
     RULE = Rule(id=..., check=check, ...)      # the metadata
 
+A check that reports what it can prove before an unknown ends it reads through a `Pending`:
+
+    pending = Pending()
+    mode = pending.read(args.props, "networkMode")   # the raw value; unknown: recorded, in reading order
+    if is_known(mode) and mode != "awsvpc":
+        report_violation(...)
+    pending.settle()                                 # reads the first recorded unknown: the engine's preview note
+
 What checks share sits in one module per concern: `unknowns.py` (values not known in preview: `known`,
-`Pending`, `is_unknown`...), `iam.py` (policy documents, statements, principals), `ecs_util.py` (container
-definitions), `data_util.py` (data stores, backups), `util.py` (lists, tags, regions, ARNs, the stack index);
+`Pending` and its `read`, `is_unknown`, `is_known`...), `iam.py` (policy documents, statements, principals),
+`ecs_util.py` (container definitions), `data_util.py` (data stores, backups), `util.py` (lists, tags, regions,
+ARNs, the stack index);
 the SDK's private details the pack relies on are listed in `sdk.py`.
 """
 
@@ -85,18 +94,22 @@ def applies_to(*types: str) -> Callable[[ResourceCheck], ResourceCheck]:
 
 @dataclass(frozen=True)
 class Rule:
-    """One guardrail of the catalogue (`guardrails.md`)."""
+    """One guardrail of the catalogue (`guardrails.md`).
+
+    A rule module names only what differs from the defaults: most rules are stack rules, mandatory, the
+    operator's, waivable and anchored in no outside benchmark.
+    """
 
     id: str
     description: str
-    kind: Kind
-    level: Level
     severity: SeverityName
-    owner: Owner
-    anchors: tuple[str, ...]
     remediation: str
-    unwaivable: bool
     check: ResourceCheck | StackCheck
+    kind: Kind = "stack"
+    level: Level = "mandatory"
+    owner: Owner = "operator"
+    anchors: tuple[str, ...] = ()  # the outside checks it matches, e.g. "FSBP EC2.2", "CKV_AWS_23", "NAG IAM5"
+    unwaivable: bool = False
     config: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The controls the rule helps implement, by our mapping (`controls.py` lists them, with titles).
     iso27001: tuple[str, ...] = ()  # ISO/IEC 27001:2022 Annex A, e.g. "A.8.20"

@@ -7,7 +7,14 @@ matters:
 
 - `known(props, *path)`: the value a decision needs right now; unknown, it is read through the wrapper, so the
   rule ends with the engine's note (the idiom `v = get_raw(...); if is_unknown(v): v = props[...]`);
-- `Pending`: unknowns that decide the outcome, read only after the rule has reported what it can prove.
+- `Pending`: unknowns that decide the outcome, read only after the rule has reported what it can prove;
+  `pending.read(props, *path)` reads a value and records it when unknown, so a one-property check reads
+
+      value = pending.read(props, "key")        # the raw value, None when absent; unknown: recorded
+      if is_known(value) and <decision on value>:
+          problems.append(...)
+
+  (the idiom `v = get_raw(props, "key"); if is_unknown(v): pending.add(props, "key")`).
 """
 
 from __future__ import annotations
@@ -25,6 +32,11 @@ def is_unknown(value: Any) -> bool:
     """True when the value (or the wrapper around it) is not known yet."""
     value = raw(value)
     return isinstance(value, str) and value in UNKNOWN_VALUES
+
+
+def is_known(value: Any) -> bool:
+    """True when the value is known (absent counts as known: None)."""
+    return not is_unknown(value)
 
 
 def get_raw(props: Any, key: str, default: Any = None) -> Any:
@@ -109,10 +121,37 @@ class Pending:
         """Remember that the value at `props[path...]` was needed but unknown."""
         self._reads.append((props, path))
 
+    def read(self, props: Any, *path: Any) -> Any:
+        """The raw value at `props[path...]`, never raising (None when absent; an int steps into a list); when it
+        is unknown, `props[path...]` is recorded as `add(props, *path)` records it, and the sentinel returned."""
+        value = props
+        for key in path:
+            target = raw(value)
+            if isinstance(target, Mapping):
+                value = target.get(key)
+            elif isinstance(target, list | tuple) and isinstance(key, int) and 0 <= key < len(target):
+                value = target[key]
+            else:
+                value = None
+        if is_unknown(value):
+            self.add(props, *path)
+        return value
+
     def add_all(self, deciding: Iterable[tuple[Any, tuple[Any, ...]]]) -> None:
         """Remember each (props, path) of `deciding` (unknowns a helper found that could decide)."""
         for props, path in deciding:
             self.add(props, *path)
+
+    def add_unknown_parts(self, props: Any, *keys: str) -> bool:
+        """Remember where each of `keys` of `props` is unknown, or first holds an unknown part (`unknown_path`);
+        True when any does (the values that would decide are not all known)."""
+        undecided = False
+        for key in keys:
+            where = unknown_path(get_raw(props, key))
+            if where is not None:
+                self.add(props, key, *where)
+                undecided = True
+        return undecided
 
     def __bool__(self) -> bool:
         return bool(self._reads)

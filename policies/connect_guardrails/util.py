@@ -177,9 +177,8 @@ def attached_to(resources: Iterable[PolicyResource], types: tuple[str, ...], pro
 
 def backup_plan_rules(plan: PolicyResource, pending: Pending) -> list[tuple[int, dict[str, Any]]]:
     """(index, rule) for each rule of an `aws:backup/plan:Plan`, as plain dicts; an unknown list goes to `pending`."""
-    rules = plain(get_raw(plan.props, "rules"))
+    rules = plain(pending.read(plan.props, "rules"))
     if is_unknown(rules):
-        pending.add(plan.props, "rules")
         return []
     return [(i, r) for i, r in enumerate(rules or []) if isinstance(r, dict)]
 

@@ -13,7 +13,7 @@ from components.tenant import register_tenant_tags
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.runner import run_program
 
-TENANT = SimpleNamespace(tenant=SimpleNamespace(client="acme", environment_name="prod", cost_center="cc-1"))
+TENANT = SimpleNamespace(client="acme", environment_name="prod", cost_center="cc-1")
 BASE = {"connect:client": "acme", "connect:environment": "prod", "connect:managed-by": "connect",
         "connect:cost-center": "cc-1"}
 

@@ -1,13 +1,44 @@
-"""Fixtures the connectctl tests share."""
+"""Fixtures and helpers the connectctl tests share (import the helpers: `from tests.connectctl.conftest import
+connectctl`)."""
 
 from __future__ import annotations
 
 import http.server
+import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def connectctl(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None,
+               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The real CLI in its own process, as CI runs it (`env`: the whole environment; default: this one's)."""
+    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, check=False, env=env)
+
+
+def stack_file(tmp_path: Path, text: str, name: str = "acme-prod") -> Path:
+    """`text` written as the stack file of stack `name` (Pulumi.<name>.yaml) in `tmp_path`."""
+    path = tmp_path / f"Pulumi.{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def project_copy(root: Path) -> Path:
+    """A project of its own under `root` (Pulumi.yaml, the entry point, the stack files), for files the tests
+    write and where a default output may land."""
+    project = root / "project"
+    shutil.copytree(ROOT / "stacks", project / "stacks")
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, project / name)
+    return project
 
 
 @pytest.fixture

@@ -502,26 +502,26 @@ def logging(a: Applier, r: CapturedResource, i: dict[str, Any], region: str) -> 
     return Made(i["bucket"])
 
 
+def _s3_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A replication or lifecycle rule in the S3 API's casing, its `id` as `ID`."""
+    found = _pascal({k: v for k, v in rule.items() if k != "id"})
+    found["ID"] = rule.get("id")
+    return found
+
+
 def replication(a: Applier, r: CapturedResource, i: dict[str, Any], region: str) -> Made:
-    rules = []
-    for rule in i["rules"]:
-        found = _pascal({k: v for k, v in rule.items() if k != "id"})
-        found["ID"] = rule.get("id")
+    rules = [_s3_rule(rule) for rule in i["rules"]]
+    for found in rules:
         encryption = found.get("Destination", {}).get("EncryptionConfiguration")
         if encryption and "ReplicaKmsKeyId" in encryption:
             encryption["ReplicaKmsKeyID"] = encryption.pop("ReplicaKmsKeyId")
-        rules.append(found)
     a.client("s3", region).put_bucket_replication(Bucket=i["bucket"], ReplicationConfiguration={
         "Role": i["role"], "Rules": rules})
     return Made(i["bucket"])
 
 
 def lifecycle(a: Applier, r: CapturedResource, i: dict[str, Any], region: str) -> Made:
-    rules = []
-    for rule in i["rules"]:
-        found = _pascal({k: v for k, v in rule.items() if k != "id"})
-        found["ID"] = rule.get("id")
-        rules.append(found)
+    rules = [_s3_rule(rule) for rule in i["rules"]]
     a.client("s3", region).put_bucket_lifecycle_configuration(Bucket=i["bucket"],
                                                               LifecycleConfiguration={"Rules": rules})
     return Made(i["bucket"])

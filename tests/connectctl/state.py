@@ -18,3 +18,12 @@ def as_state_resource(r: CapturedResource) -> dict[str, Any]:
         if value:
             doc[key] = value
     return doc
+
+
+def export_doc(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """`pulumi stack export` around `resources`."""
+    return {"version": 3, "deployment": {
+        "manifest": {"time": "2026-11-27T00:00:00Z", "magic": "0" * 64, "version": "v3.272.0"},
+        "secrets_providers": {"type": "passphrase", "state": {"salt": "v1:x"}},
+        "resources": resources,
+    }}

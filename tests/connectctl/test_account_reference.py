@@ -4,29 +4,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from connectctl.plan import ConfigReport, plan_stack
+from tests.connectctl.conftest import connectctl, stack_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ACME_PROD = (ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text()
 ACCOUNT_FILE = "stacks/Pulumi.acme-account.yaml"
 DECLARED = "accounts-api, notifications-worker, payments-api"
-
-
-def connectctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
-
-
-def write(tmp_path: Path, text: str, name: str = "acme-prod") -> Path:
-    path = tmp_path / f"Pulumi.{name}.yaml"
-    path.write_text(text)
-    return path
 
 
 def line_with(text: str, needle: str) -> int:
@@ -49,7 +37,7 @@ def initech(text: str = ACME_PROD) -> str:
 
 def test_undeclared_repository_names_both_files_path_line_and_declared_repositories(tmp_path: Path) -> None:
     text = undeclared()
-    path = write(tmp_path, text)
+    path = stack_file(tmp_path, text)
     with pytest.raises(ConfigReport) as caught:
         plan_stack(config_file=path)
     message = str(caught.value)
@@ -62,7 +50,7 @@ def test_undeclared_repository_names_both_files_path_line_and_declared_repositor
 
 def test_every_undeclared_repository_is_reported(tmp_path: Path) -> None:
     text = undeclared(undeclared(), "notifications-worker", "mailer")
-    path = write(tmp_path, text)
+    path = stack_file(tmp_path, text)
     with pytest.raises(ConfigReport) as caught:
         plan_stack(config_file=path)
     lines = str(caught.value).splitlines()
@@ -76,7 +64,7 @@ def test_every_undeclared_repository_is_reported(tmp_path: Path) -> None:
 
 def test_cli_exits_2_naming_both_files_without_traceback(tmp_path: Path) -> None:
     text = undeclared()
-    path = write(tmp_path, text)
+    path = stack_file(tmp_path, text)
     result = connectctl("plan", "--config-file", str(path))
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
@@ -88,7 +76,7 @@ def test_cli_exits_2_naming_both_files_without_traceback(tmp_path: Path) -> None
 
 
 def test_missing_account_stack_names_it(tmp_path: Path) -> None:
-    path = write(tmp_path, initech(), "initech-prod")
+    path = stack_file(tmp_path, initech(), "initech-prod")
     with pytest.raises(ConfigReport) as caught:
         plan_stack(config_file=path)
     message = str(caught.value)
@@ -99,7 +87,7 @@ def test_missing_account_stack_names_it(tmp_path: Path) -> None:
 
 
 def test_cli_missing_account_stack_exits_2_without_traceback(tmp_path: Path) -> None:
-    path = write(tmp_path, initech(), "initech-prod")
+    path = stack_file(tmp_path, initech(), "initech-prod")
     result = connectctl("plan", "--config-file", str(path))
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
@@ -109,7 +97,7 @@ def test_cli_missing_account_stack_exits_2_without_traceback(tmp_path: Path) -> 
 
 def test_unchanged_copy_plans(tmp_path: Path) -> None:
     """Control: the copy itself is fine, so the failures above come from the one change each makes."""
-    plan = plan_stack(config_file=write(tmp_path, ACME_PROD))
+    plan = plan_stack(config_file=stack_file(tmp_path, ACME_PROD))
     assert plan.config.tenant.client == "acme"
     assert not plan.mandatory
 
@@ -121,7 +109,7 @@ def test_a_repository_name_held_as_a_secret_is_not_printed(tmp_path: Path) -> No
     text = ACME_PROD.replace(needle, "image: {repository: {secure: v1:cmVwbw==},")
     assert needle not in text
     with pytest.raises(ConfigReport) as caught:
-        plan_stack(config_file=write(tmp_path, text))
+        plan_stack(config_file=stack_file(tmp_path, text))
     message = str(caught.value)
     assert "connect:services[1].image.repository: '[secret]' is not declared" in message
     assert "offline_secret_" not in message

@@ -19,7 +19,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -40,6 +39,7 @@ from connectctl.audit import checks as audit_checks
 from connectctl.audit.checks import CHECK_IDS, DR_RPO, covered_by_registry, wildcard_matches
 from connectctl.audit.context import AuditContext, load_stack_config, registry_location
 from tests.connectctl import moto_extensions, moto_seed
+from tests.connectctl.conftest import connectctl as run_connectctl
 from tests.connectctl.moto_server import moto_server, seeded_acme
 from tests.connectctl.test_check import assert_sarif_valid
 
@@ -59,9 +59,8 @@ def aws_env(**extra: str) -> dict[str, str]:
 
 
 def connectctl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The real CLI in its own process, as CI runs it."""
-    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=False, env=env if env is not None else aws_env())
+    """The real CLI in its own process, with the test AWS environment unless `env` is given."""
+    return run_connectctl(*args, env=env if env is not None else aws_env())
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:

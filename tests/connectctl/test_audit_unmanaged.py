@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -24,9 +23,9 @@ from moto.ec2.models import ec2_backends
 from connectctl import clock
 from connectctl.audit.checks import CHECK_IDS
 from connectctl.check import check_file
-from connectctl.engine.project import PROJECT_ROOT
 from connectctl.plan import plan_stack
 from tests.connectctl import moto_seed, test_audit
+from tests.connectctl.conftest import project_copy
 from tests.connectctl.state import as_state_resource
 from tests.connectctl.test_audit import invoke
 
@@ -101,15 +100,6 @@ def task_interface_with_eip(seed: moto_seed.Seed) -> Iterator[tuple[str, str]]:
         client.disassociate_address(AssociationId=association)
         client.release_address(AllocationId=eip)
         client.delete_network_interface(NetworkInterfaceId=eni)
-
-
-def project_copy(root: Path) -> Path:
-    """A project of its own (Pulumi.yaml, the entry point, the stack files), for files the tests write."""
-    project = root / "project"
-    shutil.copytree(PROJECT_ROOT / "stacks", project / "stacks")
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(PROJECT_ROOT / name, project / name)
-    return project
 
 
 # --- a healthy account ---------------------------------------------------------------------------------------

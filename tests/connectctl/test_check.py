@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from connectctl import cli, reports
 from connectctl.check import CheckResult, check_file
-from tests.connectctl.state import as_state_resource
+from tests.connectctl.state import as_state_resource, export_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -181,14 +181,6 @@ def bad_resources() -> list[dict[str, Any]]:
             "value": {SECRET_SIG_KEY: SECRET_SIG, "ciphertext": CIPHERTEXT},
         }),
     ]
-
-
-def export_doc(resources: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"version": 3, "deployment": {
-        "manifest": {"time": "2026-11-27T00:00:00Z", "magic": "0" * 64, "version": "v3.272.0"},
-        "secrets_providers": {"type": "passphrase", "state": {"salt": "v1:x"}},
-        "resources": resources,
-    }}
 
 
 def preview_doc(resources: list[dict[str, Any]]) -> dict[str, Any]:

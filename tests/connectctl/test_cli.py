@@ -12,20 +12,10 @@ import yaml
 
 from connectctl.engine.project import load_project, load_stack
 from connectctl.engine.runner import ProgramError, main_program, run_program
+from tests.connectctl.conftest import connectctl, stack_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ACME = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text())
-
-
-def connectctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
-
-
-def stack_file(tmp_path: Path, text: str, name: str = "acme-prod") -> Path:
-    path = tmp_path / f"Pulumi.{name}.yaml"
-    path.write_text(text)
-    return path
 
 
 def with_network(**changes: object) -> str:

@@ -11,8 +11,6 @@ import os
 import re
 import shutil
 import struct
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -25,6 +23,7 @@ from connectctl.cli import app
 from connectctl.diagram import DiagramFormat, architecture, layout, render, to_mermaid
 from connectctl.plan import Plan, plan_stack
 from tests.components.plans import planned
+from tests.connectctl.conftest import connectctl, project_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -35,11 +34,6 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's d
 @cache
 def mermaid(stack: str) -> str:
     return to_mermaid(layout(architecture(planned(stack, False))))
-
-
-def connectctl(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=180, check=False, env=env)
 
 
 # A line-by-line reader of the Mermaid subset the writer emits: any other statement is an error.
@@ -299,15 +293,6 @@ def test_dot_renders_png_and_svg() -> None:
     assert "<svg" in svg and "payments-api" in svg and "Availability Zone us-east-1a" in svg
     source = render(drawing, DiagramFormat.dot).decode()
     assert source.startswith("digraph connect {") and "rankdir=LR" in source and "cluster_dr_region" in source
-
-
-def project_copy(root: Path) -> Path:
-    """A project of its own (Pulumi.yaml, the entry point, the stack files): where a default output may land."""
-    project = root / "project"
-    shutil.copytree(ROOT / "stacks", project / "stacks")
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(ROOT / name, project / name)
-    return project
 
 
 @needs_dot

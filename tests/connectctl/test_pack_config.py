@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -25,15 +23,11 @@ from connectctl.packconfig import NONE, PackConfigSource, PackSettingsConflict, 
 from connectctl.plan import Plan, pack_config_for, plan_stack, validate
 from connectctl.reports import as_json, as_junit, as_sarif, render
 from tests.components.plans import planned
+from tests.connectctl.conftest import connectctl
 from tests.connectctl.state import as_state_resource
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = ROOT / "stacks"
-
-
-def connectctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
 
 
 def findings(plan: Plan) -> list[tuple[str, str, str, str]]:

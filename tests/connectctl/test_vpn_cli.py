@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.connectctl.conftest import connectctl, stack_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ACME_PROD = (ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text()
@@ -14,20 +14,9 @@ PLAIN_KEY = "Plain.Text_Psk_7319"
 TIERS_LINE = "        reachableTiers: [app]\n"
 
 
-def connectctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "connectctl", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, check=False)
-
-
-def acme_prod_copy(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "Pulumi.acme-prod.yaml"
-    path.write_text(text)
-    return path
-
-
 def test_plain_text_pre_shared_key_exits_2_naming_the_key_not_the_value(tmp_path: Path) -> None:
     assert ACME_PROD.count(SECURE_LINE) == 1
-    path = acme_prod_copy(tmp_path, ACME_PROD.replace(SECURE_LINE, f"  connect:vpnPskSantiago1: {PLAIN_KEY}\n"))
+    path = stack_file(tmp_path, ACME_PROD.replace(SECURE_LINE, f"  connect:vpnPskSantiago1: {PLAIN_KEY}\n"))
     result = connectctl("plan", "--config-file", str(path))
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
@@ -41,7 +30,7 @@ def test_plain_text_pre_shared_key_exits_2_naming_the_key_not_the_value(tmp_path
 def test_weak_but_valid_crypto_is_a_mandatory_guardrail_violation(tmp_path: Path) -> None:
     assert ACME_PROD.count(TIERS_LINE) == 1
     weak = ACME_PROD.replace(TIERS_LINE, TIERS_LINE + "        crypto: {phase1Encryption: [AES128]}\n")
-    result = connectctl("plan", "--config-file", str(acme_prod_copy(tmp_path, weak)), "--format", "json")
+    result = connectctl("plan", "--config-file", str(stack_file(tmp_path, weak)), "--format", "json")
     assert result.returncode == 1, result.stderr
     assert "invalid stack configuration" not in result.stderr
     doc = json.loads(result.stdout)
@@ -55,7 +44,7 @@ def test_weak_but_valid_crypto_is_a_mandatory_guardrail_violation(tmp_path: Path
 
 
 def test_unchanged_acme_prod_copy_passes(tmp_path: Path) -> None:
-    result = connectctl("plan", "--config-file", str(acme_prod_copy(tmp_path, ACME_PROD)), "--format", "json")
+    result = connectctl("plan", "--config-file", str(stack_file(tmp_path, ACME_PROD)), "--format", "json")
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["summary"]["mandatory"] == 0

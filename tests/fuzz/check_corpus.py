@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 
 from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY
-from tests.connectctl.state import as_state_resource
+from tests.connectctl.state import as_state_resource, export_doc
 from tests.fuzz.mutations import RETYPES, Path_, garbage, get, node_paths, put, remove
 
 SEED = 20261128
@@ -84,15 +84,6 @@ class CheckCase:
     def name(self) -> str:
         """`0042-cut:state-pretty`: enough to rebuild and rerun one case."""
         return f"{self.index:04d}-{self.kind}"
-
-
-def export_doc(resources: list[dict[str, Any]]) -> dict[str, Any]:
-    """`pulumi stack export` around `resources`."""
-    return {"version": 3, "deployment": {
-        "manifest": {"time": "2026-11-27T00:00:00Z", "magic": "0" * 64, "version": "v3.272.0"},
-        "secrets_providers": {"type": "passphrase", "state": {"salt": "v1:x"}},
-        "resources": resources,
-    }}
 
 
 def preview_doc(resources: list[dict[str, Any]]) -> dict[str, Any]:

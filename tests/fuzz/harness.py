@@ -114,25 +114,39 @@ def location(path: Path) -> re.Pattern[str]:
 FILE_LEVEL = ("a stack file is a mapping", "unknown top-level key", "'config' must be a mapping")
 
 
-def classify_stack_run(run: Run, path: Path) -> tuple[str, list[str]]:
-    """(outcome, problems) of one stack-file run; outcome is valid, yaml, file, field or broken."""
+def printed_problems(run: Run, secret_printed: str | None) -> list[str]:
+    """What no run may print: a traceback, a secret (`secret_printed` says which, None when none was), too much
+    on stderr."""
     problems: list[str] = []
-    if run.crash is not None:
-        return "broken", [f"crashed: {type(run.crash).__name__}: {str(run.crash)[:300]}"]
     if "Traceback" in run.output:
         problems.append("a traceback was printed")
-    if STAND_IN in run.output:
-        problems.append("a secret's value was printed")
+    if secret_printed:
+        problems.append(secret_printed)
     if len(run.stderr) > MAX_STDERR:
         problems.append(f"{len(run.stderr)} characters on stderr")
-    if run.reached == "program":
-        return "valid", problems
-    if run.exit_code != 2:
-        return "broken", [*problems, f"exit {run.exit_code} without running the program"]
+    return problems
+
+
+def exit_2_problems(run: Run, path: Path) -> list[str]:
+    """What an exit 2 must not do: print on stdout, or say anything but `error: ...` naming the file."""
+    problems: list[str] = []
     if run.stdout:
         problems.append("exit 2 printed on stdout")
     if not run.stderr.startswith("error: ") or str(path) not in run.stderr:
         problems.append("exit 2 without 'error: <file>'")
+    return problems
+
+
+def classify_stack_run(run: Run, path: Path) -> tuple[str, list[str]]:
+    """(outcome, problems) of one stack-file run; outcome is valid, yaml, file, field or broken."""
+    if run.crash is not None:
+        return "broken", [f"crashed: {type(run.crash).__name__}: {str(run.crash)[:300]}"]
+    problems = printed_problems(run, "a secret's value was printed" if STAND_IN in run.output else None)
+    if run.reached == "program":
+        return "valid", problems
+    if run.exit_code != 2:
+        return "broken", [*problems, f"exit {run.exit_code} without running the program"]
+    problems += exit_2_problems(run, path)
     if location(path).search(run.stderr):
         return "yaml", problems
     if any(text in run.stderr for text in FILE_LEVEL):
@@ -201,26 +215,17 @@ JSON_PROBLEMS = ("not valid JSON", "the file is empty", "cannot be read", "neste
 
 def classify_check_run(run: Run, path: Path, secrets: frozenset[str]) -> tuple[str, list[str]]:
     """(outcome, problems) of one `check --state/--preview-json` run: read, checked, json, shape or broken."""
-    problems: list[str] = []
     if run.crash is not None:
         return "broken", [f"crashed: {type(run.crash).__name__}: {str(run.crash)[:300]}"]
-    if "Traceback" in run.output:
-        problems.append("a traceback was printed")
     leaked = [s for s in secrets if s in run.output]
-    if leaked:
-        problems.append(f"a secret was printed: {leaked[0][:12]}...")
-    if len(run.stderr) > MAX_STDERR:
-        problems.append(f"{len(run.stderr)} characters on stderr")
+    problems = printed_problems(run, f"a secret was printed: {leaked[0][:12]}..." if leaked else None)
     if run.reached == "pack":
         return "read", problems
     if run.exit_code in (0, 1):
         return "checked", problems
     if run.exit_code != 2:
         return "broken", [*problems, f"exit {run.exit_code}"]
-    if run.stdout:
-        problems.append("exit 2 printed on stdout")
-    if not run.stderr.startswith("error: ") or str(path) not in run.stderr:
-        problems.append("exit 2 without 'error: <file>'")
+    problems += exit_2_problems(run, path)
     if any(text in run.stderr for text in JSON_PROBLEMS):
         return "json", problems
     if "expected" in run.stderr or "belong to stack" in run.stderr:

@@ -7,12 +7,14 @@ dependencies for stack policies, unknowns in preview.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 
+from connect_guardrails import catalogue
 from connectctl.engine.analyzer import Violation, analyze
 from connectctl.engine.runner import Capture, run_program
 
@@ -20,6 +22,22 @@ ACCOUNT = "111111111111"
 OTHER_ACCOUNT = "222222222222"
 REGION = "us-east-1"
 TAGS = {"connect:client": "acme", "connect:environment": "prod", "connect:managed-by": "connect"}
+
+
+def registered_for_module(rule: Any) -> Any:
+    """An autouse fixture that puts `rule` in the pack's catalogue for the module's tests, whether or not
+    `catalogue.py` lists it yet: `registered = registered_for_module(RULE)`."""
+
+    @pytest.fixture(autouse=True, scope="module")
+    def registered() -> Iterator[None]:
+        added = rule not in catalogue.RULES
+        if added:
+            catalogue.RULES.append(rule)
+        yield
+        if added:
+            catalogue.RULES.remove(rule)
+
+    return registered
 
 
 def provider(account: str = ACCOUNT, name: str = "tenant") -> aws.Provider:

@@ -9,33 +9,23 @@ names computed by AWS unknown) and update mode.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
-from connect_guardrails import catalogue
 from connect_guardrails.rules.data_access_recorded import RULE
 from connectctl.engine.analyzer import Violation, analyze
 from connectctl.engine.project import load_project
 from tests.policies.data_programs import bucket, key, literal_policy, providers, replicated_bucket, with_urn
-from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned
+from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned, registered_for_module
 from tests.policies.mutations import Variant, baseline, focused_config, pack_config
 
 POLICY = RULE.id
 STACKS = load_project().stacks()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def registered() -> Iterator[None]:
-    """The rule in the pack's catalogue for these tests, whether or not `catalogue.py` lists it yet."""
-    added = RULE not in catalogue.RULES
-    if added:
-        catalogue.RULES.append(RULE)
-    yield
-    if added:
-        catalogue.RULES.remove(RULE)
+registered = registered_for_module(RULE)
 
 
 def log_bucket(p: aws.Provider, name: str) -> aws.s3.Bucket:

@@ -8,18 +8,16 @@ ARNs and names computed by AWS unknown) and update mode.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
-from connect_guardrails import catalogue
 from connect_guardrails.rules.database_audit_logging import RULE
 from connectctl.engine.analyzer import Violation, analyze
 from connectctl.engine.project import load_project
 from tests.policies.data_programs import DATA_TAGS, key, providers, with_urn
-from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned
+from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned, registered_for_module
 from tests.policies.mutations import Variant, baseline, focused_config, pack_config
 
 POLICY = RULE.id
@@ -31,15 +29,7 @@ MONITORING_TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                     '"monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}]}')
 
 
-@pytest.fixture(autouse=True, scope="module")
-def registered() -> Iterator[None]:
-    """The rule in the pack's catalogue for these tests, whether or not `catalogue.py` lists it yet."""
-    added = RULE not in catalogue.RULES
-    if added:
-        catalogue.RULES.append(RULE)
-    yield
-    if added:
-        catalogue.RULES.remove(RULE)
+registered = registered_for_module(RULE)
 
 
 def cluster(p: aws.Provider, name: str, *, parameters: Any = AUDIT, group: str | None = "own",

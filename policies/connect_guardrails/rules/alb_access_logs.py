@@ -37,19 +37,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="alb-access-logs",
+    id="alb-access-logs", kind="resource", severity="medium", check=check,
     description="Application load balancers write access logs.",
-    kind="resource",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("FSBP ELB.5", "NAG ELB2"),
-    iso27001=("A.8.15",),
-    ccm=("LOG-08",),
+    anchors=("FSBP ELB.5", "NAG ELB2"), iso27001=("A.8.15",), ccm=("LOG-08",),
     remediation=(
         "Set access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=<the environment's log bucket>, enabled=True); the "
         "bucket policy must let the regional ELB log delivery write to it."
     ),
-    unwaivable=False,
-    check=check,
 )

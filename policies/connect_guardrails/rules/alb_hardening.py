@@ -43,21 +43,13 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="alb-hardening",
+    id="alb-hardening", kind="resource", level="advisory", severity="medium", check=check,
     description="Load balancers drop invalid headers, mitigate desync defensively and have deletion protection.",
-    kind="resource",
-    level="advisory",
-    severity="medium",
-    owner="operator",
-    anchors=("FSBP ELB.4", "FSBP ELB.6", "FSBP ELB.12"),
-    iso27001=("A.8.9", "A.8.20"),
-    ccm=("CCC-04", "IVS-09"),
+    anchors=("FSBP ELB.4", "FSBP ELB.6", "FSBP ELB.12"), iso27001=("A.8.9", "A.8.20"), ccm=("CCC-04", "IVS-09"),
     remediation=(
         "Set drop_invalid_header_fields=True, desync_mitigation_mode='strictest' (or leave the 'defensive' default) "
         "and enable_deletion_protection=True (production; other stacks may set requireDeletionProtection false)."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "requireDeletionProtection": {
             "type": "boolean",

@@ -28,16 +28,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="alb-internal-only",
+    id="alb-internal-only", kind="resource", severity="critical", unwaivable=True, check=check,
     description="Every load balancer is internal.",
-    kind="resource",
-    level="mandatory",
-    severity="critical",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.8.20", "A.8.22"),
-    ccm=("IVS-03", "IVS-09"),
+    iso27001=("A.8.20", "A.8.22"), ccm=("IVS-03", "IVS-09"),
     remediation="Set internal=True on every aws.lb.LoadBalancer; clients reach it through the VPN, never the internet.",
-    unwaivable=True,
-    check=check,
 )

@@ -84,21 +84,14 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="alb-tls-listeners",
+    id="alb-tls-listeners", kind="resource", severity="high", check=check,
     description="Listeners are HTTPS with a TLS 1.2+ policy; HTTP only redirects to HTTPS.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="operator",
     anchors=("FSBP ELB.1", "FSBP ELB.17", "CKV_AWS_103"),
-    iso27001=("A.5.14", "A.8.24"),
-    ccm=("CEK-03", "CEK-04", "IVS-03"),
+    iso27001=("A.5.14", "A.8.24"), ccm=("CEK-03", "CEK-04", "IVS-03"),
     remediation=(
         "Use protocol='HTTPS' with ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06' and a certificate_arn; give "
         "any HTTP listener a single default action of type 'redirect' with redirect.protocol='HTTPS'."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "allowedSslPolicies": {
             "type": "array",

@@ -64,21 +64,13 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="allowed-resource-types",
+    id="allowed-resource-types", kind="resource", severity="high", check=check,
     description="Every resource is of a type the platform's design uses or the reviewed allow-list adds.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.5.9", "A.8.9", "A.8.32"),
-    ccm=("CCC-04", "DCS-06"),
+    iso27001=("A.5.9", "A.8.9", "A.8.32"), ccm=("CCC-04", "DCS-06"),
     remediation=(
         "Use the platform's components instead of declaring another type. A type the design should use goes "
         "into policies/connect_guardrails/data/allowed_types.json (`reviewed`, with its reason) together with the "
         "rule that judges it; for a temporary need, add an exemption to this rule in the stack's pack config "
         "whose resource glob names the type (\"*aws:lambda/function:Function::*\"), with a reason and an expiry."
     ),
-    unwaivable=False,
-    check=check,
 )

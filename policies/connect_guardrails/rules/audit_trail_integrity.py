@@ -29,7 +29,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, plain, unknown_path
+from connect_guardrails.unknowns import Pending, get_raw, is_known, is_set, plain
 from connect_guardrails.util import Index, aws_managed_key
 
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -44,13 +44,7 @@ def _management_selector(selector: Any) -> bool:
 
 def _records_management(trail: PolicyResource, pending: Pending) -> bool | None:
     """Whether the trail records management events; None when unknown selectors decide (noted in `pending`)."""
-    undecided = False
-    for key in ("eventSelectors", "advancedEventSelectors"):
-        where = unknown_path(get_raw(trail.props, key))
-        if where is not None:
-            pending.add(trail.props, key, *where)
-            undecided = True
-    if undecided:
+    if pending.add_unknown_parts(trail.props, "eventSelectors", "advancedEventSelectors"):
         return None
     advanced = plain(get_raw(trail.props, "advancedEventSelectors")) or []
     if advanced:  # advanced selectors replace the basic ones
@@ -66,25 +60,20 @@ def _problems(trail: PolicyResource, pending: Pending) -> list[str]:
     """Why a trail is not a complete, encrypted, provable record (empty: it is, or unknown values decide)."""
     props = trail.props
     problems: list[str] = []
-    logging, validation = get_raw(props, "enableLogging"), get_raw(props, "enableLogFileValidation")
-    if is_unknown(logging):
-        pending.add(props, "enableLogging")
-    elif logging is False:
+    logging = pending.read(props, "enableLogging")
+    if is_known(logging) and logging is False:
         problems.append("enableLogging is false: it records nothing")
     key = get_raw(props, "kmsKeyId")
     if not is_set(props, "kmsKeyId"):
         problems.append("its log files are not KMS-encrypted (no kmsKeyId)")
     elif aws_managed_key(key):
         problems.append(f"kmsKeyId {key!r} is an AWS managed key, not the tenant's")
-    if is_unknown(validation):
-        pending.add(props, "enableLogFileValidation")
-    elif validation is not True:
+    validation = pending.read(props, "enableLogFileValidation")
+    if is_known(validation) and validation is not True:
         problems.append("log file validation is off (enableLogFileValidation): a changed or deleted log file "
                         "goes unnoticed")
-    multi_region = get_raw(props, "isMultiRegionTrail")
-    if is_unknown(multi_region):
-        pending.add(props, "isMultiRegionTrail")
-    elif multi_region is not True and _records_management(trail, pending):
+    multi_region = pending.read(props, "isMultiRegionTrail")
+    if is_known(multi_region) and multi_region is not True and _records_management(trail, pending):
         problems.append("it records management events in one region only (isMultiRegionTrail is not true): calls "
                         "made in every other region go unrecorded")
     return problems
@@ -106,22 +95,15 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="audit-trail-integrity",
+    id="audit-trail-integrity", severity="high", check=check,
     description="Every CloudTrail trail logs, encrypts its log files with the tenant's KMS key, validates them and, "
                 "when it records management events, covers every region.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
     anchors=("FSBP CloudTrail.1", "FSBP CloudTrail.2", "FSBP CloudTrail.4", "CKV_AWS_35", "CKV_AWS_36",
              "CKV_AWS_67", "CKV_AWS_251"),
-    iso27001=("A.5.33", "A.8.15", "A.8.24"),
-    ccm=("LOG-02", "LOG-07", "LOG-09"),
+    iso27001=("A.5.33", "A.8.15", "A.8.24"), ccm=("LOG-02", "LOG-07", "LOG-09"),
     remediation=(
         "Declare aws.cloudtrail.Trail with enable_logging=True, kms_key_id=<a tenant KMS key whose policy lets "
         "cloudtrail.amazonaws.com encrypt>, enable_log_file_validation=True and, for a trail of management events, "
         "is_multi_region_trail=True with include_global_service_events=True."
     ),
-    unwaivable=False,
-    check=check,
 )

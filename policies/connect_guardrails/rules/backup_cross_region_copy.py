@@ -114,21 +114,13 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="backup-cross-region-copy",
+    id="backup-cross-region-copy", severity="medium", check=check,
     description="Every backup rule copies its recovery points to a vault in the DR region, not the primary.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.5.30", "A.8.13", "A.8.14"),
-    ccm=("BCR-08", "BCR-11"),
+    iso27001=("A.5.30", "A.8.13", "A.8.14"), ccm=("BCR-08", "BCR-11"),
     remediation=(
         "Create the DR vault with an aws.Provider for the DR region (same account) and give every rule of the "
         "aws.backup.Plan copy_actions=[{'destination_vault_arn': dr_vault.arn, 'lifecycle': {...}}]."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "drRegion": {
             "type": "string",

@@ -61,13 +61,10 @@ def _retention(rule: dict[str, Any], floor: int, label: str, path: tuple[Any, ..
                plan: PolicyResource) -> str | None:
     """Why the rule keeps its recovery points too briefly (None: it does not, or it is not known yet)."""
     continuous = rule.get("enableContinuousBackup")
-    lifecycle = rule.get("lifecycle")
-    if is_unknown(lifecycle):
-        pending.add(plan.props, *path, "lifecycle")
+    if is_unknown(pending.read(plan.props, *path, "lifecycle")):
         return None
-    days = lifecycle.get("deleteAfter") if isinstance(lifecycle, dict) else None
+    days = pending.read(plan.props, *path, "lifecycle", "deleteAfter")
     if is_unknown(days):
-        pending.add(plan.props, *path, "lifecycle", "deleteAfter")
         return None
     if not isinstance(days, int | float) or isinstance(days, bool):
         return None  # no deleteAfter: kept until deleted by hand
@@ -121,24 +118,16 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="backup-plan-baseline",
+    id="backup-plan-baseline", severity="medium", check=check,
     description="Backup plans run at least daily, keep recovery points at least the configured days and select "
                 "resources.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("NAG *InBackupPlan", "CKV2_AWS_8", "CKV2_AWS_9"),
-    iso27001=("A.8.13",),
-    ccm=("BCR-08",),
+    anchors=("NAG *InBackupPlan", "CKV2_AWS_8", "CKV2_AWS_9"), iso27001=("A.8.13",), ccm=("BCR-08",),
     remediation=(
         "Give the aws.backup.Plan a rule with schedule='cron(0 5 * * ? *)' (or enable_continuous_backup=True), "
         "lifecycle={'delete_after': >= minRetentionDays} on every rule (continuous rules: up to 35), and add "
         "aws.backup.Selection(plan_id=plan.id, selection_tags=[{'type': 'STRINGEQUALS', 'key': 'connect:backup', "
         "'value': 'true'}])."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "minRetentionDays": {
             "type": "integer",

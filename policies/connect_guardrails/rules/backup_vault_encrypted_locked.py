@@ -55,21 +55,13 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="backup-vault-encrypted-locked",
+    id="backup-vault-encrypted-locked", severity="medium", check=check,
     description="Backup vaults are encrypted with the tenant's KMS key and, in production, locked.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("CKV_AWS_166", "FSBP Backup.1"),
-    iso27001=("A.5.33", "A.8.13", "A.8.24"),
-    ccm=("BCR-08", "CEK-03"),
+    anchors=("CKV_AWS_166", "FSBP Backup.1"), iso27001=("A.5.33", "A.8.13", "A.8.24"), ccm=("BCR-08", "CEK-03"),
     remediation=(
         "Create aws.backup.Vault(kms_key_arn=key.arn) with the environment's key in each region; in production add "
         "aws.backup.VaultLockConfiguration(backup_vault_name=vault.name, min_retention_days=...) per vault."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "production": {
             "type": "boolean",

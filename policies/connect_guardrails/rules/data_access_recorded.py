@@ -34,7 +34,7 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.data_util import LOGGING_TYPES, Inventory
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, known_str, plain, unknown_path
+from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, known_str, plain
 from connect_guardrails.util import Index, resource_region
 
 INLINE_LOGGING = ("logging", "loggings")  # Bucket (object) and BucketV2 (list) inline server access logging
@@ -130,13 +130,8 @@ def _all_equal(fields: list[dict[str, Any]] | None, value: str) -> bool:
 def _trail_covers(trail: PolicyResource, bucket: PolicyResource, name: str | None, pending: Pending) -> bool | None:
     """Whether the trail records every object-level read and write of the bucket; None when unknown values
     decide it (noted in `pending`)."""
-    undecided = False
-    for key in ("enableLogging", "isMultiRegionTrail", "eventSelectors", "advancedEventSelectors"):
-        path = unknown_path(get_raw(trail.props, key))
-        if path is not None:
-            pending.add(trail.props, key, *path)
-            undecided = True
-    if undecided:
+    if pending.add_unknown_parts(trail.props, "enableLogging", "isMultiRegionTrail", "eventSelectors",
+                                 "advancedEventSelectors"):
         return None
     if get_raw(trail.props, "enableLogging") is False:
         return False
@@ -152,8 +147,7 @@ def _trail_covers(trail: PolicyResource, bucket: PolicyResource, name: str | Non
         return True
     if name is None:
         for key in ("bucket", "id"):
-            if is_unknown(get_raw(bucket.props, key)):
-                pending.add(bucket.props, key)
+            if is_unknown(pending.read(bucket.props, key)):
                 break
         return None  # an auto-named bucket the preview shows no name for: `pulumi up` decides
     return False
@@ -187,22 +181,15 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="data-access-recorded",
+    id="data-access-recorded", severity="medium", check=check,
     description="Every bucket that holds data (any bucket that is no log destination, DR replicas included) "
                 "records object-level access: server access logging or CloudTrail S3 data events.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
     anchors=("CKV_AWS_18", "FSBP S3.9", "FSBP S3.22", "FSBP S3.23", "NAG S1"),
-    iso27001=("A.8.15", "A.8.16"),
-    ccm=("LOG-07", "LOG-08"),
+    iso27001=("A.8.15", "A.8.16"), ccm=("LOG-07", "LOG-08"),
     remediation=(
         "aws.s3.BucketLogging(bucket=bucket.id, target_bucket=log_bucket.id, target_prefix='<store>/') with a log "
         "bucket in the bucket's region whose policy admits logging.s3.amazonaws.com; or a multi-region trail with "
         "an advanced event selector eventCategory=Data, resources.type=AWS::S3::Object, resources.ARN startsWith "
         "arn:aws:s3:::<bucket>/."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -271,17 +271,11 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="data-store-dr-replication",
+    id="data-store-dr-replication", severity="medium", check=check,
     description="Every data store is selected by a backup plan of the stack (whose copies reach the DR region); "
                 "data buckets and file systems also replicate there natively; no lifecycle rule expires a data "
                 "bucket's objects.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("FSBP S3.7", "CKV_AWS_144"),
-    iso27001=("A.5.30", "A.8.13", "A.8.14"),
-    ccm=("BCR-08", "BCR-11", "DSP-16"),
+    anchors=("FSBP S3.7", "CKV_AWS_144"), iso27001=("A.5.30", "A.8.13", "A.8.14"), ccm=("BCR-08", "BCR-11", "DSP-16"),
     remediation=(
         "Select every data store for AWS Backup: the platform's aws.backup.Selection(plan_id=plan.id, "
         "selection_tags=[{'type': 'STRINGEQUALS', 'key': 'connect:backup', 'value': 'true'}]) takes it once it is "
@@ -291,8 +285,6 @@ RULE = Rule(
         "destination={'region': dr_region}). Give data buckets no lifecycle expiration or "
         "noncurrent_version_expiration (transitions are fine)."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "drRegion": {
             "type": "string",

@@ -92,22 +92,14 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="data-store-egress-contained",
+    id="data-store-egress-contained", severity="high", check=check,
     description="Security groups of the data tier (recognised by the data stores that use them) allow no egress "
                 "outside their VPC: no 0.0.0.0/0, ::/0, outside CIDR or prefix list.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("CKV_AWS_382",),
-    iso27001=("A.8.20", "A.8.22", "A.8.12"),
-    ccm=("IVS-03", "IVS-06", "DSP-17"),
+    anchors=("CKV_AWS_382",), iso27001=("A.8.20", "A.8.22", "A.8.12"), ccm=("IVS-03", "IVS-06", "DSP-17"),
     remediation=(
         "Create the data store's security group without egress (aws.ec2.SecurityGroup without egress= has none: "
         "pulumi-aws revokes AWS's default allow-all rule) and admit the services that use it with ingress rules "
         "from their security groups; if the engine needs to reach something, allow egress to that security group "
         "(referenced_security_group_id) or a CIDR inside the VPC, never 0.0.0.0/0 or ::/0."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -91,9 +91,8 @@ def _bucket_problem(store: Store, inventory: Inventory, pending: Pending) -> str
     configs = inventory.configs(bucket, SSE_TYPES)
     if configs:
         return _rules_problem([(c.props, ("rules",), plain(get_raw(c.props, "rules"))) for c in configs], pending)
-    inline = plain(get_raw(bucket.props, "serverSideEncryptionConfiguration"))
+    inline = plain(pending.read(bucket.props, "serverSideEncryptionConfiguration"))
     if is_unknown(inline):
-        pending.add(bucket.props, "serverSideEncryptionConfiguration")
         return None
     if isinstance(inline, dict) and ("rule" in inline or "rules" in inline):
         key = "rule" if "rule" in inline else "rules"
@@ -145,19 +144,14 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="data-store-encrypted",
+    id="data-store-encrypted", severity="medium", check=check,
     description="Every data store (buckets holding data, file systems, databases, tables, volumes, caches, search "
                 "domains, streams, queues, topics) is encrypted at rest with the tenant's KMS key.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
     anchors=("CKV_AWS_145", "CKV_AWS_184", "CKV_AWS_327", "CKV_AWS_16", "CKV_AWS_3", "CKV_AWS_119", "CKV_AWS_27",
              "CKV_AWS_26", "FSBP EFS.1", "FSBP RDS.3", "FSBP RDS.27", "FSBP EC2.3", "FSBP DocumentDB.1",
              "FSBP Neptune.1", "FSBP SQS.1", "FSBP SNS.1", "FSBP Kinesis.1", "FSBP Opensearch.1",
              "FSBP ElastiCache.4", "FSBP Redshift.10"),
-    iso27001=("A.8.24",),
-    ccm=("CEK-03", "DSP-17"),
+    iso27001=("A.8.24",), ccm=("CEK-03", "DSP-17"),
     remediation=(
         "Bucket: aws.s3.BucketServerSideEncryptionConfiguration(bucket=bucket.id, rules=[{"
         "'apply_server_side_encryption_by_default': {'sse_algorithm': 'aws:kms', 'kms_master_key_id': key.arn}}]); "
@@ -166,6 +160,4 @@ RULE = Rule(
         "encrypted=True, kms_key_id=key.arn; ElastiCache: a replication group with at_rest_encryption_enabled=True, "
         "kms_key_id=key.arn; SQS/SNS: kms_master_key_id=key.arn; others: their at-rest switch and key property."
     ),
-    unwaivable=False,
-    check=check,
 )

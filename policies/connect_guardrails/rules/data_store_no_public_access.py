@@ -21,7 +21,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, plain
+from connect_guardrails.unknowns import Pending, get_raw, is_known, is_set, is_unknown, plain
 from connect_guardrails.util import BUCKET_TYPES, Index, bucket_names
 
 ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -39,10 +39,8 @@ def _website(bucket: PolicyResource, index: Index, names: set[str], pending: Pen
     if configs:
         return f"it is served as a static website (website configuration '{configs[0].name}')"
     for prop in INLINE_WEBSITE:
-        value = plain(get_raw(bucket.props, prop))
-        if is_unknown(value):
-            pending.add(bucket.props, prop)
-        elif is_set(bucket.props, prop) and value not in ([{}], [None]):
+        value = plain(pending.read(bucket.props, prop))
+        if is_known(value) and is_set(bucket.props, prop) and value not in ([{}], [None]):
             return f"it is served as a static website (its inline {prop})"
     return None
 
@@ -70,6 +68,15 @@ def _bucket_problem(bucket: PolicyResource, index: Index, names: set[str], pendi
     return "; ".join(reasons)
 
 
+# What is wrong with a bucket (None: nothing, or unknown values decide), in reporting order, with what is expected.
+BUCKET_FINDERS = (
+    (_bucket_problem, "every bucket blocks public access (block_public_acls, block_public_policy, ignore_public_acls, "
+                      "restrict_public_buckets all True)"),
+    (_website, "no bucket is a website (remove the website configuration; content for browsers goes behind the "
+               "internal load balancer)"),
+)
+
+
 def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Per bucket: a public access block with all four flags true and no static website; per DB instance: not
     publicly accessible."""
@@ -77,25 +84,13 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     index = Index.of(args.resources)
     for bucket in index.of_type(*BUCKET_TYPES):
         names = bucket_names(bucket)
-        problem = _bucket_problem(bucket, index, names, pending)
-        if problem:
-            report_violation(
-                f"bucket '{bucket.name}': {problem}; every bucket blocks public access (block_public_acls, "
-                f"block_public_policy, ignore_public_acls, restrict_public_buckets all True)",
-                bucket.urn,
-            )
-        website = _website(bucket, index, names, pending)
-        if website:
-            report_violation(
-                f"bucket '{bucket.name}': {website}; no bucket is a website (remove the website configuration; "
-                f"content for browsers goes behind the internal load balancer)",
-                bucket.urn,
-            )
+        for finder, expected in BUCKET_FINDERS:
+            problem = finder(bucket, index, names, pending)
+            if problem:
+                report_violation(f"bucket '{bucket.name}': {problem}; {expected}", bucket.urn)
     for instance in index.of_type(*DB_INSTANCES):
-        public = get_raw(instance.props, "publiclyAccessible")
-        if is_unknown(public):
-            pending.add(instance.props, "publiclyAccessible")
-        elif public is True:
+        public = pending.read(instance.props, "publiclyAccessible")
+        if is_known(public) and public is True:
             report_violation(
                 f"{DB_INSTANCES[instance.resource_type]} '{instance.name}' is publicly accessible; set "
                 f"publicly_accessible=False (databases are reached from the private subnets only)",
@@ -105,22 +100,15 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="data-store-no-public-access",
+    id="data-store-no-public-access", severity="high", check=check,
     description="Every S3 bucket blocks public access and is no static website; no database instance is publicly "
                 "accessible.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
     anchors=("FSBP S3.8", "CKV2_AWS_6", "FSBP RDS.2", "CKV_AWS_17"),
-    iso27001=("A.8.3", "A.8.12"),
-    ccm=("DSP-17", "IAM-16"),
+    iso27001=("A.8.3", "A.8.12"), ccm=("DSP-17", "IAM-16"),
     remediation=(
         "Add aws.s3.BucketPublicAccessBlock(bucket=bucket.id, block_public_acls=True, block_public_policy=True, "
         "ignore_public_acls=True, restrict_public_buckets=True) for every bucket, and no "
         "aws.s3.BucketWebsiteConfiguration or website argument; declare aws.rds.ClusterInstance "
         "and aws.rds.Instance with publicly_accessible=False."
     ),
-    unwaivable=False,
-    check=check,
 )

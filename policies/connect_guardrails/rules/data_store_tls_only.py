@@ -108,20 +108,12 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="data-store-tls-only",
+    id="data-store-tls-only", severity="medium", check=check,
     description="Every S3 bucket's policy denies requests that do not use TLS.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("FSBP S3.5", "NAG S10"),
-    iso27001=("A.5.14", "A.8.24"),
-    ccm=("CEK-03", "DSP-10"),
+    anchors=("FSBP S3.5", "NAG S10"), iso27001=("A.5.14", "A.8.24"), ccm=("CEK-03", "DSP-10"),
     remediation=(
         "Add aws.s3.BucketPolicy(bucket=bucket.id, policy=...) with the statement {'Effect': 'Deny', 'Principal': "
         "'*', 'Action': 's3:*', 'Resource': [bucket.arn, bucket.arn + '/*'], 'Condition': {'Bool': "
         "{'aws:SecureTransport': 'false'}}}."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -50,8 +50,7 @@ def _group_problem(cluster: PolicyResource, resources: list[PolicyResource], pen
     groups = deps_of_type(cluster, "dbClusterParameterGroupName", PARAMETER_GROUP) or [
         g for g in of_type(resources, PARAMETER_GROUP) if name is not None and name == known_str(g.props, "name")]
     if not groups:
-        if is_unknown(get_raw(cluster.props, "dbClusterParameterGroupName")):
-            pending.add(cluster.props, "dbClusterParameterGroupName")
+        if is_unknown(pending.read(cluster.props, "dbClusterParameterGroupName")):
             return None
         if name is None or name.startswith("default."):
             return (f"it uses the default cluster parameter group ({name or 'no dbClusterParameterGroupName'}), "
@@ -76,9 +75,8 @@ def _group_problem(cluster: PolicyResource, resources: list[PolicyResource], pen
 
 def _monitoring_problem(resource: PolicyResource, what: str, pending: Pending) -> str | None:
     """Why a cluster instance (or Multi-AZ cluster) has no enhanced monitoring (None: it has, or unknown)."""
-    interval = get_raw(resource.props, "monitoringInterval")
+    interval = pending.read(resource.props, "monitoringInterval")
     if is_unknown(interval):
-        pending.add(resource.props, "monitoringInterval")
         return None
     problems = []
     if not isinstance(interval, int | float) or int(interval) not in MONITORING_INTERVALS:
@@ -99,9 +97,8 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     pending = Pending()
     resources = list(args.resources)
     for cluster in of_type(resources, DB_CLUSTER):
-        engine = get_raw(cluster.props, "engine")
+        engine = pending.read(cluster.props, "engine")
         if is_unknown(engine):
-            pending.add(cluster.props, "engine")
             continue
         if engine not in POSTGRES_ENGINES:
             continue
@@ -125,16 +122,11 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="database-audit-logging",
+    id="database-audit-logging", severity="medium", check=check,
     description="PostgreSQL database clusters load pgAudit through their own cluster parameter group, export "
                 "the postgresql log, and have enhanced monitoring on every instance.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
     anchors=("CKV2_AWS_27", "CKV_AWS_118", "CKV_AWS_324", "FSBP RDS.6", "FSBP RDS.37"),
-    iso27001=("A.8.15", "A.8.16"),
-    ccm=("LOG-07", "LOG-08"),
+    iso27001=("A.8.15", "A.8.16"), ccm=("LOG-07", "LOG-08"),
     remediation=(
         "aws.rds.ClusterParameterGroup(family='aurora-postgresql<major>', parameters=[{'name': "
         "'shared_preload_libraries', 'value': 'pg_stat_statements,pgaudit', 'apply_method': 'pending-reboot'}, "
@@ -142,6 +134,4 @@ RULE = Rule(
         "enabled_cloudwatch_logs_exports=['postgresql'], and on each aws.rds.ClusterInstance monitoring_interval=60 "
         "with monitoring_role_arn of a role monitoring.rds.amazonaws.com assumes (AmazonRDSEnhancedMonitoringRole)."
     ),
-    unwaivable=False,
-    check=check,
 )

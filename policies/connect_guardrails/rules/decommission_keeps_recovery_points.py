@@ -26,7 +26,7 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.lifecycle import wound_down
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known_str
+from connect_guardrails.unknowns import Pending, is_unknown, known_str
 from connect_guardrails.util import attached_to, backup_plan_rules, of_type, tag
 
 VAULT = "aws:backup/vault:Vault"
@@ -59,9 +59,8 @@ def _writes_to(plan: PolicyResource, vaults: list[PolicyResource], pending: Pend
 
 
 def _known(props: object, key: str, pending: Pending) -> object:
-    value = get_raw(props, key)
+    value = pending.read(props, key)
     if is_unknown(value):
-        pending.add(props, key)
         return None
     return value
 
@@ -71,9 +70,8 @@ def _final_snapshot(cluster: PolicyResource, pending: Pending) -> str | None:
     skip = _known(cluster.props, "skipFinalSnapshot", pending)
     if skip is True:
         return "skipFinalSnapshot is on"
-    identifier = get_raw(cluster.props, "finalSnapshotIdentifier")
+    identifier = pending.read(cluster.props, "finalSnapshotIdentifier")
     if is_unknown(identifier):
-        pending.add(cluster.props, "finalSnapshotIdentifier")
         return None
     return None if identifier else "no finalSnapshotIdentifier"
 
@@ -120,22 +118,14 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="decommission-keeps-recovery-points",
+    id="decommission-keeps-recovery-points", severity="high", check=check,
     description="A wound-down environment (no compute, no NAT gateway) that holds data keeps protected vaults, "
                 "a running backup plan, protected stores and final database snapshots.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.8.13", "A.5.33"),
-    ccm=("BCR-08",),
+    iso27001=("A.8.13", "A.5.33"), ccm=("BCR-08",),
     remediation=(
         "Decommission with connect:tenant.lifecycle: decommissioning, which keeps the stores, the vaults "
         "(protect=True, retain_on_delete=True, force_destroy=False), the backup plan and its selection, and the "
         "clusters' skip_final_snapshot=False with a final_snapshot_identifier; remove them only by the manual "
         "steps of `connectctl decommission STACK`, after the final export."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.unknowns import Pending, is_known, plain
 from connect_guardrails.util import depends_on, of_type
 
 VPC_TYPES = ("aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc")
@@ -38,10 +38,8 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
             )
         for group in mine:
             for key in ("ingress", "egress"):
-                value = get_raw(group.props, key)
-                if is_unknown(value):
-                    pending.add(group.props, key)
-                elif plain(value):
+                value = pending.read(group.props, key)
+                if is_known(value) and plain(value):
                     report_violation(
                         f"default security group '{group.name}' of VPC '{vpc.name}' has {len(plain(value))} "
                         f"{key} rule(s); set {key}=[] (the default group admits and sends nothing)",
@@ -58,19 +56,11 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="default-sg-closed",
+    id="default-sg-closed", severity="high", check=check,
     description="Each VPC's default security group is managed with no rules.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("FSBP EC2.2", "CKV2_AWS_12"),
-    iso27001=("A.8.9", "A.8.20"),
-    ccm=("IVS-03", "IVS-04"),
+    anchors=("FSBP EC2.2", "CKV2_AWS_12"), iso27001=("A.8.9", "A.8.20"), ccm=("IVS-03", "IVS-04"),
     remediation=(
         "Declare aws.ec2.DefaultSecurityGroup(vpc_id=vpc.id, ingress=[], egress=[]) for every VPC and attach "
         "no rules to it; give workloads their own security groups."
     ),
-    unwaivable=False,
-    check=check,
 )

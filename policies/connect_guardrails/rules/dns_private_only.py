@@ -30,7 +30,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, known_str, plain
+from connect_guardrails.unknowns import Pending, get_raw, is_known, is_set, is_unknown, known_str, plain
 from connect_guardrails.util import ALL_PROTOCOLS, Index, as_list, deps_of_type, port_label, protocol_name
 
 ZONE = "aws:route53/zone:Zone"
@@ -60,9 +60,7 @@ def _entries(index: Index, group: PolicyResource,
              pending: Pending) -> Iterator[tuple[str, Any, tuple[Any, ...], dict[str, Any], tuple[Any, ...]]]:
     """(where, props, path, entry, keys) for every ingress permission of a group: inline, and the standalone rules
     that name it (by dependency or known id). An unknown inline list is recorded."""
-    inline = plain(get_raw(group.props, "ingress"))
-    if is_unknown(inline):
-        pending.add(group.props, "ingress")
+    inline = plain(pending.read(group.props, "ingress"))
     for position, entry in enumerate(inline if isinstance(inline, list) else []):
         if isinstance(entry, dict):
             yield f"ingress[{position}]", group.props, ("ingress", position), entry, INLINE_KEYS
@@ -70,8 +68,7 @@ def _entries(index: Index, group: PolicyResource,
     for rule in index.fed(group, (INGRESS_RULE, LEGACY_RULE), "securityGroupId", names):
         props = plain(rule.props)
         if rule.resource_type == LEGACY_RULE:
-            if is_unknown(props.get("type")):
-                pending.add(rule.props, "type")
+            if is_unknown(pending.read(rule.props, "type")):
                 continue
             if props.get("type") != "ingress":
                 continue
@@ -79,24 +76,23 @@ def _entries(index: Index, group: PolicyResource,
             else RULE_KEYS
 
 
-def _admits_dns(entry: dict[str, Any], props: Any, path: tuple[Any, ...], protocol_key: str,
-                pending: Pending) -> bool:
-    """The permission covers port 53 over TCP or UDP (all traffic does); an unknown protocol or port is recorded
-    and counted as not covering (the note stands for it)."""
-    protocol = entry.get(protocol_key)
+def _admits_dns(props: Any, path: tuple[Any, ...], protocol_key: str, pending: Pending) -> bool:
+    """The permission at `props[path...]` covers port 53 over TCP or UDP (all traffic does); an unknown protocol
+    or port is recorded and counted as not covering (the note stands for it)."""
+    protocol = pending.read(props, *path, protocol_key)
     if is_unknown(protocol):
-        pending.add(props, *path, protocol_key)
         return False
     name = protocol_name(protocol)
     if name in ALL_PROTOCOLS:
         return True
     if name not in ("tcp", "udp"):
         return False
-    low, high = entry.get("fromPort"), entry.get("toPort")
-    for key, value in (("fromPort", low), ("toPort", high)):
-        if is_unknown(value):
-            pending.add(props, *path, key)
-            return False
+    low = pending.read(props, *path, "fromPort")
+    if is_unknown(low):
+        return False
+    high = pending.read(props, *path, "toPort")
+    if is_unknown(high):
+        return False
     return isinstance(low, float | int) and isinstance(high, float | int) and low <= DNS_PORT <= high
 
 
@@ -106,9 +102,8 @@ def _public_sources(entry: dict[str, Any], props: Any, path: tuple[Any, ...], ke
     found: list[str] = []
     _, cidr_keys, prefix_key = keys
     for key in cidr_keys:
-        value = entry.get(key)
+        value = pending.read(props, *path, key)
         if is_unknown(value):
-            pending.add(props, *path, key)
             continue
         for position, cidr in enumerate(as_list(value)):
             if is_unknown(cidr):
@@ -125,10 +120,8 @@ def _public_sources(entry: dict[str, Any], props: Any, path: tuple[Any, ...], ke
 def _endpoint_problems(endpoint: PolicyResource, index: Index, groups_by_id: dict[str, PolicyResource],
                        pending: Pending) -> list[str]:
     problems: list[str] = []
-    direction = get_raw(endpoint.props, "direction")
-    if is_unknown(direction):
-        pending.add(endpoint.props, "direction")
-    elif direction != INBOUND:
+    direction = pending.read(endpoint.props, "direction")
+    if is_known(direction) and direction != INBOUND:
         problems.append(f"its direction is {direction}: only INBOUND endpoints (the client's resolvers forwarding to "
                         "the private zones) belong to the design")
     groups = {g.urn: g for g in deps_of_type(endpoint, "securityGroupIds", *SECURITY_GROUPS)}
@@ -148,7 +141,7 @@ def _endpoint_problems(endpoint: PolicyResource, index: Index, groups_by_id: dic
                             "be checked")
     for group in groups.values():
         for where, props, path, entry, keys in _entries(index, group, pending):
-            if not _admits_dns(entry, props, path, keys[0], pending):
+            if not _admits_dns(props, path, keys[0], pending):
                 continue
             public = _public_sources(entry, props, path, keys, pending)
             if public:
@@ -165,9 +158,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     pending = Pending()
     zones = index.of_type(ZONE)
     for zone in zones:
-        if is_unknown(get_raw(zone.props, "vpcs")):
-            pending.add(zone.props, "vpcs")
-        elif not is_set(zone.props, "vpcs"):
+        if is_known(pending.read(zone.props, "vpcs")) and not is_set(zone.props, "vpcs"):
             report_violation(
                 f"Hosted zone '{zone.name}' is public (no vpcs): it would publish the services' names on the "
                 f"internet. Create it as a private zone: vpcs=[{{'vpc_id': vpc.id, 'vpc_region': <region>}}] for the "
@@ -176,10 +167,8 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     for record in index.of_type(RECORD):
         if deps_of_type(record, "zoneId", ZONE):
             continue  # judged with its zone
-        zone_id = get_raw(record.props, "zoneId")
-        if is_unknown(zone_id):
-            pending.add(record.props, "zoneId")
-        elif zone_id not in zone_ids:
+        zone_id = pending.read(record.props, "zoneId")
+        if is_known(zone_id) and zone_id not in zone_ids:
             report_violation(
                 f"Record '{record.name}' is in hosted zone '{zone_id}', which the stack does not declare: it cannot "
                 f"be proven private. Put the name in the stack's private zone (zone_id=zone.zone_id)", record.urn)
@@ -195,16 +184,10 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="dns-private-only",
+    id="dns-private-only", severity="high", check=check,
     description="Hosted zones are private, records live in the stack's zones, and Resolver endpoints are inbound "
                 "and admit DNS only from private ranges.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.8.20", "A.8.22"),
-    ccm=("IVS-03", "IVS-09"),
+    iso27001=("A.8.20", "A.8.22"), ccm=("IVS-03", "IVS-09"),
     remediation=(
         "Declare every aws.route53.Zone with vpcs=[{'vpc_id': ..., 'vpc_region': ...}] (a private zone) and put "
         "every aws.route53.Record in one of the stack's zones (zone_id=zone.zone_id); declare "
@@ -212,6 +195,4 @@ RULE = Rule(
         "TCP and UDP 53 only from the client's RFC 1918 data-centre ranges (aws.vpc.SecurityGroupIngressRule("
         "cidr_ipv4='172.16.0.0/16', from_port=53, to_port=53)), never 0.0.0.0/0, a public range or a prefix list."
     ),
-    unwaivable=False,
-    check=check,
 )

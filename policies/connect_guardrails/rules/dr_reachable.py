@@ -350,16 +350,10 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="dr-reachable",
+    id="dr-reachable", severity="high", check=check,
     description="In a standby mode, the DR region has VPN links to the same customer gateways as the primary, and "
                 "each private service name fails over to it.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.5.30", "A.8.14"),
-    ccm=("BCR-11",),
+    iso27001=("A.5.30", "A.8.14"), ccm=("BCR-11",),
     remediation=(
         "Declare the VPN links again with the DR provider (aws.ec2.CustomerGateway with the same ip_address, "
         "aws.ec2.VpnGateway, aws.ec2.VpnConnection; the platform's SiteToSiteVpn, on by default in the standby "
@@ -369,8 +363,6 @@ RULE = Rule(
         "or a type='CALCULATED' check over such checks, aliases=[<primary load balancer>]) and a SECONDARY record of "
         "the same name aliased to the standby's load balancer."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "drRegion": {
             "type": "string",

@@ -125,16 +125,10 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="dr-region-self-contained",
+    id="dr-region-self-contained", severity="high", check=check,
     description="Resources in the DR region depend on no other region, except their declared replication or copy "
                 "sources.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.5.30", "A.8.14"),
-    ccm=("BCR-11",),
+    iso27001=("A.5.30", "A.8.14"), ccm=("BCR-11",),
     remediation=(
         "Create the standby's resources with the DR provider and feed them only from DR-region resources: secrets "
         "through Secrets Manager replicas (same name and suffix, DR region in the ARN), parameters written in the DR "
@@ -142,8 +136,6 @@ RULE = Rule(
         "key. Only replication and copy sources (aws.kms.ReplicaKey primary_key_arn, a cross-region read replica's "
         "source, snapshot and AMI copies) may name the primary region."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "drRegion": {
             "type": "string",

@@ -22,13 +22,10 @@ REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
 
 
 def _rules(config: PolicyResource, pending: Pending) -> list[tuple[int, dict[str, Any]]]:
-    body = plain(get_raw(config.props, "replicationConfiguration"))
-    if is_unknown(body):
-        pending.add(config.props, "replicationConfiguration")
+    if is_unknown(pending.read(config.props, "replicationConfiguration")):
         return []
-    rules = body.get("rules") if isinstance(body, dict) else None
+    rules = plain(pending.read(config.props, "replicationConfiguration", "rules"))
     if is_unknown(rules):
-        pending.add(config.props, "replicationConfiguration", "rules")
         return []
     return [(i, r) for i, r in enumerate(rules or []) if isinstance(r, dict)]
 
@@ -105,21 +102,13 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="ecr-dr-replication",
+    id="ecr-dr-replication", level="advisory", severity="medium", check=check,
     description="ECR repositories are replicated to the DR region.",
-    kind="stack",
-    level="advisory",
-    severity="medium",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.5.30", "A.8.14"),
-    ccm=("BCR-11",),
+    iso27001=("A.5.30", "A.8.14"), ccm=("BCR-11",),
     remediation=(
         "Add one aws.ecr.ReplicationConfiguration per registry with a rule (no filter, or a prefix matching every "
         "repository) whose destination is the tenant's registry in the DR region (policy config drRegion)."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "drRegion": {
             "type": "string",

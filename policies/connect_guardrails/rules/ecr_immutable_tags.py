@@ -29,16 +29,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="ecr-immutable-tags",
+    id="ecr-immutable-tags", kind="resource", severity="medium", check=check,
     description="ECR repositories have immutable image tags.",
-    kind="resource",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("FSBP ECR.2", "CKV_AWS_51"),
-    iso27001=("A.8.19", "A.8.32"),
-    ccm=("AIS-06", "CCC-04"),
+    anchors=("FSBP ECR.2", "CKV_AWS_51"), iso27001=("A.8.19", "A.8.32"), ccm=("AIS-06", "CCC-04"),
     remediation="Set image_tag_mutability='IMMUTABLE' on every aws.ecr.Repository; push a new tag for each build.",
-    unwaivable=False,
-    check=check,
 )

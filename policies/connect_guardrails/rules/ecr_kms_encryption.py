@@ -62,21 +62,13 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="ecr-kms-encryption",
+    id="ecr-kms-encryption", kind="resource", level="advisory", severity="medium", check=check,
     description="ECR repositories are encrypted with the tenant's KMS key.",
-    kind="resource",
-    level="advisory",
-    severity="medium",
-    owner="operator",
-    anchors=("CKV_AWS_136",),
-    iso27001=("A.8.24",),
-    ccm=("CEK-03",),
+    anchors=("CKV_AWS_136",), iso27001=("A.8.24",), ccm=("CEK-03",),
     remediation=(
         "Set encryption_configurations=[RepositoryEncryptionConfigurationArgs(encryption_type='KMS', "
         "kms_key=<the environment key's ARN>)]; the key must live in the tenant account."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "accountId": account_config(
             "The tenant account; defaults to the account the resource's provider is pinned to."

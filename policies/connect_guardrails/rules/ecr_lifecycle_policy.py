@@ -37,8 +37,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
                and isinstance(get_raw(p.props, "repository"), str) and not is_unknown(get_raw(p.props, "repository"))]
     for repo in repositories:
         if not any(_governs(policy, repo) for policy in policies):
-            if by_name and is_unknown(get_raw(repo.props, "name")):
-                pending.add(repo.props, "name")
+            if by_name and is_unknown(pending.read(repo.props, "name")):
                 continue
             report_violation(
                 f"ECR repository '{repo.name}' has no lifecycle policy; add aws.ecr.LifecyclePolicy("
@@ -49,19 +48,11 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="ecr-lifecycle-policy",
+    id="ecr-lifecycle-policy", level="advisory", severity="low", check=check,
     description="Each ECR repository has a lifecycle policy.",
-    kind="stack",
-    level="advisory",
-    severity="low",
-    owner="operator",
-    anchors=("FSBP ECR.3",),
-    iso27001=("A.8.10",),
-    ccm=("DSP-16",),
+    anchors=("FSBP ECR.3",), iso27001=("A.8.10",), ccm=("DSP-16",),
     remediation=(
         "Add aws.ecr.LifecyclePolicy(repository=repo.name, policy=...) per repository, expiring untagged images "
         "after a few days and keeping only the newest tagged images."
     ),
-    unwaivable=False,
-    check=check,
 )

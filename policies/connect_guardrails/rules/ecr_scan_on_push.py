@@ -17,12 +17,10 @@ from the explicit providers (`region`); when either side's region is not known t
 
 from __future__ import annotations
 
-from typing import Any
-
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.unknowns import Deciding, Pending, get_raw, is_known, is_unknown, plain
 from connect_guardrails.util import ecr_filter_matches, of_type, provider_region
 
 REPOSITORY = "aws:ecr/repository:Repository"
@@ -35,37 +33,37 @@ def _same_region(a: PolicyResource, b: PolicyResource) -> bool:
     return region_a is None or region_b is None or region_a == region_b
 
 
-def _covered(repo: PolicyResource, registry: PolicyResource) -> tuple[bool, list[tuple[Any, ...]]]:
+def _covered(repo: PolicyResource, registry: PolicyResource) -> tuple[bool, Deciding]:
     """Whether a rule of `registry` scans `repo` on push; else the unknown reads that could change that."""
-    unknowns: list[tuple[Any, ...]] = []
+    unknowns: Deciding = []
     rules = plain(get_raw(registry.props, "rules"))
     if is_unknown(rules):
-        return False, [(registry.props, "rules")]
+        return False, [(registry.props, ("rules",))]
     name = get_raw(repo.props, "name")
     for index, rule in enumerate(rules or []):
         if not isinstance(rule, dict):
             continue
         frequency = rule.get("scanFrequency")
         if is_unknown(frequency):
-            unknowns.append((registry.props, "rules", index, "scanFrequency"))
+            unknowns.append((registry.props, ("rules", index, "scanFrequency")))
             continue
         if frequency not in SCANNING_FREQUENCIES:
             continue
         filters = rule.get("repositoryFilters")
         if is_unknown(filters):
-            unknowns.append((registry.props, "rules", index, "repositoryFilters"))
+            unknowns.append((registry.props, ("rules", index, "repositoryFilters")))
             continue
         for position, entry in enumerate(filters or []):
             pattern = entry.get("filter") if isinstance(entry, dict) else None
             if is_unknown(pattern):
-                unknowns.append((registry.props, "rules", index, "repositoryFilters", position, "filter"))
+                unknowns.append((registry.props, ("rules", index, "repositoryFilters", position, "filter")))
             elif isinstance(pattern, str) and pattern and set(pattern) == {"*"}:
                 return True, []
             elif isinstance(pattern, str) and pattern and isinstance(name, str) and not is_unknown(name):
                 if ecr_filter_matches(pattern, name):
                     return True, []
             elif isinstance(pattern, str) and pattern and is_unknown(name):
-                unknowns.append((repo.props, "name"))
+                unknowns.append((repo.props, ("name",)))
     return False, unknowns
 
 
@@ -76,7 +74,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     for repo in of_type(args.resources, REPOSITORY):
         governing = [r for r in registries if _same_region(repo, r)]
         if governing:
-            unknowns: list[tuple[Any, ...]] = []
+            unknowns: Deciding = []
             covered = False
             for registry in governing:
                 covered, found = _covered(repo, registry)
@@ -86,8 +84,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
             if covered:
                 continue
             if unknowns:
-                for props, *path in unknowns:
-                    pending.add(props, *path)
+                pending.add_all(unknowns)
                 continue
             report_violation(
                 f"ECR repository '{repo.name}' is not scanned on push: no rule of the registry scanning "
@@ -97,14 +94,11 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
                 repo.urn,
             )
             continue
-        scanning = get_raw(repo.props, "imageScanningConfiguration")
+        scanning = pending.read(repo.props, "imageScanningConfiguration")
         if is_unknown(scanning):
-            pending.add(repo.props, "imageScanningConfiguration")
             continue
-        on_push = get_raw(scanning, "scanOnPush")
-        if is_unknown(on_push):
-            pending.add(repo.props, "imageScanningConfiguration", "scanOnPush")
-        elif on_push is not True:
+        on_push = pending.read(repo.props, "imageScanningConfiguration", "scanOnPush")
+        if is_known(on_push) and on_push is not True:
             report_violation(
                 f"ECR repository '{repo.name}' does not scan images on push; set image_scanning_configuration "
                 f"scan_on_push=True or cover it with a registry scanning rule (SCAN_ON_PUSH or CONTINUOUS_SCAN)",
@@ -114,20 +108,12 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="ecr-scan-on-push",
+    id="ecr-scan-on-push", severity="high", unwaivable=True, check=check,
     description="Every ECR repository scans images on push, itself or through the registry scanning configuration.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("FSBP ECR.1", "CKV_AWS_163"),
-    iso27001=("A.8.8",),
-    ccm=("TVM-05", "TVM-07"),
+    anchors=("FSBP ECR.1", "CKV_AWS_163"), iso27001=("A.8.8",), ccm=("TVM-05", "TVM-07"),
     remediation=(
         "Set image_scanning_configuration=RepositoryImageScanningConfigurationArgs(scan_on_push=True) on every "
         "aws.ecr.Repository, and give the aws.ecr.RegistryScanningConfiguration of the region a SCAN_ON_PUSH or "
         "CONTINUOUS_SCAN rule with a WILDCARD filter matching every repository (e.g. '*')."
     ),
-    unwaivable=True,
-    check=check,
 )

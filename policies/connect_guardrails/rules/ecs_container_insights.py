@@ -13,7 +13,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import CLUSTER
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.unknowns import Pending, is_unknown, plain
 
 ON = frozenset({"enabled", "enhanced"})
 
@@ -26,9 +26,7 @@ def _on(value: object) -> bool:
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """settings has containerInsights enabled or enhanced."""
     pending = Pending()
-    settings = plain(get_raw(args.props, "settings"))
-    if is_unknown(settings):
-        pending.add(args.props, "settings")
+    settings = plain(pending.read(args.props, "settings"))
     found: list[str] = []
     for index, entry in enumerate(settings if isinstance(settings, list) else []):
         if not isinstance(entry, Mapping):
@@ -52,19 +50,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="ecs-container-insights",
+    id="ecs-container-insights", kind="resource", level="advisory", severity="low", check=check,
     description="ECS clusters have Container Insights enabled.",
-    kind="resource",
-    level="advisory",
-    severity="low",
-    owner="operator",
-    anchors=("FSBP ECS.12", "NAG ECS4"),
-    iso27001=("A.8.6", "A.8.16"),
-    ccm=("IVS-02",),
+    anchors=("FSBP ECS.12", "NAG ECS4"), iso27001=("A.8.6", "A.8.16"), ccm=("IVS-02",),
     remediation=(
         "Declare the aws.ecs.Cluster with settings=[{'name': 'containerInsights', 'value': 'enabled'}] "
         "(or 'enhanced')."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -53,20 +53,12 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="ecs-container-logging",
+    id="ecs-container-logging", kind="resource", severity="medium", check=check,
     description="Every container logs through awslogs to a named log group, or through FireLens.",
-    kind="resource",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("FSBP ECS.9", "NAG ECS7"),
-    iso27001=("A.8.15",),
-    ccm=("LOG-07", "LOG-08"),
+    anchors=("FSBP ECS.9", "NAG ECS7"), iso27001=("A.8.15",), ccm=("LOG-07", "LOG-08"),
     remediation=(
         "Give each container definition \"logConfiguration\": {\"logDriver\": \"awslogs\", \"options\": "
         "{\"awslogs-group\": <the service's KMS-encrypted log group>, \"awslogs-region\": ..., "
         "\"awslogs-stream-prefix\": ...}}."
     ),
-    unwaivable=False,
-    check=check,
 )

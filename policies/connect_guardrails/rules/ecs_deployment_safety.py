@@ -19,20 +19,17 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import SERVICE
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.unknowns import Pending, is_known, is_unknown, plain
 
 OTHER_CONTROLLERS = frozenset({"CODE_DEPLOY", "EXTERNAL"})
 IGNORED = frozenset({"desiredCount", "*"})
 
 
 def _controller(args: ResourceValidationArgs, pending: Pending) -> str | None:
-    controller = plain(get_raw(args.props, "deploymentController"))
-    if is_unknown(controller):
-        pending.add(args.props, "deploymentController")
+    if is_unknown(pending.read(args.props, "deploymentController")):
         return None
-    kind = controller.get("type") if isinstance(controller, Mapping) else None
+    kind = pending.read(args.props, "deploymentController", "type")
     if is_unknown(kind):
-        pending.add(args.props, "deploymentController", "type")
         return None
     return str(kind) if kind else "ECS"
 
@@ -40,18 +37,15 @@ def _controller(args: ResourceValidationArgs, pending: Pending) -> str | None:
 def _breaker_problems(args: ResourceValidationArgs, pending: Pending) -> list[str]:
     if _controller(args, pending) in OTHER_CONTROLLERS:
         return []
-    breaker = plain(get_raw(args.props, "deploymentCircuitBreaker"))
+    breaker = plain(pending.read(args.props, "deploymentCircuitBreaker"))
     if is_unknown(breaker):
-        pending.add(args.props, "deploymentCircuitBreaker")
         return []
     if not isinstance(breaker, Mapping):
         return ["it has no deploymentCircuitBreaker"]
     problems = []
     for key in ("enable", "rollback"):
-        value = breaker.get(key)
-        if is_unknown(value):
-            pending.add(args.props, "deploymentCircuitBreaker", key)
-        elif value is not True:
+        value = pending.read(args.props, "deploymentCircuitBreaker", key)
+        if is_known(value) and value is not True:
             problems.append(f"deploymentCircuitBreaker.{key} is not true")
     return problems
 
@@ -74,19 +68,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="ecs-deployment-safety",
+    id="ecs-deployment-safety", kind="resource", level="advisory", severity="medium", check=check,
     description="ECS services roll back failed deployments and leave the task count to auto scaling.",
-    kind="resource",
-    level="advisory",
-    severity="medium",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.8.32",),
-    ccm=("CCC-09",),
+    iso27001=("A.8.32",), ccm=("CCC-09",),
     remediation=(
         "Declare the aws.ecs.Service with deployment_circuit_breaker={'enable': True, 'rollback': True} and "
         "opts=pulumi.ResourceOptions(ignore_changes=['desiredCount'])."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -97,23 +97,15 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="ecs-images-from-tenant-registry",
+    id="ecs-images-from-tenant-registry", severity="high", owner="client", check=check,
     description="Every container image comes from the tenant account's ECR, pinned by digest or a release tag.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="client",
-    anchors=(),
-    iso27001=("A.8.8", "A.8.19"),
-    ccm=("AIS-06", "TVM-07"),
+    iso27001=("A.8.8", "A.8.19"), ccm=("AIS-06", "TVM-07"),
     remediation=(
         "Push the image to the tenant's ECR (the account stack's registry, replicated to the DR region) and "
         "reference it as <account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:<digest> or :<release tag> "
         "in the service's image config; never Docker Hub, public.ecr.aws or another account's registry, never "
         "latest."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "accountId": account_config(
             "The tenant account; defaults to the account the task definition's provider is pinned "

@@ -181,24 +181,16 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="ecs-no-plaintext-secrets",
+    id="ecs-no-plaintext-secrets", kind="resource", severity="high", owner="client", check=check,
     description="No secret-looking plain environment variables (by name, by credential shape, by randomness) or "
                 "plain SSM parameters; container secrets come from the tenant's Secrets Manager or SSM Parameter "
                 "Store.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="client",
-    anchors=("FSBP ECS.8", "NAG ECS2"),
-    iso27001=("A.5.17", "A.8.12"),
-    ccm=("DSP-17", "IAM-15"),
+    anchors=("FSBP ECS.8", "NAG ECS2"), iso27001=("A.5.17", "A.8.12"), ccm=("DSP-17", "IAM-15"),
     remediation=(
         "Move passwords, tokens and keys out of a container's environment into its secrets: "
         "{\"name\": \"DB_PASSWORD\", \"valueFrom\": <Secrets Manager secret ARN or SSM parameter ARN in the "
         "tenant account>}, and let the execution role read only those secrets."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "accountId": account_config(
             "The tenant account; defaults to the account the resource's provider is pinned to."

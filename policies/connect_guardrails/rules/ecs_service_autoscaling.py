@@ -32,7 +32,7 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.ecs_util import CLUSTER, SERVICE, cluster_name_of
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.unknowns import Pending, get_raw, is_known, is_unknown
 from connect_guardrails.util import config_of, deps_of, deps_of_type, of_type, provider_region
 
 TARGET = "aws:appautoscaling/target:Target"
@@ -198,17 +198,14 @@ def _check_action(action: PolicyResource, service: PolicyResource, targets: list
     dimension = get_raw(action.props, "scalableDimension")
     if isinstance(dimension, str) and not is_unknown(dimension) and dimension != DIMENSION:
         return
-    step = get_raw(action.props, "scalableTargetAction")
+    step = pending.read(action.props, "scalableTargetAction")
     if is_unknown(step):
-        pending.add(action.props, "scalableTargetAction")
         return
     base, why = _base(targets, floor, production)
     low: list[str] = []
     for key in ("minCapacity", "maxCapacity"):
-        value = get_raw(step, key)
-        if is_unknown(value):
-            pending.add(action.props, "scalableTargetAction", key)
-        elif isinstance(value, int | float) and not isinstance(value, bool) and value < base:
+        value = pending.read(action.props, "scalableTargetAction", key)
+        if is_known(value) and isinstance(value, int | float) and not isinstance(value, bool) and value < base:
             low.append(f"{key} {value:g}")
     if low:
         schedule = get_raw(action.props, "schedule")
@@ -274,16 +271,10 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="ecs-service-autoscaling",
+    id="ecs-service-autoscaling", severity="medium", owner="client", check=check,
     description="Each ECS service has a scalable target (min >= 1, >= 2 in production, 0 allowed in the DR "
                 "standby region, max >= min) and a scaling policy; no scheduled action takes it below its base.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="client",
-    anchors=(),
-    iso27001=("A.8.6", "A.8.14"),
-    ccm=("IVS-02",),
+    iso27001=("A.8.6", "A.8.14"), ccm=("IVS-02",),
     remediation=(
         "For each aws.ecs.Service add aws.appautoscaling.Target(service_namespace='ecs', "
         "scalable_dimension='ecs:service:DesiredCount', resource_id=Output.concat('service/', cluster.name, '/', "
@@ -291,8 +282,6 @@ RULE = Rule(
         "with resource_id=target.resource_id. Scheduled actions (aws.appautoscaling.ScheduledAction) may raise "
         "min_capacity/max_capacity, never set them below the target's min_capacity."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "production": {
             "type": "boolean",

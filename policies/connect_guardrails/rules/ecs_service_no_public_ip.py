@@ -13,21 +13,17 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import SERVICE
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, raw
+from connect_guardrails.unknowns import Pending, is_known, raw
 
 
 @applies_to(SERVICE)
 def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """assignPublicIp is not true."""
     pending = Pending()
-    network = raw(get_raw(args.props, "networkConfiguration"))
-    if is_unknown(network):
-        pending.add(args.props, "networkConfiguration")
-    elif isinstance(network, Mapping):
-        public = get_raw(network, "assignPublicIp")
-        if is_unknown(public):
-            pending.add(args.props, "networkConfiguration", "assignPublicIp")
-        elif public is True:
+    network = raw(pending.read(args.props, "networkConfiguration"))
+    if is_known(network) and isinstance(network, Mapping):
+        public = pending.read(args.props, "networkConfiguration", "assignPublicIp")
+        if is_known(public) and public is True:
             report_violation(
                 f"ECS service '{args.name}' assigns public IP addresses to its tasks "
                 f"(networkConfiguration.assignPublicIp is true); set assign_public_ip=False and run tasks in "
@@ -38,19 +34,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="ecs-service-no-public-ip",
+    id="ecs-service-no-public-ip", kind="resource", severity="high", owner="client", unwaivable=True, check=check,
     description="ECS services never assign public IP addresses to their tasks.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="client",
-    anchors=("FSBP ECS.2", "FSBP ECS.16", "CKV_AWS_333"),
-    iso27001=("A.8.20", "A.8.22"),
-    ccm=("IVS-03",),
+    anchors=("FSBP ECS.2", "FSBP ECS.16", "CKV_AWS_333"), iso27001=("A.8.20", "A.8.22"), ccm=("IVS-03",),
     remediation=(
         "Set network_configuration.assign_public_ip=False on the aws.ecs.Service; tasks live in the app-tier "
         "private subnets and reach the internet through the NAT gateways."
     ),
-    unwaivable=True,
-    check=check,
 )

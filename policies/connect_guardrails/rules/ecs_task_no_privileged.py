@@ -24,7 +24,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.ecs_util import TASK_DEFINITION, container_label, containers
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.unknowns import Pending, is_known
 
 
 def _added_capabilities(container: Mapping[str, Any]) -> list[str]:
@@ -39,18 +39,14 @@ def _added_capabilities(container: Mapping[str, Any]) -> list[str]:
 
 def _task_problems(args: ResourceValidationArgs, pending: Pending) -> list[str]:
     problems: list[str] = []
-    mode = get_raw(args.props, "networkMode")
-    if is_unknown(mode):
-        pending.add(args.props, "networkMode")
-    elif mode != "awsvpc":
+    mode = pending.read(args.props, "networkMode")
+    if is_known(mode) and mode != "awsvpc":
         problems.append(
             f"networkMode is {mode!r}, not 'awsvpc'" if mode else "networkMode is not set (bridge on EC2), not 'awsvpc'"
         )
     for key in ("pidMode", "ipcMode"):
-        value = get_raw(args.props, key)
-        if is_unknown(value):
-            pending.add(args.props, key)
-        elif value == "host":
+        value = pending.read(args.props, key)
+        if is_known(value) and value == "host":
             problems.append(f"{key} is 'host' (shares the host's namespace)")
     return problems
 
@@ -77,21 +73,13 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="ecs-task-no-privileged",
+    id="ecs-task-no-privileged", kind="resource", severity="high", owner="client", check=check,
     description="Task definitions use awsvpc networking, no host PID/IPC namespace, no privileged containers and "
                 "no added Linux capabilities.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="client",
-    anchors=("FSBP ECS.1", "FSBP ECS.4", "FSBP ECS.17"),
-    iso27001=("A.8.2", "A.8.9"),
-    ccm=("IAM-05", "IVS-04"),
+    anchors=("FSBP ECS.1", "FSBP ECS.4", "FSBP ECS.17"), iso27001=("A.8.2", "A.8.9"), ccm=("IAM-05", "IVS-04"),
     remediation=(
         "Declare the aws.ecs.TaskDefinition with network_mode='awsvpc', no pid_mode/ipc_mode 'host', and "
         "container definitions with privileged false and no linuxParameters.capabilities.add (drop what the "
         "container does not need instead)."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -33,19 +33,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="ecs-task-readonly-rootfs",
+    id="ecs-task-readonly-rootfs", kind="resource", level="advisory", severity="medium", owner="client", check=check,
     description="Every container of a task definition has a read-only root filesystem.",
-    kind="resource",
-    level="advisory",
-    severity="medium",
-    owner="client",
-    anchors=("FSBP ECS.5",),
-    iso27001=("A.8.9", "A.8.19"),
-    ccm=("CCC-04", "IVS-04"),
+    anchors=("FSBP ECS.5",), iso27001=("A.8.9", "A.8.19"), ccm=("CCC-04", "IVS-04"),
     remediation=(
         "Set \"readonlyRootFilesystem\": true in each container definition; give paths the application writes "
         "(/tmp, caches) a volume or bind mount."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -60,19 +60,11 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="eip-nat-only",
+    id="eip-nat-only", severity="high", check=check,
     description="Every Elastic IP is used by a NAT gateway, and by nothing else.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("CKV2_AWS_19",),
-    iso27001=("A.8.20", "A.8.21"),
-    ccm=("IVS-03",),
+    anchors=("CKV2_AWS_19",), iso27001=("A.8.20", "A.8.21"), ccm=("IVS-03",),
     remediation=(
         "Use Elastic IPs only as allocation_id of NAT gateways; remove EIPs bound to instances or network "
         "interfaces and any aws.ec2.EipAssociation (workloads reach the internet through the NAT)."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -122,9 +122,8 @@ class _Clusters:
 
 
 def _service_problem(service: PolicyResource, clusters: _Clusters, pending: Pending) -> str | None:
-    launch_type = get_raw(service.props, "launchType")
+    launch_type = pending.read(service.props, "launchType")
     if is_unknown(launch_type):
-        pending.add(service.props, "launchType")
         return None
     if launch_type not in (None, ""):
         return None if launch_type == FARGATE else f"runs on the {launch_type} launch type"
@@ -174,9 +173,8 @@ def _launcher_problem(launcher: PolicyResource, clusters: _Clusters, pending: Pe
 
 
 def _task_problem(task: PolicyResource, pending: Pending) -> str | None:
-    value = plain(get_raw(task.props, "requiresCompatibilities"))
+    value = plain(pending.read(task.props, "requiresCompatibilities"))
     if is_unknown(value):
-        pending.add(task.props, "requiresCompatibilities")
         return None
     required = [v for v in as_list(value) if v not in (None, "")]
     if any(is_unknown(v) for v in required):
@@ -246,21 +244,13 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="fargate-only",
+    id="fargate-only", severity="high", check=check,
     description="Compute is ECS on Fargate only: no EC2 instances, launch templates, Auto Scaling groups, fleets, "
                 "node groups, EC2 capacity providers, EC2 launch types or EC2-compatible task definitions.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.8.9", "A.8.19"),
-    ccm=("IVS-04",),
+    iso27001=("A.8.9", "A.8.19"), ccm=("IVS-04",),
     remediation=(
         "Run the workload as an aws.ecs.Service with launch_type='FARGATE' and a task definition with "
         "requires_compatibilities=['FARGATE'] (network_mode='awsvpc'); remove EC2 instances, launch templates, "
         "Auto Scaling groups, fleets and capacity providers (a one-off job is an ECS task on Fargate too)."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -211,29 +211,24 @@ def _managed_findings(args: ResourceValidationArgs, pending: Pending) -> list[st
     escalating = [str(a) for a in found if isinstance(a, str) and ESCALATING_MANAGED.match(a)]
     if not escalating or role_prop is None or not any(BREAKGLASS_MANAGED.match(a) for a in escalating):
         return [f"attaches {arn}" for arn in escalating]
-    role = get_raw(args.props, role_prop)
-    if is_unknown(role):
-        pending.add(args.props, role_prop)  # which role gets AdministratorAccess decides
-        escalating = [a for a in escalating if not BREAKGLASS_MANAGED.match(a)]
-    elif role == BREAKGLASS_ROLE:
+    role = pending.read(args.props, role_prop)  # unknown: which role gets AdministratorAccess decides
+    if is_unknown(role) or role == BREAKGLASS_ROLE:
         escalating = [a for a in escalating if not BREAKGLASS_MANAGED.match(a)]
     return [f"attaches {arn}" for arn in escalating]
 
 
 def _boundary_finding(args: ResourceValidationArgs, pending: Pending) -> str | None:
     """Why a role is a workload role without the workload boundary (None: it has it, or is an access role)."""
-    boundary = get_raw(args.props, "permissionsBoundary")
+    boundary = pending.read(args.props, "permissionsBoundary")
     if is_unknown(boundary):
-        pending.add(args.props, "permissionsBoundary")
         return None
     tenant = tenant_account(None, args.provider.props if args.provider is not None else None)
     match = WORKLOAD_BOUNDARY.match(boundary) if isinstance(boundary, str) else None
     if match and (tenant is None or match.group(1) == tenant):
         return None
-    name = get_raw(args.props, "name")
+    name = pending.read(args.props, "name")
     if is_unknown(name):
-        pending.add(args.props, "name")  # an access role (by its fixed name) decides
-        return None
+        return None  # an access role (by its fixed name) decides
     if name in ACCESS_ROLES:
         return None
     expected = f"arn:aws:iam::{tenant or '<account>'}:policy/connect-workload-boundary"
@@ -263,17 +258,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="iam-no-privilege-escalation",
+    id="iam-no-privilege-escalation", kind="resource", severity="critical", unwaivable=True, check=check,
     description="No IAM policy lets its holder escalate privileges: role changes only under a permissions "
                 "boundary, never on the deployer or break-glass role, no user, group or policy-version changes; "
                 "every workload role carries the workload boundary.",
-    kind="resource",
-    level="mandatory",
-    severity="critical",
-    owner="operator",
-    anchors=("CKV_AWS_286", "CKV_AWS_289"),
-    iso27001=("A.5.15", "A.5.18", "A.8.2"),
-    ccm=("IAM-05", "IAM-16"),
+    anchors=("CKV_AWS_286", "CKV_AWS_289"), iso27001=("A.5.15", "A.5.18", "A.8.2"), ccm=("IAM-05", "IAM-16"),
     remediation=(
         "Grant iam:CreateRole, PutRolePolicy, AttachRolePolicy, UpdateAssumeRolePolicy and "
         "PutRolePermissionsBoundary only with Condition StringEquals iam:PermissionsBoundary = the workload "
@@ -283,6 +272,4 @@ RULE = Rule(
         "connect-breakglass only. Declare every workload role with "
         "permissions_boundary=arn:aws:iam::<account>:policy/connect-workload-boundary."
     ),
-    unwaivable=True,
-    check=check,
 )

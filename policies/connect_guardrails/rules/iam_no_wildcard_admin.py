@@ -37,9 +37,8 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 from connect_guardrails.iam import (
     IAM_ROLE,
     POLICY_DOCUMENTS,
+    document_statements,
     held_document_findings,
-    read_document,
-    statement_entries,
     unknown_key_paths,
 )
 from connect_guardrails.rule import Rule, applies_to
@@ -94,15 +93,8 @@ def _scope(statement: Mapping[str, Any]) -> str:
 
 
 def _document_findings(props: Any, path: tuple[Any, ...], value: Any, pending: Pending) -> list[str]:
-    doc = read_document(value, pending, props, path)
-    if doc is None:
-        return []
     findings: list[str] = []
-    for where, statement in statement_entries(doc):
-        if is_unknown(statement):
-            pending.add(props, *path, *where)
-        if not isinstance(statement, Mapping):
-            continue
+    for where, statement in document_statements(value, pending, props, path):
         effect = statement.get("Effect")
         if effect == "Deny":
             continue
@@ -136,9 +128,8 @@ def _admin_arns(args: ResourceValidationArgs, breakglass: set[str], pending: Pen
     name_prop = ROLE_NAME_PROPS.get(args.resource_type)
     if not breakglass or name_prop is None or not any(BREAKGLASS_POLICY.match(arn) for arn in admin):
         return admin
-    role = get_raw(args.props, name_prop)
-    if is_unknown(role):
-        pending.add(args.props, name_prop)  # which role gets AdministratorAccess decides
+    role = pending.read(args.props, name_prop)
+    if is_unknown(role):  # which role gets AdministratorAccess decides
         return [arn for arn in admin if not BREAKGLASS_POLICY.match(arn)]
     if isinstance(role, str) and role in breakglass:
         return [arn for arn in admin if not BREAKGLASS_POLICY.match(arn)]
@@ -164,24 +155,16 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="iam-no-wildcard-admin",
+    id="iam-no-wildcard-admin", kind="resource", severity="critical", check=check,
     description="No IAM policy allows every action on every resource, NotAction/NotResource included; no "
                 "AdministratorAccess attachment.",
-    kind="resource",
-    level="mandatory",
-    severity="critical",
-    owner="operator",
-    anchors=("FSBP IAM.1", "FSBP IAM.21", "NAG IAM5"),
-    iso27001=("A.5.15", "A.5.18", "A.8.2"),
-    ccm=("IAM-05", "IAM-16"),
+    anchors=("FSBP IAM.1", "FSBP IAM.21", "NAG IAM5"), iso27001=("A.5.15", "A.5.18", "A.8.2"), ccm=("IAM-05", "IAM-16"),
     remediation=(
         "Replace Action '*' (or NotAction) on Resource '*' (or NotResource) with the specific actions and resource "
         "ARNs the role needs, and "
         "remove attachments of arn:aws:iam::aws:policy/AdministratorAccess or IAMFullAccess. Only a break-glass "
         "role (people only, MFA, every use alarmed) may hold AdministratorAccess: name it in breakglassRoles."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "breakglassRoles": {
             "type": "array",

@@ -41,9 +41,8 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs
 from connect_guardrails.iam import (
     ACCOUNT_ARN,
     ACCOUNT_ID,
+    document_statements,
     principal_account,
-    read_document,
-    statement_entries,
     unknown_key_paths,
 )
 from connect_guardrails.rule import Rule, account_config, applies_to
@@ -193,12 +192,10 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
     tenant = tenant_account(config, args.provider.props if args.provider is not None else None)
     operator = str(config["operatorAccountId"]) if config.get("operatorAccountId") else None
     pending = Pending()
-    doc = read_document(get_raw(args.props, "assumeRolePolicy"), pending, args.props, ("assumeRolePolicy",))
     findings: list[str] = []
-    for where, statement in statement_entries(doc or {}):
-        if is_unknown(statement):
-            pending.add(args.props, "assumeRolePolicy", *where)
-        if not isinstance(statement, Mapping) or statement.get("Effect") == "Deny":
+    trust = get_raw(args.props, "assumeRolePolicy")
+    for where, statement in document_statements(trust, pending, args.props, ("assumeRolePolicy",)):
+        if statement.get("Effect") == "Deny":
             continue
         unknown = unknown_key_paths(statement, DECIDING)
         for key_path in unknown.values():
@@ -223,16 +220,10 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="iam-trust-tenant-scoped",
+    id="iam-trust-tenant-scoped", kind="resource", severity="high", check=check,
     description="Role trust policies name only AWS service principals or principals of the tenant account; a "
                 "web-identity provider only with a subject condition.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("CKV_AWS_60", "CKV_AWS_61"),
-    iso27001=("A.5.15", "A.5.18"),
-    ccm=("IAM-16", "IVS-06"),
+    anchors=("CKV_AWS_60", "CKV_AWS_61"), iso27001=("A.5.15", "A.5.18"), ccm=("IAM-16", "IVS-06"),
     remediation=(
         "In assume_role_policy allow only Service principals such as ecs-tasks.amazonaws.com (with an "
         "aws:SourceAccount condition) or AWS/Federated principal ARNs of the tenant account; never '*'. The "
@@ -240,8 +231,6 @@ RULE = Rule(
         "provider: with Condition StringEquals/StringLike '<host>:sub' naming the subjects, e.g. "
         "'repo:<owner>/<repo>:ref:refs/heads/main' for GitHub Actions."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "accountId": account_config("The tenant account; defaults to the account the role's provider is pinned to."),
         "operatorAccountId": account_config(

@@ -43,6 +43,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.iam import (
+    document_statements,
     inline_document_findings,
     principal_values,
     read_document,
@@ -132,15 +133,9 @@ def document_findings(props: Any, path: tuple[Any, ...], value: Any, pending: Pe
     """The findings of one policy document. A statement with unknown parts is judged at its worst (an unknown
     Effect allows, an unknown Resource is `*`, an unknown Action is `*`, an unknown Condition narrows nothing):
     when that would be a finding, the unknowns go to `pending`."""
-    doc = read_document(value, pending, props, path)
-    if doc is None:
-        return []
     findings: list[str] = []
-    for where, statement in statement_entries(doc):
-        if is_unknown(statement):
-            pending.add(props, *path, *where)
-            continue
-        if not isinstance(statement, Mapping) or statement.get("Effect") == "Deny":
+    for where, statement in document_statements(value, pending, props, path):
+        if statement.get("Effect") == "Deny":
             continue
         label = str(statement.get("Sid") or where[-1])
         unknown = unknown_key_paths(statement, DECIDING)
@@ -313,22 +308,15 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="iam-workload-least-privilege",
+    id="iam-workload-least-privilege", severity="high", check=check,
     description="Workload roles (those a service assumes) get no service-wide wildcard, no unscoped data read on "
                 "every resource and no whole-service AWS managed policy.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
     anchors=("CKV_AWS_288", "CKV_AWS_355", "NAG IAM5"),
-    iso27001=("A.5.15", "A.5.18", "A.8.3"),
-    ccm=("IAM-05", "IAM-16"),
+    iso27001=("A.5.15", "A.5.18", "A.8.3"), ccm=("IAM-05", "IAM-16"),
     remediation=(
         "In the policies of task, execution, backup, replication, monitoring and delivery roles, name the actions "
         "and the resource ARNs the workload uses (the service's buckets, secrets, parameters, log group, key); "
         "kms:Decrypt on '*' only with a kms:ResourceAliases (or kms:ViaService) condition; never '<service>:*' on "
         "'*', never *FullAccess, PowerUserAccess or ReadOnlyAccess."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known
+from connect_guardrails.unknowns import Pending, is_known, known
 
 KEY = "aws:kms/key:Key"
 SYMMETRIC = "SYMMETRIC_DEFAULT"
@@ -20,10 +20,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
     """enableKeyRotation true on symmetric keys."""
     pending = Pending()
     for key in ("keySpec", "customerMasterKeySpec"):
-        spec = get_raw(args.props, key)
-        if is_unknown(spec):
-            pending.add(args.props, key)
-        elif spec not in (None, "", SYMMETRIC):
+        spec = pending.read(args.props, key)
+        if is_known(spec) and spec not in (None, "", SYMMETRIC):
             return  # asymmetric or HMAC: rotation does not apply
     pending.settle()  # the key spec decides whether rotation applies
     rotation = known(args.props, "enableKeyRotation")
@@ -34,16 +32,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="kms-key-rotation",
+    id="kms-key-rotation", kind="resource", severity="medium", check=check,
     description="Symmetric KMS keys have automatic rotation on.",
-    kind="resource",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("NAG KMS5", "CKV_AWS_7"),
-    iso27001=("A.8.24",),
-    ccm=("CEK-12",),
+    anchors=("NAG KMS5", "CKV_AWS_7"), iso27001=("A.8.24",), ccm=("CEK-12",),
     remediation="Set enable_key_rotation=True on every symmetric aws.kms.Key.",
-    unwaivable=False,
-    check=check,
 )

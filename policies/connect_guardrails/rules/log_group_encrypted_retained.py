@@ -33,21 +33,13 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="log-group-encrypted-retained",
+    id="log-group-encrypted-retained", kind="resource", severity="medium", check=check,
     description="CloudWatch log groups are KMS-encrypted and retained at least the configured floor.",
-    kind="resource",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("CKV_AWS_158", "CKV_AWS_338"),
-    iso27001=("A.5.33", "A.8.15", "A.8.24"),
-    ccm=("CEK-03", "LOG-02", "LOG-09"),
+    anchors=("CKV_AWS_158", "CKV_AWS_338"), iso27001=("A.5.33", "A.8.15", "A.8.24"), ccm=("CEK-03", "LOG-02", "LOG-09"),
     remediation=(
         "Set kms_key_id to the environment key's ARN and retention_in_days to at least minRetentionDays "
         "(default 365), or leave retention unset to keep logs forever."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "minRetentionDays": {
             "type": "integer",

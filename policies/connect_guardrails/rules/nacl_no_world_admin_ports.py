@@ -32,7 +32,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, is_unknown, plain
+from connect_guardrails.unknowns import Pending, is_known, is_unknown, plain
 from connect_guardrails.util import ALL_PROTOCOLS, port_label, protocol_name
 
 DEFAULT_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
@@ -116,15 +116,14 @@ def _describe(entry: dict[str, Any], key: str) -> str:
     return f"{label} {verb} {traffic} {'from' if key == 'ingress' else 'to'} {', '.join(peers) or '(no CIDR)'}"
 
 
-def _acl(args: ResourceValidationArgs, props: dict[str, Any], pending: Pending) -> list[tuple[str, str]]:
+def _acl(args: ResourceValidationArgs, pending: Pending) -> list[tuple[str, str]]:
     """Findings of an ACL with inline entries: (text, advice). A default ACL is judged on every entry and on
     its subnets; another ACL on its inbound allows from the world only."""
     default = args.resource_type == DEFAULT_ACL
     found: list[tuple[str, str]] = []
     for key in ("ingress", "egress") if default else ("ingress",):
-        entries = props.get(key)
+        entries = plain(pending.read(args.props, key))
         if is_unknown(entries):
-            pending.add(args.props, key)
             continue
         for index, entry in enumerate(entries or []):
             where = f"{key}[{index}]"
@@ -143,10 +142,8 @@ def _acl(args: ResourceValidationArgs, props: dict[str, Any], pending: Pending) 
             for field in unknown:
                 pending.add(args.props, key, index, field)
     if default:
-        subnets = props.get("subnetIds")
-        if is_unknown(subnets):
-            pending.add(args.props, "subnetIds")
-        elif subnets:
+        subnets = plain(pending.read(args.props, "subnetIds"))
+        if is_known(subnets) and subnets:
             found.append((f"subnetIds associates {len(subnets)} subnet(s) with it", CLOSED))
     return found
 
@@ -159,7 +156,7 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
     props = plain(args.props)
     found: list[tuple[str, str]] = []
     if args.resource_type in ACLS:
-        found = _acl(args, props, pending)
+        found = _acl(args, pending)
     else:  # ACL_RULE
         egress = props.get("egress")
         if egress is not True:
@@ -176,20 +173,12 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="nacl-no-world-admin-ports",
+    id="nacl-no-world-admin-ports", kind="resource", level="advisory", severity="medium", check=check,
     description="No network ACL allows ingress from 0.0.0.0/0 or ::/0 to port 22, port 3389 or all traffic.",
-    kind="resource",
-    level="advisory",
-    severity="medium",
-    owner="operator",
-    anchors=("FSBP EC2.21",),
-    iso27001=("A.8.20",),
-    ccm=("IVS-03", "IVS-09"),
+    anchors=("FSBP EC2.21",), iso27001=("A.8.20",), ccm=("IVS-03", "IVS-09"),
     remediation=(
         "Narrow the entry's cidr_block/ipv6_cidr_block to known CIDRs, or its protocol and port range so it "
         "excludes 22 and 3389 (e.g. 1024-65535 becomes 1024-3388 and 3390-65535); reach instances through "
         "SSM Session Manager, not SSH or RDP."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -55,7 +55,7 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 from connect_guardrails.data_util import LOG_DELIVERY_ACCOUNTS, Inventory
 from connect_guardrails.iam import principal_account, principal_values, read_document, statements
 from connect_guardrails.rule import Rule, account_config
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, known_str, plain, unknown_path
+from connect_guardrails.unknowns import Pending, get_raw, is_known, is_unknown, known_str, plain, unknown_path
 from connect_guardrails.util import (
     BUCKET_TYPES,
     STACK_REFERENCE,
@@ -213,11 +213,8 @@ def _not_tenant(tenant: str | None) -> str:
 
 def _check_policy(resource: PolicyResource, prop: str, tenant: str | None, operator: str | None,
                   report: Report, pending: Pending) -> None:
-    value = plain(get_raw(resource.props, prop))
-    if value in (None, ""):
-        return
-    if is_unknown(value):
-        pending.add(resource.props, prop)
+    value = plain(pending.read(resource.props, prop))
+    if value in (None, "") or is_unknown(value):
         return
     doc = read_document(value)
     if doc is None:
@@ -233,12 +230,10 @@ def _check_policy(resource: PolicyResource, prop: str, tenant: str | None, opera
 
 def _check_peering(resource: PolicyResource, prop: str, what: str, tenant: str | None, report: Report,
                    pending: Pending) -> None:
-    account = get_raw(resource.props, prop)
+    account = pending.read(resource.props, prop)
     if account in (None, ""):
         return  # same account as the requester
-    if is_unknown(account):
-        pending.add(resource.props, prop)
-    elif account != tenant:
+    if is_known(account) and account != tenant:
         report(f"{what} '{resource.name}' connects to account {account} ({prop}), {_not_tenant(tenant)}")
 
 
@@ -286,9 +281,8 @@ def _check_grant(resource: PolicyResource, tenant: str | None, report: Report, p
 def _check_accounts(resource: PolicyResource, what: str, prop: str, tenant: str | None, report: Report,
                     pending: Pending) -> None:
     """A list (or one) of accounts a snapshot or image is shared with; `all` is everyone."""
-    value = get_raw(resource.props, prop)
+    value = pending.read(resource.props, prop)
     if is_unknown(value):
-        pending.add(resource.props, prop)
         return
     for index, account in enumerate(as_list(value)):
         if is_unknown(account):
@@ -317,9 +311,8 @@ def _check_backup_copies(plan: PolicyResource, tenant: str | None, report: Repor
     fed = deps_of(plan, "rules")
     outside = any(r.resource_type == STACK_REFERENCE for r in fed)
     for index, rule in backup_plan_rules(plan, pending):
-        copies = rule.get("copyActions")
+        copies = plain(pending.read(plan.props, "rules", index, "copyActions"))
         if is_unknown(copies):
-            pending.add(plan.props, "rules", index, "copyActions")
             continue
         for position, copy in enumerate(copies or []):
             destination = copy.get("destinationVaultArn") if isinstance(copy, dict) else None
@@ -337,9 +330,8 @@ def _check_bucket_replication(config: PolicyResource, inventory: Inventory, tena
                               pending: Pending) -> None:
     """Replication rules that copy a bucket to another account (`destination.account`) or to a bucket this stack
     does not declare (whose owner nothing proves is the tenant)."""
-    rules = plain(get_raw(config.props, "rules"))
+    rules = plain(pending.read(config.props, "rules"))
     if is_unknown(rules):
-        pending.add(config.props, "rules")
         return
     fed = [r for r in deps_of(config, "rules") if r.resource_type in BUCKET_TYPES]
     for index, rule in enumerate(rules if isinstance(rules, list) else []):
@@ -347,10 +339,9 @@ def _check_bucket_replication(config: PolicyResource, inventory: Inventory, tena
         if not isinstance(destination, dict):
             continue
         label = f"rule {rule.get('id') or index}"
-        account, bucket = destination.get("account"), destination.get("bucket")
-        if is_unknown(account):
-            pending.add(config.props, "rules", index, "destination", "account")
-        elif account not in (None, "") and account != tenant:
+        account = pending.read(config.props, "rules", index, "destination", "account")
+        bucket = destination.get("bucket")
+        if is_known(account) and account not in (None, "") and account != tenant:
             report(f"bucket replication '{config.name}' {label} copies objects to account {account}, "
                    f"{_not_tenant(tenant)}")
             continue
@@ -403,9 +394,8 @@ def _check_endpoint(endpoint: PolicyResource, services: Mapping[str, str | None]
 
 def _check_principal_list(resource: PolicyResource, prop: str, what: str, tenant: str | None, report: Report,
                           pending: Pending) -> None:
-    value = plain(get_raw(resource.props, prop))
+    value = plain(pending.read(resource.props, prop))
     if is_unknown(value):
-        pending.add(resource.props, prop)
         return
     for principal in as_list(value):
         if principal == "*":
@@ -512,18 +502,13 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="no-cross-tenant-sharing",
+    id="no-cross-tenant-sharing", severity="critical", unwaivable=True, check=check,
     description="Nothing is shared with another account: no RAM share, cross-account peering, foreign transit "
                 "gateway or endpoint service, KMS grant, snapshot or image share, replication, subscription, backup "
                 "copy, or wildcard/foreign principal in a resource policy.",
-    kind="stack",
-    level="mandatory",
-    severity="critical",
-    owner="operator",
     anchors=("FSBP KMS.5", "FSBP EC2.23", "NAG ECR1", "CKV_AWS_32", "CKV_AWS_33", "CKV_AWS_60", "CKV_AWS_61",
              "CKV_AWS_331"),
-    iso27001=("A.5.15", "A.8.3", "A.8.22"),
-    ccm=("IAM-16", "IVS-06"),
+    iso27001=("A.5.15", "A.8.3", "A.8.22"), ccm=("IAM-16", "IVS-06"),
     remediation=(
         "Remove RAM shares, cross-account peerings and attachments to transit gateways the stack does not declare, "
         "KMS grants to other accounts' principals, shared_accounts of snapshots, create-volume and launch "
@@ -533,8 +518,6 @@ RULE = Rule(
         "condition on aws:PrincipalAccount/aws:SourceAccount/aws:SourceOwner equal to the tenant account. The "
         "operator's identity account (operatorAccountId) belongs in role trust policies only."
     ),
-    unwaivable=True,
-    check=check,
     config={
         "accountId": account_config(
             "The tenant account; defaults to the account the resource's provider is pinned to."

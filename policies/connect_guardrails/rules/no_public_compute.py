@@ -60,19 +60,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="no-public-compute",
+    id="no-public-compute", kind="resource", severity="high", check=check,
     description="No EC2 instance or launch template has a public IP address.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("FSBP EC2.9", "FSBP EC2.25"),
-    iso27001=("A.8.20", "A.8.22"),
-    ccm=("IVS-03", "IVS-09"),
+    anchors=("FSBP EC2.9", "FSBP EC2.25"), iso27001=("A.8.20", "A.8.22"), ccm=("IVS-03", "IVS-09"),
     remediation=(
         "Leave associate_public_ip_address unset or False on instances, launch configurations and launch template "
         "network interfaces; reach instances through SSM or the VPN."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -33,7 +33,7 @@ from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 from connect_guardrails.data_util import SECURITY_GROUPS, data_security_groups, group_egress
 from connect_guardrails.lifecycle import wound_down
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Deciding, Pending, get_raw, is_set, is_unknown, plain
+from connect_guardrails.unknowns import Deciding, Pending, get_raw, is_known, is_set, is_unknown, plain
 from connect_guardrails.util import DATA_PLACEMENTS, Index, config_of, deps_of, deps_of_type, of_type, tag
 
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
@@ -81,18 +81,15 @@ def _hops(table: PolicyResource, routes: list[PolicyResource], pending: Pending)
     hops: list[Hop] = []
     for route in routes:
         for key in ("destinationCidrBlock", "destinationIpv6CidrBlock"):
-            destination = get_raw(route.props, key)
-            if is_unknown(destination):
-                pending.add(route.props, key)
-            elif destination:
+            destination = pending.read(route.props, key)
+            if is_known(destination) and destination:
                 target = _target(route.props, deps_of(route, "gatewayId"), deps_of_type(route, "natGatewayId", NAT),
                                  "natGatewayId", "gatewayId", deps_of(route, "egressOnlyGatewayId"))
                 hops.append(Hop(destination, target, f"route '{route.name}'", route.urn,
                                 deps_of_type(route, "natGatewayId", NAT)))
     declared = {h.destination for h in hops}
-    inline = plain(get_raw(table.props, "routes"))
+    inline = plain(pending.read(table.props, "routes"))
     if is_unknown(inline):
-        pending.add(table.props, "routes")
         inline = []
     fed = deps_of(table, "routes")
     nats = [d for d in fed if d.resource_type == NAT]
@@ -100,10 +97,9 @@ def _hops(table: PolicyResource, routes: list[PolicyResource], pending: Pending)
         if not isinstance(entry, dict):
             continue
         for key in ("cidrBlock", "ipv6CidrBlock"):
-            destination = entry.get(key)
-            if is_unknown(destination):
-                pending.add(table.props, "routes", index, key)
-            elif destination and destination not in declared:  # refreshed state lists Route resources too
+            destination = pending.read(table.props, "routes", index, key)
+            # refreshed state lists Route resources too
+            if is_known(destination) and destination and destination not in declared:
                 target = _target(entry, fed, [], "natGatewayId", "gatewayId", [])
                 hops.append(Hop(destination, target, f"inline route {destination}", table.urn, nats))
     return hops
@@ -265,23 +261,15 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="private-egress-via-nat",
+    id="private-egress-via-nat", severity="high", check=check,
     description="The app tier's default route goes to a NAT gateway in its zone; the data tier has no internet route; "
                 "no app/data route to an internet or egress-only gateway, no ::/0 egress.",
-    kind="stack",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("CKV2_AWS_35",),
-    iso27001=("A.8.20", "A.8.21", "A.8.22"),
-    ccm=("IVS-03", "IVS-06"),
+    anchors=("CKV2_AWS_35",), iso27001=("A.8.20", "A.8.21", "A.8.22"), ccm=("IVS-03", "IVS-06"),
     remediation=(
         "Give each app-tier route table a 0.0.0.0/0 route to the NAT gateway of its own zone (or to the single "
         "NAT gateway); give data-tier tables no 0.0.0.0/0 or ::/0 route; never route app or data tiers to an "
         "internet gateway or an egress-only internet gateway, and give no security group egress to ::/0."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "allowDataTierInternet": {
             "type": "boolean",

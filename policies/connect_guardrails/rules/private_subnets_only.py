@@ -37,7 +37,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown, plain
+from connect_guardrails.unknowns import Pending, get_raw, is_known, is_set, is_unknown, plain
 from connect_guardrails.util import (
     DATA_PLACEMENTS,
     SUBNET_ATTACHMENTS,
@@ -152,9 +152,8 @@ class Network:
             elif is_unknown(gateway) and not fed:
                 pending.add(route.props, "gatewayId")
         if table.resource_type in TABLE_TYPES:
-            inline = plain(get_raw(table.props, "routes"))
+            inline = plain(pending.read(table.props, "routes"))
             if is_unknown(inline):
-                pending.add(table.props, "routes")
                 return found
             fed_types = {d.resource_type for d in deps_of(table, "routes")}
             for index, entry in enumerate(inline or []):
@@ -197,13 +196,9 @@ class Network:
         if subnet.urn in self._cache:
             return self._cache[subnet.urn]
         problems: list[str] = []
-        tags = get_raw(subnet.props, "tags")
-        tier = get_raw(tags, TIER_TAG) if not is_unknown(tags) else None
-        if is_unknown(tags):
-            pending.add(subnet.props, "tags")
-        elif is_unknown(tier):
-            pending.add(subnet.props, "tags", TIER_TAG)
-        elif tier not in PRIVATE_TIERS:
+        tags = pending.read(subnet.props, "tags")
+        tier = pending.read(subnet.props, "tags", TIER_TAG)  # None, unrecorded, while the tags are unknown
+        if is_known(tags) and is_known(tier) and tier not in PRIVATE_TIERS:
             problems.append(f"its {TIER_TAG} tag is {tier!r}, not app or data" if tier else f"it has no {TIER_TAG} tag")
         tables, found = self._tables(subnet)
         problems += found
@@ -221,10 +216,8 @@ def _ipv6_problems(subnet: PolicyResource, private: bool, pending: Pending) -> l
     """The IPv6 settings a subnet may not have (every subnet: on-launch addresses; private ones: any IPv6)."""
     problems: list[str] = []
     for key in ON_LAUNCH + (PRIVATE_IPV6 if private else ()):
-        value = get_raw(subnet.props, key)
-        if is_unknown(value):
-            pending.add(subnet.props, key)
-        elif value is True:
+        value = pending.read(subnet.props, key)
+        if is_known(value) and value is True:
             problems.append(f"{key} is true")
     if private and is_set(subnet.props, "ipv6CidrBlock"):
         block = get_raw(subnet.props, "ipv6CidrBlock")
@@ -281,23 +274,15 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="private-subnets-only",
+    id="private-subnets-only", severity="critical", unwaivable=True, check=check,
     description=(
         "ECS services, load balancers, interface endpoints and Lambda functions attach only to app/data subnets "
         "without a route to an internet gateway; no subnet assigns IPv6 on launch, no private subnet has IPv6."
     ),
-    kind="stack",
-    level="mandatory",
-    severity="critical",
-    owner="operator",
-    anchors=("NAG VPCNoUnrestrictedRouteToIGW", "CKV2_AWS_35"),
-    iso27001=("A.8.20", "A.8.22"),
-    ccm=("IVS-03", "IVS-06"),
+    anchors=("NAG VPCNoUnrestrictedRouteToIGW", "CKV2_AWS_35"), iso27001=("A.8.20", "A.8.22"), ccm=("IVS-03", "IVS-06"),
     remediation=(
         "Pass the app-tier (or data-tier) subnet resources' ids to network_configuration.subnets, subnets / "
         "subnet_mappings, subnet_ids and vpc_config.subnet_ids; keep their route tables free of internet gateway "
         "routes (egress goes through a NAT gateway) and the subnets IPv4-only."
     ),
-    unwaivable=True,
-    check=check,
 )

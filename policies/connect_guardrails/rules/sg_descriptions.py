@@ -20,7 +20,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, is_unknown, plain
+from connect_guardrails.unknowns import Pending, is_known, is_unknown, plain
 from connect_guardrails.util import port_label
 
 GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -50,18 +50,15 @@ def _group_gaps(args: ResourceValidationArgs, props: dict[str, Any], pending: Pe
     elif isinstance(description, str) and description.strip().lower() in PROVIDER_DEFAULTS:
         gaps.append(f"the group keeps the provider's default description {description.strip()!r}")
     for direction in ("ingress", "egress"):
-        entries = props.get(direction)
+        entries = plain(pending.read(args.props, direction))
         if is_unknown(entries):
-            pending.add(args.props, direction)
             continue
         for index, entry in enumerate(entries or []):
             if is_unknown(entry):
                 pending.add(args.props, direction, index)
             elif isinstance(entry, dict):
-                text = entry.get("description")
-                if is_unknown(text):
-                    pending.add(args.props, direction, index, "description")
-                elif _blank(text):
+                text = pending.read(args.props, direction, index, "description")
+                if is_known(text) and _blank(text):
                     gaps.append(f"{direction}[{index}] ({_entry_label(entry)}) has no description")
     return gaps
 
@@ -74,11 +71,9 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
     if args.resource_type == GROUP:
         gaps = _group_gaps(args, props, pending)
     else:
-        text = props.get("description")
+        text = pending.read(args.props, "description")
         gaps = []
-        if is_unknown(text):
-            pending.add(args.props, "description")
-        elif _blank(text):
+        if is_known(text) and _blank(text):
             gaps.append(f"the rule ({_entry_label(props)}) has no description")
     if gaps:
         report_violation(
@@ -90,20 +85,12 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="sg-descriptions",
+    id="sg-descriptions", kind="resource", level="advisory", severity="low", check=check,
     description="Security groups and security group rules have descriptions (not the provider default).",
-    kind="resource",
-    level="advisory",
-    severity="low",
-    owner="operator",
-    anchors=("NAG EC27", "CKV_AWS_23"),
-    iso27001=("A.8.9", "A.8.20"),
-    ccm=("IVS-03",),
+    anchors=("NAG EC27", "CKV_AWS_23"), iso27001=("A.8.9", "A.8.20"), ccm=("IVS-03",),
     remediation=(
         "Give every SecurityGroup a description= saying what it protects (not 'Managed by Pulumi'), and every "
         "inline ingress/egress entry, SecurityGroupIngressRule, SecurityGroupEgressRule and SecurityGroupRule a "
         "description= saying what the traffic is."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -12,7 +12,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, plain
+from connect_guardrails.unknowns import Pending, is_known, is_unknown, plain
 
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
 GROUP_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
@@ -32,13 +32,13 @@ def _ports(entry: Any) -> str:
     return str(protocol)
 
 
-def _world_in_lists(entry: Any, path: tuple[Any, ...], args: ResourceValidationArgs, pending: Pending) -> list[str]:
-    """World CIDRs in an entry's cidrBlocks/ipv6CidrBlocks; unknown entries recorded."""
+def _world_in_lists(path: tuple[Any, ...], args: ResourceValidationArgs, pending: Pending) -> list[str]:
+    """World CIDRs in the cidrBlocks/ipv6CidrBlocks of the entry at `args.props[path...]`; unknown entries
+    recorded."""
     found: list[str] = []
     for key in CIDR_LISTS:
-        blocks = entry.get(key)
+        blocks = plain(pending.read(args.props, *path, key))
         if is_unknown(blocks):
-            pending.add(args.props, *path, key)
             continue
         for index, cidr in enumerate(blocks or []):
             if is_unknown(cidr):
@@ -62,51 +62,38 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
     pending = Pending()
     props = plain(args.props)
     if args.resource_type in GROUP_TYPES:
-        ingress = props.get("ingress")
+        ingress = plain(pending.read(args.props, "ingress"))
         if is_unknown(ingress):
-            pending.add(args.props, "ingress")
             ingress = []
         for index, entry in enumerate(ingress or []):
             if not isinstance(entry, dict):
                 continue
-            cidrs = _world_in_lists(entry, ("ingress", index), args, pending)
+            cidrs = _world_in_lists(("ingress", index), args, pending)
             if cidrs:
                 _report(args, report_violation, cidrs, f"ingress[{index}], {_ports(entry)}")
     elif args.resource_type == INGRESS_RULE:
         cidrs = []
         for key in ("cidrIpv4", "cidrIpv6"):
-            value = props.get(key)
-            if is_unknown(value):
-                pending.add(args.props, key)
-            elif value in WORLD:
+            value = pending.read(args.props, key)
+            if is_known(value) and value in WORLD:
                 cidrs.append(value)
         if cidrs:
             _report(args, report_violation, cidrs, _ports(props))
     else:  # LEGACY_RULE
-        kind = get_raw(args.props, "type")
-        if is_unknown(kind):
-            pending.add(args.props, "type")
-        elif kind == "ingress":
-            cidrs = _world_in_lists(props, (), args, pending)
+        kind = pending.read(args.props, "type")
+        if is_known(kind) and kind == "ingress":
+            cidrs = _world_in_lists((), args, pending)
             if cidrs:
                 _report(args, report_violation, cidrs, _ports(props))
     pending.settle()
 
 
 RULE = Rule(
-    id="sg-no-world-ingress",
+    id="sg-no-world-ingress", kind="resource", severity="high", check=check,
     description="No security group admits ingress from 0.0.0.0/0 or ::/0.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("FSBP EC2.18", "FSBP EC2.19", "NAG EC23"),
-    iso27001=("A.8.20", "A.8.22"),
-    ccm=("IVS-03", "IVS-09"),
+    anchors=("FSBP EC2.18", "FSBP EC2.19", "NAG EC23"), iso27001=("A.8.20", "A.8.22"), ccm=("IVS-03", "IVS-09"),
     remediation=(
         "Replace 0.0.0.0/0 and ::/0 ingress with the client's CIDRs or a referenced security group "
         "(referenced_security_group_id); public traffic enters only through the platform's ingress path."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -23,7 +23,7 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.unknowns import Pending, is_known
 from connect_guardrails.util import tag
 
 RETAIN_TAG = "connect:retain-on-delete"
@@ -45,14 +45,11 @@ DATABASES = ("aws:rds/cluster:Cluster", "aws:rds/instance:Instance")
 def _database_problems(args: ResourceValidationArgs, pending: Pending) -> list[str]:
     """Why AWS would delete the database when asked, or keep no final snapshot."""
     problems: list[str] = []
-    protection, skip = get_raw(args.props, "deletionProtection"), get_raw(args.props, "skipFinalSnapshot")
-    if is_unknown(protection):
-        pending.add(args.props, "deletionProtection")
-    elif protection is not True:
+    protection = pending.read(args.props, "deletionProtection")
+    if is_known(protection) and protection is not True:
         problems.append("deletionProtection is off (set deletion_protection=True)")
-    if is_unknown(skip):
-        pending.add(args.props, "skipFinalSnapshot")
-    elif skip is True:
+    skip = pending.read(args.props, "skipFinalSnapshot")
+    if is_known(skip) and skip is True:
         problems.append("skipFinalSnapshot is on: a deletion keeps no final snapshot (set skip_final_snapshot=False "
                         "and a final_snapshot_identifier)")
     return problems
@@ -83,21 +80,13 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="stateful-resources-protected",
+    id="stateful-resources-protected", kind="resource", severity="high", check=check,
     description="EIPs, KMS keys, ECR repositories, backup vaults, log groups, buckets, file systems and databases are "
                 "protected or retained; databases have deletion protection and keep a final snapshot.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("FSBP RDS.7", "FSBP RDS.8", "CKV_AWS_139", "CKV_AWS_293"),
-    iso27001=("A.5.33", "A.8.32"),
-    ccm=("CCC-04",),
+    anchors=("FSBP RDS.7", "FSBP RDS.8", "CKV_AWS_139", "CKV_AWS_293"), iso27001=("A.5.33", "A.8.32"), ccm=("CCC-04",),
     remediation=(
         "Declare these resources with pulumi.ResourceOptions(protect=True, retain_on_delete=True); removing "
         "one then needs an explicit unprotect. Declare aws.rds.Cluster and aws.rds.Instance with "
         "deletion_protection=True and skip_final_snapshot=False (with a final_snapshot_identifier)."
     ),
-    unwaivable=False,
-    check=check,
 )

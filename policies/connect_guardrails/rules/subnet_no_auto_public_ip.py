@@ -19,16 +19,8 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="subnet-no-auto-public-ip",
+    id="subnet-no-auto-public-ip", kind="resource", severity="high", unwaivable=True, check=check,
     description="No subnet maps public IPs on launch.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=("FSBP EC2.15", "CKV_AWS_130"),
-    iso27001=("A.8.20", "A.8.22"),
-    ccm=("IVS-03", "IVS-09"),
+    anchors=("FSBP EC2.15", "CKV_AWS_130"), iso27001=("A.8.20", "A.8.22"), ccm=("IVS-03", "IVS-09"),
     remediation="Set map_public_ip_on_launch=False on every subnet; workloads reach the internet via NAT.",
-    unwaivable=True,
-    check=check,
 )

@@ -81,21 +81,13 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="tenant-single-account",
+    id="tenant-single-account", severity="critical", unwaivable=True, check=check,
     description="Every AWS provider pins exactly the tenant's account, and every AWS resource uses one.",
-    kind="stack",
-    level="mandatory",
-    severity="critical",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.5.23", "A.8.3"),
-    ccm=("CCC-04", "IVS-06"),
+    iso27001=("A.5.23", "A.8.3"), ccm=("CCC-04", "IVS-06"),
     remediation=(
         "Declare one aws.Provider with allowed_account_ids=[<tenant account>] and pass it to every AWS "
         "resource (or to the components that create them); never rely on the default provider."
     ),
-    unwaivable=True,
-    check=check,
     config={
         "accountId": account_config("The tenant account every provider must be pinned to."),
     },

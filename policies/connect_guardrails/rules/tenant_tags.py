@@ -12,7 +12,7 @@ from pathlib import Path
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, is_unknown, known, plain
+from connect_guardrails.unknowns import Pending, is_known, known, plain
 from connect_guardrails.util import config_of
 
 TAGGABLE_FILE = Path(__file__).resolve().parent.parent / "data" / "taggable_types.txt"
@@ -35,12 +35,11 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
         )
     pending = Pending()
     for key, option in REQUIRED.items():
-        wanted, found = config.get(option), tags.get(key)
+        wanted = config.get(option)
         if not wanted or key in missing:
             continue
-        if is_unknown(found):
-            pending.add(args.props, "tags", key)
-        elif found != wanted:
+        found = pending.read(args.props, "tags", key)
+        if is_known(found) and found != wanted:
             report_violation(
                 f"{args.resource_type} '{args.name}' has tag {key}={found!r}, but this stack's {option} is "
                 f"{wanted!r}; a stack carries one value per tag",
@@ -50,21 +49,13 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="tenant-tags",
+    id="tenant-tags", kind="resource", severity="medium", unwaivable=True, check=check,
     description="Every taggable AWS resource carries connect:client and connect:environment tags.",
-    kind="resource",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("FSBP ECS.13 pattern",),
-    iso27001=("A.5.9", "A.5.13"),
-    ccm=("DCS-06",),
+    anchors=("FSBP ECS.13 pattern",), iso27001=("A.5.9", "A.5.13"), ccm=("DCS-06",),
     remediation=(
         "Give the resource tags={'connect:client': <client>, 'connect:environment': <environment>, ...} "
         "(the program's stack transformation adds them to every resource declared with a tags argument)."
     ),
-    unwaivable=True,
-    check=check,
     config={
         "client": {"type": "string", "description": "The value every connect:client tag must have."},
         "environment": {"type": "string", "description": "The value every connect:environment tag must have."},

@@ -17,12 +17,11 @@ decides the outcome.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown
+from connect_guardrails.unknowns import Deciding, Pending, get_raw, is_unknown
 from connect_guardrails.util import attached_subnets, depends_on, deps_of_type, of_type, provider_region
 
 ECS_SERVICE = "aws:ecs/service:Service"
@@ -43,14 +42,14 @@ def _service_vpcs(resources: list[PolicyResource]) -> dict[str, PolicyResource]:
     return found
 
 
-def _provides(endpoint: PolicyResource, region: str | None) -> tuple[set[tuple[str, str]], list[tuple[Any, ...]]]:
+def _provides(endpoint: PolicyResource, region: str | None) -> tuple[set[tuple[str, str]], Deciding]:
     """The (service, type) pairs an endpoint provides, and the unknown reads that could add one."""
     name = get_raw(endpoint.props, "serviceName")
     kind = get_raw(endpoint.props, "vpcEndpointType") or "Gateway"
     if is_unknown(name):
-        return set(), [(endpoint.props, "serviceName")]
+        return set(), [(endpoint.props, ("serviceName",))]
     if is_unknown(kind):
-        return set(), [(endpoint.props, "vpcEndpointType")]
+        return set(), [(endpoint.props, ("vpcEndpointType",))]
     match = SERVICE_NAME.match(name) if isinstance(name, str) else None
     if not match or (region and match.group(1) != region):
         return set(), []
@@ -67,7 +66,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     for vpc in _service_vpcs(resources).values():
         region = provider_region(vpc.provider)
         provided: set[tuple[str, str]] = set()
-        unknowns: list[tuple[Any, ...]] = []
+        unknowns: Deciding = []
         for endpoint in endpoints:
             if depends_on(endpoint, "vpcId", vpc):
                 found, undecided = _provides(endpoint, region)
@@ -77,8 +76,7 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         if not missing:
             continue
         if unknowns:
-            for props, *path in unknowns:
-                pending.add(props, *path)
+            pending.add_all(unknowns)
             continue
         report_violation(
             f"VPC '{vpc.name}' runs ECS services or load balancers but lacks VPC endpoints: {', '.join(missing)}; "
@@ -90,20 +88,12 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="vpc-endpoints-for-platform",
+    id="vpc-endpoints-for-platform", level="advisory", severity="low", check=check,
     description="VPCs running services have ECR api/dkr and Logs interface endpoints and an S3 gateway endpoint.",
-    kind="stack",
-    level="advisory",
-    severity="low",
-    owner="operator",
-    anchors=("FSBP EC2.55-57",),
-    iso27001=("A.8.20", "A.8.21"),
-    ccm=("IVS-03",),
+    anchors=("FSBP EC2.55-57",), iso27001=("A.8.20", "A.8.21"), ccm=("IVS-03",),
     remediation=(
         "In each VPC with ECS services or load balancers, add interface endpoints (private_dns_enabled=True, app "
         "subnets) for com.amazonaws.<region>.ecr.api, .ecr.dkr and .logs, and a Gateway endpoint for "
         "com.amazonaws.<region>.s3 associated with the app route tables."
     ),
-    unwaivable=False,
-    check=check,
 )

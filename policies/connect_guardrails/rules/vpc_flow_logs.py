@@ -11,7 +11,7 @@ from __future__ import annotations
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from connect_guardrails.rule import Rule
-from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown
+from connect_guardrails.unknowns import Pending, get_raw, is_known, is_set, is_unknown
 from connect_guardrails.util import depends_on, deps_of_type, of_type
 
 VPC_TYPES = ("aws:ec2/vpc:Vpc", "aws:ec2/defaultVpc:DefaultVpc")
@@ -22,10 +22,8 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 def _problems(flow_log: PolicyResource, pending: Pending) -> list[str]:
     """Why a flow log does not satisfy the rule (empty: it does)."""
     problems: list[str] = []
-    traffic = get_raw(flow_log.props, "trafficType")
-    if is_unknown(traffic):
-        pending.add(flow_log.props, "trafficType")
-    elif traffic != "ALL":
+    traffic = pending.read(flow_log.props, "trafficType")
+    if is_known(traffic) and traffic != "ALL":
         problems.append(f"trafficType is {traffic!r}, not 'ALL'")
     groups = deps_of_type(flow_log, "logDestination", LOG_GROUP)
     if not groups:
@@ -63,19 +61,12 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="vpc-flow-logs",
+    id="vpc-flow-logs", severity="medium", check=check,
     description="Each VPC has a flow log of ALL traffic to a KMS-encrypted log group.",
-    kind="stack",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
     anchors=("FSBP EC2.6", "NAG VPC7", "CKV2_AWS_11"),
-    iso27001=("A.8.15", "A.8.16"),
-    ccm=("IVS-03", "LOG-08", "LOG-09"),
+    iso27001=("A.8.15", "A.8.16"), ccm=("IVS-03", "LOG-08", "LOG-09"),
     remediation=(
         "Add aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type='ALL', log_destination_type='cloud-watch-logs', "
         "log_destination=group.arn) where the group is an aws.cloudwatch.LogGroup with kms_key_id set."
     ),
-    unwaivable=False,
-    check=check,
 )

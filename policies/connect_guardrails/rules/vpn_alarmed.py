@@ -115,20 +115,12 @@ def check(args: StackValidationArgs, report_violation: ReportViolation) -> None:
 
 
 RULE = Rule(
-    id="vpn-alarmed",
+    id="vpn-alarmed", level="advisory", severity="low", check=check,
     description="Each Site-to-Site VPN connection has a CloudWatch alarm on its TunnelState metric.",
-    kind="stack",
-    level="advisory",
-    severity="low",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.8.16", "A.8.21"),
-    ccm=("LOG-03",),
+    iso27001=("A.8.16", "A.8.21"), ccm=("LOG-03",),
     remediation=(
         "For each aws.ec2.VpnConnection add aws.cloudwatch.MetricAlarm(namespace='AWS/VPN', "
         "metric_name='TunnelState', dimensions={'VpnId': connection.id}, statistic='Maximum', period=300, "
         "evaluation_periods=1, comparison_operator='LessThanThreshold', threshold=1, alarm_actions=[<topic>])."
     ),
-    unwaivable=False,
-    check=check,
 )

@@ -25,7 +25,7 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, get_raw, is_unknown, raw
+from connect_guardrails.unknowns import Pending, is_unknown, raw
 from connect_guardrails.util import config_of
 
 VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
@@ -46,9 +46,8 @@ AWS_DEFAULTS = {
 
 def _items(args: ResourceValidationArgs, key: str, pending: Pending) -> list[Any] | None:
     """The list at `key`: None when it (or an item) is unknown (recorded), [] when absent or empty."""
-    value = raw(get_raw(args.props, key))
+    value = raw(pending.read(args.props, key))
     if is_unknown(value):
-        pending.add(args.props, key)
         return None
     if value is None:
         return []
@@ -137,16 +136,10 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="vpn-strong-crypto",
+    id="vpn-strong-crypto", kind="resource", severity="high", check=check,
     description="Site-to-Site VPN tunnels allow only IKEv2, AES256 or AES256-GCM, SHA2-256 or better and DH group "
                 "14 or higher.",
-    kind="resource",
-    level="mandatory",
-    severity="high",
-    owner="operator",
-    anchors=(),
-    iso27001=("A.5.14", "A.8.21", "A.8.24"),
-    ccm=("CEK-03", "CEK-04", "IVS-03"),
+    iso27001=("A.5.14", "A.8.21", "A.8.24"), ccm=("CEK-03", "CEK-04", "IVS-03"),
     remediation=(
         "On aws.ec2.VpnConnection set, for tunnel1 and tunnel2: tunnelN_ike_versions=['ikev2'], "
         "tunnelN_phase1/2_encryption_algorithms=['AES256', 'AES256-GCM-16'], "
@@ -154,8 +147,6 @@ RULE = Rule(
         "tunnelN_phase1/2_dh_group_numbers=[20, 21] (groups 14 or higher); leaving a list out lets AWS offer "
         "ikev1, AES128, SHA1 and DH group 2."
     ),
-    unwaivable=False,
-    check=check,
     config={
         "allowedEncryption": {
             "type": "array",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
 from connect_guardrails.rule import Rule, applies_to
-from connect_guardrails.unknowns import Pending, get_raw, is_set, is_unknown
+from connect_guardrails.unknowns import Pending, is_known, is_set, is_unknown
 
 VPN_CONNECTION = "aws:ec2/vpnConnection:VpnConnection"
 TUNNELS = (1, 2)
@@ -21,22 +21,18 @@ TUNNELS = (1, 2)
 def _tunnel_problems(args: ResourceValidationArgs, tunnel: int, pending: Pending) -> list[str]:
     """Why one tunnel does not log to CloudWatch (empty: it does, or an unknown decides, see `pending`)."""
     key = f"tunnel{tunnel}LogOptions"
-    options = get_raw(args.props, key)
+    options = pending.read(args.props, key)
     if is_unknown(options):
-        pending.add(args.props, key)
         return []
-    cloudwatch = get_raw(options, "cloudwatchLogOptions")
+    cloudwatch = pending.read(args.props, key, "cloudwatchLogOptions")
     if is_unknown(cloudwatch):
-        pending.add(args.props, key, "cloudwatchLogOptions")
         return []
     where = f"{key}.cloudwatchLogOptions"
     if not cloudwatch:
         return [f"{where} is not set"]
     problems: list[str] = []
-    enabled = get_raw(cloudwatch, "logEnabled")
-    if is_unknown(enabled):
-        pending.add(args.props, key, "cloudwatchLogOptions", "logEnabled")
-    elif enabled is not True:
+    enabled = pending.read(args.props, key, "cloudwatchLogOptions", "logEnabled")
+    if is_known(enabled) and enabled is not True:
         problems.append(f"{where}.logEnabled is not true")
     if not is_set(cloudwatch, "logGroupArn"):
         problems.append(f"{where}.logGroupArn is not set")
@@ -59,21 +55,13 @@ def check(args: ResourceValidationArgs, report_violation: ReportViolation) -> No
 
 
 RULE = Rule(
-    id="vpn-tunnel-logging",
+    id="vpn-tunnel-logging", kind="resource", severity="medium", check=check,
     description="Both tunnels of each Site-to-Site VPN connection log to CloudWatch Logs.",
-    kind="resource",
-    level="mandatory",
-    severity="medium",
-    owner="operator",
-    anchors=("FSBP EC2.171",),
-    iso27001=("A.8.15", "A.8.21"),
-    ccm=("IVS-03", "LOG-08"),
+    anchors=("FSBP EC2.171",), iso27001=("A.8.15", "A.8.21"), ccm=("IVS-03", "LOG-08"),
     remediation=(
         "On aws.ec2.VpnConnection set tunnel1_log_options=aws.ec2.VpnConnectionTunnel1LogOptionsArgs("
         "cloudwatch_log_options=aws.ec2.VpnConnectionTunnel1LogOptionsCloudwatchLogOptionsArgs(log_enabled=True, "
         "log_group_arn=group.arn, log_output_format='json')) and the same for tunnel2_log_options, where the group "
         "is a KMS-encrypted aws.cloudwatch.LogGroup."
     ),
-    unwaivable=False,
-    check=check,
 )
