@@ -109,6 +109,7 @@ def known_region(value: str) -> str:
 
 
 def unknown_region(value: str) -> str:
+    """The message for a region code we do not know, with the closest known one as a hint."""
     close = difflib.get_close_matches(value, list(REGION_ZONES), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"{value!r} is not an AWS region code{hint}; allowed: {', '.join(REGION_ZONES)}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import pytest
@@ -80,3 +80,34 @@ def parse_odd(config: dict[str, Any], path: str, value: Any,
         str(exc)  # the report renders
         return exc
     return None
+
+
+# A bad-input case: id -> (base stack, changes, expected issue path(s) in order, phrases of the first issue's message)
+Case = tuple[str, list[tuple[str, Any]], list[str], list[str]]
+
+
+def changer(stacks: Mapping[str, dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """`config_of(stack, *changes)`: a valid stack's config from `stacks` with `(path, value)` changes applied
+    (DELETE removes the key)."""
+
+    def config_of(stack: str, *changes: tuple[str, Any]) -> dict[str, Any]:
+        return with_changes(stacks[stack], *changes)
+
+    return config_of
+
+
+def each_case(cases: Mapping[str, Case]) -> pytest.MarkDecorator:
+    """Parametrize a test over bad-input `cases` as (stack, changes, paths, phrases), with their ids."""
+    return pytest.mark.parametrize(("stack", "changes", "paths", "phrases"), list(cases.values()), ids=list(cases))
+
+
+def each_field_path(field_paths: list[tuple[str, str]]) -> pytest.MarkDecorator:
+    """Parametrize a test over the (stack, path) places that odd values are put at."""
+    return pytest.mark.parametrize(("stack", "path"), field_paths, ids=[f"{s}:{p}" for s, p in field_paths])
+
+
+def assert_issues(issues: list[ConfigIssue], paths: list[str], phrases: Iterable[str]) -> None:
+    """The issues are at `paths`, in that order, and the first one's message holds every phrase."""
+    assert [issue.path for issue in issues] == paths, issues
+    for phrase in phrases:
+        assert phrase in issues[0].message, (phrase, issues[0].message)

@@ -4,6 +4,8 @@ and the resources of a type in them. Every test module takes them from here (no 
 - `planned(stack, preview)`: the `Plan` of a committed stack; `plan(stack, preview)`: its JSON document
   (`connectctl plan --format json`);
 - `plan_file(tmp, stack, mutate)`: the JSON document of a stack file copy changed by `mutate(config)`;
+  `stack_copy(tmp, stack, mutate)` writes such a copy; `plan_copy(tmp, tag, mutate)` plans one in its own folder
+  and gives its resources by URN;
 - `cached_plan_stack(...)`: a stand-in for `connectctl.plan.plan_stack` (same signature) that plans each stack file
   once per path, content, mode, account file and clock, for tests that run commands through the CLI;
 - `of_type(doc, type_)`: the resources of a type in a plan document or a `Plan`; `dr=False` keeps the primary
@@ -41,13 +43,29 @@ def plan(stack: str, preview: bool = True) -> dict[str, Any]:
     return planned(stack, preview).as_json()
 
 
-def plan_file(tmp: Path, stack: str, mutate: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
-    """Plan a copy of a stack file changed by `mutate(config)` (update mode: values known)."""
+def stack_copy(tmp: Path, stack: str, mutate: Callable[[dict[str, Any]], Any]) -> Path:
+    """Write `tmp/Pulumi.STACK.yaml`: a copy of a committed stack file changed by `mutate(config)`."""
     doc = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())
     mutate(doc["config"])
     path = tmp / f"Pulumi.{stack}.yaml"
     path.write_text(yaml.safe_dump(doc))
-    return plan_stack(config_file=path, preview=False).as_json()
+    return path
+
+
+def plan_file(tmp: Path, stack: str, mutate: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    """Plan a copy of a stack file changed by `mutate(config)` (update mode: values known)."""
+    return plan_stack(config_file=stack_copy(tmp, stack, mutate), preview=False).as_json()
+
+
+def plan_copy(tmp: Path, tag: str, mutate: Callable[[dict[str, Any]], Any], *, stack: str = "acme-prod",
+              preview: bool = True) -> dict[str, dict[str, Any]]:
+    """Plan a copy of a stack file changed by `mutate(config)`, written to its own folder `tmp/tag` (several copies
+    of one stack in a test); the plan holds no mandatory violation. Its resources by URN."""
+    folder = tmp / tag
+    folder.mkdir()
+    result = plan_stack(config_file=stack_copy(folder, stack, mutate), preview=preview)
+    assert result.mandatory == [], [v.as_dict() for v in result.mandatory]
+    return {r["urn"]: r for r in result.as_json()["resources"]}
 
 
 _PLANS: dict[tuple[str, str, bool, str, str], Plan] = {}

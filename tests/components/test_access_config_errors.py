@@ -12,7 +12,7 @@ import pytest
 
 from components.config import CONNECT_KEYS, AccessConfig, parse_stack_config, stack_config_schema
 from connectctl.engine.project import load_project, load_stack
-from tests.components.config_cases import DELETE, SOURCE, issues_of, parse_odd, with_changes
+from tests.components.config_cases import DELETE, SOURCE, Case, assert_issues, changer, each_case, issues_of, parse_odd
 
 PROJECT = load_project()
 FILES = {name: load_stack(PROJECT, name) for name in ("acme-account", "globex-account", "acme-prod")}
@@ -22,14 +22,8 @@ HOURS = "allowed: whole hours from 1 to 12"
 KEYS = "operatorAccountId, ciRoleArn, maxSessionHours, cloudTrail, logRetentionDays, alerts"
 ACCESS = {"operatorAccountId": "999999999999", "ciRoleArn": "arn:aws:iam::999999999999:role/connect-ci"}
 
+config_of = changer(STACKS)
 
-def config_of(stack: str, *changes: tuple[str, Any]) -> dict[str, Any]:
-    """A valid stack's config with `(path, value)` changes applied; DELETE removes the key."""
-    return with_changes(STACKS[stack], *changes)
-
-
-# id -> (base stack, changes, expected issue path(s) in order, phrases of the first issue's message)
-Case = tuple[str, list[tuple[str, Any]], list[str], list[str]]
 CASES: dict[str, Case] = {
     # --- scope ----------------------------------------------------------------------------------------------
     "in-an-environment-stack": ("acme-prod", [(A, ACCESS)], [A],
@@ -102,14 +96,11 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize(("stack", "changes", "paths", "phrases"), list(CASES.values()), ids=list(CASES))
+@each_case(CASES)
 def test_bad_access_names_field_and_allowed_values(
     stack: str, changes: list[tuple[str, Any]], paths: list[str], phrases: list[str]
 ) -> None:
-    issues = issues_of(config_of(stack, *changes))
-    assert [issue.path for issue in issues] == paths, issues
-    for phrase in phrases:
-        assert phrase in issues[0].message, (phrase, issues[0].message)
+    assert_issues(issues_of(config_of(stack, *changes)), paths, phrases)
 
 
 def test_the_stack_files_parse_with_their_access_and_defaults_apply() -> None:

@@ -13,7 +13,17 @@ import pytest
 
 from components.config import AlertThresholds, parse_stack_config
 from connectctl.engine.project import load_project, load_stack
-from tests.components.config_cases import DELETE, SOURCE, issues_of, parse_odd, with_changes
+from tests.components.config_cases import (
+    DELETE,
+    SOURCE,
+    Case,
+    assert_issues,
+    changer,
+    each_case,
+    each_field_path,
+    issues_of,
+    parse_odd,
+)
 
 PROJECT = load_project()
 FILES = {name: load_stack(PROJECT, name) for name in ("acme-prod", "globex-prod", "acme-account")}
@@ -26,19 +36,13 @@ PERCENT = "allowed: a percentage above 0 and at most 100"
 SECONDS = "allowed: seconds above 0 and at most 4000"
 PERIODS = "allowed: 60, 300, 900, 3600 seconds"
 
-
-def config_of(stack: str, *changes: tuple[str, Any]) -> dict[str, Any]:
-    """A valid stack's config with `(path, value)` changes applied; DELETE removes the key."""
-    return with_changes(STACKS[stack], *changes)
-
+config_of = changer(STACKS)
 
 def acme(thresholds: Any) -> list[tuple[str, Any]]:
     """acme-prod (no thresholds in its file) with a thresholds block."""
     return [(T, thresholds)]
 
 
-# id -> (base stack, changes, expected issue path(s) in order, phrases of the first issue's message)
-Case = tuple[str, list[tuple[str, Any]], list[str], list[str]]
 CASES: dict[str, Case] = {
     # --- period and evaluation periods ----------------------------------------------------------
     "period-not-a-cloudwatch-period": ("acme-prod", acme({"periodSeconds": 120}), [f"{T}.periodSeconds"],
@@ -99,14 +103,11 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize(("stack", "changes", "paths", "phrases"), list(CASES.values()), ids=list(CASES))
+@each_case(CASES)
 def test_bad_threshold_names_field_and_allowed_values(
     stack: str, changes: list[tuple[str, Any]], paths: list[str], phrases: list[str]
 ) -> None:
-    issues = issues_of(config_of(stack, *changes), SECRETS[stack])
-    assert [issue.path for issue in issues] == paths, issues
-    for phrase in phrases:
-        assert phrase in issues[0].message, (phrase, issues[0].message)
+    assert_issues(issues_of(config_of(stack, *changes), SECRETS[stack]), paths, phrases)
 
 
 def test_a_cpu_alarm_at_or_below_a_scaling_target_is_refused() -> None:
@@ -116,9 +117,8 @@ def test_a_cpu_alarm_at_or_below_a_scaling_target_is_refused() -> None:
     [index] = [i for i, s in enumerate(services) if s.get("scaling", {}).get("cpuTarget", 60) >= 70]
     assert services[index]["name"] == "search-api"
     issues = issues_of(config_of("globex-prod", (f"{T}.cpuPercent", 70)), SECRETS["globex-prod"])
-    assert [issue.path for issue in issues] == [f"connect:services[{index}].scaling.cpuTarget"]
-    for phrase in ("70% is not below connect:alerts.thresholds.cpuPercent (70%)", "allowed: below 70"):
-        assert phrase in issues[0].message
+    assert_issues(issues, [f"connect:services[{index}].scaling.cpuTarget"],
+                  ["70% is not below connect:alerts.thresholds.cpuPercent (70%)", "allowed: below 70"])
     parse_stack_config(config_of("globex-prod", (f"{T}.cpuPercent", 71)), SOURCE, SECRETS["globex-prod"])
 
 
@@ -171,7 +171,7 @@ FIELD_PATHS = ([("acme-prod", f"{T}.{field}") for field in THRESHOLD_FIELDS]
                + [("acme-prod", T), ("acme-account", T)])
 
 
-@pytest.mark.parametrize(("stack", "path"), FIELD_PATHS, ids=[f"{s}:{p}" for s, p in FIELD_PATHS])
+@each_field_path(FIELD_PATHS)
 def test_odd_values_only_ever_raise_stack_config_error(stack: str, path: str) -> None:
     for value in ODD_VALUES:
         error = parse_odd(STACKS[stack], path, value, SECRETS[stack])

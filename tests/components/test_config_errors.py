@@ -6,27 +6,21 @@ path of the single issue reported and the key phrases of its message.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from components.config import (
-    ConfigIssue,
-    StackConfig,
-    StackConfigError,
-    parse_stack_config,
-)
+from components.config import StackConfig, StackConfigError, parse_stack_config
 from components.limits import LOG_RETENTION_DAYS
 from components.regions import REGION_ZONES
+from tests.components import config_cases
+from tests.components.config_cases import DELETE, SOURCE, assert_issues, issues_of
 
-SOURCE = "stacks/Pulumi.test-prod.yaml"
 ACCOUNT = "111111111111"
 EIP_A, EIP_B, EIP_C = "eipalloc-0a1b2c3d", "eipalloc-0a1b2c3d4e5f60718", "eipalloc-11112222"
 ALL_REGIONS = ", ".join(REGION_ZONES)
 RETENTIONS = ", ".join(str(v) for v in LOG_RETENTION_DAYS)
 US_EAST_1_ZONES = "us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f"
-DELETE = object()
 
 
 def valid_config() -> dict[str, Any]:
@@ -53,25 +47,7 @@ def valid_config() -> dict[str, Any]:
 
 def with_changes(*changes: tuple[str, Any]) -> dict[str, Any]:
     """A valid config with `("connect:network.cidr", value)`-style changes; DELETE removes the key."""
-    config = valid_config()
-    for path, value in changes:
-        top, *rest = path.split(".")
-        keys = [top, *rest]
-        target: dict[str, Any] = config
-        for key in keys[:-1]:
-            target = target[key]
-        if value is DELETE:
-            del target[keys[-1]]
-        else:
-            target[keys[-1]] = copy.deepcopy(value)
-    return config
-
-
-def issues_of(config: dict[str, Any]) -> list[ConfigIssue]:
-    with pytest.raises(StackConfigError) as caught:
-        parse_stack_config(config, SOURCE)
-    assert caught.value.source == SOURCE
-    return caught.value.issues
+    return config_cases.with_changes(valid_config(), *changes)
 
 
 def zones(*letters: str, region: str = "us-east-1") -> list[str]:
@@ -392,10 +368,7 @@ CASES: dict[str, tuple[list[tuple[str, Any]], str, list[str]]] = {
 def test_bad_input_names_field_and_allowed_values(
     changes: list[tuple[str, Any]], path: str, phrases: list[str]
 ) -> None:
-    issues = issues_of(with_changes(*changes))
-    assert [issue.path for issue in issues] == [path], issues
-    for phrase in phrases:
-        assert phrase in issues[0].message, (phrase, issues[0].message)
+    assert_issues(issues_of(with_changes(*changes)), [path], phrases)
 
 
 def test_misspelled_network_key_suggests_the_right_one_and_reports_it_missing() -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +28,12 @@ from components.data import (
     aurora_family,
     bucket_name,
 )
-from connect_guardrails import catalogue
 from connect_guardrails.rules import data_access_recorded, database_audit_logging
 from connectctl.diff import Action, diff_plans
 from connectctl.engine.capture import CapturedResource
 from connectctl.plan import Plan
 from tests.components.plans import of_type, plan, plan_file, planned
+from tests.policies.harness import registered_for_module
 
 BUCKET = "aws:s3/bucket:Bucket"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
@@ -51,14 +50,8 @@ ACCOUNTS = {"acme-account": ("111111111111", "us-east-1", "us-west-2"),
 NEW_RULES = (data_access_recorded.RULE, database_audit_logging.RULE)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def registered() -> Iterator[None]:
-    """The two new rules in the pack for plans made here, whether or not `catalogue.py` lists them yet."""
-    added = [rule for rule in NEW_RULES if rule not in catalogue.RULES]
-    catalogue.RULES.extend(added)
-    yield
-    for rule in added:
-        catalogue.RULES.remove(rule)
+# The two new rules in the pack for plans made here, whether or not `catalogue.py` lists them yet.
+registered = registered_for_module(*NEW_RULES)
 
 
 def one(doc: dict[str, Any], type_: str, name: str) -> dict[str, Any]:

@@ -14,7 +14,17 @@ import pytest
 
 from components.config import StackConfig, parse_stack_config
 from connectctl.engine.project import load_project, load_stack
-from tests.components.config_cases import DELETE, SOURCE, issues_of, parse_odd, with_changes
+from tests.components.config_cases import (
+    DELETE,
+    SOURCE,
+    Case,
+    assert_issues,
+    changer,
+    each_case,
+    each_field_path,
+    issues_of,
+    parse_odd,
+)
 
 PROJECT = load_project()
 FILES = {name: load_stack(PROJECT, name) for name in ("acme-prod", "acme-staging", "globex-prod", "acme-account")}
@@ -38,19 +48,12 @@ MOUNT_RULE = "allowed: an absolute path like /data"
 ACCOUNT_ONLY = "allowed: connect:tenant, connect:registry"
 DATABASE_KEYS = "allowed keys: name, engine, engineVersion, minCapacity, maxCapacity, backupRetentionDays"
 
-
-
-def config_of(stack: str, *changes: tuple[str, Any]) -> dict[str, Any]:
-    """A valid stack's config with `(path, value)` changes applied; DELETE removes the key."""
-    return with_changes(STACKS[stack], *changes)
-
+config_of = changer(STACKS)
 
 def dr_cert(region: str = "us-west-2", account: str = ACCOUNT) -> str:
     return f"arn:aws:acm:{region}:{account}:certificate/{DR_CERT_ID}"
 
 
-# id -> (base stack, changes, expected issue path(s) in order, phrases of the first issue's message)
-Case = tuple[str, list[tuple[str, Any]], list[str], list[str]]
 CASES: dict[str, Case] = {
     # --- store names -------------------------------------------------------------------------------
     "name-uppercase": (
@@ -291,14 +294,11 @@ def test_there_are_at_least_thirty_cases() -> None:
     assert len(CASES) >= 30
 
 
-@pytest.mark.parametrize(("stack", "changes", "paths", "phrases"), list(CASES.values()), ids=list(CASES))
+@each_case(CASES)
 def test_bad_input_names_field_and_allowed_values(
     stack: str, changes: list[tuple[str, Any]], paths: list[str], phrases: list[str]
 ) -> None:
-    issues = issues_of(config_of(stack, *changes))
-    assert [issue.path for issue in issues] == paths, issues
-    for phrase in phrases:
-        assert phrase in issues[0].message, (phrase, issues[0].message)
+    assert_issues(issues_of(config_of(stack, *changes)), paths, phrases)
 
 
 # --- what is allowed ---------------------------------------------------------------------------------
@@ -400,7 +400,7 @@ def test_there_are_about_forty_odd_values() -> None:
     assert len(ODD_VALUES) >= 40
 
 
-@pytest.mark.parametrize(("stack", "path"), FIELD_PATHS, ids=[f"{s}:{p}" for s, p in FIELD_PATHS])
+@each_field_path(FIELD_PATHS)
 def test_odd_values_only_ever_raise_stack_config_error(stack: str, path: str) -> None:
     for value in ODD_VALUES:
         error = parse_odd(STACKS[stack], path, value)

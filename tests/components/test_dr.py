@@ -8,12 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from connectctl.plan import plan_stack
-from tests.components.plans import of_type, plan
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.components.plans import of_type, plan, plan_copy
 
 
 def by_urn(doc: dict) -> dict[str, dict]:
@@ -172,25 +168,13 @@ def test_a_service_gets_exactly_the_stores_it_uses() -> None:
     assert not any("LEDGER" in e["name"] or "DOCUMENTS" in e["name"] for e in worker["environment"] + worker["secrets"])
 
 
-def _plan(tmp_path: Path, tag: str, mutate: Any) -> dict[str, dict]:
-    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text())
-    mutate(doc["config"])
-    folder = tmp_path / tag
-    folder.mkdir()
-    path = folder / "Pulumi.acme-prod.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    result = plan_stack(config_file=path, preview=True)
-    assert result.mandatory == [], [v.as_dict() for v in result.mandatory]
-    return {r["urn"]: r for r in result.as_json()["resources"]}
-
-
 @pytest.mark.parametrize("mode", ["backup-restore", "warm-standby"])
 def test_switching_dr_mode_never_touches_the_primary_region(tmp_path: Path, mode: str) -> None:
     def switch(config: dict) -> None:
         config["connect:dr"]["mode"] = mode
 
-    pilot = _plan(tmp_path, "pilot", lambda config: None)
-    other = _plan(tmp_path, mode, switch)
+    pilot = plan_copy(tmp_path, "pilot", lambda config: None)
+    other = plan_copy(tmp_path, mode, switch)
     # The standby's own parts, and the names that fail over to it (global: Route 53), follow the mode by design.
     dr_provider = next(u for u, r in pilot.items() if r["type"] == "pulumi:providers:aws" and r["name"] == "dr")
     primary = {u: r for u, r in pilot.items() if "connect:dr:DisasterRecovery$connect:" not in u
@@ -207,8 +191,8 @@ def test_removing_a_data_store_leaves_it_retained(tmp_path: Path) -> None:
         for service in config["connect:services"]:
             service["uses"] = [u for u in service.get("uses", []) if u != "documents"]
 
-    before = _plan(tmp_path, "before", lambda config: None)
-    after = _plan(tmp_path, "after", without_documents)
+    before = plan_copy(tmp_path, "before", lambda config: None)
+    after = plan_copy(tmp_path, "after", without_documents)
     gone = [r for u, r in before.items() if u not in after]
     buckets = [r for r in gone if r["type"] == "aws:s3/bucket:Bucket"]
     assert len(buckets) == 2  # the bucket and its DR replica
@@ -220,8 +204,8 @@ def test_adding_a_store_changes_no_existing_store(tmp_path: Path) -> None:
     def more(config: dict) -> None:
         config["connect:data"]["buckets"] = [*config["connect:data"]["buckets"], {"name": "exports"}]
 
-    before = _plan(tmp_path, "before", lambda config: None)
-    after = _plan(tmp_path, "after", more)
+    before = plan_copy(tmp_path, "before", lambda config: None)
+    after = plan_copy(tmp_path, "after", more)
     assert set(before) < set(after)
     assert all(after[u]["inputs"] == r["inputs"] for u, r in before.items())
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from components.config import parse_stack_config
 from connectctl.engine.blackout import leaks, regions
@@ -21,7 +20,7 @@ from connectctl.engine.mocks import LOST_REGION_CALL
 from connectctl.engine.project import load_project, load_stack
 from connectctl.plan import Plan, plan_stack
 from tests.components.config_cases import issues_of, with_changes
-from tests.components.plans import ROOT, of_type, planned
+from tests.components.plans import of_type, planned, stack_copy
 
 PRIMARY, DR = "us-east-1", "us-west-2"
 SERVICES = ("accounts-api", "notifications-worker", "payments-api")
@@ -29,19 +28,14 @@ ZONE = "prod.acme.connect.internal"
 ACTIVE_ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
 
 
-def acme_prod() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text())
-
-
 def write_stack(tmp: Path, change: dict[str, Any]) -> Path:
     """acme-prod with `connect:dr` keys changed (and the zones named, which a failover needs)."""
-    doc = acme_prod()
-    doc["config"]["connect:dr"].update(change)
-    if change.get("active"):
-        doc["config"]["connect:network"]["availabilityZones"] = ACTIVE_ZONES
-    path = tmp / "Pulumi.acme-prod.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return path
+    def mutate(config: dict[str, Any]) -> None:
+        config["connect:dr"].update(change)
+        if change.get("active"):
+            config["connect:network"]["availabilityZones"] = ACTIVE_ZONES
+
+    return stack_copy(tmp, "acme-prod", mutate)
 
 
 @functools.cache
@@ -215,12 +209,11 @@ def test_a_bad_restore_source_is_refused_by_its_shape() -> None:
 
 def test_backup_restore_opts_in_to_a_dr_vpn(tmp_path: Path) -> None:
     """backup-restore has no standby; `dr.vpn: true` builds the DR network for the links, and no platform."""
-    doc = acme_prod()
-    doc["config"]["connect:dr"] = {"mode": "backup-restore", "vpn": True, "cidr": "10.42.0.0/16",
-                                   "backup": doc["config"]["connect:dr"]["backup"]}
-    path = tmp_path / "Pulumi.acme-prod.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    plan = plan_stack("acme-prod", config_file=path, preview=False)
+    def backup_restore(config: dict[str, Any]) -> None:
+        config["connect:dr"] = {"mode": "backup-restore", "vpn": True, "cidr": "10.42.0.0/16",
+                                "backup": config["connect:dr"]["backup"]}
+
+    plan = plan_stack("acme-prod", config_file=stack_copy(tmp_path, "acme-prod", backup_restore), preview=False)
     where = region_of(plan)
     assert sorted(where[c.urn] for c in of_type(plan, "aws:ec2/vpnConnection:VpnConnection")) == [PRIMARY, DR]
     assert not [c for c in of_type(plan, "aws:ecs/cluster:Cluster") if where[c.urn] == DR]

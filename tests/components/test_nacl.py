@@ -19,7 +19,7 @@ import yaml
 from components.network import DATA_PORTS, IN, NACL_RULES, OUT, RETURN_PORTS, TIERS, VPC, WORLD, AclRule
 from connectctl.diff import Action, diff_plans
 from connectctl.plan import Plan, plan_stack
-from tests.components.plans import ROOT, plan
+from tests.components.plans import ROOT, plan, stack_copy
 
 ACL = "aws:ec2/networkAcl:NetworkAcl"
 ASSOCIATION = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
@@ -266,13 +266,10 @@ STACK_FILE = ROOT / "stacks" / "Pulumi.acme-prod.yaml"
 
 def _plan(tmp: Path, name: str, key: str, change: dict[str, Any]) -> Plan:
     """acme-prod with `change` merged into one config key, planned in update mode."""
-    doc = yaml.safe_load(STACK_FILE.read_text())
-    doc["config"][key].update(change)
     folder = tmp / name
     folder.mkdir()
-    path = folder / "Pulumi.acme-prod.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    return plan_stack(config_file=path, preview=False)
+    return plan_stack(config_file=stack_copy(folder, "acme-prod", lambda config: config[key].update(change)),
+                      preview=False)
 
 
 def _acl_changes(old: Plan, new: Plan) -> dict[str, list[str]]:

@@ -8,12 +8,11 @@ import itertools
 from pathlib import Path
 
 import pytest
-import yaml
 
 from components.network import DATA_PORTS, TIERS, subnet_cidr
 from connectctl.engine.project import load_project, load_stack
 from connectctl.engine.runner import ProgramError, main_program, run_program
-from tests.components.plans import DR, plan
+from tests.components.plans import DR, plan, stack_copy
 
 
 @functools.cache
@@ -129,10 +128,8 @@ def test_tenant_tags_on_every_taggable_resource() -> None:
 def test_allocation_for_a_zone_without_nat_is_refused_at_run_time(tmp_path: Path) -> None:
     """Zones given as a count are only known after the account answers: the program checks then."""
     project = load_project()
-    doc = yaml.safe_load((project.stack_config_dir / "Pulumi.acme-staging.yaml").read_text())
-    doc["config"]["connect:network"]["egressIpAllocationIds"] = {"us-east-1b": "eipalloc-0a1b2c3d4e5f60718"}
-    path = tmp_path / "Pulumi.acme-staging.yaml"
-    path.write_text(yaml.safe_dump(doc))
+    path = stack_copy(tmp_path, "acme-staging", lambda config: config["connect:network"].update(
+        egressIpAllocationIds={"us-east-1b": "eipalloc-0a1b2c3d4e5f60718"}))
     stack_file = load_stack(project, path=path)
     with pytest.raises(ProgramError, match=r"us-east-1b hold no NAT gateway; allowed: us-east-1a"):
         run_program(main_program(project.main), project="connect", stack="acme-staging",

@@ -8,24 +8,18 @@ from typing import Any
 
 import yaml
 
-from connectctl.plan import plan_stack
+from tests.components.plans import ROOT, plan_copy
 
-ROOT = Path(__file__).resolve().parents[2]
 BASE = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text())
 NEW_SERVICE = {"name": "ledger-api", "image": {"repository": "payments-api", "tag": "9.9.9"}, "cpu": 256,
                "memory": 512, "port": 8080, "routes": {"paths": ["/ledger/*"]}, "capacity": {"base": 2, "max": 3}}
 
 
 def plan_services(tmp_path: Path, services: list[dict[str, Any]], tag: str) -> dict[str, dict]:
-    doc = copy.deepcopy(BASE)
-    doc["config"]["connect:services"] = services
-    folder = tmp_path / tag
-    folder.mkdir()
-    path = folder / "Pulumi.acme-prod.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    result = plan_stack(config_file=path, preview=True)
-    assert result.mandatory == []
-    return {r["urn"]: r for r in result.as_json()["resources"]}
+    def use(config: dict[str, Any]) -> None:
+        config["connect:services"] = copy.deepcopy(services)
+
+    return plan_copy(tmp_path, tag, use)
 
 
 def services_of(doc: dict) -> list[dict[str, Any]]:

@@ -13,7 +13,17 @@ import pytest
 
 from components.config import FARGATE_SIZES, ServiceConfig, StackConfig, parse_stack_config
 from connectctl.engine.project import load_project, load_stack
-from tests.components.config_cases import DELETE, SOURCE, issues_of, parse_odd, with_changes
+from tests.components.config_cases import (
+    DELETE,
+    SOURCE,
+    Case,
+    assert_issues,
+    changer,
+    each_case,
+    each_field_path,
+    issues_of,
+    parse_odd,
+)
 
 PROJECT = load_project()
 STACKS = {name: load_stack(PROJECT, name).config for name in ("acme-prod", "acme-account")}
@@ -26,12 +36,7 @@ SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:acme/prod/payments-
 DIGEST = "sha256:6c3c624b58dbbcd3c0dd82b4c53f04194d1247c6eebdaab7c610cf7d66709b3b"
 S0, S1, S2 = "connect:services[0]", "connect:services[1]", "connect:services[2]"
 
-
-
-def config_of(stack: str, *changes: tuple[str, Any]) -> dict[str, Any]:
-    """A valid stack's config with `(path, value)` changes applied; DELETE removes the key."""
-    return with_changes(STACKS[stack], *changes)
-
+config_of = changer(STACKS)
 
 def _derived_priority_of_accounts_api() -> int:
     service = ServiceConfig.model_validate(STACKS["acme-prod"]["connect:services"][1])
@@ -42,8 +47,6 @@ def _derived_priority_of_accounts_api() -> int:
 DERIVED = _derived_priority_of_accounts_api()
 NETWORK = {"cidr": "10.40.0.0/16"}
 
-# id -> (base stack, changes, expected issue path(s) in order, phrases of the first issue's message)
-Case = tuple[str, list[tuple[str, Any]], list[str], list[str]]
 CASES: dict[str, Case] = {
     # --- Fargate cpu/memory pairs (one case per row of the AWS table) ---------------------------
     "cpu256-mem4096": (
@@ -434,14 +437,11 @@ def test_there_are_at_least_forty_cases() -> None:
     assert len(CASES) >= 40
 
 
-@pytest.mark.parametrize(("stack", "changes", "paths", "phrases"), list(CASES.values()), ids=list(CASES))
+@each_case(CASES)
 def test_bad_input_names_field_and_allowed_values(
     stack: str, changes: list[tuple[str, Any]], paths: list[str], phrases: list[str]
 ) -> None:
-    issues = issues_of(config_of(stack, *changes))
-    assert [issue.path for issue in issues] == paths, issues
-    for phrase in phrases:
-        assert phrase in issues[0].message, (phrase, issues[0].message)
+    assert_issues(issues_of(config_of(stack, *changes)), paths, phrases)
 
 
 def test_several_service_problems_are_reported_together() -> None:
@@ -470,10 +470,8 @@ def _services(count: int) -> list[dict[str, Any]]:
 def test_more_services_than_one_load_balancer_holds_are_refused() -> None:
     """101 services: one issue on the list, naming the AWS quota, before `pulumi up` fails at the 101st rule."""
     issues = issues_of(config_of("acme-prod", ("connect:services", _services(101))))
-    assert [issue.path for issue in issues] == ["connect:services"]
-    for phrase in ("101 services", "allowed: at most 100 per environment", "100 target groups per Application Load "
-                   "Balancer, not adjustable"):
-        assert phrase in issues[0].message
+    assert_issues(issues, ["connect:services"], ["101 services", "allowed: at most 100 per environment",
+                                                 "100 target groups per Application Load Balancer, not adjustable"])
 
 
 # --- what is allowed ---------------------------------------------------------------------------------
@@ -567,7 +565,7 @@ def test_there_are_about_forty_odd_values() -> None:
     assert len(ODD_VALUES) >= 40
 
 
-@pytest.mark.parametrize(("stack", "path"), FIELD_PATHS, ids=[f"{s}:{p}" for s, p in FIELD_PATHS])
+@each_field_path(FIELD_PATHS)
 def test_odd_values_only_ever_raise_stack_config_error(stack: str, path: str) -> None:
     for value in ODD_VALUES:
         parse_odd(STACKS[stack], path, value)

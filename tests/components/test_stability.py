@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from connectctl.plan import plan_stack
-
-ROOT = Path(__file__).resolve().parents[2]
-BASE = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text())
+from tests.components.plans import plan_copy
 
 
-def plan_with(tmp_path: Path, network: dict[str, Any], name: str = "acme-prod") -> dict[str, dict]:
+def plan_with(tmp_path: Path, network: dict[str, Any]) -> dict[str, dict]:
     """Plan acme-prod with a changed connect:network; resources by URN (inputs known)."""
-    doc = copy.deepcopy(BASE)
-    doc["config"]["connect:network"].update(network)
-    folder = tmp_path / str(abs(hash(repr(network))))
-    folder.mkdir()
-    path = folder / f"Pulumi.{name}.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    result = plan_stack(config_file=path, preview=False)
-    assert result.mandatory == []
+    resources = plan_copy(tmp_path, str(abs(hash(repr(network)))),
+                          lambda config: config["connect:network"].update(network), preview=False)
     # the primary region; the pilot-light standby in the DR region follows the same rules
-    return {r["urn"]: r for r in result.as_json()["resources"] if "connect:dr:DisasterRecovery$" not in r["urn"]}
+    return {u: r for u, r in resources.items() if "connect:dr:DisasterRecovery$" not in u}
 
 
 def subnets(resources: dict[str, dict]) -> dict[str, str]:

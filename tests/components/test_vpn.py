@@ -5,16 +5,12 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from connectctl.engine.project import load_project, load_stack
 from connectctl.plan import plan_stack
-from tests.components.plans import plan, primary
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.components.plans import plan, plan_copy, primary
 
 
 def primary_links(doc: dict, type_: str) -> list[dict]:
@@ -118,18 +114,6 @@ def test_device_configuration_is_a_secret_output() -> None:
     assert len(lima["tunnelOutsideIps"]) == 2 and lima["customerGatewayId"].startswith("cgw-")
 
 
-def _plan_with_vpn(tmp_path: Path, tag: str, mutate: Any) -> dict[str, dict]:
-    doc = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme-prod.yaml").read_text())
-    mutate(doc["config"])
-    folder = tmp_path / tag
-    folder.mkdir()
-    path = folder / "Pulumi.acme-prod.yaml"
-    path.write_text(yaml.safe_dump(doc))
-    result = plan_stack(config_file=path, preview=True)
-    assert result.mandatory == []
-    return {r["urn"]: r for r in result.as_json()["resources"]}
-
-
 SECOND = {"name": "dc-valparaiso", "peerIp": "200.27.10.10", "bgpAsn": 65020, "onPremCidrs": ["172.20.0.0/16"]}
 
 
@@ -140,7 +124,7 @@ def test_reordering_connections_changes_no_urn(tmp_path: Path) -> None:
     def backward(config: dict) -> None:
         config["connect:vpn"]["connections"].insert(0, copy.deepcopy(SECOND))
 
-    assert _plan_with_vpn(tmp_path, "forward", forward) == _plan_with_vpn(tmp_path, "backward", backward)
+    assert plan_copy(tmp_path, "forward", forward) == plan_copy(tmp_path, "backward", backward)
 
 
 def test_switching_to_provided_keys_updates_the_same_connection(tmp_path: Path) -> None:
@@ -149,8 +133,8 @@ def test_switching_to_provided_keys_updates_the_same_connection(tmp_path: Path) 
             del tunnel["presharedKeySecret"]
         del config["connect:vpnPskSantiago1"], config["connect:vpnPskSantiago2"]
 
-    before = _plan_with_vpn(tmp_path, "generated", generated)
-    after = _plan_with_vpn(tmp_path, "provided", lambda config: None)
+    before = plan_copy(tmp_path, "generated", generated)
+    after = plan_copy(tmp_path, "provided", lambda config: None)
     assert set(before) == set(after)  # no resource added or removed: one connection resource, updated
     (urn,) = [u for u, r in after.items()
               if r["type"] == "aws:ec2/vpnConnection:VpnConnection" and r["name"] == "vpn-dc-santiago"]

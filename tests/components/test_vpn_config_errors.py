@@ -15,7 +15,18 @@ import pytest
 
 from components.config import StackConfig, parse_stack_config
 from connectctl.engine.project import load_project, load_stack
-from tests.components.config_cases import DELETE, SOURCE, error_of, issues_of, parse_odd, with_changes
+from tests.components.config_cases import (
+    DELETE,
+    SOURCE,
+    Case,
+    assert_issues,
+    changer,
+    each_case,
+    each_field_path,
+    error_of,
+    issues_of,
+    parse_odd,
+)
 
 PROJECT = load_project()
 FILES = {name: load_stack(PROJECT, name) for name in ("acme-prod", "acme-staging", "globex-prod", "acme-account")}
@@ -41,15 +52,8 @@ BOTH_STATIC = [(f"{C0}.staticRoutes", True), (f"{C1}.staticRoutes", True)]
 # A VPN block without pre-shared keys, for account stacks (which hold no secret keys).
 PLAIN_VPN = STACKS["globex-prod"]["connect:vpn"]
 
+config_of = changer(STACKS)
 
-
-def config_of(stack: str, *changes: tuple[str, Any]) -> dict[str, Any]:
-    """A valid stack's config with `(path, value)` changes applied; DELETE removes the key."""
-    return with_changes(STACKS[stack], *changes)
-
-
-# id -> (base stack, changes, expected issue path(s) in order, phrases of the first issue's message)
-Case = tuple[str, list[tuple[str, Any]], list[str], list[str]]
 CASES: dict[str, Case] = {
     # --- peer IP: the client device's public address ---------------------------------------------
     "peer-private-10": ("acme-prod", [(f"{C0}.peerIp", "10.1.2.3")], [f"{C0}.peerIp"],
@@ -307,14 +311,11 @@ def test_there_are_at_least_thirty_five_cases() -> None:
     assert len(CASES) >= 35
 
 
-@pytest.mark.parametrize(("stack", "changes", "paths", "phrases"), list(CASES.values()), ids=list(CASES))
+@each_case(CASES)
 def test_bad_input_names_field_and_allowed_values(
     stack: str, changes: list[tuple[str, Any]], paths: list[str], phrases: list[str]
 ) -> None:
-    issues = issues_of(config_of(stack, *changes), SECRETS[stack])
-    assert [issue.path for issue in issues] == paths, issues
-    for phrase in phrases:
-        assert phrase in issues[0].message, (phrase, issues[0].message)
+    assert_issues(issues_of(config_of(stack, *changes), SECRETS[stack]), paths, phrases)
 
 
 # --- pre-shared key values: checked, never shown ------------------------------------------------------
@@ -476,7 +477,7 @@ def test_there_are_about_forty_odd_values() -> None:
     assert len(ODD_VALUES) >= 40
 
 
-@pytest.mark.parametrize(("stack", "path"), FIELD_PATHS, ids=[f"{s}:{p}" for s, p in FIELD_PATHS])
+@each_field_path(FIELD_PATHS)
 def test_odd_values_only_ever_raise_stack_config_error(stack: str, path: str) -> None:
     for value in ODD_VALUES:
         for secret_keys in (SECRETS[stack], None):

@@ -28,6 +28,7 @@ from typing import Any
 
 from connectctl.engine.capture import SECRET_SIG, SECRET_SIG_KEY
 from tests.connectctl.state import as_state_resource, export_doc
+from tests.fuzz.harness import FuzzCase
 from tests.fuzz.mutations import RETYPES, Path_, garbage, get, node_paths, put, remove
 
 SEED = 20261128
@@ -71,19 +72,11 @@ GRAPH_FIELDS = ("dependencies", "propertyDependencies", "ignoreChanges", "parent
 
 
 @dataclass(frozen=True)
-class CheckCase:
+class CheckCase(FuzzCase):
     """One file for `check`: how it was made, its bytes, and the command line around it."""
 
-    index: int
-    kind: str
     flag: str
-    data: bytes
     extra: tuple[str, ...]
-
-    @property
-    def name(self) -> str:
-        """`0042-cut:state-pretty`: enough to rebuild and rerun one case."""
-        return f"{self.index:04d}-{self.kind}"
 
 
 def preview_doc(resources: list[dict[str, Any]]) -> dict[str, Any]:
@@ -270,5 +263,5 @@ def check_corpus(seed: int = SEED) -> tuple[CheckCase, ...]:
         extra: tuple[str, ...] = ("--format", FORMATS[index % len(FORMATS)])
         if index % 5 == 0:
             extra += ("--stack", BASE_STACK)
-        cases.append(CheckCase(index, kind, flag, data, extra))
+        cases.append(CheckCase(index=index, kind=kind, data=data, flag=flag, extra=extra))
     return tuple(cases)

@@ -156,6 +156,21 @@ def classify_stack_run(run: Run, path: Path) -> tuple[str, list[str]]:
     return "broken", [*problems, "exit 2 without a field path or a file location"]
 
 
+@dataclass(frozen=True)
+class FuzzCase:
+    """One fuzzed file: its place in the corpus, how it was made, and its bytes (each corpus adds the command line
+    around it)."""
+
+    index: int
+    kind: str
+    data: bytes
+
+    @property
+    def name(self) -> str:
+        """`0042-cut:state-pretty`: enough to rebuild and rerun one case."""
+        return f"{self.index:04d}-{self.kind}"
+
+
 def run_cases(cases: list[Any], write: Callable[[Any], Path], invoke: Callable[[Any, Path], Run],
               classify: Callable[[Any, Run, Path], tuple[str, list[str]]],
               ) -> tuple[dict[str, int], list[str], float]:

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from connectctl.engine.project import PROJECT_ROOT
+from tests.fuzz.harness import FuzzCase
 from tests.fuzz.mutations import (
     ACCOUNT_IDS,
     ARNS,
@@ -63,19 +64,16 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
-class StackCase:
+class StackCase(FuzzCase):
     """One file for the loader: where it came from, how it was made, its bytes, and the command to run."""
 
-    index: int
     base: str
-    kind: str
-    data: bytes
     command: tuple[str, ...]
 
     @property
     def name(self) -> str:
         """`0042-struct:retype-acme-prod`: enough to rebuild and rerun one case."""
-        return f"{self.index:04d}-{self.kind}-{self.base}"
+        return f"{super().name}-{self.base}"
 
 
 @cache
@@ -376,6 +374,7 @@ def stack_corpus(seed: int = SEED) -> tuple[StackCase, ...]:
     raw += _bytes_cases(rng)
     rng.shuffle(raw)
     return tuple(
-        StackCase(index, base, kind, data, COMMANDS[0] if index % 10 < 8 else COMMANDS[1 + index % 2])
+        StackCase(index=index, kind=kind, data=data, base=base,
+                  command=COMMANDS[0] if index % 10 < 8 else COMMANDS[1 + index % 2])
         for index, (kind, base, data) in enumerate(raw)
     )

@@ -15,7 +15,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from connectctl.engine.analyzer import Violation
 from tests.policies.harness import ACCOUNT, TAGS, pinned, provider
 
 DR_REGION = "us-west-2"
@@ -166,11 +165,6 @@ def backup(p: aws.Provider, dr: aws.Provider, *, rules: Rules | None = None, sel
     primary, dr_vault = vaults(p, dr, lock=lock, dr_vault_provider=dr_vault_provider)
     plan_rules = rules(primary, dr_vault) if rules is not None else [backup_rule(primary, dr_vault.arn)]
     return plan(p, "daily", plan_rules, selection=selection)
-
-
-def with_urn(found: list[Violation], urn_suffix: str) -> list[Violation]:
-    """The findings on the resource named by `urn_suffix` (programs that hold several cases at once)."""
-    return [v for v in found if v.urn.endswith(urn_suffix)]
 
 
 def literal_policy(statement: dict[str, Any], bucket_name: str = "connect-logs") -> str:

@@ -7,7 +7,8 @@ dependencies for stack policies, unknowns in preview.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pulumi
@@ -24,17 +25,16 @@ REGION = "us-east-1"
 TAGS = {"connect:client": "acme", "connect:environment": "prod", "connect:managed-by": "connect"}
 
 
-def registered_for_module(rule: Any) -> Any:
-    """An autouse fixture that puts `rule` in the pack's catalogue for the module's tests, whether or not
-    `catalogue.py` lists it yet: `registered = registered_for_module(RULE)`."""
+def registered_for_module(*rules: Any) -> Any:
+    """An autouse fixture that puts `rules` in the pack's catalogue for the module's tests, whether or not
+    `catalogue.py` lists them yet: `registered = registered_for_module(RULE)`."""
 
     @pytest.fixture(autouse=True, scope="module")
     def registered() -> Iterator[None]:
-        added = rule not in catalogue.RULES
-        if added:
-            catalogue.RULES.append(rule)
+        added = [rule for rule in rules if rule not in catalogue.RULES]
+        catalogue.RULES.extend(added)
         yield
-        if added:
+        for rule in added:
             catalogue.RULES.remove(rule)
 
     return registered
@@ -79,3 +79,46 @@ def assert_one_mandatory(found: list[Violation], urn_suffix: str, phrase: str) -
     assert found[0].level == "mandatory"
     assert found[0].urn.endswith(urn_suffix), found[0].urn
     assert phrase in found[0].message, found[0].message
+
+
+def findings_once(program: Callable[[], None], policy: str) -> Callable[[bool], list[Violation]]:
+    """`found(preview)`: the findings of `policy` over `program`, evaluated once per mode, for a program that holds
+    several cases at once (one finding each)."""
+
+    @functools.cache
+    def found(preview: bool) -> list[Violation]:
+        return findings(evaluate(program, preview=preview), policy)
+
+    return found
+
+
+def with_urn(found: list[Violation], urn_suffix: str) -> list[Violation]:
+    """The findings on the resource named by `urn_suffix` (programs that hold several cases at once)."""
+    return [v for v in found if v.urn.endswith(urn_suffix)]
+
+
+def assert_one_case(found: list[Violation], urn_suffix: str, phrase: str) -> list[Violation]:
+    """Among the findings of a program holding several cases: exactly one mandatory finding on the resource named by
+    `urn_suffix`, saying `phrase`. Returns it (as a list) for checks of the caller's own."""
+    mine = with_urn(found, urn_suffix)
+    assert_one_mandatory(mine, urn_suffix, phrase)
+    return mine
+
+
+def case_tests(program: Callable[[], None], policy: str,
+               cases: Mapping[str, tuple[str, str]]) -> tuple[Callable[..., None], Callable[..., None]]:
+    """The two tests of a program that breaks `policy` once per case (case -> URN suffix, phrase), evaluated once per
+    mode: every case is exactly one mandatory finding on its resource, saying its phrase; and there is no other.
+    A module names them: `test_x_is_violation, test_one_finding_per_x = case_tests(_violating, POLICY, CASES)`."""
+    found = findings_once(program, policy)
+
+    @pytest.mark.parametrize("preview", [True, False])
+    @pytest.mark.parametrize("case", sorted(cases))
+    def test_case_is_violation(preview: bool, case: str) -> None:
+        assert_one_case(found(preview), *cases[case])
+
+    @pytest.mark.parametrize("preview", [True, False])
+    def test_one_finding_per_case(preview: bool) -> None:
+        assert len(found(preview)) == len(cases)
+
+    return test_case_is_violation, test_one_finding_per_case

@@ -5,22 +5,20 @@ Each program holds several independent plans, one case each, so the pack runs on
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
 
-from connectctl.engine.analyzer import Violation
-from tests.policies.data_programs import (
-    DR_REGION,
-    backup,
-    backup_rule,
-    plan,
-    providers,
-    vaults,
-    with_urn,
+from tests.policies.data_programs import DR_REGION, backup, backup_rule, plan, providers, vaults
+from tests.policies.harness import (
+    ACCOUNT,
+    assert_one_case,
+    assert_one_mandatory,
+    evaluate,
+    findings,
+    findings_once,
+    notes,
 )
-from tests.policies.harness import ACCOUNT, assert_one_mandatory, evaluate, findings, notes
 
 POLICY = "backup-cross-region-copy"
 DR_VAULT_ARN = f"arn:aws:backup:{DR_REGION}:{ACCOUNT}:backup-vault:connect-dr"
@@ -60,17 +58,14 @@ CASES = {
 }
 
 
-@functools.cache
-def _violations(preview: bool) -> list[Violation]:
-    return findings(evaluate(_violating, preview=preview), POLICY)
+_violations = findings_once(_violating, POLICY)
 
 
 @pytest.mark.parametrize("preview", [True, False])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_uncopied_rule_is_violation(preview: bool, case: str) -> None:
     urn = f"aws:backup/plan:Plan::{case}"
-    found = with_urn(_violations(preview), urn)
-    assert_one_mandatory(found, urn, CASES[case])
+    found = assert_one_case(_violations(preview), urn, CASES[case])
     assert f"backup plan '{case}' (us-east-1): " in found[0].message
     assert "every rule needs a copy action to a vault in a region other than the plan's" in found[0].message
 

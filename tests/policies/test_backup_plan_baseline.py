@@ -13,8 +13,8 @@ import pytest
 
 from connect_guardrails.rules.backup_plan_baseline import at_least_daily
 from connectctl.engine.analyzer import Violation
-from tests.policies.data_programs import backup_rule, plan, providers, vaults, with_urn
-from tests.policies.harness import assert_one_mandatory, evaluate, findings, notes
+from tests.policies.data_programs import backup_rule, plan, providers, vaults
+from tests.policies.harness import assert_one_mandatory, evaluate, findings, notes, with_urn
 
 POLICY = "backup-plan-baseline"
 FLOOR_90 = {POLICY: {"minRetentionDays": 90}}

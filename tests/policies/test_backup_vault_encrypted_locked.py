@@ -9,8 +9,8 @@ import pulumi_aws as aws
 import pytest
 
 from connectctl.engine.analyzer import Violation
-from tests.policies.data_programs import key, providers, vault, with_urn
-from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned
+from tests.policies.data_programs import key, providers, vault
+from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned, with_urn
 
 POLICY = "backup-vault-encrypted-locked"
 PRODUCTION = {POLICY: {"production": True}}

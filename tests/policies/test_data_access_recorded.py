@@ -8,7 +8,6 @@ names computed by AWS unknown) and update mode.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pulumi_aws as aws
@@ -17,8 +16,17 @@ import pytest
 from connect_guardrails.rules.data_access_recorded import RULE
 from connectctl.engine.analyzer import Violation, analyze
 from connectctl.engine.project import load_project
-from tests.policies.data_programs import bucket, key, literal_policy, providers, replicated_bucket, with_urn
-from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned, registered_for_module
+from tests.policies.data_programs import bucket, key, literal_policy, providers, replicated_bucket
+from tests.policies.harness import (
+    TAGS,
+    assert_one_mandatory,
+    case_tests,
+    evaluate,
+    findings,
+    notes,
+    pinned,
+    registered_for_module,
+)
 from tests.policies.mutations import Variant, baseline, focused_config, pack_config
 
 POLICY = RULE.id
@@ -102,21 +110,8 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 
-@functools.cache
-def _violations(preview: bool) -> list[Violation]:
-    return findings(evaluate(_unrecorded, preview=preview), POLICY)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_unrecorded_data_bucket_is_violation(preview: bool, case: str) -> None:
-    urn, phrase = CASES[case]
-    assert_one_mandatory(with_urn(_violations(preview), urn), urn, phrase)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-def test_one_finding_per_unrecorded_bucket_and_none_on_log_buckets(preview: bool) -> None:
-    assert len(_violations(preview)) == len(CASES)
+test_unrecorded_data_bucket_is_violation, test_one_finding_per_unrecorded_bucket_and_none_on_log_buckets = case_tests(
+    _unrecorded, POLICY, CASES)
 
 
 # --- CloudTrail data events ----------------------------------------------------------------------------------

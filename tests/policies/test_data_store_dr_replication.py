@@ -6,7 +6,6 @@ Each program holds several independent stores, one case each, so the pack runs o
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pulumi_aws as aws
@@ -25,9 +24,8 @@ from tests.policies.data_programs import (
     key,
     providers,
     replicated_bucket,
-    with_urn,
 )
-from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned
+from tests.policies.harness import TAGS, assert_one_mandatory, case_tests, evaluate, findings, notes, pinned, with_urn
 
 POLICY = "data-store-dr-replication"
 DR_CONFIG = {POLICY: {"drRegion": DR_REGION}}
@@ -104,21 +102,8 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 
-@functools.cache
-def _violations(preview: bool) -> list[Violation]:
-    return findings(evaluate(_violating, preview=preview), POLICY)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_unreplicated_data_store_is_violation(preview: bool, case: str) -> None:
-    urn, phrase = CASES[case]
-    assert_one_mandatory(with_urn(_violations(preview), urn), urn, phrase)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-def test_one_finding_per_unreplicated_store(preview: bool) -> None:
-    assert len(_violations(preview)) == len(CASES)
+test_unreplicated_data_store_is_violation, test_one_finding_per_unreplicated_store = case_tests(
+    _violating, POLICY, CASES)
 
 
 @pytest.mark.parametrize("preview", [True, False])

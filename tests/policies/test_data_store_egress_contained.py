@@ -6,14 +6,12 @@ Each violating program holds several independent groups, one case each, so the p
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
-from connectctl.engine.analyzer import Violation
-from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned, provider
+from tests.policies.harness import TAGS, case_tests, evaluate, findings, notes, pinned, provider
 
 POLICY = "data-store-egress-contained"
 
@@ -104,18 +102,5 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 
-@functools.cache
-def _violations(preview: bool) -> list[Violation]:
-    return findings(evaluate(_violating, preview=preview), POLICY)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_data_group_egress_out_of_the_vpc_is_violation(preview: bool, case: str) -> None:
-    urn, phrase = CASES[case]
-    assert_one_mandatory([v for v in _violations(preview) if v.urn.endswith(urn)], urn, phrase)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-def test_one_finding_per_open_egress(preview: bool) -> None:
-    assert len(_violations(preview)) == len(CASES)
+test_data_group_egress_out_of_the_vpc_is_violation, test_one_finding_per_open_egress = case_tests(
+    _violating, POLICY, CASES)

@@ -5,23 +5,14 @@ Each program holds several independent stores, one case each, so the pack runs o
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
-from connectctl.engine.analyzer import Violation
-from tests.policies.data_programs import (
-    bucket,
-    db_cluster,
-    file_system,
-    key,
-    providers,
-    with_urn,
-)
-from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned
+from tests.policies.data_programs import bucket, db_cluster, file_system, key, providers
+from tests.policies.harness import TAGS, assert_one_mandatory, case_tests, evaluate, findings, notes, pinned
 
 POLICY = "data-store-encrypted"
 
@@ -137,21 +128,7 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 
-@functools.cache
-def _violations(preview: bool) -> list[Violation]:
-    return findings(evaluate(_violating, preview=preview), POLICY)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_unencrypted_data_store_is_violation(preview: bool, case: str) -> None:
-    urn, phrase = CASES[case]
-    assert_one_mandatory(with_urn(_violations(preview), urn), urn, phrase)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-def test_one_finding_per_unencrypted_store(preview: bool) -> None:
-    assert len(_violations(preview)) == len(CASES)
+test_unencrypted_data_store_is_violation, test_one_finding_per_unencrypted_store = case_tests(_violating, POLICY, CASES)
 
 
 def _untagged_file_system() -> None:

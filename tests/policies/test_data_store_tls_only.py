@@ -5,14 +5,12 @@ Each program holds several independent buckets, one case each, so the pack runs 
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pytest
 
-from connectctl.engine.analyzer import Violation
-from tests.policies.data_programs import bucket, literal_policy, providers, with_urn
-from tests.policies.harness import assert_one_mandatory, evaluate, findings, notes
+from tests.policies.data_programs import bucket, literal_policy, providers
+from tests.policies.harness import case_tests, evaluate, findings, notes
 
 POLICY = "data-store-tls-only"
 
@@ -55,19 +53,6 @@ CASES: dict[str, tuple[Any, str]] = {
 }
 
 
-@functools.cache
-def _violations(preview: bool) -> list[Violation]:
-    return findings(evaluate(lambda: _buckets({name: policy for name, (policy, _) in CASES.items()}),
-                             preview=preview), POLICY)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_bucket_accepting_plain_http_is_violation(preview: bool, case: str) -> None:
-    urn = f"aws:s3/bucket:Bucket::{case}"
-    assert_one_mandatory(with_urn(_violations(preview), urn), urn, CASES[case][1])
-
-
-@pytest.mark.parametrize("preview", [True, False])
-def test_one_finding_per_bucket(preview: bool) -> None:
-    assert len(_violations(preview)) == len(CASES)
+URN_CASES = {case: (f"aws:s3/bucket:Bucket::{case}", phrase) for case, (_, phrase) in CASES.items()}
+test_bucket_accepting_plain_http_is_violation, test_one_finding_per_bucket = case_tests(
+    lambda: _buckets({name: policy for name, (policy, _) in CASES.items()}), POLICY, URN_CASES)

@@ -7,7 +7,6 @@ ARNs and names computed by AWS unknown) and update mode.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pulumi_aws as aws
@@ -16,8 +15,17 @@ import pytest
 from connect_guardrails.rules.database_audit_logging import RULE
 from connectctl.engine.analyzer import Violation, analyze
 from connectctl.engine.project import load_project
-from tests.policies.data_programs import DATA_TAGS, key, providers, with_urn
-from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned, registered_for_module
+from tests.policies.data_programs import DATA_TAGS, key, providers
+from tests.policies.harness import (
+    TAGS,
+    assert_one_mandatory,
+    case_tests,
+    evaluate,
+    findings,
+    notes,
+    pinned,
+    registered_for_module,
+)
 from tests.policies.mutations import Variant, baseline, focused_config, pack_config
 
 POLICY = RULE.id
@@ -99,21 +107,9 @@ CASES: dict[str, str] = {
 }
 
 
-@functools.cache
-def _violations(preview: bool) -> list[Violation]:
-    return findings(evaluate(_violating, preview=preview), POLICY)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_unaudited_or_unmonitored_cluster_is_violation(preview: bool, case: str) -> None:
-    urn = f"aws:rds/cluster:Cluster::{case}"
-    assert_one_mandatory(with_urn(_violations(preview), urn), urn, CASES[case])
-
-
-@pytest.mark.parametrize("preview", [True, False])
-def test_one_finding_per_cluster(preview: bool) -> None:
-    assert len(_violations(preview)) == len(CASES)
+URN_CASES = {case: (f"aws:rds/cluster:Cluster::{case}", phrase) for case, phrase in CASES.items()}
+test_unaudited_or_unmonitored_cluster_is_violation, test_one_finding_per_cluster = case_tests(
+    _violating, POLICY, URN_CASES)
 
 
 @pytest.mark.parametrize("preview", [True, False])

@@ -5,15 +5,13 @@ Each violating program holds several independent cases, so the pack runs once pe
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
-from connectctl.engine.analyzer import Violation
 from tests.policies.ecs_programs import cluster, container, program_of, scaling, service, task_definition
-from tests.policies.harness import TAGS, assert_one_mandatory, evaluate, findings, notes, pinned
+from tests.policies.harness import TAGS, assert_one_mandatory, case_tests, evaluate, findings, notes, pinned
 
 POLICY = "fargate-only"
 AMI = "ami-0123456789abcdef0"
@@ -75,21 +73,7 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 
-@functools.cache
-def _violations(preview: bool) -> list[Violation]:
-    return findings(evaluate(program_of(_machines), preview=preview), POLICY)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_compute_outside_fargate_is_violation(preview: bool, case: str) -> None:
-    urn, phrase = CASES[case]
-    assert_one_mandatory([v for v in _violations(preview) if v.urn.endswith(urn)], urn, phrase)
-
-
-@pytest.mark.parametrize("preview", [True, False])
-def test_one_finding_per_case(preview: bool) -> None:
-    assert len(_violations(preview)) == len(CASES)
+test_compute_outside_fargate_is_violation, test_one_finding_per_case = case_tests(program_of(_machines), POLICY, CASES)
 
 
 @pytest.mark.parametrize("preview", [True, False])

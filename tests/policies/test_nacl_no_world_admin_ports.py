@@ -32,9 +32,21 @@ def _default_entry(rule_no: int, protocol: str, low: int, high: int,
     return aws.ec2.DefaultNetworkAclIngressArgs(**_fields(rule_no, protocol, low, high, cidr, action))
 
 
-def _compliant() -> None:
+def _vpc() -> tuple[aws.Provider, aws.ec2.Vpc]:
+    """The tenant provider and the VPC (10.0.0.0/16) that a case's ACLs belong to."""
     p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    return p, aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+
+
+def _default_acl(**entries: Any) -> None:
+    """A VPC whose default network ACL holds `entries` (ingress, egress)."""
+    p, vpc = _vpc()
+    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id, **entries, tags=TAGS,
+                              opts=pinned(p))
+
+
+def _compliant() -> None:
+    p, vpc = _vpc()
     acl = aws.ec2.NetworkAcl(
         "private", vpc_id=vpc.id,
         ingress=[
@@ -69,66 +81,47 @@ def test_no_world_admin_access_passes(preview: bool) -> None:
 
 
 def _inline_ssh() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    p, vpc = _vpc()
     aws.ec2.NetworkAcl("public", vpc_id=vpc.id,
                        ingress=[_entry(100, "tcp", 443, 443), _entry(110, "tcp", 22, 22)], tags=TAGS, opts=pinned(p))
 
 
 def _inline_ephemeral_covers_rdp() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    p, vpc = _vpc()
     aws.ec2.NetworkAcl("public", vpc_id=vpc.id, ingress=[_entry(120, "tcp", 1024, 65535, cidr="::/0")],
                        tags=TAGS, opts=pinned(p))
 
 
 def _inline_all_traffic() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    p, vpc = _vpc()
     aws.ec2.NetworkAcl("public", vpc_id=vpc.id, ingress=[_entry(100, "all", 0, 0)], tags=TAGS, opts=pinned(p))
 
 
 def _standalone_rdp() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    p, vpc = _vpc()
     acl = aws.ec2.NetworkAcl("public", vpc_id=vpc.id, tags=TAGS, opts=pinned(p))
     aws.ec2.NetworkAclRule("public-rdp", network_acl_id=acl.id, rule_number=130, protocol="17",
                            rule_action="allow", cidr_block="0.0.0.0/0", from_port=3389, to_port=3389, opts=pinned(p))
 
 
 def _default_acl_allows_all() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
-    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id,
-                              ingress=[_default_entry(100, "-1", 0, 0)], tags=TAGS, opts=pinned(p))
+    _default_acl(ingress=[_default_entry(100, "-1", 0, 0)])
 
 
 def _default_acl_admits_the_vpc() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
-    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id,
-                              ingress=[_default_entry(100, "-1", 0, 0, cidr="10.0.0.0/16")], tags=TAGS, opts=pinned(p))
+    _default_acl(ingress=[_default_entry(100, "-1", 0, 0, cidr="10.0.0.0/16")])
 
 
 def _default_acl_sends_https() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
-    aws.ec2.DefaultNetworkAcl(
-        "default", default_network_acl_id=vpc.default_network_acl_id,
-        egress=[aws.ec2.DefaultNetworkAclEgressArgs(**_fields(100, "tcp", 443, 443, "0.0.0.0/0", "allow"))],
-        tags=TAGS, opts=pinned(p))
+    _default_acl(egress=[aws.ec2.DefaultNetworkAclEgressArgs(**_fields(100, "tcp", 443, 443, "0.0.0.0/0", "allow"))])
 
 
 def _default_acl_denies_ssh() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
-    aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id,
-                              ingress=[_default_entry(90, "tcp", 22, 22, action="deny")], tags=TAGS, opts=pinned(p))
+    _default_acl(ingress=[_default_entry(90, "tcp", 22, 22, action="deny")])
 
 
 def _default_acl_holds_a_subnet() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    p, vpc = _vpc()
     subnet = aws.ec2.Subnet("app-a", vpc_id=vpc.id, cidr_block="10.0.0.0/20", tags=TAGS, opts=pinned(p))
     aws.ec2.DefaultNetworkAcl("default", default_network_acl_id=vpc.default_network_acl_id, ingress=[], egress=[],
                               subnet_ids=[subnet.id], tags=TAGS, opts=pinned(p))
@@ -169,8 +162,7 @@ def test_world_admin_access_is_advisory(
 
 
 def _unknown_source() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    p, vpc = _vpc()
     acl = aws.ec2.NetworkAcl("public", vpc_id=vpc.id, tags=TAGS, opts=pinned(p))
     world = vpc.id.apply(lambda _: "0.0.0.0/0")  # unknown in preview, the world once the VPC exists
     aws.ec2.NetworkAclRule("public-ssh", network_acl_id=acl.id, rule_number=100, protocol="tcp",
@@ -192,8 +184,7 @@ def test_unknown_source_is_noted_only_when_it_decides() -> None:
 
 
 def _default_acl_with_unknown_entries() -> None:
-    p = provider()
-    vpc = aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
+    p, vpc = _vpc()
     vpc_range = vpc.id.apply(lambda _: "10.0.0.0/16")  # unknown in preview
     entry = vpc_range.apply(lambda cidr: aws.ec2.DefaultNetworkAclIngressArgs(
         rule_no=100, action="allow", protocol="-1", from_port=0, to_port=0, cidr_block=cidr))

@@ -5,7 +5,18 @@ from __future__ import annotations
 import pulumi_aws as aws
 import pytest
 
-from tests.policies.harness import ACCOUNT, OTHER_ACCOUNT, REGION, TAGS, evaluate, findings, notes, pinned, provider
+from tests.policies.harness import (
+    ACCOUNT,
+    OTHER_ACCOUNT,
+    REGION,
+    TAGS,
+    assert_one_mandatory,
+    evaluate,
+    findings,
+    notes,
+    pinned,
+    provider,
+)
 
 POLICY = "tenant-single-account"
 
@@ -33,10 +44,7 @@ def test_default_provider_is_violation(preview: bool) -> None:
         aws.ec2.Vpc("stray-vpc", cidr_block="10.1.0.0/16", tags=TAGS)
 
     found = findings(evaluate(program, preview=preview), POLICY)
-    assert len(found) == 1
-    assert found[0].level == "mandatory"
-    assert found[0].urn.endswith("aws:ec2/vpc:Vpc::stray-vpc")
-    assert "default AWS provider" in found[0].message
+    assert_one_mandatory(found, "aws:ec2/vpc:Vpc::stray-vpc", "default AWS provider")
 
 
 @pytest.mark.parametrize("preview", [True, False])
@@ -47,10 +55,7 @@ def test_provider_not_pinned_to_exactly_one_account(preview: bool, accounts: lis
         aws.ec2.Vpc("vpc", cidr_block="10.0.0.0/16", tags=TAGS, opts=pinned(p))
 
     found = findings(evaluate(program, preview=preview), POLICY)
-    assert len(found) == 1
-    assert found[0].level == "mandatory"
-    assert found[0].urn.endswith("pulumi:providers:aws::loose")
-    assert f"pins {len(accounts)} account(s)" in found[0].message
+    assert_one_mandatory(found, "pulumi:providers:aws::loose", f"pins {len(accounts)} account(s)")
 
 
 @pytest.mark.parametrize("preview", [True, False])
@@ -62,10 +67,7 @@ def test_provider_outside_the_majority_account(preview: bool) -> None:
             aws.ec2.Vpc(f"vpc-{index}", cidr_block=f"10.{index}.0.0/16", tags=TAGS, opts=pinned(p))
 
     found = findings(evaluate(program, preview=preview), POLICY)
-    assert len(found) == 1
-    assert found[0].level == "mandatory"
-    assert found[0].urn.endswith("pulumi:providers:aws::other")
-    assert "every provider of a stack pins the same tenant account" in found[0].message
+    assert_one_mandatory(found, "pulumi:providers:aws::other", "every provider of a stack pins the same tenant account")
 
 
 @pytest.mark.parametrize("preview", [True, False])
@@ -84,7 +86,4 @@ def test_provider_pinned_to_another_account_than_configured(preview: bool) -> No
     found = findings(
         evaluate(_pinned_program, preview=preview, pack_config={POLICY: {"accountId": OTHER_ACCOUNT}}), POLICY
     )
-    assert len(found) == 1
-    assert found[0].level == "mandatory"
-    assert found[0].urn.endswith("pulumi:providers:aws::tenant")
-    assert f"not the tenant account {OTHER_ACCOUNT}" in found[0].message
+    assert_one_mandatory(found, "pulumi:providers:aws::tenant", f"not the tenant account {OTHER_ACCOUNT}")
