@@ -115,6 +115,10 @@ class Rule:
     iso27001: tuple[str, ...] = ()  # ISO/IEC 27001:2022 Annex A, e.g. "A.8.20"
     ccm: tuple[str, ...] = ()  # CSA Cloud Controls Matrix v4, e.g. "IVS-03"
 
+    def __post_init__(self) -> None:
+        if self.resource_types is not None and self.kind != "resource":  # `kind` defaults to "stack"
+            raise ValueError(f"{self.id}: its check is declared with applies_to (a resource check): kind='resource'")
+
     @property
     def resource_types(self) -> frozenset[str] | None:
         """The type tokens a resource rule declared with `applies_to`; None when its check reads every type."""

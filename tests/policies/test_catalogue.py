@@ -12,13 +12,14 @@ import pkgutil
 import re
 import runpy
 from pathlib import Path
+from typing import Any
 
 import pulumi_policy
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from connect_guardrails import catalogue, controls, rules
-from connect_guardrails.rule import LEVELS, SEVERITIES, Rule
+from connect_guardrails.rule import LEVELS, SEVERITIES, Rule, applies_to
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 # The catalogue ids (guardrails.md) the pack implements, in catalogue order. A new rule adds its id here.
@@ -114,6 +115,16 @@ def test_ids_are_unique_and_match_the_catalogue() -> None:
     ids = [rule.id for rule in catalogue.RULES]
     assert len(ids) == len(set(ids))
     assert ids == EXPECTED_IDS
+
+
+def test_a_resource_check_left_with_the_default_stack_kind_is_refused() -> None:
+    @applies_to("aws:s3/bucket:Bucket")
+    def check(args: Any, report_violation: Any) -> None:
+        """Nothing."""
+
+    with pytest.raises(ValueError, match="kind='resource'"):
+        Rule(id="x", description="X.", severity="low", remediation="r" * 40, check=check)
+    assert Rule(id="x", description="X.", severity="low", remediation="r" * 40, check=check, kind="resource")
 
 
 @pytest.mark.parametrize("rule", catalogue.RULES, ids=lambda r: r.id)
