@@ -2,7 +2,7 @@
 the ordered manual steps that end it (registered on the main app by `register`).
 
 The stack file says `connect:tenant.lifecycle: decommissioning` and `decommissionNoticeUntil` (docs/operations.md,
-Decommissioning). The report plans it as it stays once the notice is over: the clock (connectctl/clock.py's
+Decommissioning). The report plans it as it stays once the notice is over: the clock (components/clock.py's
 `CONNECT_NOW`) is set to the day after the notice for the plan, so the load balancer and the VPN connections are
 gone whatever today is. What is left is what the program keeps on purpose:
 
@@ -36,7 +36,7 @@ from typing import Annotated, Any
 
 import typer
 
-from connectctl.clock import NOW_ENV
+from components.clock import NOW_ENV
 from connectctl.engine.capture import CapturedResource
 from connectctl.engine.project import Project, load_project_dir
 from connectctl.engine.regions import resource_regions

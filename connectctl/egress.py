@@ -22,8 +22,8 @@ from typing import Annotated
 
 import typer
 
+from components import clock
 from components.config import StackConfig
-from connectctl import clock
 from connectctl.audit.context import (
     AuditContext,
     aws_errors,

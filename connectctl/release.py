@@ -8,7 +8,7 @@ changes an image (`.github/workflows/release-gate.yml`, through `connectctl imag
 1. The stack file and its account stack: the registry is the account stack's (its account and `aws:region`),
    and the service's `image.repository` must be one of its `connect:registry.repositories`.
 2. The threshold: `--max-severity`; else the service's `release` override while it holds (through its
-   `expires` day, by connectctl/clock.py); else `connect:platform.release.maxSeverity` (default HIGH).
+   `expires` day, by components/clock.py); else `connect:platform.release.maxSeverity` (default HIGH).
 3. The image in ECR (`DescribeImages`: a tag resolved to its digest), then its scan
    (`DescribeImageScanFindings`, every page), polled until `COMPLETE` (basic scanning) or `ACTIVE` (enhanced)
    within `--timeout`. boto3's `ImageScanComplete` waiter is not used: it knows only COMPLETE and FAILED, so an
@@ -50,6 +50,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from components import clock
 from components.config import (
     DEFAULT_THRESHOLD,
     IMAGE_DIGEST,
@@ -58,7 +59,6 @@ from components.config import (
     ServiceConfig,
     StackConfig,
 )
-from connectctl import clock
 from connectctl.audit.context import aws_errors, explain, refuse_non_aws
 from connectctl.diff import DiffError, StackDiff, base_stack_files, diff_files
 from connectctl.diff import render_text as render_diff

@@ -1,7 +1,7 @@
 """Nothing in the product or the suite depends on today's date.
 
 Two proofs, both cheap enough for every run (`make test-future` runs the whole suite a year ahead):
-- only the clock modules read the wall clock (`connectctl/clock.py`; the pack's `exemptions.today`, which
+- only the clock modules read the wall clock (`components/clock.py`; the pack's `exemptions.today`, which
   must stay self-contained), so every comparison with "now" can be set by a test;
 - the tests that compare with "now" (recovery-point ages, exemption expiry, DR verification) pass in a
   fresh process whose clock is 366 days ahead.
@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 WALL_CLOCK = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|datetime\.today|time\.time)\(")
-CLOCK_MODULES = {Path("connectctl/clock.py"), Path("policies/connect_guardrails/exemptions.py")}
+CLOCK_MODULES = {Path("components/clock.py"), Path("policies/connect_guardrails/exemptions.py")}
 DATED_TESTS = ["tests/policies/test_exemptions.py", "tests/connectctl/test_audit.py",
                "tests/connectctl/test_release.py", "-k", "exemption or expir or dr_ or recovery or verify or today"]
 
@@ -34,7 +34,7 @@ def test_only_the_clock_modules_read_the_wall_clock() -> None:
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if WALL_CLOCK.search(line)
     )
-    assert readers == [], "read connectctl.clock.now() instead, so tests can set the time"
+    assert readers == [], "read components.clock.now() instead, so tests can set the time"
 
 
 @pytest.mark.parametrize("days", [366])

@@ -9,7 +9,7 @@ exemptions:
 - `connect:platform.release.maxSeverity`, the client's threshold in the environment (one per stack file, so
   staging may be looser than production);
 - `connect:services[].release`, one service's override of it, which must say why, until when and (optionally)
-  under which ticket, and is ignored from the day after `expires` (judged by connectctl/clock.py).
+  under which ticket, and is ignored from the day after `expires` (judged by components/clock.py).
 """
 
 from __future__ import annotations

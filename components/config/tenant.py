@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
+from components.clock import now
 from components.config.base import (
     ROLE_ARN,
     AccountId,
@@ -33,9 +34,7 @@ CostCenter = Annotated[str, matching(
 
 
 def today() -> datetime.date:
-    """Today's UTC date by the one clock connectctl reads too (connectctl/clock.py: `CONNECT_NOW` in tests)."""
-    from connectctl.clock import now  # standard library only; beside the program in the project
-
+    """Today's UTC date by the one clock connectctl reads too (components/clock.py: `CONNECT_NOW` in tests)."""
     return now().date()
 
 
@@ -99,7 +98,7 @@ class TenantConfig(Model):
 
     def traffic_path_kept(self, day: datetime.date | None = None) -> bool:
         """The load balancer and VPN connections stay: always while active, through the notice's last day while
-        decommissioning (judged on `day`, default today in UTC: `CONNECT_NOW` as connectctl/clock.py)."""
+        decommissioning (judged on `day`, default today in UTC: `CONNECT_NOW` as components/clock.py)."""
         if not self.decommissioning:
             return True
         if self.decommission_notice_until is None:  # refused by validation; kept if it ever got through

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from connectctl import clock
+from components import clock
 from connectctl.audit import guardrails
 from connectctl.audit.checks import CHECK_IDS, DR_RPO
 from connectctl.audit.context import (

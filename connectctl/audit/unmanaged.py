@@ -28,7 +28,7 @@ ones), and what is tagged for an environment of the client that has no stack fil
 environment).
 
 Leftovers a person decided to keep go in a reviewed list, `<stack config dir>/audit-allowed.<client>.yaml`, each
-with its reason, reviewer and expiry date (judged by connectctl/clock.py). Only this check reads it: nothing
+with its reason, reviewer and expiry date (judged by components/clock.py). Only this check reads it: nothing
 waives `nat-egress-ips`.
 """
 

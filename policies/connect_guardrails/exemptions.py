@@ -93,7 +93,7 @@ def today() -> datetime.date:
     """Today's UTC date; `CONNECT_TODAY` (YYYY-MM-DD) or `CONNECT_NOW` (ISO 8601 time) set it in tests.
 
     Why UTC: CI runners and operators' laptops sit in different zones; an exemption expires on the
-    same day for all of them. `CONNECT_NOW` is the clock `connectctl` reads too (connectctl/clock.py;
+    same day for all of them. `CONNECT_NOW` is the clock `connectctl` reads too (components/clock.py;
     the pack is self-contained, so it reads the variable itself).
     """
     override = os.environ.get(TODAY_ENV)

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from connectctl.clock import NOW_ENV
+from components.clock import NOW_ENV
 from connectctl.engine.project import load_project
 from connectctl.plan import Plan, plan_stack
 

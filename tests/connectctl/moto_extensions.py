@@ -57,7 +57,7 @@ from moto.ec2.models.vpn_connections import VPNConnection
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.s3.models import FakeBucket
 
-from connectctl import clock
+from components import clock
 
 RECOVERY_POINTS_PATH = "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$"
 ACCESS_POLICY_PATH = "{0}/backup-vaults/(?P<name>[^/]+)/access-policy$"

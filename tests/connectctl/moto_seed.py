@@ -41,8 +41,8 @@ from typing import Any
 import boto3
 from moto.utilities.id_generator import TAG_KEY_CUSTOM_ID
 
+from components import clock
 from components.config import StackConfig
-from connectctl import clock
 from tests.connectctl.moto_extensions import MotoExtensions
 
 ACCOUNT = "111111111111"

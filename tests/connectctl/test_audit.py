@@ -33,8 +33,9 @@ from moto.backup.responses import BackupResponse
 from moto.ec2.models.vpn_connections import VPNConnection
 from typer.testing import CliRunner
 
+from components import clock
 from components.dr import RPO
-from connectctl import cli, clock
+from connectctl import cli
 from connectctl.audit import checks as audit_checks
 from connectctl.audit.checks import CHECK_IDS, DR_RPO, covered_by_registry, wildcard_matches
 from connectctl.audit.context import AuditContext, load_stack_config, registry_location

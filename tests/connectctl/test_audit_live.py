@@ -28,7 +28,7 @@ from botocore.stub import Stubber
 from policy_sentry.shared.iam_data import get_service_prefix_data
 from rich.console import Console
 
-from connectctl import clock
+from components import clock
 from connectctl.audit import audit_stack, guardrails, permissions
 from connectctl.audit import context as audit_context
 from connectctl.audit.checks import DR_CHECK_IDS, DR_RPO

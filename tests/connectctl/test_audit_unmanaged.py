@@ -20,7 +20,7 @@ import pytest
 import yaml
 from moto.ec2.models import ec2_backends
 
-from connectctl import clock
+from components import clock
 from connectctl.audit.checks import CHECK_IDS
 from connectctl.check import check_file
 from connectctl.plan import plan_stack

@@ -19,10 +19,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from components.clock import NOW_ENV
 from components.config import StackConfigError, parse_stack_config
 from connectctl import cli
 from connectctl import decommission as decommission_module
-from connectctl.clock import NOW_ENV
 from connectctl.diff import Action, StackDiff, diff_plans
 from connectctl.plan import Plan
 from connectctl.pricing import load_prices

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from connectctl import cli, clock
+from components import clock
+from connectctl import cli
 from connectctl.audit.checks import CHECK_IDS, DR_CHECK_IDS, DR_RPO
 from connectctl.audit.context import AuditContext, load_stack_config, registry_location
 from connectctl.audit.failover import covers, dr_certificate_names, dr_restore_source

@@ -27,7 +27,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from connectctl import cli, clock
+from components import clock
+from connectctl import cli
 from connectctl import release as release_module
 from connectctl.engine.project import load_project
 from tests.connectctl import moto_ecr, moto_seed

@@ -1,4 +1,7 @@
-"""The one clock every command reads, so a test can set it instead of racing the calendar.
+"""The one clock the program and every command read, so a test can set it instead of racing the calendar.
+
+It lives with the program (the deployed program judges dates too: a release exemption's expiry, a
+decommissioning notice) and imports the standard library only; connectctl reads it from here.
 
 Why: a recovery point's age, an exemption's expiry and a report's time all compare with "now". A
 test that builds data relative to a fixed date and lets the code read the real clock passes only
