@@ -15,6 +15,7 @@ import json
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -100,7 +101,12 @@ class Target:
     production: bool
     after: tuple[str, ...]  # selected account stacks that must finish first
     policy_pack: Path
-    policy_config: Path | None
+    # The pack config the stack is judged with, as `connectctl plan` judges it (connectctl/packconfig.py: the
+    # stack's own settings, `policy.<stack>.json` merged over them). None for a stack file that does not validate
+    # (its program refuses it before the pack judges anything): then `policy.<stack>.json` as it is, if any.
+    pack_config: dict[str, Any] | None = None
+    pack_config_file: Path | None = None
+    pack_config_problem: str | None = None  # `policy.<stack>.json` contradicts the stack file: the stack fails
 
     @property
     def wave(self) -> int:
@@ -176,6 +182,29 @@ def _facts(project: Project, stack: str) -> _Facts:
     return _Facts(str(client), account, production, str(tenant.get("organization") or DEFAULT_ORGANIZATION))
 
 
+def _pack_config(project: Project, stack: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The stack's effective pack config, or why there is none.
+
+    Why: `pulumi preview --policy-pack-config` reads one file, and a stack without `policy.<stack>.json` (or with a
+    file that lacks a setting) would be judged by the pack's defaults there, and by its own settings in
+    `connectctl plan`: another verdict, silently (a production stack losing its production checks). The fleet
+    hands the engine the same settings `connectctl plan` uses, written to a file of the run's own.
+    """
+    from connectctl.engine.findings import PackConfigError
+    from connectctl.engine.project import load_stack
+    from connectctl.errors import input_errors
+    from connectctl.plan import pack_config_for, validate
+
+    try:
+        stack_file = load_stack(project, stack)
+        config, _ = pack_config_for(project, stack_file, validate(stack_file))
+    except PackConfigError as exc:
+        return None, f"pack config: {exc}"
+    except input_errors():
+        return None, None
+    return config, None
+
+
 def select(project: Project, patterns: list[str], org: str | None = None) -> list[Target]:
     """Stacks matching any glob, in run order: account stacks first, each environment after its account stack.
 
@@ -199,11 +228,13 @@ def select(project: Project, patterns: list[str], org: str | None = None) -> lis
         f = facts[stack]
         after = () if f.account else tuple(
             s for s in sorted(chosen) if facts[s].account and facts[s].client == f.client)
-        config = project.stack_config_dir / f"policy.{stack}.json"
+        pack_config, problem = _pack_config(project, stack)
+        committed = project.stack_config_dir / f"policy.{stack}.json"
         targets.append(Target(
             name=stack, qualified=f"{org or f.organization}/{project.name}/{stack}", client=f.client,
             account=f.account, production=f.production or (f.account and f.client in production_clients),
-            after=after, policy_pack=project.root / "policies", policy_config=config if config.is_file() else None,
+            after=after, policy_pack=project.root / "policies", pack_config=pack_config,
+            pack_config_file=committed if committed.is_file() else None, pack_config_problem=problem,
         ))
     return sorted(targets, key=lambda t: (t.wave, not t.account, t.name))
 
@@ -310,29 +341,50 @@ def _run_one(command: Command, target: Target, factory: StackFactory, outcome: O
     reporter.show(outcome)
     tally = _Tally(outcome, reporter)
     common: dict[str, Any] = {"color": "never", "on_event": tally, "suppress_progress": True}
-    packs: dict[str, Any] = {}
-    if command is not Command.refresh:  # `Stack.refresh` takes no policy pack
-        packs["policy_packs"] = [str(target.policy_pack)]
-        if target.policy_config is not None:
-            packs["policy_pack_configs"] = [str(target.policy_config)]
-    try:
-        stack = factory(target)
-        result: object
-        if command is Command.preview:
-            result = stack.preview(**packs, **common)
-        elif command is Command.up:
-            result = stack.up(**packs, **common, message="connectctl fleet up")
-        else:
-            result = stack.refresh(**common, message="connectctl fleet refresh")
-        summary = _result_changes(result)
-        outcome.change_summary = summary if summary is not None else tally.summary or {}
-        outcome.changes = {column: sum(outcome.change_summary.get(op, 0) for op in ops)
-                           for column, ops in CHANGE_COLUMNS.items()}
-    except Exception as exc:  # a stack's failure is reported, never propagated to the others
-        outcome.error = _tail(exc)
+    if target.pack_config_problem is not None and command is not Command.refresh:
+        outcome.error = target.pack_config_problem
+    else:
+        try:
+            with tempfile.TemporaryDirectory(prefix="connect-pack-config-") as scratch:
+                _run_stack(command, target, factory, _pack_arguments(command, target, Path(scratch)), common,
+                           outcome, tally)
+        except Exception as exc:  # a stack's failure is reported, never propagated to the others
+            outcome.error = _tail(exc)
     outcome.duration = time.monotonic() - started
     outcome.state = "ok" if outcome.error is None and not outcome.mandatory else "failed"
     reporter.show(outcome)
+
+
+def _pack_arguments(command: Command, target: Target, scratch: Path) -> dict[str, Any]:
+    """The policy pack and the pack config file the engine is given: the stack's effective pack config, written
+    into `scratch` (the run's own directory) as the file `pulumi` reads."""
+    if command is Command.refresh:  # `Stack.refresh` takes no policy pack
+        return {}
+    packs: dict[str, Any] = {"policy_packs": [str(target.policy_pack)]}
+    if target.pack_config is not None:
+        config = scratch / f"policy.{target.name}.json"
+        config.write_text(json.dumps(target.pack_config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        packs["policy_pack_configs"] = [str(config)]
+    elif target.pack_config_file is not None:
+        packs["policy_pack_configs"] = [str(target.pack_config_file)]
+    return packs
+
+
+def _run_stack(command: Command, target: Target, factory: StackFactory, packs: dict[str, Any],
+               common: dict[str, Any], outcome: Outcome, tally: _Tally) -> None:
+    """The Automation API call for one stack; its change counts into `outcome`."""
+    stack = factory(target)
+    result: object
+    if command is Command.preview:
+        result = stack.preview(**packs, **common)
+    elif command is Command.up:
+        result = stack.up(**packs, **common, message="connectctl fleet up")
+    else:
+        result = stack.refresh(**common, message="connectctl fleet refresh")
+    summary = _result_changes(result)
+    outcome.change_summary = summary if summary is not None else tally.summary or {}
+    outcome.changes = {column: sum(outcome.change_summary.get(op, 0) for op in ops)
+                       for column, ops in CHANGE_COLUMNS.items()}
 
 
 def run_fleet(command: Command, targets: list[Target], factory: StackFactory, parallel: int,

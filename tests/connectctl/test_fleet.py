@@ -13,6 +13,7 @@ import inspect
 import io
 import json
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +29,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from connectctl import fleet
-from connectctl.engine.project import load_project
+from connectctl.engine.project import load_project, load_stack
+from connectctl.plan import pack_config_for, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL = ["acme-account", "globex-account", "acme-prod", "acme-staging", "globex-prod"]  # the run order
@@ -67,6 +69,7 @@ class FakeFleet:
         self.delay = delay
         self.lock = threading.Lock()
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
+        self.pack_configs: dict[str, Any] = {}  # stack -> the pack config file's content, read during the call
         self.spans: dict[str, tuple[float, float]] = {}
         self.active = self.max_active = 0
 
@@ -77,6 +80,8 @@ class FakeFleet:
         script = self.scripts.get(target.name, Script(delay=self.delay))
         with self.lock:
             self.calls.append((op, target.name, kwargs))
+            for path in kwargs.get("policy_pack_configs", []):  # the run's own file: gone once the run ends
+                self.pack_configs[target.name] = json.loads(Path(path).read_text(encoding="utf-8"))
             self.active += 1
             self.max_active = max(self.max_active, self.active)
         start = time.monotonic()
@@ -154,6 +159,13 @@ def write_project(root: Path, stacks: dict[str, dict[str, str]]) -> Path:
     return root
 
 
+def _effective(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """The pack config `connectctl plan` judges the stack with."""
+    project = load_project(root)
+    stack_file = load_stack(project, stack)
+    return pack_config_for(project, stack_file, validate(stack_file))[0]
+
+
 # --- selection and order ------------------------------------------------------------------------------------
 
 
@@ -167,7 +179,8 @@ def test_select_puts_account_stacks_first_and_classifies_from_the_stack_files() 
     assert t["acme-prod"].wave == 2 and t["acme-prod"].client == "acme" and not t["acme-prod"].account
     # production environments, and account stacks of clients with one (production pulls their images)
     assert {x.name for x in targets if x.production} == {"acme-account", "acme-prod", "globex-account", "globex-prod"}
-    assert t["acme-prod"].policy_config == ROOT / "stacks" / "policy.acme-prod.json"
+    assert t["acme-prod"].pack_config_file == ROOT / "stacks" / "policy.acme-prod.json"
+    assert t["acme-prod"].pack_config == _effective("acme-prod") and t["acme-prod"].pack_config_problem is None
     assert t["acme-prod"].policy_pack == ROOT / "policies"
     assert t["acme-prod"].qualified == "organization/connect/acme-prod"  # tenant.organization's default
     assert fleet.select(load_project(ROOT), ["acme-prod"], org="modyo")[0].qualified == "modyo/connect/acme-prod"
@@ -186,7 +199,9 @@ def test_stack_file_organization_names_the_stack_and_an_unreadable_file_counts_a
     assert t["initech-dev"].after == t["initech-broken"].after == ("initech-account",)  # client from the name
     assert t["initech-broken"].production and t["initech-account"].production  # fail safe, and serves it
     assert not t["initech-dev"].production and not t["initech-qa"].production
-    assert t["initech-dev"].policy_config is None
+    assert t["initech-dev"].pack_config_file is None  # no policy.<stack>.json
+    assert t["initech-dev"].pack_config is None  # nor settings: the stack file does not validate (its program
+    assert t["initech-dev"].pack_config_problem is None  # refuses it before the pack judges anything)
 
 
 def test_environment_without_its_account_stack_selected_runs_at_once() -> None:
@@ -228,6 +243,39 @@ def test_glob_matching_nothing_is_a_usage_error_naming_it_and_the_stacks(fake: F
     assert fake.calls == []
 
 
+def test_a_stack_without_its_pack_config_file_is_judged_by_its_own_settings(tmp_path: Path, fake: FakeFleet) -> None:
+    """No policy.<stack>.json: `pulumi preview` is still given the stack's settings, the ones `connectctl plan`
+    uses (a production stack would otherwise lose its production checks there, silently)."""
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "stacks", root / "stacks")
+    (root / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (root / "stacks" / "policy.acme-prod.json").unlink()
+    project = load_project(root)
+    target, = fleet.select(project, ["acme-prod"])
+    assert target.pack_config_file is None
+    assert target.pack_config == _effective("acme-prod", root) == _effective("acme-prod")  # the file added nothing
+    assert target.pack_config["ecs-service-autoscaling"]["production"] is True
+
+
+def test_a_pack_config_file_that_contradicts_the_stack_file_fails_that_stack_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeFleet) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(ROOT / "stacks", root / "stacks")
+    (root / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    path = root / "stacks" / "policy.acme-prod.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "dr-reachable": {"drRegion": "eu-west-1"}}))
+    targets = {t.name: t for t in fleet.select(load_project(root), ["acme-*"])}
+    assert targets["acme-prod"].pack_config is None
+    assert "dr-reachable.drRegion" in (targets["acme-prod"].pack_config_problem or "")
+    assert targets["acme-staging"].pack_config_problem is None and targets["acme-staging"].pack_config
+    monkeypatch.setattr(fleet, "PROJECT_ROOT", root)
+    code, doc = run_json("preview", "--stacks", "acme-prod", "--stacks", "acme-staging")
+    stacks = by_stack(doc)
+    assert code == 1 and stacks["acme-prod"]["result"] == "failed"
+    assert "disagrees with" in stacks["acme-prod"]["error"] and "dr-reachable.drRegion" in stacks["acme-prod"]["error"]
+    assert fake.ran() == ["acme-staging"]  # never handed to the engine; the other stack ran
+
+
 # --- parallelism and failures -------------------------------------------------------------------------------
 
 
@@ -243,7 +291,7 @@ def test_parallel_bound_is_respected_and_reached(tmp_path: Path, monkeypatch: py
     assert fake.max_active == parallel
     _, _, kwargs = fake.calls[0]
     assert kwargs["policy_packs"] == [str(tmp_path / "policies")]
-    assert "policy_pack_configs" not in kwargs  # no stacks/policy.<stack>.json: the pack's defaults
+    assert "policy_pack_configs" not in kwargs  # neither a valid stack file nor a policy.<stack>.json
 
 
 @pytest.mark.parametrize("value", ["0", "33"])
@@ -406,7 +454,9 @@ def test_preview_and_up_pass_the_pack_and_the_stack_s_pack_config(fake: FakeFlee
     for op, (name, _, kwargs) in zip(("up", "preview"), fake.calls, strict=True):
         assert name == op
         assert kwargs["policy_packs"] == [str(ROOT / "policies")]
-        assert kwargs["policy_pack_configs"] == [str(ROOT / "stacks" / "policy.acme-staging.json")]
+        assert Path(kwargs["policy_pack_configs"][0]).name == "policy.acme-staging.json"
+        assert not Path(kwargs["policy_pack_configs"][0]).exists()  # the run's own file, removed after it
+        assert fake.pack_configs["acme-staging"] == _effective("acme-staging")
         assert kwargs["color"] == "never" and callable(kwargs["on_event"])
 
 
@@ -545,7 +595,7 @@ def test_real_factory_opens_project_stacks_with_the_pack_and_its_config(captured
     calls = {name: kw for op, name, kw in captured.stack_calls if op == command}
     kw = calls["modyo/connect/acme-prod"]
     assert kw["policy_packs"] == [str(ROOT / "policies")]
-    assert kw["policy_pack_configs"] == [str(ROOT / "stacks" / "policy.acme-prod.json")]
+    assert Path(kw["policy_pack_configs"][0]).name == "policy.acme-prod.json"  # the run's own copy
     assert kw["color"] == "never" and callable(kw["on_event"]) and kw["suppress_progress"] is True
     assert set(kw) <= accepted(command)  # every argument exists on pulumi 3.272.0's Stack.<command>
     assert by_stack(doc)["acme-prod"]["changes"]["create" if command == "preview" else "update"] == 1
