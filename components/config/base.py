@@ -93,6 +93,8 @@ class Worded:
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         schema = handler(source)  # the number's schema, the Field's bounds applied
         bounds = {"lo": schema.get("ge", schema.get("gt")), "hi": schema.get("le")}
+        if bounds["lo"] is None or bounds["hi"] is None:  # a model's definition error, met when it is built
+            raise TypeError(f"Worded({self.check!r}) needs Field(ge= or gt=, le=) before it in the Annotated type")
         return core_schema.no_info_before_validator_function(functools.partial(self.check, **bounds), schema)
 
 

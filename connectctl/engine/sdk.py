@@ -281,36 +281,57 @@ def _layout(directory: Path) -> tuple[dict[str, str], str] | None:
     return index, eager
 
 
+class _ServicePackage(ModuleType):
+    """A service package whose resource and function modules load on first use.
+
+    The import system binds every submodule it imports to its package's attribute (`ec2.get_vpc` = the module);
+    in the eager package the star import that follows rebinds the names the module exports, the same-named
+    function over the module. Here binding a submodule, by whatever route it was imported (a name's first use,
+    `from pulumi_aws.ec2 import get_vpc`, `import pulumi_aws.ec2.get_vpc`), binds its exported names the same way.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if isinstance(value, ModuleType) and value.__name__ == f"{self.__name__}.{name}":
+            loader = self.__spec__.loader if self.__spec__ else None
+            for exported in getattr(loader, "exports", {}).get(name, ()):
+                super().__setattr__(exported, getattr(value, exported))
+
+
 class _ServicePackageLoader(importlib.abc.Loader):
     """Runs a service package's `__init__.py` without its resource and function modules' star imports, which
-    its `__getattr__` (PEP 562) performs name by name on first use instead."""
+    `_ServicePackage` and the package's `__getattr__` (PEP 562) perform module by module on first use instead."""
 
     def __init__(self, directory: Path, layout: tuple[dict[str, str], str]) -> None:
         self.directory, self.layout = directory, layout
+        self.exports: dict[str, list[str]] = {}  # module -> the names its star import binds
+        for name, module in layout[0].items():
+            self.exports.setdefault(module, []).append(name)
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
         return None  # the default module
 
     def exec_module(self, module: ModuleType) -> None:
         index, eager = self.layout
-        package, deferred = module.__name__, frozenset(index.values())
+        package, deferred = module.__name__, self.exports
 
         def __getattr__(name: str) -> Any:  # only for names not in the namespace yet
-            if name in deferred:  # the module itself, as an imported submodule is its package's attribute
-                return importlib.import_module(f"{package}.{name}")
             defining = index.get(name)
-            if defining is None:
-                raise AttributeError(f"module {package!r} has no attribute {name!r}")
-            value = getattr(importlib.import_module(f"{package}.{defining}"), name)
-            setattr(module, name, value)
-            return value
+            if defining is not None:  # importing it binds its names (`_ServicePackage.__setattr__`)
+                loaded = importlib.import_module(f"{package}.{defining}")
+                return vars(module)[name] if name in vars(module) else getattr(loaded, name)
+            if name in deferred:  # a module none of whose names is its own: the module, as eagerly
+                return importlib.import_module(f"{package}.{name}")
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
         def __dir__() -> list[str]:
             return sorted({*vars(module), *index, *deferred})
 
+        module.__class__ = _ServicePackage
         vars(module).update(__getattr__=__getattr__, __dir__=__dir__)
-        # `_enums`, `_inputs` and `outputs` are imported here, by the `__init__`'s own lines, in its order; the
-        # names they define are in the namespace and win over the index, as their star imports come last.
+        # `_enums`, `_inputs` and `outputs` are imported here, by the `__init__`'s own lines, in its order. No name
+        # is exported both by them and by a resource or function module (pulumi-aws 7.51: tests/connectctl/
+        # test_sdk.py checks it), so the order of the star imports decides nothing the lazy binding could change.
         exec(compile(eager, str(self.directory / "__init__.py"), "exec"), vars(module))
 
 

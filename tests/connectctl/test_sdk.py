@@ -153,22 +153,42 @@ USED_SERVICES = ("appautoscaling", "backup", "cloudtrail", "cloudwatch", "ec2", 
 _NAMES = """
 import json, sys
 from connectctl.engine import sdk
-lazy = sys.argv[1] == "lazy"
+mode = sys.argv[1]
 assert sdk.lazy_provider_packages() is True
-if not lazy:
+if mode == "eager":
     sys.meta_path = [f for f in sys.meta_path if type(f).__name__ != "_ServicePackageFinder"]
 import pulumi_aws
 packages = {s: getattr(pulumi_aws, s) for s in sys.argv[2:]}
 assert all(p.__loader__ and p._utilities for p in packages.values())  # loaded (pulumi_aws's modules are lazy)
-names = {s: sorted(n for n in dir(p) if not n.startswith("_")) for s, p in packages.items()}
-print(json.dumps(names))
+
+def what(value):
+    kind = type(value).__name__
+    return f"{kind} {getattr(value, '__module__', None) if kind != 'module' else value.__name__}." + \
+        f"{getattr(value, '__qualname__', '')}"
+
+found = {}
+for service, package in packages.items():
+    names = sorted(n for n in dir(package) if not n.startswith("_"))
+    # in reverse order `get_x_output` is met before `get_x`: the module `get_x` is imported by its other name
+    order = reversed(names) if mode == "lazy-reversed" else names
+    found[service] = dict(sorted((name, what(getattr(package, name))) for name in order))
+print(json.dumps(found))
 """
 
 
-def _public_names(mode: str) -> dict[str, list[str]]:
+def _public_names(mode: str) -> dict[str, dict[str, str]]:
+    """Each package's public names, and what each is (type, module, qualified name), loaded in `mode`."""
     done = subprocess.run([sys.executable, "-c", _NAMES, mode, *USED_SERVICES], cwd=ROOT, capture_output=True,
                           text=True, check=True)
     return json.loads(done.stdout)
+
+
+def _exported(path: Path) -> set[str]:
+    """The names a generated module's `__all__` lists (none when there is no such module)."""
+    if not path.is_file():
+        return set()
+    found = re.search(r"^__all__ = \[(.*?)\]", path.read_text(encoding="utf-8"), re.M | re.S)
+    return set(re.findall(r"'(\w+)'", found.group(1))) if found else set()
 
 
 def test_every_service_package_has_the_generated_layout() -> None:
@@ -187,12 +207,27 @@ def test_every_service_package_has_the_generated_layout() -> None:
                     "from ._enums import *", "from ._inputs import *", "from . import outputs"]
 
 
-def test_lazy_packages_expose_exactly_the_names_and_classes_of_the_eager_ones() -> None:
-    lazy, eager = _public_names("lazy"), _public_names("eager")
-    assert set(lazy) == set(USED_SERVICES)
+def test_no_name_is_exported_by_a_shared_module_and_a_resource_module() -> None:
+    """What makes the order of the star imports irrelevant to the lazy binding (sdk.py, `_ServicePackageLoader`)."""
+    import pulumi_aws
+
+    root = Path(pulumi_aws.__file__).parent
+    assert _exported(root / "ec2" / "_inputs.py") and _exported(root / "ec2" / "_enums.py")
     for service in USED_SERVICES:
-        assert lazy[service] == eager[service], service
-    assert len(eager["ec2"]) > 1000
+        index, _ = sdk._layout(root / service)  # type: ignore[misc]
+        shared = _exported(root / service / "_enums.py") | _exported(root / service / "_inputs.py")
+        assert not shared & set(index), service
+
+
+def test_lazy_packages_expose_exactly_the_names_and_objects_of_the_eager_ones() -> None:
+    eager = _public_names("eager")
+    assert set(eager) == set(USED_SERVICES) and len(eager["ec2"]) > 1000
+    assert eager["rds"]["get_cluster_snapshot"] == "function pulumi_aws.rds.get_cluster_snapshot.get_cluster_snapshot"
+    assert eager["ec2"]["vpc"] == "module pulumi_aws.ec2.vpc."
+    for mode in ("lazy", "lazy-reversed"):  # a function module met first by its function, or by another name
+        lazy = _public_names(mode)
+        for service in USED_SERVICES:
+            assert lazy[service] == eager[service], (mode, service)
 
 
 def test_a_lazy_package_imports_a_resource_module_on_first_use_only() -> None:
@@ -220,11 +255,35 @@ print(sum(name.startswith("pulumi_aws.ec2.") for name in sys.modules))
     assert int(done.stdout) < 10  # vpc, _enums, _inputs, outputs: not the package's 180 modules
 
 
-def test_lazy_packages_take_effect_only_before_pulumi_aws_is_imported() -> None:
-    import pulumi_aws  # noqa: F401  (this process has it already)
+def test_every_route_to_a_function_module_gives_the_function() -> None:
+    probe = """
+import types
+from connectctl.engine import sdk
+sdk.lazy_provider_packages()
+import pulumi_aws as aws
+from pulumi_aws.ec2 import get_subnets
+import pulumi_aws.ecs.get_cluster
+assert isinstance(aws.iam.get_policy_document_output, types.FunctionType)  # the module met by another name
+assert isinstance(aws.iam.get_policy_document, types.FunctionType)
+assert isinstance(get_subnets, types.FunctionType) and isinstance(aws.ecs.get_cluster, types.FunctionType)
+assert isinstance(aws.ec2.vpc, types.ModuleType)  # a module none of whose names is its own: the module
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
-    finders = [f for f in sys.meta_path if type(f).__name__ == "_ServicePackageFinder"]
-    assert sdk.lazy_provider_packages() is bool(finders)
+
+def test_lazy_packages_take_effect_only_before_pulumi_aws_is_imported() -> None:
+    probe = """
+import sys
+import pulumi_aws
+from connectctl.engine import sdk
+assert sdk.lazy_provider_packages() is False
+assert not [f for f in sys.meta_path if type(f).__name__ == "_ServicePackageFinder"]
+pulumi_aws.ec2.Vpc
+assert "pulumi_aws.ec2.ami" in sys.modules  # the package loaded every module, as it always did
+"""
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
 
 
 # --- nowhere else --------------------------------------------------------------------------------------------------
