@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import sys
-import typing
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from components.config import CONNECT_KEYS, REGION_KEY, StackConfig, stack_config_schema
+from components.config.base import model_in
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LISTED = 25  # longer lists of allowed values (the region codes) are cut short
@@ -133,16 +133,6 @@ def _allowed(schema: dict[str, Any]) -> list[str]:
     return out
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _default(field: FieldInfo) -> str:
     if field.is_required():
         return "*required*"
@@ -172,7 +162,7 @@ def _rows(model: type[BaseModel], defs: dict[str, Any], prefix: str) -> list[str
         allowed = "; or ".join("; ".join(a) for a in (_allowed(option) for option in options) if a)
         if "anyOf" in prop:  # constraints beside the alternatives (a pattern on `str | None`, tunnels' count)
             allowed = "; ".join(filter(None, (allowed, "; ".join(_allowed(prop)))))
-        inner = _model_in(field.annotation)
+        inner = model_in(field.annotation)
         description = prop.get("description") or (inner.__doc__ or "" if inner else "")
         key = f"{prefix}{alias}"
         rows.append(f"| `{key}` | {kinds} | {_default(field)} | {_cell(allowed)} | {_cell(description.strip())} |")
@@ -206,13 +196,13 @@ def stack_file_reference() -> str:
     fields = {field.alias: field for field in StackConfig.model_fields.values()}
     order = [REGION_KEY, *CONNECT_KEYS]
     for key in order:
-        description = top["properties"][key].get("description") or _model_in(fields[key].annotation).__doc__ or ""
+        description = top["properties"][key].get("description") or model_in(fields[key].annotation).__doc__ or ""
         stacks = "account" if key in ("connect:registry", "connect:access") else "both" if key in (
             REGION_KEY, "connect:tenant") else "environment"
         lines.append(f"| [`{key}`](#{key.replace(':', '').lower()}) | {stacks} | {_cell(description)} |")
     for key in order:
         field = fields[key]
-        model = _model_in(field.annotation)
+        model = model_in(field.annotation)
         lines += ["", f"## {key}", ""]
         prop = top["properties"][key]
         if model is None:

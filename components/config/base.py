@@ -12,6 +12,7 @@ import datetime
 import difflib
 import functools
 import re
+import typing
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -74,6 +75,18 @@ class Model(BaseModel):
     """Stack-file models: camelCase keys, unknown keys rejected, immutable once parsed."""
 
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True)
+
+
+def model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside an annotation (`Model`, `Model | None`, `list[Model]`), if any: where a config path leads
+    (error messages, the generated stack-file reference)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 # Numbers are bounded where they are declared, once, as `Annotated[int, Field(ge=..., le=...), Worded(...)]`: the

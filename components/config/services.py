@@ -29,17 +29,8 @@ from components.config.base import (
 )
 from components.config.registry import REPOSITORY_NAME
 from components.config.release import ReleaseGateConfig, ReleaseOverrideConfig
+from components.limits import FARGATE_SIZES
 
-# Fargate (Linux) task sizes: cpu units -> allowed memory in MiB.
-FARGATE_SIZES: dict[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
-}
 SERVICE_NAME = SLUG  # a slug (components/config/base.py), with its own length limits
 IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z", re.ASCII)
 IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}\Z", re.ASCII)

@@ -13,7 +13,6 @@ import difflib
 import functools
 import importlib.util
 import re
-import typing
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from components.config.base import (
     Region,
     StackConfigError,
     hide_secrets,
+    model_in,
 )
 from components.config.base import (
     shown as _shown,
@@ -128,17 +128,6 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The model inside an annotation (`Model`, `Model | None`, `list[Model]`), if any."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
     """Keys allowed at the mapping that holds `loc[-1]`, for did-you-mean hints."""
     model: type[BaseModel] | None = StackConfig
@@ -146,7 +135,7 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
         if model is None or isinstance(part, int):
             continue
         field = next((f for f in model.model_fields.values() if f.alias == part), None)
-        model = _model_in(field.annotation if field else None)
+        model = model_in(field.annotation if field else None)
     if model is None:
         return []
     return [f.alias for f in model.model_fields.values() if f.alias]
@@ -164,7 +153,7 @@ def _placements() -> dict[str, tuple[tuple[str, ...], ...]]:
                 continue
             path = (*prefix, field.alias)
             found.setdefault(field.alias.split(":", 1)[-1], []).append(path)  # `connect:vpn` as `vpn`
-            inner = _model_in(field.annotation)
+            inner = model_in(field.annotation)
             if inner is not None and inner not in seen:
                 listed = "list[" in str(field.annotation)
                 walk(inner, (*path, "[]") if listed else path, seen | {inner})

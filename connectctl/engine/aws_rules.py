@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.limits import FARGATE_SIZES
 from connectctl.engine.capture import SECRET_SIG_KEY, CapturedResource
 from connectctl.engine.findings import EngineError
 from connectctl.engine.regions import provider_urn
@@ -757,16 +758,7 @@ def _customer_gateway_address(stack: Stack) -> Iterator[Finding]:
 
 # --- 6. fargate-cpu-memory -----------------------------------------------------------------------------------
 
-# Fargate task sizes (Linux): cpu units -> memory MiB. Windows supports 1024, 2048 and 4096 only.
-FARGATE_SIZES: dict[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
-}
+# Fargate task sizes (Linux): `FARGATE_SIZES` (components/limits.py). Windows supports 1024, 2048 and 4096 only.
 FARGATE_WINDOWS_CPU = (1024, 2048, 4096)
 _SIZE = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z]*)\s*$")
 CPU_UNITS = {"": 1, "vcpu": 1024}
