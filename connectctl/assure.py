@@ -220,7 +220,7 @@ def assure(
     try:
         project = load_project_dir(project_dir)
         patterns = [p.strip() for raw in stacks or ["*"] for p in raw.split(",") if p.strip()] or ["*"]
-        targets = select(project, patterns)
+        targets = select(project, patterns, pack_configs=False)  # the pack runs here, over the exports
     except (FleetUsageError, ProjectError) as exc:
         raise fail(str(exc)) from None
     from connectctl.audit import guardrails

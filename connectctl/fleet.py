@@ -205,12 +205,13 @@ def _pack_config(project: Project, stack: str) -> tuple[dict[str, Any] | None, s
     return config, None
 
 
-def select(project: Project, patterns: list[str], org: str | None = None) -> list[Target]:
+def select(project: Project, patterns: list[str], org: str | None = None, *, pack_configs: bool = True) -> list[Target]:
     """Stacks matching any glob, in run order: account stacks first, each environment after its account stack.
 
     Stacks run as `<org>/<project>/<stack>`, the org being `--org` or else the stack file's
     `tenant.organization`: the one its environments' `StackReference` reads. An account stack counts as
-    production when any environment of its client is: production pulls its images.
+    production when any environment of its client is: production pulls its images. `pack_configs`: work out each
+    stack's effective pack config (`preview` and `up` hand it to the engine; `refresh` and `assure` do not).
     """
     known = project.stacks()
     if not known:
@@ -228,7 +229,7 @@ def select(project: Project, patterns: list[str], org: str | None = None) -> lis
         f = facts[stack]
         after = () if f.account else tuple(
             s for s in sorted(chosen) if facts[s].account and facts[s].client == f.client)
-        pack_config, problem = _pack_config(project, stack)
+        pack_config, problem = _pack_config(project, stack) if pack_configs else (None, None)
         committed = project.stack_config_dir / f"policy.{stack}.json"
         targets.append(Target(
             name=stack, qualified=f"{org or f.organization}/{project.name}/{stack}", client=f.client,
@@ -608,7 +609,7 @@ def _run_command(command: Command, patterns: list[str] | None, parallel: int, or
     try:
         project = load_project(PROJECT_ROOT)
         targets = select(project, [p.strip() for raw in patterns or ["*"] for p in raw.split(",") if p.strip()]
-                         or ["*"], org)
+                         or ["*"], org, pack_configs=command is not Command.refresh)
         if command is Command.up:
             _guard_production(targets, yes)
         factory = automation_factory(project, command)

@@ -274,6 +274,9 @@ def test_a_pack_config_file_that_contradicts_the_stack_file_fails_that_stack_onl
     assert code == 1 and stacks["acme-prod"]["result"] == "failed"
     assert "disagrees with" in stacks["acme-prod"]["error"] and "dr-reachable.drRegion" in stacks["acme-prod"]["error"]
     assert fake.ran() == ["acme-staging"]  # never handed to the engine; the other stack ran
+    assert all(t.pack_config is None for t in fleet.select(load_project(root), ["acme-*"], pack_configs=False))
+    code, doc = run_json("refresh", "--stacks", "acme-prod")  # takes no policy pack: nothing to contradict
+    assert code == 0 and by_stack(doc)["acme-prod"]["error"] is None
 
 
 # --- parallelism and failures -------------------------------------------------------------------------------
